@@ -1,0 +1,63 @@
+// What the protocol layer asks of the compute side: generate with a method, and inspect Q/K for tests.
+// Implemented by the backend + methods (forward pass, selectors); called by the protocol loop (runner.cpp).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "json.h"
+#include "model.h"
+
+namespace gem {
+
+struct GenerateRequest {
+  std::vector<int> input_ids;
+  std::string method = "dense";  // dense | gemfilter | snapkv | h2o | random
+  Json params;                   // the method's parameter object from the request (may be null)
+  int max_new_tokens = 16;
+  std::vector<int> stop_ids;     // in addition to the model's eos ids
+  bool ignore_eos = false;       // ignore eos AND stop ids: decode exactly max_new_tokens
+  bool return_selection = false;
+  bool return_logits = false;
+};
+
+struct MemoryBytes {
+  int64_t weights = 0, kv = 0, activations = 0, workspace = 0;
+  int64_t total() const { return weights + kv + activations + workspace; }
+};
+
+struct Selection {
+  enum class Kind { All, Indices, PerHead, PerQueryHead } kind = Kind::All;
+  std::vector<int> indices;                          // Indices
+  std::vector<std::vector<std::vector<int>>> per_layer;  // [layer][head] sorted ascending
+};
+
+struct GenerateResult {
+  std::vector<int> output_ids;
+  int input_length = 0;
+  int kept_length = 0;
+  std::string stop_reason;  // eos | stop | length
+  double filter_ms = 0, prefill_ms = 0, decode_ms = 0, ttft_ms = 0, total_ms = 0;
+  int decode_tokens = 0;
+  MemoryBytes mem_filter, mem_prefill, mem_decode, mem_peak;  // peak bytes per phase and overall
+  Selection selection;       // filled when return_selection
+  std::vector<float> first_logits;  // filled when return_logits
+};
+
+struct InspectLayer {
+  int layer = 0;
+  std::vector<float> q;  // [n][H*d] post-RoPE
+  std::vector<float> k;  // [n][G*d] post-RoPE
+};
+
+// Names of the methods this build knows, in registry order.
+std::vector<std::string> method_names();
+
+// Validate the request against the model (method known, params in range, ids < vocab, length ≤ positions
+// unless allow_long_input) — throws RunnerError(code, message, hint) — then run it.
+GenerateResult generate(const Model& model, const GenerateRequest& req, bool allow_long_input);
+
+// Dense prefill over input_ids; returns post-RoPE Q and K of the requested layers.
+std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& input_ids, const std::vector<int>& layers);
+
+}  // namespace gem

@@ -1,0 +1,142 @@
+// The one record schema. Every case on every cell produces exactly one Record line in results/<run>/records.jsonl,
+// and every reporter (csv, md, jsonl, html, compare) reads only this.
+import { z } from "zod";
+
+export const RECORD_SCHEMA_VERSION = 1;
+
+export const Status = z.enum(["completed", "errored", "unsupported", "skipped"]);
+export type Status = z.infer<typeof Status>;
+
+/** A scalar parameter value, as used for method params, sweep axes and case metadata. */
+export const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export type Scalar = z.infer<typeof Scalar>;
+
+export const MemoryBytes = z.object({
+  weights: z.number(),
+  kv: z.number(),
+  activations: z.number(),
+  workspace: z.number(),
+  total: z.number(),
+});
+export type MemoryBytes = z.infer<typeof MemoryBytes>;
+
+export const Timings = z.object({
+  /** Medians over the kept (non-warmup) repeats; a single run when repeats = 1. */
+  filterMs: z.number(),
+  prefillMs: z.number(),
+  decodeMs: z.number(),
+  decodeTokens: z.number(),
+  ttftMs: z.number(),
+  totalMs: z.number(),
+  /** Raw per-repeat samples (warmups excluded), same keys. */
+  samples: z
+    .object({
+      filterMs: z.array(z.number()),
+      prefillMs: z.array(z.number()),
+      decodeMs: z.array(z.number()),
+      ttftMs: z.array(z.number()),
+      totalMs: z.array(z.number()),
+    })
+    .optional(),
+  warmups: z.number().optional(),
+});
+export type Timings = z.infer<typeof Timings>;
+
+export const Memory = z.object({
+  phases: z.object({ filter: MemoryBytes, prefill: MemoryBytes, decode: MemoryBytes }),
+  peak: MemoryBytes,
+  /** Bytes counted by the runner itself (its own allocator); device-wide cross-checks go in `extra`. */
+  extra: z.record(z.string(), z.number()).optional(),
+});
+export type Memory = z.infer<typeof Memory>;
+
+export const Selection = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("all") }),
+  z.object({ kind: z.literal("indices"), indices: z.array(z.number()) }),
+  z.object({ kind: z.literal("perHead"), perLayer: z.array(z.array(z.array(z.number()))) }),
+  z.object({ kind: z.literal("perQueryHead"), perLayer: z.array(z.array(z.array(z.number()))) }),
+]);
+export type Selection = z.infer<typeof Selection>;
+
+export const Environment = z.object({
+  commit: z.string(),
+  runnerBuild: z.string(),
+  backend: z.string(),
+  device: z.string(),
+  gpu: z.string().nullable(),
+  driver: z.string().nullable(),
+  cuda: z.string().nullable(),
+  host: z.string(),
+  node: z.string(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const RecordError = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+});
+
+export const GemRecord = z.object({
+  schema: z.literal(RECORD_SCHEMA_VERSION),
+  runId: z.string(),
+  /** Stable key of the cell (model + method + params + suite options), identical across runs and shards. */
+  cellKey: z.string(),
+  /** cellKey + "/" + caseId: unique per record in a run; the resume key. */
+  recordKey: z.string(),
+  suite: z.string(), // "niah" | "longbench" | "bench" | …
+  dataset: z.string(), // e.g. "niah-single", "multi_news", "bench-llama-3.1-8b"
+  caseId: z.string(),
+  model: z.object({
+    id: z.string(), // HF folder path or "synthetic:<preset>"
+    name: z.string(), // short display name
+    hash: z.string(), // content hash of config + weights (synthetic: preset + overrides + seed)
+    family: z.string(),
+    layers: z.number(),
+  }),
+  method: z.object({
+    name: z.string(),
+    params: z.record(z.string(), Scalar),
+    label: z.string(), // display label, e.g. "gemfilter r=13 k=1024"
+  }),
+  /** The sweep-axis values of this cell (e.g. {filterLayer: 13, k: 1024, contextLength: 4000}). */
+  sweep: z.record(z.string(), Scalar),
+  /** Suite-specific facts about the case (contextLength, depthPercent, category, language, lengthBucket, …). */
+  caseMeta: z.record(z.string(), Scalar),
+  /** How the prompt was built: chat template on/off, truncation, prompt source (official | builtin), … */
+  protocol: z.record(z.string(), Scalar),
+  inputLength: z.number(),
+  keptLength: z.number().nullable(),
+  output: z
+    .object({
+      ids: z.array(z.number()),
+      text: z.string(),
+      stopReason: z.string(),
+    })
+    .nullable(),
+  references: z.array(z.string()),
+  /** Per-case scores, each in [0, 1] (reports multiply by 100 where the suite's convention is percent). */
+  scores: z.record(z.string(), z.number()),
+  timings: Timings.nullable(),
+  memory: Memory.nullable(),
+  selection: Selection.nullable(),
+  /** For the kept-token viewer: token strings of the input, kept indices, marked spans (e.g. the needle). */
+  viewer: z
+    .object({
+      tokens: z.array(z.string()),
+      kept: z.array(z.number()),
+      marks: z.array(z.object({ label: z.string(), start: z.number(), end: z.number() })),
+    })
+    .nullable(),
+  status: Status,
+  error: RecordError.nullable(),
+  environment: Environment,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type GemRecord = z.infer<typeof GemRecord>;
+
+/** Parse one JSONL line into a record; throws a ZodError naming the bad path. */
+export function parseRecord(line: string): GemRecord {
+  return GemRecord.parse(JSON.parse(line));
+}
