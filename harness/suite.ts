@@ -1,0 +1,66 @@
+// What a suite is: a folder under datasets/ that builds cases (token ids + references + metadata) and scores outputs.
+// The harness knows suites only through this interface; adding a suite = one folder + one registry line.
+import type { z } from "zod";
+import type { Scalar } from "./records.ts";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** A tokenizer as suites see it (HF tokenizer.json, or the built-in byte-level one for synthetic models). */
+export interface TextTokenizer {
+  /** Encode text; `addSpecialTokens` (default false) adds what the tokenizer's post-processor adds (e.g. BOS). */
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string;
+  /** The model's chat template applied to messages with the generation prompt added; null when the model has none. */
+  applyChatTemplate(messages: ChatMessage[]): string | null;
+  /** Token id of BOS, or null. */
+  readonly bosId: number | null;
+  readonly vocabSize: number;
+}
+
+/** What a suite knows of the model it builds cases for. */
+export interface SuiteModelInfo {
+  id: string;
+  name: string;
+  maxPositions: number;
+  eosIds: number[];
+}
+
+export interface SuiteCase {
+  caseId: string;
+  dataset: string;
+  inputIds: number[];
+  references: string[];
+  maxNewTokens: number;
+  /** Extra stop token ids (added to the model's EOS ids). */
+  stopIds: number[];
+  /** Stop strings: the output text is cut at the first occurrence before scoring. */
+  stopStrings: string[];
+  caseMeta: Record<string, Scalar>;
+  protocol: Record<string, Scalar>;
+  /** Token spans of interest in inputIds (e.g. the needle), end exclusive; for the kept-token viewer. */
+  marks: { label: string; start: number; end: number }[];
+  /** Anything the scorer needs beyond the references (e.g. LongBench all_classes). */
+  scoring: Record<string, unknown>;
+}
+
+export interface SuiteContext {
+  tokenizer: TextTokenizer;
+  model: SuiteModelInfo;
+  /** Directory the config file lives in (relative data paths resolve from here). */
+  baseDir: string;
+  log: (msg: string) => void;
+}
+
+export interface Suite<Options> {
+  readonly name: string;
+  readonly description: string;
+  readonly options: z.ZodType<Options>;
+  /** The datasets/variants this suite offers (for `gembench list`). */
+  datasets(): string[];
+  buildCases(options: Options, ctx: SuiteContext): Promise<SuiteCase[]>;
+  /** Scores in [0, 1] keyed by metric name; the first key is the suite's headline metric. */
+  score(c: SuiteCase, outputText: string): Record<string, number>;
+}
