@@ -1,0 +1,155 @@
+#include "kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "../threads.h"
+
+namespace gem {
+namespace cpu {
+
+void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  int threads = std::max(1, gem::num_threads());
+  if (threads == 1 || n == 1 || work < 2e5) {
+    fn(0, n);
+    return;
+  }
+  int64_t parts = std::min<int64_t>(threads, n);
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(parts - 1));
+  int64_t chunk = (n + parts - 1) / parts;
+  for (int64_t p = 1; p < parts; ++p) {
+    int64_t b = p * chunk, e = std::min(n, b + chunk);
+    if (b < e) pool.emplace_back([&fn, b, e] { fn(b, e); });
+  }
+  fn(0, std::min(n, chunk));
+  for (auto& t : pool) t.join();
+}
+
+float dot(const float* a, const float* b, int n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) s[l] += a[i + l] * b[i + l];
+  float tail = 0;
+  for (; i < n; ++i) tail += a[i] * b[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail;
+}
+
+void matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+  parallel_for(out, 2.0 * T * in * out, [&](int64_t ob, int64_t oe) {
+    for (int64_t o = ob; o < oe; ++o) {
+      const float* w = W + o * static_cast<int64_t>(in);
+      float b = bias ? bias[o] : 0.0f;
+      for (int t = 0; t < T; ++t) y[static_cast<int64_t>(t) * out + o] = dot(x + static_cast<int64_t>(t) * in, w, in) + b;
+    }
+  });
+}
+
+void rmsnorm(const float* x, int T, int dim, const float* w, double eps, float* y) {
+  for (int t = 0; t < T; ++t) {
+    const float* xr = x + static_cast<int64_t>(t) * dim;
+    float* yr = y + static_cast<int64_t>(t) * dim;
+    double ss = 0;
+    for (int i = 0; i < dim; ++i) ss += static_cast<double>(xr[i]) * xr[i];
+    float inv = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
+    for (int i = 0; i < dim; ++i) yr[i] = (xr[i] * inv) * w[i];
+  }
+}
+
+RopeFreqs rope_freqs(const ModelConfig& c, int64_t max_pos) {
+  const int d = c.head_dim, half = d / 2;
+  const RopeScaling& r = c.rope;
+  RopeFreqs f;
+  f.inv_freq.resize(half);
+  for (int i = 0; i < half; ++i) f.inv_freq[i] = std::pow(c.rope_theta, -2.0 * i / d);
+  if (r.type == "linear") {
+    for (auto& x : f.inv_freq) x /= r.factor;
+  } else if (r.type == "llama3") {
+    const double pi = 3.14159265358979323846;
+    double orig = r.original_max_positions;
+    double low_wavelen = orig / r.low_freq_factor, high_wavelen = orig / r.high_freq_factor;
+    for (auto& x : f.inv_freq) {
+      double wavelen = 2 * pi / x;
+      if (wavelen > low_wavelen) {
+        x = x / r.factor;
+      } else if (wavelen < high_wavelen) {
+        // unchanged
+      } else {
+        double smooth = (orig / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+        x = (1 - smooth) * x / r.factor + smooth * x;
+      }
+    }
+  } else if (r.type == "longrope") {
+    bool use_long = max_pos + 1 > r.original_max_positions;
+    const std::vector<double>& ext = use_long ? r.long_factor : r.short_factor;
+    for (int i = 0; i < half; ++i) {
+      double e = i < static_cast<int>(ext.size()) ? ext[i] : 1.0;
+      f.inv_freq[i] = 1.0 / (e * std::pow(c.rope_theta, 2.0 * i / d));
+    }
+    f.scale = r.attention_factor;
+  }
+  return f;
+}
+
+void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFreqs& f) {
+  const int half = d / 2;
+  std::vector<float> cs(half), sn(half);
+  for (int t = 0; t < T; ++t) {
+    for (int i = 0; i < half; ++i) {
+      double a = static_cast<double>(pos[t]) * f.inv_freq[i];
+      cs[i] = static_cast<float>(std::cos(a) * f.scale);
+      sn[i] = static_cast<float>(std::sin(a) * f.scale);
+    }
+    for (int h = 0; h < heads; ++h) {
+      float* v = x + (static_cast<int64_t>(t) * heads + h) * d;
+      for (int i = 0; i < half; ++i) {
+        float x1 = v[i], x2 = v[i + half];
+        v[i] = x1 * cs[i] - x2 * sn[i];
+        v[i + half] = x2 * cs[i] + x1 * sn[i];
+      }
+    }
+  }
+}
+
+void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
+               const std::vector<const float*>& v, int len, float* out) {
+  const int ch = static_cast<int>(k.size());
+  const int group = H / ch;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  const int past = len - T;
+  parallel_for(static_cast<int64_t>(H) * T, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
+    std::vector<float> p(static_cast<size_t>(len));
+    std::vector<float> acc(static_cast<size_t>(d));
+    for (int64_t w = b; w < e; ++w) {
+      int h = static_cast<int>(w / T), t = static_cast<int>(w % T);
+      const float* qr = q + (static_cast<int64_t>(t) * H + h) * d;
+      const float* kh = k[h / group];
+      const float* vh = v[h / group];
+      int visible = past + t + 1;
+      float mx = -INFINITY;
+      for (int j = 0; j < visible; ++j) {
+        p[j] = dot(qr, kh + static_cast<int64_t>(j) * d, d) * scale;
+        mx = std::max(mx, p[j]);
+      }
+      double sum = 0;
+      for (int j = 0; j < visible; ++j) {
+        p[j] = std::exp(p[j] - mx);
+        sum += p[j];
+      }
+      float inv = static_cast<float>(1.0 / sum);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (int j = 0; j < visible; ++j) {
+        float pj = p[j] * inv;
+        const float* vr = vh + static_cast<int64_t>(j) * d;
+        for (int i = 0; i < d; ++i) acc[i] += pj * vr[i];
+      }
+      std::copy(acc.begin(), acc.end(), out + (static_cast<int64_t>(t) * H + h) * d);
+    }
+  });
+}
+
+}  // namespace cpu
+}  // namespace gem

@@ -1,0 +1,48 @@
+// fp32 reference kernels of the cpu backend. Every output element is computed by exactly one thread with a fixed
+// summation order, so results are bitwise independent of the thread count.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "../model.h"
+
+namespace gem {
+namespace cpu {
+
+// Splits [0, n) into contiguous ranges, one per thread (gem::num_threads()), when work (a rough flop count) is
+// large enough to pay for the threads; fn(begin, end).
+void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t)>& fn);
+
+// Dot product of two fp32 vectors: 8 partial sums in a fixed order, combined in a fixed order.
+float dot(const float* a, const float* b, int n);
+
+// y[t][o] = sum_i x[t][i] * W[o][i] (+ bias[o]); W is [out][in] (Hugging Face layout); bias may be null.
+void matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+
+// y[t] = x[t] * rsqrt(mean(x[t]^2) + eps) * w   (mean accumulated in double)
+void rmsnorm(const float* x, int T, int dim, const float* w, double eps, float* y);
+
+// RoPE frequencies for a forward call whose highest position is max_pos (longrope picks long_factor when
+// max_pos + 1 > original_max_positions, as HF's dynamic longrope update does). inv_freq has head_dim/2 entries;
+// `scale` multiplies cos and sin (longrope attention_factor, else 1).
+struct RopeFreqs {
+  std::vector<double> inv_freq;
+  double scale = 1.0;
+};
+RopeFreqs rope_freqs(const ModelConfig& c, int64_t max_pos);
+
+// Rotates x[t][h*d .. h*d+d) in place (HF rotate_half convention: pairs (i, i + d/2)), angle = pos[t] * inv_freq[i].
+void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFreqs& f);
+
+// Causal GQA attention of T new queries against a cache of `len` rows whose last T rows are the new tokens' keys:
+// query t sees rows 0 .. len - T + t. q: [T][H*d]; k[ch], v[ch]: [len][d] per cache head; out: [T][H*d].
+// Query head h reads cache head h / (H / cache_heads). Scaling 1/sqrt(d), softmax with max subtraction.
+void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
+               const std::vector<const float*>& v, int len, float* out);
+
+inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+}  // namespace cpu
+}  // namespace gem

@@ -1,0 +1,153 @@
+// gem::generate and gem::inspect (engine.h): validation, the method's prefill, greedy decode, timings, memory.
+//
+// Timings (std::chrono::steady_clock): filterMs and prefillMs are measured by the method (see each method file);
+// ttftMs = request start → first output token chosen (argmax of the prefill logits); decodeMs = the decode forward
+// steps after the first token, decodeTokens = their count (= outputIds.length - 1 when ≥ 1 token), so
+// decodeMs / decodeTokens is ms per generated token; totalMs = request start → end, validation included.
+// Memory: the active MemoryTracker counts weights (model.weight_bytes()), kv (the cache), activations and workspace;
+// each phase reports its own peak, `peak` the overall one.
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "backend.h"
+#include "engine.h"
+#include "memory.h"
+#include "methods/method.h"
+
+namespace gem {
+
+namespace {
+
+int argmax(const std::vector<float>& v) {
+  int best = 0;
+  for (int i = 1; i < static_cast<int>(v.size()); ++i)
+    if (v[static_cast<size_t>(i)] > v[static_cast<size_t>(best)]) best = i;  // ties → lowest id
+  return best;
+}
+
+void check_ids(const ModelConfig& c, const std::vector<int>& ids) {
+  if (ids.empty()) throw RunnerError("bad_input", "inputIds is empty", "give at least one token id (e.g. the BOS id)");
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] < 0 || ids[i] >= c.vocab_size)
+      throw RunnerError("bad_input",
+                        "token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
+                            " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")",
+                        "tokenize with this model's tokenizer");
+}
+
+}  // namespace
+
+GenerateResult generate(const Model& model, const GenerateRequest& req, bool allow_long_input) {
+  auto t_start = std::chrono::steady_clock::now();
+  const ModelConfig& c = model.config;
+
+  const MethodEntry* entry = nullptr;
+  for (const auto& e : method_registry())
+    if (req.method == e.name) entry = &e;
+  if (!entry) {
+    std::string names;
+    for (const auto& n : method_names()) names += (names.empty() ? "" : ", ") + n;
+    throw RunnerError("unknown_method", "unknown method '" + req.method + "'", "known methods: " + names);
+  }
+  std::unique_ptr<Method> method = entry->make(req.params, c);
+  if (req.max_new_tokens < 0)
+    throw RunnerError("bad_request", "maxNewTokens must be ≥ 0 (got " + std::to_string(req.max_new_tokens) + ")", "");
+  check_ids(c, req.input_ids);
+  const int64_t n = static_cast<int64_t>(req.input_ids.size());
+  if (n + req.max_new_tokens > c.max_positions && !allow_long_input)
+    throw RunnerError("bad_input",
+                      "input length " + std::to_string(n) + " + maxNewTokens " + std::to_string(req.max_new_tokens) +
+                          " exceeds the model's max_position_embeddings " + std::to_string(c.max_positions),
+                      "shorten the input, or set allowLongInput: true to run past the trained context anyway");
+
+  MemoryTracker mem;
+  ActiveTracker active(&mem);
+  mem.add(MemCat::Weights, model.weight_bytes());
+  std::unique_ptr<Backend> backend = make_cpu_backend();
+
+  GenerateResult res;
+  res.input_length = static_cast<int>(n);
+  PrefillContext ctx(model, *backend, req.input_ids, req.max_new_tokens, mem);
+  ctx.want_selection = req.return_selection;
+  method->prefill(ctx);
+  res.kept_length = ctx.kept_length;
+  res.filter_ms = ctx.filter_ms;
+  res.prefill_ms = ctx.prefill_ms;
+  res.mem_filter = ctx.mem_filter;
+  res.mem_prefill = ctx.mem_prefill;
+  if (req.return_selection) res.selection = std::move(ctx.selection);
+  if (req.return_logits) res.first_logits = ctx.logits;
+
+  mem.begin_phase();
+  std::set<int> eos(c.eos_ids.begin(), c.eos_ids.end());
+  std::set<int> stops(req.stop_ids.begin(), req.stop_ids.end());
+  std::vector<float> logits = std::move(ctx.logits);
+  int pos = ctx.next_position;
+  res.stop_reason = "length";
+  ForwardOptions o;
+  o.want_logits = true;
+  o.hook = method->decode_hook();
+  std::chrono::steady_clock::time_point t_dec;
+  for (int step = 0; step < req.max_new_tokens; ++step) {
+    if (step > 0) {
+      logits = backend->forward(model, {res.output_ids.back()}, {pos}, &ctx.cache, o);
+      ++pos;
+      ++res.decode_tokens;
+    }
+    int tok = argmax(logits);
+    res.output_ids.push_back(tok);
+    if (step == 0) {
+      res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+      t_dec = std::chrono::steady_clock::now();
+    }
+    if (!req.ignore_eos) {
+      if (eos.count(tok)) { res.stop_reason = "eos"; break; }
+      if (stops.count(tok)) { res.stop_reason = "stop"; break; }
+    }
+  }
+  if (!res.output_ids.empty())
+    res.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_dec).count();
+  else
+    res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  res.mem_decode = mem.phase_peak();
+  res.mem_peak = mem.overall_peak();
+  res.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  return res;
+}
+
+std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& input_ids, const std::vector<int>& layers) {
+  const ModelConfig& c = model.config;
+  check_ids(c, input_ids);
+  if (layers.empty()) throw RunnerError("bad_request", "inspect: layers is empty", "e.g. \"layers\": [0]");
+  for (int l : layers)
+    if (l < 0 || l >= c.num_layers)
+      throw RunnerError("bad_request", "inspect: layer " + std::to_string(l) + " out of range",
+                        "layers are 0-based, < " + std::to_string(c.num_layers));
+  MemoryTracker mem;
+  ActiveTracker active(&mem);
+  std::unique_ptr<Backend> backend = make_cpu_backend();
+  const int n = static_cast<int>(input_ids.size());
+  const int H = c.num_heads, G = c.num_kv_heads, d = c.head_dim;
+  std::vector<InspectLayer> out;
+  for (int l : layers) {
+    out.emplace_back();
+    out.back().layer = l;
+  }
+  std::vector<int> pos(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) pos[static_cast<size_t>(i)] = i;
+  ForwardOptions o;
+  o.last_layer = *std::max_element(layers.begin(), layers.end());
+  o.stop_after_qk = true;
+  o.hook = [&](const LayerView& v) {
+    for (auto& il : out)
+      if (il.layer == v.layer) {
+        il.q.assign(v.q, v.q + static_cast<int64_t>(n) * H * d);
+        il.k.assign(v.k, v.k + static_cast<int64_t>(n) * G * d);
+      }
+  };
+  backend->forward(model, input_ids, pos, nullptr, o);
+  return out;
+}
+
+}  // namespace gem

@@ -1,0 +1,28 @@
+// dense: full prefill over all n tokens in every layer, KV cache of n rows per layer and KV head, greedy decode.
+#include "method.h"
+
+namespace gem {
+namespace {
+
+class Dense final : public Method {
+ public:
+  void prefill(PrefillContext& ctx) override {
+    auto t0 = std::chrono::steady_clock::now();
+    ctx.mem.begin_phase();
+    ctx.logits = dense_prefill(ctx, ctx.ids, 0, {});
+    ctx.prefill_ms = ms_since(t0);
+    ctx.mem_prefill = ctx.mem.phase_peak();
+    ctx.next_position = static_cast<int>(ctx.ids.size());
+    ctx.kept_length = static_cast<int>(ctx.ids.size());
+    ctx.selection.kind = Selection::Kind::All;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Method> make_dense(const Json& params, const ModelConfig&) {
+  Params p("dense", params, {});
+  return std::make_unique<Dense>();
+}
+
+}  // namespace gem
