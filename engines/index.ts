@@ -1,0 +1,22 @@
+// The method registry: adding a method = one adapter file here + one selector on the runner side + one line below.
+import type { MethodAdapter } from "./method.ts";
+import { dense } from "./dense.ts";
+import { gemfilter } from "./gemfilter.ts";
+import { snapkv } from "./snapkv.ts";
+import { h2o } from "./h2o.ts";
+import { random } from "./random.ts";
+
+export const methods: Readonly<Record<string, MethodAdapter>> = {
+  dense,
+  gemfilter,
+  snapkv,
+  h2o,
+  random,
+};
+
+export function getMethod(name: string): MethodAdapter | undefined {
+  return Object.hasOwn(methods, name) ? methods[name] : undefined;
+}
+
+export type { MethodAdapter, MethodParams, ParamSpec, RunnerMethod } from "./method.ts";
+export { paramsSchema, resolveParams } from "./method.ts";

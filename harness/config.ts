@@ -1,0 +1,303 @@
+// The experiment config (configs/*.json): schema, parsing, and error messages that name the JSON path and what
+// was expected. Sweep axes are method parameters given as lists or range strings ("0..31", "0..31:4").
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { getMethod, methods, paramsSchema } from "../engines/index.ts";
+import type { MethodParams } from "../engines/index.ts";
+import type { Scalar } from "./records.ts";
+import type { Suite } from "./suite.ts";
+import { UsageError } from "./errors.ts";
+
+// ---------- schema ----------
+
+const Json: z.ZodType<unknown> = z.unknown();
+
+const RANGE_RE = /^(-?\d+)\.\.(-?\d+)(?::(\d+))?$/;
+
+/** A scalar, a range string, or a non-empty list of either (ranges inside lists are expanded too). */
+const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).min(1)]);
+
+export const ModelEntry = z.strictObject({
+  /** HF folder (relative paths resolve from the config's folder) or "synthetic:<preset>". */
+  id: z.string().min(1),
+  /** Short display name; default: the preset name or the folder's basename. */
+  name: z.string().min(1).optional(),
+  /** Synthetic only: config.json keys that replace the preset's. */
+  overrides: z.record(z.string(), Json).default({}),
+  /** Synthetic only: weight seed. */
+  seed: z.number().int().min(0).default(0),
+  /** Tokenizer folder (tokenizer.json + tokenizer_config.json); default: the model folder, or the built-in byte-level tokenizer for synthetic models. */
+  tokenizer: z.string().min(1).nullable().default(null),
+  dtype: z.string().min(1).default("f32"),
+  maxContext: z.number().int().positive().nullable().default(null),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
+export const EngineEntry = z.strictObject({
+  method: z.string().min(1),
+  params: z.record(z.string(), ParamValue).default({}),
+});
+export type EngineEntry = z.infer<typeof EngineEntry>;
+
+export const SuiteEntry = z.strictObject({
+  name: z.string().min(1),
+  options: Json.default({}),
+  /** Per-suite overrides of the run options (speed suites: repeats 3, warmups 1, ignoreEos true). */
+  maxNewTokens: z.number().int().positive().optional(),
+  ignoreEos: z.boolean().optional(),
+  repeats: z.number().int().positive().optional(),
+  warmups: z.number().int().min(0).optional(),
+});
+export type SuiteEntry = z.infer<typeof SuiteEntry>;
+
+export const RunOptions = z.strictObject({
+  /** Replaces every case's maxNewTokens when set. */
+  maxNewTokens: z.number().int().positive().nullable().default(null),
+  ignoreEos: z.boolean().default(false),
+  /** Per generate request; a runner that does not answer in time is killed and restarted, the case errored. */
+  timeoutMs: z.number().int().positive().default(600_000),
+  /** Per model load (synthetic 8B models take a while to initialise). */
+  loadTimeoutMs: z.number().int().positive().default(600_000),
+  repeats: z.number().int().positive().default(1),
+  warmups: z.number().int().min(0).default(0),
+  /** Store the runner's selection in every record (large for per-head methods). */
+  returnSelection: z.boolean().default(false),
+  /** The first N cases of each cell also store tokens + kept indices for the kept-token viewer. */
+  viewerCases: z.number().int().min(0).default(0),
+  /** Extra gem-runner arguments (e.g. ["--threads", "2"]); GEMBENCH_RUNNER_ARGS adds more. */
+  runnerArgs: z.array(z.string()).default([]),
+});
+export type RunOptions = z.infer<typeof RunOptions>;
+
+export const ConfigSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a name of letters, digits, '.', '_' or '-' (it names the results folder)"),
+  description: z.string().default(""),
+  models: z.array(z.union([z.string().min(1), ModelEntry])).min(1),
+  engines: z.array(EngineEntry).min(1),
+  suites: z.array(SuiteEntry).min(1),
+  run: RunOptions.default(RunOptions.parse({})),
+});
+type RawConfig = z.infer<typeof ConfigSchema>;
+
+// ---------- resolved config ----------
+
+export interface ResolvedModel extends ModelEntry {
+  name: string;
+  /** Absolute folder for HF models; the id itself for synthetic ones. */
+  source: string;
+  /** Absolute tokenizer folder, or null (HF: the model folder; synthetic: byte-level). */
+  tokenizer: string | null;
+}
+
+export interface ResolvedEngine {
+  method: string;
+  /** Each parameter's list of values (scalars become one-element lists, ranges are expanded). */
+  axes: Record<string, Scalar[]>;
+}
+
+export interface ResolvedSuite {
+  name: string;
+  options: unknown;
+  maxNewTokens: number | null;
+  ignoreEos: boolean;
+  repeats: number;
+  warmups: number;
+}
+
+export interface ResolvedConfig {
+  name: string;
+  description: string;
+  /** Folder of the config file: relative data paths resolve from here. */
+  baseDir: string;
+  models: ResolvedModel[];
+  engines: ResolvedEngine[];
+  suites: ResolvedSuite[];
+  run: RunOptions;
+}
+
+// ---------- errors ----------
+
+export type PathPart = string | number;
+
+/** `engines[1].params.k` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else if (typeof p === "string" && /^[A-Za-z_$][\w$]*$/.test(p)) out += out === "" ? p : `.${p}`;
+    else out += `[${JSON.stringify(String(p))}]`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+/** One line per zod issue: "<path>: <what was expected>". */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.map((i) => {
+    const path = formatPath([...prefix, ...i.path]);
+    if (i.code === "unrecognized_keys") return `${path}: unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    if (i.code === "invalid_union") return `${path}: ${i.message}`;
+    return `${path}: ${i.message}`;
+  });
+}
+
+export class ConfigError extends UsageError {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+// ---------- ranges ----------
+
+/** "0..31" → 0,1,…,31; "0..31:4" → 0,4,…,28 (inclusive ends, positive step); null when not a range string. */
+export function parseRange(s: string): number[] | null {
+  const m = RANGE_RE.exec(s.trim());
+  if (m === null) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  const step = m[3] === undefined ? 1 : Number(m[3]);
+  if (step <= 0) throw new Error(`range "${s}": the step must be ≥ 1`);
+  if (b < a) throw new Error(`range "${s}": the end must be ≥ the start`);
+  const out: number[] = [];
+  for (let v = a; v <= b; v += step) out.push(v);
+  return out;
+}
+
+function expandValue(v: Scalar | Scalar[]): Scalar[] {
+  const items = Array.isArray(v) ? v : [v];
+  const out: Scalar[] = [];
+  for (const item of items) {
+    const r = typeof item === "string" ? parseRange(item) : null;
+    if (r === null) out.push(item);
+    else out.push(...r);
+  }
+  return out;
+}
+
+/** Every combination of the axes' values, the first axis varying slowest (cartesian product in key order). */
+export function cartesian(axes: Record<string, Scalar[]>): MethodParams[] {
+  let combos: MethodParams[] = [{}];
+  for (const [name, values] of Object.entries(axes)) {
+    const next: MethodParams[] = [];
+    for (const c of combos) for (const v of values) next.push({ ...c, [name]: v });
+    combos = next;
+  }
+  return combos;
+}
+
+// ---------- parsing ----------
+
+export type SuiteRegistry = Readonly<Record<string, Suite<unknown>>>;
+
+function modelDisplayName(id: string): string {
+  if (id.startsWith("synthetic:")) return id.slice("synthetic:".length);
+  const parts = id.split(/[\\/]/).filter((p) => p !== "");
+  return parts[parts.length - 1] ?? id;
+}
+
+function resolvePath(baseDir: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(baseDir, p);
+}
+
+/**
+ * Validate a parsed JSON value as a config. `baseDir` is where relative paths resolve from. Throws ConfigError
+ * listing every problem as "<json path>: <expected>".
+ */
+export function parseConfig(value: unknown, opts: { source: string; baseDir: string; suites: SuiteRegistry }): ResolvedConfig {
+  const parsed = ConfigSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(opts.source, formatIssues(parsed.error.issues));
+  const raw: RawConfig = parsed.data;
+  const problems: string[] = [];
+
+  const models: ResolvedModel[] = raw.models.map((m) => {
+    const e = typeof m === "string" ? ModelEntry.parse({ id: m }) : m;
+    const synthetic = e.id.startsWith("synthetic:");
+    return {
+      ...e,
+      name: e.name ?? modelDisplayName(e.id),
+      source: synthetic ? e.id : resolvePath(opts.baseDir, e.id),
+      tokenizer: e.tokenizer === null ? null : resolvePath(opts.baseDir, e.tokenizer),
+    };
+  });
+  models.forEach((m, i) => {
+    const synthetic = m.id.startsWith("synthetic:");
+    if (synthetic && m.id.length === "synthetic:".length) problems.push(`models[${i}].id: expected "synthetic:<preset>"`);
+    if (!synthetic && Object.keys(m.overrides).length > 0) problems.push(`models[${i}].overrides: only synthetic models take overrides`);
+  });
+
+  const engines: ResolvedEngine[] = [];
+  raw.engines.forEach((e, i) => {
+    const adapter = getMethod(e.method);
+    if (adapter === undefined) {
+      problems.push(`engines[${i}].method: unknown method ${JSON.stringify(e.method)}; expected one of ${Object.keys(methods).join(", ")}`);
+      return;
+    }
+    const axes: Record<string, Scalar[]> = {};
+    for (const [name, v] of Object.entries(e.params)) {
+      try {
+        axes[name] = expandValue(v);
+      } catch (err) {
+        problems.push(`engines[${i}].params.${name}: ${(err as Error).message}`);
+      }
+    }
+    const schema = paramsSchema(adapter);
+    const seen = new Set<string>();
+    for (const combo of cartesian(axes)) {
+      const r = schema.safeParse(combo);
+      if (r.success) continue;
+      for (const line of formatIssues(r.error.issues, [`engines`, i, `params`])) {
+        if (seen.has(line)) continue;
+        seen.add(line);
+        const values = Object.entries(combo).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+        problems.push(`${line}${values === "" ? "" : ` (with ${values})`}`);
+      }
+    }
+    engines.push({ method: e.method, axes });
+  });
+
+  const suites: ResolvedSuite[] = [];
+  raw.suites.forEach((s, i) => {
+    const suite = Object.hasOwn(opts.suites, s.name) ? opts.suites[s.name] : undefined;
+    if (suite === undefined) {
+      const known = Object.keys(opts.suites);
+      problems.push(`suites[${i}].name: unknown suite ${JSON.stringify(s.name)}; expected one of ${known.length === 0 ? "(none registered)" : known.join(", ")}`);
+      return;
+    }
+    const r = suite.options.safeParse(s.options);
+    if (!r.success) {
+      problems.push(...formatIssues(r.error.issues, ["suites", i, "options"]));
+      return;
+    }
+    suites.push({
+      name: s.name,
+      options: r.data,
+      maxNewTokens: s.maxNewTokens ?? raw.run.maxNewTokens,
+      ignoreEos: s.ignoreEos ?? raw.run.ignoreEos,
+      repeats: s.repeats ?? raw.run.repeats,
+      warmups: s.warmups ?? raw.run.warmups,
+    });
+  });
+
+  if (problems.length > 0) throw new ConfigError(opts.source, problems);
+  return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run };
+}
+
+/** Read and validate a config file (JSON syntax errors are reported with the file name). */
+export function loadConfig(path: string, suites: SuiteRegistry): ResolvedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read the file: ${(e as Error).message}`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  return parseConfig(value, { source: path, baseDir: dirname(resolve(path)), suites });
+}

@@ -1,0 +1,142 @@
+// Sweep expansion: models × suites × engines × (cartesian product of list-valued params) → cells, each with a
+// stable key, ordered model-major (then suite, then engine, then params) so each model loads once per runner.
+import { createHash } from "node:crypto";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { getMethod, resolveParams } from "../engines/index.ts";
+import type { MethodParams } from "../engines/index.ts";
+import { cartesian, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
+import type { Scalar } from "./records.ts";
+
+export interface CellModel extends ResolvedModel {
+  /** Content hash (see modelHash). */
+  hash: string;
+}
+
+export interface Cell {
+  /** Position in the expanded, ordered sweep. */
+  index: number;
+  cellKey: string;
+  modelIndex: number;
+  model: CellModel;
+  suiteIndex: number;
+  suite: ResolvedSuite;
+  method: { name: string; params: MethodParams; label: string };
+  /** The values of this cell's list-valued (swept) parameters. */
+  sweep: Record<string, Scalar>;
+}
+
+/** JSON with object keys sorted recursively (arrays keep their order): the input of every stable hash. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+}
+
+export function sha256Hex(s: string | Buffer): string {
+  return createHash("sha256").update(s).digest("hex");
+}
+
+const TAIL_BYTES = 1 << 20;
+
+/**
+ * Content hash of a model, cheap enough to compute on every run: synthetic → preset + overrides + seed;
+ * HF folder → config.json bytes + for each *.safetensors file its name, size, JSON header (names, dtypes, shapes,
+ * offsets) and last 1 MiB of data. Not a hash of every weight byte (that would read tens of GiB per run); it
+ * changes when the architecture, the files or their tail change. Returns "sha256:<16 hex>".
+ */
+export function modelHash(m: { id: string; source: string; overrides: Record<string, unknown>; seed: number }): string {
+  const h = createHash("sha256");
+  if (m.id.startsWith("synthetic:")) {
+    h.update(canonicalJson({ preset: m.id, overrides: m.overrides, seed: m.seed }));
+  } else {
+    const dir = m.source;
+    const cfg = join(dir, "config.json");
+    if (existsSync(cfg)) h.update(readFileSync(cfg));
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".safetensors")).sort() : [];
+    for (const f of files) {
+      const p = join(dir, f);
+      const size = statSync(p).size;
+      h.update(`${f}\0${size}\0`);
+      const fd = openSync(p, "r");
+      try {
+        const lenBuf = Buffer.alloc(8);
+        readSync(fd, lenBuf, 0, 8, 0);
+        const headerLen = Math.min(Number(lenBuf.readBigUInt64LE(0)), Math.max(0, size - 8));
+        const header = Buffer.alloc(headerLen);
+        readSync(fd, header, 0, headerLen, 8);
+        h.update(header);
+        const tailLen = Math.min(TAIL_BYTES, size);
+        const tail = Buffer.alloc(tailLen);
+        readSync(fd, tail, 0, tailLen, size - tailLen);
+        h.update(tail);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  return `sha256:${h.digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * The stable key of a cell: a hash of the canonical JSON of what determines its outputs (model content hash, dtype,
+ * context cap, tokenizer, method + fully defaulted params, suite + resolved options, generation overrides). Not the
+ * config's name, file location, order or run options that do not change outputs (timeouts, repeats).
+ */
+export function cellKeyOf(parts: {
+  model: { hash: string; dtype: string; maxContext: number | null; tokenizer: string | null };
+  method: { name: string; params: MethodParams };
+  suite: { name: string; options: unknown; maxNewTokens: number | null; ignoreEos: boolean };
+}): string {
+  return sha256Hex(canonicalJson(parts)).slice(0, 16);
+}
+
+function tokenizerKey(m: ResolvedModel): string | null {
+  if (m.tokenizer === null) return null;
+  const p = join(m.tokenizer, "tokenizer.json");
+  return existsSync(p) ? `sha256:${sha256Hex(readFileSync(p)).slice(0, 16)}` : m.tokenizer;
+}
+
+/** Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). */
+export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedModel) => string } = {}): Cell[] {
+  const hashOf = opts.hash ?? ((m: ResolvedModel) => modelHash(m));
+  const cells: Cell[] = [];
+  const seen = new Set<string>();
+  config.models.forEach((m, modelIndex) => {
+    const model: CellModel = { ...m, hash: hashOf(m) };
+    const tok = tokenizerKey(m);
+    config.suites.forEach((suite, suiteIndex) => {
+      for (const engine of config.engines) {
+        const adapter = getMethod(engine.method);
+        if (adapter === undefined) throw new Error(`unknown method ${engine.method}`);
+        const swept = Object.entries(engine.axes).filter(([, vs]) => vs.length > 1).map(([k]) => k);
+        for (const combo of cartesian(engine.axes)) {
+          const params = resolveParams(adapter, combo);
+          const cellKey = cellKeyOf({
+            model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
+            method: { name: adapter.name, params },
+            suite: { name: suite.name, options: suite.options, maxNewTokens: suite.maxNewTokens, ignoreEos: suite.ignoreEos },
+          });
+          if (seen.has(cellKey)) continue; // the same cell listed twice runs once
+          seen.add(cellKey);
+          const sweep: Record<string, Scalar> = {};
+          for (const k of swept) sweep[k] = params[k] ?? null;
+          cells.push({
+            index: cells.length,
+            cellKey,
+            modelIndex,
+            model,
+            suiteIndex,
+            suite,
+            method: { name: adapter.name, params, label: adapter.label(params) },
+            sweep,
+          });
+        }
+      }
+    });
+  });
+  return cells;
+}

@@ -1,0 +1,150 @@
+// TextTokenizer implementations: a Hugging Face folder (tokenizer.json + tokenizer_config.json, chat template via
+// jinja) and the built-in byte-level tokenizer that synthetic models use.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { Template } from "@huggingface/jinja";
+import type { ChatMessage, TextTokenizer } from "./suite.ts";
+
+/**
+ * Built-in byte-level tokenizer for synthetic models: 0 = <pad>, 1 = <s> (BOS), 2 = </s> (EOS), byte b → b + 3
+ * (text is encoded as UTF-8). 259 ids in all; no chat template.
+ */
+export class ByteTokenizer implements TextTokenizer {
+  static readonly PAD = 0;
+  static readonly BOS = 1;
+  static readonly EOS = 2;
+  static readonly OFFSET = 3;
+  readonly bosId = ByteTokenizer.BOS;
+  readonly eosId = ByteTokenizer.EOS;
+  readonly vocabSize = 256 + ByteTokenizer.OFFSET;
+
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[] {
+    const ids = Array.from(Buffer.from(text, "utf8"), (b) => b + ByteTokenizer.OFFSET);
+    return opts?.addSpecialTokens ? [ByteTokenizer.BOS, ...ids] : ids;
+  }
+
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string {
+    const bytes: number[] = [];
+    let out = "";
+    const flush = (): void => {
+      if (bytes.length > 0) out += Buffer.from(bytes).toString("utf8");
+      bytes.length = 0;
+    };
+    for (const id of ids) {
+      if (id >= ByteTokenizer.OFFSET && id < this.vocabSize) {
+        bytes.push(id - ByteTokenizer.OFFSET);
+        continue;
+      }
+      flush();
+      if (opts?.skipSpecialTokens) continue;
+      out += id === 0 ? "<pad>" : id === 1 ? "<s>" : id === 2 ? "</s>" : `<unk:${id}>`;
+    }
+    flush();
+    return out;
+  }
+
+  /** One display string per token (for the kept-token viewer): the byte as text where printable, else <0xNN>. */
+  tokenStrings(ids: number[]): string[] {
+    return ids.map((id) => {
+      if (id < ByteTokenizer.OFFSET) return this.decode([id]);
+      const b = id - ByteTokenizer.OFFSET;
+      return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`;
+    });
+  }
+
+  applyChatTemplate(_messages: ChatMessage[]): string | null {
+    return null;
+  }
+}
+
+function readJson(path: string): Record<string, unknown> {
+  const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`${path}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A special token in tokenizer_config.json is either a string or {content: string, …}. */
+function tokenContent(v: unknown): string | null {
+  if (typeof v === "string") return v;
+  if (typeof v === "object" && v !== null && "content" in v && typeof v.content === "string") return v.content;
+  return null;
+}
+
+/** A Hugging Face tokenizer folder (tokenizer.json, tokenizer_config.json). */
+export class HfTokenizer implements TextTokenizer {
+  readonly bosId: number | null;
+  readonly vocabSize: number;
+  private readonly tok: Tokenizer;
+  private readonly template: Template | null;
+  private readonly bosToken: string;
+  private readonly eosToken: string;
+
+  constructor(readonly dir: string) {
+    const tokPath = join(dir, "tokenizer.json");
+    if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json (give the model's folder or a "tokenizer" path)`);
+    const cfgPath = join(dir, "tokenizer_config.json");
+    const tokJson = readJson(tokPath);
+    const cfg = existsSync(cfgPath) ? readJson(cfgPath) : {};
+    this.tok = new Tokenizer(tokJson, cfg);
+    this.bosToken = tokenContent(cfg.bos_token) ?? "";
+    this.eosToken = tokenContent(cfg.eos_token) ?? "";
+    const bos = this.bosToken === "" ? undefined : this.tok.token_to_id(this.bosToken);
+    this.bosId = bos ?? null;
+    this.vocabSize = this.tok.get_vocab(true).size;
+    const tpl = cfg.chat_template;
+    let src: string | null = null;
+    if (typeof tpl === "string") src = tpl;
+    else if (Array.isArray(tpl)) {
+      // The list form: [{name: "default", template: "…"}, …].
+      for (const t of tpl as unknown[]) {
+        if (typeof t === "object" && t !== null && "name" in t && t.name === "default" && "template" in t && typeof t.template === "string") {
+          src = t.template;
+        }
+      }
+    }
+    if (src === null) {
+      const jinjaPath = join(dir, "chat_template.jinja");
+      if (existsSync(jinjaPath)) src = readFileSync(jinjaPath, "utf8");
+    }
+    this.template = src === null ? null : new Template(src);
+  }
+
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[] {
+    if (text === "" && !opts?.addSpecialTokens) return [];
+    return this.tok.encode(text, { add_special_tokens: opts?.addSpecialTokens ?? false }).ids;
+  }
+
+  decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string {
+    if (ids.length === 0) return "";
+    return this.tok.decode(ids, { skip_special_tokens: opts?.skipSpecialTokens ?? false });
+  }
+
+  tokenStrings(ids: number[]): string[] {
+    return ids.map((id) => this.tok.id_to_token(id) ?? `<unk:${id}>`);
+  }
+
+  applyChatTemplate(messages: ChatMessage[]): string | null {
+    if (this.template === null) return null;
+    return this.template.render({
+      messages,
+      add_generation_prompt: true,
+      bos_token: this.bosToken,
+      eos_token: this.eosToken,
+    });
+  }
+}
+
+export type GemTokenizer = ByteTokenizer | HfTokenizer;
+
+/**
+ * The tokenizer for a model entry: an explicit tokenizer folder wins; a synthetic model without one gets the
+ * byte-level tokenizer; an HF model folder uses its own tokenizer.json.
+ */
+export function loadTokenizer(modelId: string, tokenizerPath: string | null): GemTokenizer {
+  if (tokenizerPath !== null) return new HfTokenizer(tokenizerPath);
+  if (modelId.startsWith("synthetic:")) return new ByteTokenizer();
+  return new HfTokenizer(modelId);
+}
