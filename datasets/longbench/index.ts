@@ -1,0 +1,157 @@
+// The LongBench v1 / LongBench-E suite: official prompts, middle truncation, chat-template rules, output lengths and
+// metrics (see README.md in this folder for every rule and quirk).
+import { resolve } from "node:path";
+import { z } from "zod";
+import type { Suite, SuiteCase, SuiteContext } from "../../harness/suite.ts";
+import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
+import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
+import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
+import { buildPrompt, newlineStopIds } from "./prompt.ts";
+
+export { summarize, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
+export { DATASETS, TABLE1_DATASETS, E_DATASETS, CATEGORIES } from "./catalog.ts";
+
+/** The official input budget for 128K-context models (LongBench model2maxlen uses 127500 for them). */
+export const OFFICIAL_128K_BUDGET = 127500;
+
+export const LongBenchOptions = z.object({
+  /** LongBench folder (relative paths resolve from the config file's directory). */
+  dir: z.string().min(1),
+  /** Dataset names, or "table1" (the 14 English datasets of the GemFilter paper's Table 1, default for v1),
+   *  "all" (all 21 for v1, all 13 for LongBench-E; default for e), "english", "chinese". */
+  datasets: z.union([z.array(z.string()).min(1), z.enum(["table1", "all", "english", "chinese"])]).optional(),
+  variant: z.enum(["v1", "e"]).default("v1"),
+  /** Model input budget in tokens; default: min(127500, maxPositions − dataset output length). */
+  maxLength: z.number().int().positive().optional(),
+  chatTemplate: z.enum(["official", "off"]).default("official"),
+  /** At most this many cases per dataset (the first in file order). */
+  limit: z.number().int().positive().optional(),
+  scoring: z.enum(["official", "corrected"]).default("official"),
+  codeSimVariant: z.enum(["levenshtein", "levenshtein-0.12"]).default(DEFAULT_CODE_SIM_VARIANT),
+  skipMalformed: z.boolean().default(false),
+});
+export type LongBenchOptions = z.infer<typeof LongBenchOptions>;
+
+export function resolveDatasets(sel: LongBenchOptions["datasets"], variant: "v1" | "e"): string[] {
+  const pool = variant === "e" ? E_DATASETS : DATASETS.map((d) => d.name);
+  let names: readonly string[];
+  if (sel === undefined) names = variant === "e" ? E_DATASETS : TABLE1_DATASETS;
+  else if (sel === "all") names = pool;
+  else if (sel === "table1") names = TABLE1_DATASETS;
+  else if (sel === "english") names = DATASETS.filter((d) => d.language !== "zh").map((d) => d.name);
+  else if (sel === "chinese") names = DATASETS.filter((d) => d.language === "zh").map((d) => d.name);
+  else names = sel;
+  const out: string[] = [];
+  for (const n of names) {
+    infoFor(n); // throws on unknown names
+    if (variant === "e" && !E_DATASETS.includes(n)) {
+      if (Array.isArray(sel)) throw new Error(`LongBench-E has no "${n}" (datasets with _e files: ${E_DATASETS.join(", ")})`);
+      continue;
+    }
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+export function defaultMaxLength(maxPositions: number, maxNewTokens: number): number {
+  return Math.max(2, Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens));
+}
+
+/** What score() needs, stored in SuiteCase.scoring. */
+interface LongBenchScoring {
+  metric: MetricName;
+  dataset: string;
+  allClasses: string[] | null;
+  scoring: ScoringVariant;
+  codeSimVariant: CodeSimVariant;
+}
+
+async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+  const opts = LongBenchOptions.parse(options);
+  const dir = resolve(ctx.baseDir, opts.dir);
+  const names = resolveDatasets(opts.datasets, opts.variant);
+  const pc = loadPromptConfig(dir, ctx.log);
+  const cases: SuiteCase[] = [];
+  for (const name of names) {
+    const info = infoFor(name);
+    const { rows: allRows, file, skipped } = loadDataset(dir, name, opts.variant, opts.skipMalformed);
+    if (skipped > 0) ctx.log(`LongBench: ${file}: skipped ${skipped} malformed line(s)`);
+    const rows = opts.limit !== undefined ? allRows.slice(0, opts.limit) : allRows;
+    if (rows.length === 0) throw new Error(`LongBench: ${file} has no usable lines`);
+    const template = pc.prompts[name];
+    if (template === undefined) throw new Error(`LongBench: ${pc.promptFile ?? "built-in prompts"} has no prompt for "${name}"`);
+    const maxNew = pc.maxLen[name];
+    if (maxNew === undefined) throw new Error(`LongBench: ${pc.maxLenFile ?? "built-in lengths"} has no output length for "${name}"`);
+    const budget = opts.maxLength ?? defaultMaxLength(ctx.model.maxPositions, maxNew);
+    // eval.py reads all_classes from every line and keeps the last one for the whole file (official); corrected
+    // scoring uses each case's own.
+    const lastClasses = rows[rows.length - 1]?.all_classes ?? null;
+    const stopIds = name === "samsum" ? newlineStopIds(ctx.tokenizer) : [];
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
+      const built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      let caseId = `${name}/${row._id || `line${row.line}`}`;
+      if (seen.has(caseId)) caseId = `${caseId}#${row.line}`;
+      seen.add(caseId);
+      const scoring: LongBenchScoring = {
+        metric: info.metric,
+        dataset: name,
+        allClasses: opts.scoring === "official" ? lastClasses : row.all_classes,
+        scoring: opts.scoring,
+        codeSimVariant: opts.codeSimVariant,
+      };
+      cases.push({
+        caseId,
+        dataset: opts.variant === "e" ? `${name}_e` : name,
+        inputIds: built.inputIds,
+        references: row.answers,
+        maxNewTokens: maxNew,
+        stopIds,
+        stopStrings: name === "samsum" ? ["\n"] : [],
+        caseMeta: {
+          dataset: name,
+          category: info.category,
+          language: row.language,
+          length: row.length,
+          lengthBucket: opts.variant === "e" ? lengthBucket(row.length) : null,
+          metric: info.metric,
+          line: row.line,
+        },
+        protocol: {
+          benchmark: opts.variant === "e" ? "LongBench-E" : "LongBench",
+          promptSource: pc.promptSource,
+          chatTemplate: built.chatTemplate,
+          chatTemplateMode: opts.chatTemplate,
+          truncation: "middle",
+          truncationBudget: budget,
+          promptTokens: built.originalTokens,
+          truncated: built.truncated,
+          maxNewTokens: maxNew,
+          scoring: opts.scoring,
+          codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
+          firstLineRule: ["trec", "triviaqa", "samsum", "lsht"].includes(name),
+        },
+        marks: [],
+        scoring: scoring as unknown as Record<string, unknown>,
+      });
+    }
+  }
+  return cases;
+}
+
+function score(c: SuiteCase, outputText: string): Record<string, number> {
+  const s = c.scoring as unknown as LongBenchScoring;
+  const opts = { scoring: s.scoring, allClasses: s.allClasses, codeSimVariant: s.codeSimVariant };
+  return { [s.metric]: scoreSample(s.dataset, s.metric, outputText, c.references, opts) };
+}
+
+export const longbenchSuite: Suite<LongBenchOptions> = {
+  name: "longbench",
+  description:
+    "LongBench v1 (21 datasets) and LongBench-E: official prompts, middle truncation, chat-template rules and metrics with exact parity to the official eval.py",
+  options: LongBenchOptions as unknown as z.ZodType<LongBenchOptions>,
+  datasets: () => [...DATASETS.map((d) => d.name), ...E_DATASETS.map((n) => `${n}_e`)],
+  buildCases,
+  score,
+};

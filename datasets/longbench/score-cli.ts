@@ -1,0 +1,107 @@
+// `gembench score longbench --dataset NAME --predictions FILE.jsonl`: score predictions made elsewhere (e.g. published
+// LongBench prediction files: lines with pred, answers, all_classes, optional length) exactly as eval.py does.
+import { readFileSync } from "node:fs";
+import { infoFor, type LengthBucket } from "./catalog.ts";
+import { bucketScores, datasetScore } from "./aggregate.ts";
+import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
+
+export interface ScoreLongbenchOptions {
+  dataset: string;
+  predictions: string;
+  variant?: "v1" | "e";
+  scoring?: ScoringVariant;
+  codeSimVariant?: CodeSimVariant;
+  /** Print the JSON result to stdout (default true). */
+  print?: boolean;
+}
+
+export interface ScoreLongbenchResult {
+  dataset: string;
+  metric: string;
+  variant: "v1" | "e";
+  scoring: ScoringVariant;
+  codeSimVariant: string | null;
+  score: number | null;
+  n: number;
+  buckets?: Record<LengthBucket, number | null>;
+}
+
+interface PredLine {
+  pred: string;
+  answers: string[];
+  all_classes: string[] | null;
+  length?: number;
+}
+
+export function parsePredictions(file: string, text: string): PredLine[] {
+  const out: PredLine[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] as string).replace(/\r$/, "");
+    if (raw.trim() === "") continue;
+    let o: unknown;
+    try {
+      o = JSON.parse(raw);
+    } catch (e) {
+      throw new Error(`${file}:${i + 1}: invalid JSON (${(e as Error).message})`);
+    }
+    const r = o as Record<string, unknown>;
+    if (typeof o !== "object" || o === null || Array.isArray(o)) throw new Error(`${file}:${i + 1}: not a JSON object`);
+    if (typeof r.pred !== "string") throw new Error(`${file}:${i + 1}: "pred" must be a string`);
+    if (!Array.isArray(r.answers) || !r.answers.every((a) => typeof a === "string")) {
+      throw new Error(`${file}:${i + 1}: "answers" must be an array of strings`);
+    }
+    if (!("all_classes" in r)) throw new Error(`${file}:${i + 1}: "all_classes" missing (eval.py reads it from every line; use null)`);
+    const ac = r.all_classes;
+    if (ac !== null && !(Array.isArray(ac) && ac.every((a) => typeof a === "string"))) {
+      throw new Error(`${file}:${i + 1}: "all_classes" must be null or an array of strings`);
+    }
+    if (r.length !== undefined && typeof r.length !== "number") throw new Error(`${file}:${i + 1}: "length" must be a number`);
+    const line: PredLine = { pred: r.pred, answers: r.answers as string[], all_classes: ac as string[] | null };
+    if (typeof r.length === "number") line.length = r.length;
+    out.push(line);
+  }
+  return out;
+}
+
+const nanToNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+export function scorePredictions(lines: readonly PredLine[], opts: Omit<ScoreLongbenchOptions, "predictions">): ScoreLongbenchResult {
+  const dataset = opts.dataset.replace(/_e$/, "");
+  const info = infoFor(dataset);
+  const variant = opts.variant ?? (opts.dataset.endsWith("_e") ? "e" : "v1");
+  const scoring = opts.scoring ?? "official";
+  const codeSimVariant = opts.codeSimVariant ?? DEFAULT_CODE_SIM_VARIANT;
+  // Official: the last line's all_classes is used for every line.
+  const lastClasses = lines.length > 0 ? (lines[lines.length - 1] as PredLine).all_classes : null;
+  const scores = lines.map((l) =>
+    scoreSample(dataset, info.metric, l.pred, l.answers, {
+      scoring,
+      codeSimVariant,
+      allClasses: scoring === "official" ? lastClasses : l.all_classes,
+    }),
+  );
+  const result: ScoreLongbenchResult = {
+    dataset,
+    metric: info.metric,
+    variant,
+    scoring,
+    codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${codeSimVariant}` : null,
+    score: lines.length > 0 ? nanToNull(datasetScore(scores)) : null,
+    n: lines.length,
+  };
+  if (variant === "e") {
+    const missing = lines.findIndex((l) => l.length === undefined);
+    if (missing >= 0) throw new Error(`LongBench-E scoring needs "length" on every line (line ${missing + 1} has none)`);
+    const b = bucketScores(lines.map((l, i) => ({ score: scores[i] as number, length: l.length as number })));
+    result.buckets = { "0-4k": nanToNull(b["0-4k"]), "4-8k": nanToNull(b["4-8k"]), "8k+": nanToNull(b["8k+"]) };
+  }
+  return result;
+}
+
+export async function scoreLongbenchCommand(opts: ScoreLongbenchOptions): Promise<ScoreLongbenchResult> {
+  const text = readFileSync(opts.predictions, "utf8");
+  const result = scorePredictions(parsePredictions(opts.predictions, text), opts);
+  if (opts.print ?? true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
