@@ -1,0 +1,93 @@
+// The engine interface the harness runs cases through: "load a model, generate(request) → outcome".
+// The native gem-runner is one implementation (engines/native-engine.ts); an OpenAI-compatible server adapter can
+// implement the same interface later (returning `unsupported` for what it cannot do, e.g. selection methods).
+import { z } from "zod";
+import { Memory, Selection, Timings } from "../harness/records.ts";
+import type { RunnerMethod } from "./method.ts";
+
+export interface EngineInfo {
+  /** "native" for gem-runner; other kinds later (e.g. "openai"). */
+  kind: string;
+  build: string;
+  backend: string;
+  device: string;
+  computeCapability: string | null;
+  methods: string[];
+  presets: string[];
+}
+
+export interface ModelSpec {
+  /** HF folder (absolute) or "synthetic:<preset>". */
+  model: string;
+  overrides: Record<string, unknown>;
+  seed: number;
+  dtype: string;
+  maxContext: number | null;
+}
+
+export const LoadedModel = z.object({
+  family: z.string(),
+  modelType: z.string().optional(),
+  layers: z.number(),
+  hiddenSize: z.number().optional(),
+  heads: z.number().optional(),
+  kvHeads: z.number().optional(),
+  headDim: z.number().optional(),
+  vocabSize: z.number(),
+  maxPositions: z.number(),
+  eosIds: z.array(z.number()),
+  bosId: z.number().nullable(),
+  parameterCount: z.number().optional(),
+  residentBytes: z.record(z.string(), z.number()).optional(),
+  loadMs: z.number().optional(),
+});
+export type LoadedModel = z.infer<typeof LoadedModel>;
+
+export interface GenerateRequest {
+  inputIds: number[];
+  method: RunnerMethod;
+  maxNewTokens: number;
+  stopIds: number[];
+  ignoreEos: boolean;
+  returnSelection: boolean;
+}
+
+/** The runner's generate result; timings here are one run's (no samples). */
+export const GenerateResult = z.object({
+  outputIds: z.array(z.number()),
+  inputLength: z.number(),
+  keptLength: z.number().nullable(),
+  stopReason: z.string(),
+  timings: Timings.omit({ samples: true, warmups: true }),
+  memory: Memory,
+  selection: Selection.optional(),
+});
+export type GenerateResult = z.infer<typeof GenerateResult>;
+
+/**
+ * Why a request failed:
+ * - `error`: the engine answered with a structured error and is still usable (bad_param, bad_input, unsupported, …);
+ * - `crashed`: the engine process died (crash, abort, exit, killed e.g. by the OOM killer); it must be restarted;
+ * - `timeout`: no answer within the deadline; the engine was killed and must be restarted.
+ */
+export type EngineFailure =
+  | { kind: "error"; code: string; message: string; hint: string }
+  | { kind: "crashed"; message: string; hint: string }
+  | { kind: "timeout"; message: string; hint: string };
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: EngineFailure };
+
+export interface Engine {
+  readonly info: EngineInfo;
+  load(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>>;
+  generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>>;
+  /** Test-only fault injection (native runner started with --allow-faults); a failure outcome is expected. */
+  fault?(kind: "crash" | "hang" | "exit", opts: { timeoutMs: number }): Promise<Outcome<unknown>>;
+  /** True once the engine died or timed out: the pool replaces it. */
+  readonly dead: boolean;
+  /** Stop the engine (graceful when possible, then killed). */
+  close(): Promise<void>;
+}
+
+/** Starts an engine on one device ("cpu", or a GPU index such as "0"). */
+export type EngineFactory = (device: string) => Promise<Engine>;

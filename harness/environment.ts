@@ -1,0 +1,116 @@
+// Where a run happened: commit, runner build/backend/device (from the runner's hello), GPU/driver/CUDA (nvidia-smi,
+// when present), host and Node version.
+import { execFileSync } from "node:child_process";
+import { cpus, hostname } from "node:os";
+import type { Environment } from "./records.ts";
+
+export interface RunnerHelloInfo {
+  build: string;
+  backend: string;
+  device: string;
+}
+
+function run(cmd: string, args: string[], cwd?: string): string | null {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+  } catch {
+    return null;
+  }
+}
+
+export function gitCommit(cwd: string): string {
+  const out = run("git", ["rev-parse", "HEAD"], cwd);
+  const sha = out?.trim() ?? "";
+  if (!/^[0-9a-f]{40}$/.test(sha)) return "unknown";
+  const dirty = run("git", ["status", "--porcelain", "--untracked-files=no"], cwd);
+  return dirty !== null && dirty.trim() !== "" ? `${sha}-dirty` : sha;
+}
+
+/**
+ * Split one CSV line into fields (RFC 4180 quoting: "…" with "" for a quote). nvidia-smi's
+ * `--format=csv,noheader,nounits` writes ", " between fields, so fields are trimmed.
+ */
+export function parseCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"' && cur.trim() === "") {
+      quoted = true;
+      cur = "";
+    } else if (ch === ",") {
+      fields.push(cur.trim());
+      cur = "";
+    } else cur += ch;
+  }
+  fields.push(cur.trim());
+  return fields;
+}
+
+export interface GpuInfo {
+  gpu: string | null;
+  driver: string | null;
+  cuda: string | null;
+}
+
+/** Parse `nvidia-smi --query-gpu=name,driver_version --format=csv,noheader,nounits` (one line per GPU). */
+export function parseGpuQuery(csv: string): { name: string; driver: string }[] {
+  return csv
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const [name = "", driver = ""] = parseCsvLine(l);
+      return { name, driver };
+    });
+}
+
+/** The "CUDA Version: 12.4" of nvidia-smi's banner (the query interface has no field for it). */
+export function parseCudaVersion(banner: string): string | null {
+  return /CUDA Version:\s*([0-9.]+)/.exec(banner)?.[1] ?? null;
+}
+
+/** GPU names (joined with " + " when several differ, "N× name" when equal), driver, CUDA; nulls without nvidia-smi. */
+export function gpuInfo(visibleDevices?: string): GpuInfo {
+  const q = run("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader,nounits"]);
+  if (q === null) return { gpu: null, driver: null, cuda: null };
+  let gpus = parseGpuQuery(q);
+  if (visibleDevices !== undefined && /^\d+(,\d+)*$/.test(visibleDevices)) {
+    const idx = visibleDevices.split(",").map(Number);
+    const picked = idx.map((i) => gpus[i]).filter((g): g is { name: string; driver: string } => g !== undefined);
+    if (picked.length > 0) gpus = picked;
+  }
+  const names = [...new Set(gpus.map((g) => g.name))];
+  const gpu = names.length === 0 ? null : names.length === 1 ? (gpus.length > 1 ? `${gpus.length}× ${names[0]}` : names[0]!) : names.join(" + ");
+  const banner = run("nvidia-smi", []);
+  return { gpu, driver: gpus[0]?.driver ?? null, cuda: banner === null ? null : parseCudaVersion(banner) };
+}
+
+export function hostDescription(): string {
+  const cs = cpus();
+  const model = cs[0]?.model.trim() ?? "unknown CPU";
+  return `${hostname()} (${model}, ${cs.length} cores)`;
+}
+
+/** The environment of a run on one runner. GPU facts are looked up once per process and cached. */
+let gpuCache: GpuInfo | null = null;
+export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string): Environment {
+  gpuCache ??= gpuInfo(process.env.CUDA_VISIBLE_DEVICES);
+  return {
+    commit: gitCommit(repoDir),
+    runnerBuild: runner.build,
+    backend: runner.backend,
+    device: runner.device,
+    gpu: gpuCache.gpu,
+    driver: gpuCache.driver,
+    cuda: gpuCache.cuda,
+    host: hostDescription(),
+    node: process.version,
+  };
+}

@@ -1,0 +1,454 @@
+// The execution loop: cells (model-major) → cases (built once per model × suite) → generate on the runner pool →
+// cut at stop strings → score → one GemRecord per case appended to records.jsonl. Resumes from what is there.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { getMethod } from "../engines/index.ts";
+import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../engines/engine.ts";
+import type { ResolvedConfig, SuiteRegistry } from "./config.ts";
+import { collectEnvironment } from "./environment.ts";
+import { toError } from "./errors.ts";
+import { Progress } from "./progress.ts";
+import type { GemRecord, Selection, Timings } from "./records.ts";
+import { RECORD_SCHEMA_VERSION } from "./records.ts";
+import { RunStore } from "./results.ts";
+import { median } from "./stats.ts";
+import type { Suite, SuiteCase } from "./suite.ts";
+import { expandSweep, type Cell } from "./sweep.ts";
+import { loadTokenizer, type GemTokenizer } from "./tokenizer.ts";
+
+export type FaultKind = "crash" | "hang" | "exit";
+export interface FaultSpec {
+  /** Matches a caseId or a recordKey. */
+  match: string;
+  kind: FaultKind;
+}
+
+/** GEMBENCH_FAULT_CASE="<caseId or recordKey>:<crash|hang|exit>[,…]" (tests only; needs --allow-faults). */
+export function parseFaultSpec(s: string | undefined): FaultSpec[] {
+  if (s === undefined || s.trim() === "") return [];
+  return s.split(",").map((part) => {
+    const i = part.lastIndexOf(":");
+    const kind = part.slice(i + 1);
+    if (i <= 0 || (kind !== "crash" && kind !== "hang" && kind !== "exit")) {
+      throw new Error(`GEMBENCH_FAULT_CASE: expected "<caseId>:<crash|hang|exit>", got ${JSON.stringify(part)}`);
+    }
+    return { match: part.slice(0, i), kind };
+  });
+}
+
+export interface RunParams {
+  config: ResolvedConfig;
+  outDir: string;
+  /** Run id written into records; default: the run folder's name. */
+  runId?: string;
+  devices: string[];
+  /** At most this many cases per cell (the first ones), or null for all. */
+  limit: number | null;
+  engineFactory: EngineFactory;
+  /** Builds the runner pool (runner-pool.ts); injected so this file stays free of process management. */
+  makePool: (devices: string[], factory: EngineFactory, opts: { loadTimeoutMs: number; log: (m: string) => void }) => RunPoolLike;
+  suites: SuiteRegistry;
+  repoDir: string;
+  log: (msg: string) => void;
+  /** Progress display on stderr; null for none. */
+  progress: { tty: boolean } | null;
+  /** Fault injection for tests; honoured only when `allowFaults` (the runner got --allow-faults). */
+  faults: FaultSpec[];
+  allowFaults: boolean;
+  signal?: AbortSignal;
+}
+
+/** The part of RunnerPool the loop uses. */
+export interface RunPoolLike {
+  start(): Promise<void>;
+  firstEngine(): Engine | null;
+  withModel<T>(spec: ModelSpec, fn: (engine: Engine, model: LoadedModel) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: EngineFailure }>;
+  modelInfo(spec: ModelSpec): Promise<{ ok: true; value: LoadedModel } | { ok: false; failure: EngineFailure }>;
+  close(): Promise<void>;
+}
+
+export interface CellSummary {
+  cellKey: string;
+  model: string;
+  suite: string;
+  label: string;
+  cases: number;
+  completed: number;
+  errored: number;
+  unsupported: number;
+  /** Headline metric name (the suite's first score key) and its mean over completed cases. */
+  metric: string | null;
+  meanScore: number | null;
+  medianTotalMs: number | null;
+}
+
+export interface RunSummary {
+  runId: string;
+  runDir: string;
+  cells: number;
+  cases: number;
+  /** Cases already finished in an earlier run of this folder (resumed past). */
+  resumed: number;
+  completed: number;
+  errored: number;
+  unsupported: number;
+  interrupted: boolean;
+  /** Models that could not be loaded (their cells have no records; the run exits 1). */
+  modelErrors: string[];
+  perCell: CellSummary[];
+}
+
+const MODEL_INFO_FILE = "model-info.json";
+
+function modelSpecOf(cell: Cell): ModelSpec {
+  const m = cell.model;
+  return { model: m.source, overrides: m.overrides, seed: m.seed, dtype: m.dtype, maxContext: m.maxContext };
+}
+
+/** Cut text at the first occurrence of any stop string. */
+export function cutAtStop(text: string, stops: readonly string[]): string {
+  let end = text.length;
+  for (const s of stops) {
+    if (s === "") continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && i < end) end = i;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * The kept prompt positions for the viewer: the indices for one-set methods; for per-head methods the positions
+ * kept by at least half of all (layer, head) sets; every position for dense.
+ */
+export function keptForViewer(sel: Selection, inputLength: number): number[] {
+  switch (sel.kind) {
+    case "all":
+      return Array.from({ length: inputLength }, (_, i) => i);
+    case "indices":
+      return [...sel.indices].sort((a, b) => a - b);
+    case "perHead":
+    case "perQueryHead": {
+      const counts = new Map<number, number>();
+      let sets = 0;
+      for (const layer of sel.perLayer) {
+        for (const head of layer) {
+          sets++;
+          for (const i of head) counts.set(i, (counts.get(i) ?? 0) + 1);
+        }
+      }
+      return [...counts.entries()].filter(([, c]) => 2 * c >= sets).map(([i]) => i).sort((a, b) => a - b);
+    }
+  }
+}
+
+/** Median timings over kept repeats, with the raw samples when there was more than one run. */
+export function combineTimings(runs: readonly GenerateResult[], warmups: number): Timings {
+  const last = runs[runs.length - 1];
+  if (last === undefined) throw new Error("no timed runs");
+  const col = (k: "filterMs" | "prefillMs" | "decodeMs" | "ttftMs" | "totalMs"): number[] => runs.map((r) => r.timings[k]);
+  const t: Timings = {
+    filterMs: median(col("filterMs")),
+    prefillMs: median(col("prefillMs")),
+    decodeMs: median(col("decodeMs")),
+    decodeTokens: last.timings.decodeTokens,
+    ttftMs: median(col("ttftMs")),
+    totalMs: median(col("totalMs")),
+  };
+  if (runs.length > 1 || warmups > 0) {
+    t.samples = { filterMs: col("filterMs"), prefillMs: col("prefillMs"), decodeMs: col("decodeMs"), ttftMs: col("ttftMs"), totalMs: col("totalMs") };
+    t.warmups = warmups;
+  }
+  return t;
+}
+
+function failureRecordError(f: EngineFailure): { code: string; message: string; hint: string } {
+  switch (f.kind) {
+    case "error":
+      return { code: f.code, message: f.message, hint: f.hint };
+    case "crashed":
+      return { code: "runner_crashed", message: f.message, hint: f.hint };
+    case "timeout":
+      return { code: "runner_timeout", message: f.message, hint: f.hint };
+  }
+}
+
+function readModelInfoCache(runDir: string): Record<string, LoadedModel> {
+  const p = join(runDir, MODEL_INFO_FILE);
+  if (!existsSync(p)) return {};
+  try {
+    return JSON.parse(readFileSync(p, "utf8")) as Record<string, LoadedModel>;
+  } catch {
+    return {};
+  }
+}
+
+interface CaseTask {
+  cell: Cell;
+  c: SuiteCase;
+  caseIndex: number;
+  suite: Suite<unknown>;
+  tokenizer: GemTokenizer;
+}
+
+export async function runExperiment(p: RunParams): Promise<RunSummary> {
+  const { config } = p;
+  const runDir = resolve(p.outDir);
+  const runId = p.runId ?? basename(runDir);
+  const cells = expandSweep(config);
+  const store = new RunStore(runDir);
+  if (store.truncatedBytes > 0) p.log(`records.jsonl ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
+  store.writeConfig({ ...config, cells: cells.map((c) => ({ cellKey: c.cellKey, model: c.model.id, modelHash: c.model.hash, suite: c.suite.name, method: c.method, sweep: c.sweep })) });
+  const modelInfo = readModelInfoCache(runDir);
+
+  const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
+  const stopped = (): boolean => p.signal?.aborted === true;
+  const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], perCell: [] };
+  const perCell = new Map<string, { s: CellSummary; scores: number[]; totals: number[] }>();
+  for (const c of cells) {
+    perCell.set(c.cellKey, {
+      s: { cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label, cases: 0, completed: 0, errored: 0, unsupported: 0, metric: null, meanScore: null, medianTotalMs: null },
+      scores: [],
+      totals: [],
+    });
+  }
+  const account = (r: GemRecord): void => {
+    const e = perCell.get(r.cellKey);
+    if (e === undefined) return;
+    e.s.cases++;
+    if (r.status === "completed") {
+      e.s.completed++;
+      const first = Object.keys(r.scores)[0];
+      if (first !== undefined) {
+        e.s.metric = first;
+        e.scores.push(r.scores[first]!);
+      }
+      if (r.timings !== null) e.totals.push(r.timings.totalMs);
+    } else if (r.status === "errored") e.s.errored++;
+    else if (r.status === "unsupported") e.s.unsupported++;
+  };
+
+  try {
+    await pool.start();
+  } catch (e) {
+    await pool.close();
+    store.close();
+    throw e;
+  }
+  const abortHandler = (): void => {
+    void pool.close();
+  };
+  p.signal?.addEventListener("abort", abortHandler, { once: true });
+
+  try {
+    // Group cells by model (they are already model-major).
+    const byModel = new Map<number, Cell[]>();
+    for (const c of cells) {
+      const g = byModel.get(c.modelIndex) ?? [];
+      g.push(c);
+      byModel.set(c.modelIndex, g);
+    }
+    for (const group of byModel.values()) {
+      if (stopped()) break;
+      const first = group[0]!;
+      const spec = modelSpecOf(first);
+      const infoKey = `${first.model.hash}/${first.model.dtype}/${String(first.model.maxContext)}`;
+      let loaded: LoadedModel | undefined = modelInfo[infoKey];
+      if (loaded === undefined) {
+        const got = await pool.modelInfo(spec);
+        if (!got.ok) {
+          // The model cannot load: every case of its cells would fail the same way; say so once and move on.
+          const msg = `model ${first.model.id}: ${got.failure.message}${got.failure.hint ? ` (hint: ${got.failure.hint})` : ""}`;
+          p.log(msg);
+          summary.modelErrors.push(msg);
+          continue;
+        }
+        loaded = got.value;
+        modelInfo[infoKey] = loaded;
+        writeFileSync(join(runDir, MODEL_INFO_FILE), `${JSON.stringify(modelInfo, null, 2)}\n`);
+      }
+      const facts = loaded;
+      const tokenizer = loadTokenizer(first.model.source, first.model.tokenizer);
+      const casesBySuite = new Map<number, SuiteCase[]>();
+      const tasks: CaseTask[] = [];
+      for (const cell of group) {
+        const suite = p.suites[cell.suite.name];
+        if (suite === undefined) throw new Error(`suite ${cell.suite.name} is not registered`);
+        let cases = casesBySuite.get(cell.suiteIndex);
+        if (cases === undefined) {
+          cases = await suite.buildCases(cell.suite.options, {
+            tokenizer,
+            model: { id: cell.model.id, name: cell.model.name, maxPositions: facts.maxPositions, eosIds: facts.eosIds },
+            baseDir: config.baseDir,
+            log: p.log,
+          });
+          casesBySuite.set(cell.suiteIndex, cases);
+        }
+        const chosen = p.limit === null ? cases : cases.slice(0, p.limit);
+        chosen.forEach((c, caseIndex) => {
+          const recordKey = `${cell.cellKey}/${c.caseId}`;
+          summary.cases++;
+          if (store.finished.has(recordKey)) {
+            summary.resumed++;
+            return;
+          }
+          tasks.push({ cell, c, caseIndex, suite, tokenizer });
+        });
+      }
+      for (const r of store.previous) if (store.finished.has(r.recordKey) && group.some((c) => c.cellKey === r.cellKey)) account(r);
+
+      const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });
+      await Promise.all(
+        tasks.map(async (t) => {
+          if (stopped()) return;
+          const rec = await runCase(t, pool, p, runId, config.run);
+          if (rec === null || stopped()) return; // interrupted mid-case: not recorded, it reruns on resume
+          store.append(rec);
+          account(rec);
+          if (rec.status === "completed") summary.completed++;
+          else if (rec.status === "errored") summary.errored++;
+          else if (rec.status === "unsupported") summary.unsupported++;
+          progress?.tick(`${t.cell.method.label} · ${t.c.caseId}`, rec.status === "errored");
+        }),
+      );
+      progress?.end();
+    }
+  } finally {
+    p.signal?.removeEventListener("abort", abortHandler);
+    await pool.close();
+    store.close();
+  }
+  summary.interrupted = stopped();
+  for (const e of perCell.values()) {
+    e.s.meanScore = e.scores.length === 0 ? null : e.scores.reduce((a, b) => a + b, 0) / e.scores.length;
+    e.s.medianTotalMs = e.totals.length === 0 ? null : median(e.totals);
+    summary.perCell.push(e.s);
+  }
+  return summary;
+}
+
+async function runCase(t: CaseTask, pool: RunPoolLike, p: RunParams, runId: string, run: ResolvedConfig["run"]): Promise<GemRecord | null> {
+  const { cell, c } = t;
+  const startedAt = new Date().toISOString();
+  const recordKey = `${cell.cellKey}/${c.caseId}`;
+  const adapter = getMethod(cell.method.name);
+  if (adapter === undefined) throw new Error(`unknown method ${cell.method.name}`);
+  const runnerMethod = adapter.toRunner(cell.method.params);
+  const viewer = t.caseIndex < run.viewerCases;
+  const fault = p.allowFaults ? p.faults.find((f) => f.match === c.caseId || f.match === recordKey) : undefined;
+  const warmups = cell.suite.warmups;
+  const repeats = cell.suite.repeats;
+  const maxNewTokens = cell.suite.maxNewTokens ?? c.maxNewTokens;
+
+  type CaseResult = { kind: "ok"; runs: GenerateResult[]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
+  let engineUsed: Engine | null = null;
+  const borrowed = await pool.withModel(modelSpecOf(cell), async (engine, model): Promise<CaseResult> => {
+    engineUsed = engine;
+    if (fault !== undefined && engine.fault !== undefined) {
+      const out = await engine.fault(fault.kind, { timeoutMs: run.timeoutMs });
+      const failure: EngineFailure = out.ok ? { kind: "error", code: "fault", message: `fault ${fault.kind} was answered`, hint: "" } : out.failure;
+      return { kind: "failed", failure, engine };
+    }
+    const runs: GenerateResult[] = [];
+    for (let i = 0; i < warmups + repeats; i++) {
+      const out = await engine.generate(
+        {
+          inputIds: c.inputIds,
+          method: runnerMethod,
+          maxNewTokens,
+          stopIds: c.stopIds,
+          ignoreEos: cell.suite.ignoreEos,
+          returnSelection: (run.returnSelection || viewer) && i === warmups + repeats - 1,
+        },
+        { timeoutMs: run.timeoutMs },
+      );
+      if (!out.ok) return { kind: "failed", failure: out.failure, engine };
+      if (i >= warmups) runs.push(out.value);
+    }
+    return { kind: "ok", runs, model, engine };
+  });
+  if (p.signal?.aborted) return null;
+
+  const engine: Engine | null = borrowed.ok ? borrowed.value.engine : engineUsed;
+  const info = engine?.info ?? pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown" };
+  const environment = collectEnvironment({ build: info.build, backend: info.backend, device: info.device }, p.repoDir);
+  const base = {
+    schema: RECORD_SCHEMA_VERSION,
+    runId,
+    cellKey: cell.cellKey,
+    recordKey,
+    suite: cell.suite.name,
+    dataset: c.dataset,
+    caseId: c.caseId,
+    method: cell.method,
+    sweep: cell.sweep,
+    caseMeta: c.caseMeta,
+    protocol: c.protocol,
+    inputLength: c.inputIds.length,
+    references: c.references,
+    environment,
+    startedAt,
+  } as const;
+  const modelRec = (m: LoadedModel | null): GemRecord["model"] => ({
+    id: cell.model.id,
+    name: cell.model.name,
+    hash: cell.model.hash,
+    family: m?.family ?? "unknown",
+    layers: m?.layers ?? 0,
+  });
+
+  const result: CaseResult = borrowed.ok ? borrowed.value : { kind: "failed", failure: borrowed.failure, engine: null };
+  if (result.kind === "failed") {
+    const f = result.failure;
+    return {
+      ...base,
+      model: modelRec(null),
+      keptLength: null,
+      output: null,
+      scores: {},
+      timings: null,
+      memory: null,
+      selection: null,
+      viewer: null,
+      status: f.kind === "error" && f.code === "unsupported" ? "unsupported" : "errored",
+      error: failureRecordError(f),
+      finishedAt: new Date().toISOString(),
+    };
+  }
+  const last = result.runs[result.runs.length - 1]!;
+  const rawText = t.tokenizer.decode(last.outputIds, { skipSpecialTokens: true });
+  const text = cutAtStop(rawText, c.stopStrings);
+  let scores: Record<string, number>;
+  try {
+    scores = t.suite.score(c, text);
+  } catch (e) {
+    return {
+      ...base,
+      model: modelRec(result.model),
+      keptLength: last.keptLength,
+      output: { ids: last.outputIds, text, stopReason: last.stopReason },
+      scores: {},
+      timings: combineTimings(result.runs, warmups),
+      memory: last.memory,
+      selection: null,
+      viewer: null,
+      status: "errored",
+      error: { code: "score_error", message: toError(e).message, hint: `the ${cell.suite.name} scorer threw on this output` },
+      finishedAt: new Date().toISOString(),
+    };
+  }
+  const sel = last.selection ?? null;
+  return {
+    ...base,
+    model: modelRec(result.model),
+    keptLength: last.keptLength,
+    output: { ids: last.outputIds, text, stopReason: last.stopReason },
+    scores,
+    timings: combineTimings(result.runs, warmups),
+    memory: last.memory,
+    selection: run.returnSelection ? sel : null,
+    viewer: viewer && sel !== null ? { tokens: t.tokenizer.tokenStrings(c.inputIds), kept: keptForViewer(sel, c.inputIds.length), marks: c.marks } : null,
+    status: "completed",
+    error: null,
+    finishedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,129 @@
+// The scheduler's runner pool: one engine (runner process) per device, each holding at most one loaded model.
+// A case borrows a runner that has its model loaded (loading it, or restarting a dead runner, first). A runner that
+// crashed or timed out is marked dead by its engine and replaced on its next use, so the sweep goes on.
+import pLimit from "p-limit";
+import type { Engine, EngineFactory, EngineFailure, LoadedModel, ModelSpec, Outcome } from "../engines/engine.ts";
+import { canonicalJson } from "./sweep.ts";
+import { toError } from "./errors.ts";
+
+export interface Slot {
+  readonly device: string;
+  engine: Engine | null;
+  /** canonicalJson of the loaded ModelSpec, or null. */
+  loadedKey: string | null;
+  loaded: LoadedModel | null;
+  /** How many times this slot's runner was (re)started. */
+  starts: number;
+  busy: boolean;
+}
+
+export type Borrowed<T> = { ok: true; value: T } | { ok: false; failure: EngineFailure };
+
+export class RunnerPool {
+  readonly slots: Slot[];
+  private readonly limit: ReturnType<typeof pLimit>;
+  /** Structured load errors per model (a broken model is not reloaded for every case). */
+  private readonly loadErrors = new Map<string, EngineFailure>();
+  private closed = false;
+
+  constructor(
+    devices: readonly string[],
+    private readonly factory: EngineFactory,
+    private readonly opts: { loadTimeoutMs: number; log: (msg: string) => void },
+  ) {
+    if (devices.length === 0) throw new Error("no devices for the runner pool");
+    this.slots = devices.map((device) => ({ device, engine: null, loadedKey: null, loaded: null, starts: 0, busy: false }));
+    this.limit = pLimit(devices.length);
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Start every runner now (so a missing or broken runner fails the run up front, with its message). */
+  async start(): Promise<void> {
+    await Promise.all(this.slots.map((s) => this.ensureEngine(s)));
+  }
+
+  /** The first started engine (its hello: build, backend, presets). */
+  firstEngine(): Engine | null {
+    return this.slots.find((s) => s.engine !== null)?.engine ?? null;
+  }
+
+  private async ensureEngine(slot: Slot): Promise<Engine> {
+    if (slot.engine !== null && !slot.engine.dead) return slot.engine;
+    if (slot.engine !== null) {
+      this.opts.log(`runner on ${slot.device} died; restarting it`);
+      await slot.engine.close().catch(() => undefined);
+    }
+    slot.engine = null;
+    slot.loadedKey = null;
+    slot.loaded = null;
+    const engine = await this.factory(slot.device);
+    slot.engine = engine;
+    slot.starts++;
+    return engine;
+  }
+
+  /** Pick a free slot, preferring one that already holds `key`. */
+  private pick(key: string): Slot {
+    const free = this.slots.filter((s) => !s.busy);
+    const slot = free.find((s) => s.loadedKey === key && s.engine !== null && !s.engine.dead) ?? free[0];
+    if (slot === undefined) throw new Error("runner pool: no free runner (more tasks than runners in flight)");
+    return slot;
+  }
+
+  /**
+   * Run `fn` on a runner with `spec` loaded. Concurrency is capped at the number of runners. Load failures and
+   * runner start failures come back as failures (the case is recorded errored), not exceptions.
+   */
+  withModel<T>(spec: ModelSpec, fn: (engine: Engine, model: LoadedModel, slot: Slot) => Promise<T>): Promise<Borrowed<T>> {
+    return this.limit(async (): Promise<Borrowed<T>> => {
+      if (this.closed) return { ok: false, failure: { kind: "error", code: "interrupted", message: "the run was stopped", hint: "" } };
+      const key = canonicalJson(spec);
+      const known = this.loadErrors.get(key);
+      if (known !== undefined) return { ok: false, failure: known };
+      const slot = this.pick(key);
+      slot.busy = true;
+      try {
+        let engine: Engine;
+        try {
+          engine = await this.ensureEngine(slot);
+        } catch (e) {
+          return { ok: false, failure: { kind: "crashed", message: `could not start the runner on ${slot.device}: ${toError(e).message}`, hint: "check that the runner is built (npm run build:native) and runs on this machine" } };
+        }
+        if (slot.loadedKey !== key || slot.loaded === null) {
+          slot.loadedKey = null;
+          slot.loaded = null;
+          const out: Outcome<LoadedModel> = await engine.load(spec, { timeoutMs: this.opts.loadTimeoutMs });
+          if (!out.ok) {
+            if (out.failure.kind === "error") this.loadErrors.set(key, out.failure);
+            return { ok: false, failure: { ...out.failure, message: `loading ${spec.model}: ${out.failure.message}` } };
+          }
+          slot.loadedKey = key;
+          slot.loaded = out.value;
+        }
+        return { ok: true, value: await fn(engine, slot.loaded, slot) };
+      } finally {
+        slot.busy = false;
+      }
+    });
+  }
+
+  /** Load `spec` on one runner just to learn its facts (layers, max positions, EOS ids). */
+  async modelInfo(spec: ModelSpec): Promise<Borrowed<LoadedModel>> {
+    return this.withModel(spec, async (_e, model) => model);
+  }
+
+  /** Stop taking work and stop every runner (graceful close; the engines kill what does not exit). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        const e = s.engine;
+        s.engine = null;
+        if (e !== null) await e.close().catch(() => undefined);
+      }),
+    );
+  }
+}
