@@ -73,6 +73,7 @@ class TrackedVec {
   void clear_and_free() { std::vector<T>().swap(v_); sync(); }
   void push_back(const T& x) { v_.push_back(x); sync(); }
   void append(const T* p, size_t n) { v_.insert(v_.end(), p, p + n); sync(); }
+  void erase(size_t pos, size_t n) { v_.erase(v_.begin() + pos, v_.begin() + pos + n); }  // capacity kept
   // Replace the contents by exactly `other` (capacity shrinks to fit, so memory is really returned).
   void replace(std::vector<T>&& other) { other.shrink_to_fit(); v_ = std::move(other); sync(); }
 

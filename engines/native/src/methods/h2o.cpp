@@ -21,6 +21,35 @@
 #include "method.h"
 
 namespace gem {
+
+std::vector<double> causal_column_sums(const float* q, const float* k, int n, int H, int G, int d, int h) {
+  const int g = h / (H / G);
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
+  std::vector<double> s(static_cast<size_t>(n)), lse(static_cast<size_t>(n)), cs(static_cast<size_t>(n), 0.0);
+  auto logits_row = [&](int i) {
+    const float* qi = q + (static_cast<int64_t>(i) * H + h) * d;
+    for (int j = 0; j <= i; ++j) {
+      const float* kj = k + (static_cast<int64_t>(j) * G + g) * d;
+      double dt = 0;
+      for (int e = 0; e < d; ++e) dt += static_cast<double>(qi[e]) * static_cast<double>(kj[e]);
+      s[static_cast<size_t>(j)] = dt * inv_sqrt_d;
+    }
+  };
+  for (int i = 0; i < n; ++i) {  // pass 1: row log-sum-exp
+    logits_row(i);
+    double mx = -INFINITY;
+    for (int j = 0; j <= i; ++j) mx = std::max(mx, s[static_cast<size_t>(j)]);
+    double z = 0;
+    for (int j = 0; j <= i; ++j) z += std::exp(s[static_cast<size_t>(j)] - mx);
+    lse[static_cast<size_t>(i)] = mx + std::log(z);
+  }
+  for (int i = 0; i < n; ++i) {  // pass 2: recompute probabilities, accumulate column sums (i ascending)
+    logits_row(i);
+    for (int j = 0; j <= i; ++j) cs[static_cast<size_t>(j)] += std::exp(s[static_cast<size_t>(j)] - lse[static_cast<size_t>(i)]);
+  }
+  return cs;
+}
+
 namespace {
 
 class H2O final : public Method {
@@ -32,7 +61,6 @@ class H2O final : public Method {
     const int n = static_cast<int>(ctx.ids.size());
     const int L = c.num_layers, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, group = H / G;
     model_ = &ctx.model;
-    cache_ = &ctx.cache;
     ctx.selection.kind = Selection::Kind::PerHead;
     ctx.selection.per_layer.assign(static_cast<size_t>(L), {});
     acc_.clear();
@@ -43,9 +71,12 @@ class H2O final : public Method {
 
     auto hook = [&](const LayerView& v) {
       const bool evict_now = n > k_;
+      // Room for the decode rows: all of them, or with evictDuringDecode at most k + 1 rows at any time.
+      const int kept = std::min(n, k_);
+      const int rows = evict_ ? std::min(kept + ctx.max_new_tokens, k_ + 1) : kept + ctx.max_new_tokens;
       if (!evict_now) {
-        for (auto& b : v.cache->k) b.reserve(static_cast<size_t>(n + ctx.max_new_tokens) * d);
-        for (auto& b : v.cache->v) b.reserve(static_cast<size_t>(n + ctx.max_new_tokens) * d);
+        for (auto& b : v.cache->k) b.reserve(static_cast<size_t>(rows) * d);
+        for (auto& b : v.cache->v) b.reserve(static_cast<size_t>(rows) * d);
       }
       if (!evict_now && !evict_) {
         ctx.selection.per_layer[static_cast<size_t>(v.layer)].assign(static_cast<size_t>(G), all_indices(n));
@@ -53,35 +84,8 @@ class H2O final : public Method {
       }
       // Column sums per query head, two passes, O(n) memory per head.
       std::vector<std::vector<double>> col(static_cast<size_t>(H));
-      const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
       cpu::parallel_for(H, 4.0 * static_cast<double>(n) * n * d * H, [&](int64_t hb, int64_t he) {
-        std::vector<double> s(static_cast<size_t>(n)), lse(static_cast<size_t>(n));
-        for (int64_t h = hb; h < he; ++h) {
-          const int g = static_cast<int>(h) / group;
-          auto logits_row = [&](int i) {
-            const float* q = v.q + (static_cast<int64_t>(i) * H + h) * d;
-            for (int j = 0; j <= i; ++j) {
-              const float* kk = v.k + (static_cast<int64_t>(j) * G + g) * d;
-              double dt = 0;
-              for (int e = 0; e < d; ++e) dt += static_cast<double>(q[e]) * static_cast<double>(kk[e]);
-              s[static_cast<size_t>(j)] = dt * inv_sqrt_d;
-            }
-          };
-          for (int i = 0; i < n; ++i) {  // pass 1: row log-sum-exp
-            logits_row(i);
-            double mx = -INFINITY;
-            for (int j = 0; j <= i; ++j) mx = std::max(mx, s[static_cast<size_t>(j)]);
-            double z = 0;
-            for (int j = 0; j <= i; ++j) z += std::exp(s[static_cast<size_t>(j)] - mx);
-            lse[static_cast<size_t>(i)] = mx + std::log(z);
-          }
-          std::vector<double>& cs = col[static_cast<size_t>(h)];
-          cs.assign(static_cast<size_t>(n), 0.0);
-          for (int i = 0; i < n; ++i) {  // pass 2: recompute probabilities, accumulate column sums
-            logits_row(i);
-            for (int j = 0; j <= i; ++j) cs[static_cast<size_t>(j)] += std::exp(s[static_cast<size_t>(j)] - lse[static_cast<size_t>(i)]);
-          }
-        }
+        for (int64_t h = hb; h < he; ++h) col[static_cast<size_t>(h)] = causal_column_sums(v.q, v.k, n, H, G, d, static_cast<int>(h));
       });
       std::vector<std::vector<double>> score(static_cast<size_t>(G), std::vector<double>(static_cast<size_t>(n), 0.0));
       for (int g = 0; g < G; ++g) {
@@ -111,7 +115,7 @@ class H2O final : public Method {
           for (int j : keep[static_cast<size_t>(g)]) a.push_back(score[static_cast<size_t>(g)][static_cast<size_t>(j)]);
         }
       }
-      if (evict_now) ctx.cache.compress(v.layer, keep, src, ctx.max_new_tokens);
+      if (evict_now) ctx.cache.compress(v.layer, keep, src, rows - kept);
       ctx.selection.per_layer[static_cast<size_t>(v.layer)] = std::move(keep);
     };
 
@@ -137,8 +141,6 @@ class H2O final : public Method {
     const int len = CL.len;
     const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
     auto& accl = acc_[static_cast<size_t>(v.layer)];
-    std::vector<std::vector<int>> keep(static_cast<size_t>(G));
-    std::vector<int> src(static_cast<size_t>(G));
     std::vector<double> s(static_cast<size_t>(len)), add(static_cast<size_t>(len));
     for (int g = 0; g < G; ++g) {
       auto& a = accl[static_cast<size_t>(g)];
@@ -159,27 +161,21 @@ class H2O final : public Method {
         for (int j = 0; j < len; ++j) add[static_cast<size_t>(j)] += std::exp(s[static_cast<size_t>(j)] - mx) / z;
       }
       for (int j = 0; j < len; ++j) a[static_cast<size_t>(j)] += add[static_cast<size_t>(j)] / group;
-      src[static_cast<size_t>(g)] = g;
-      std::vector<int> kg_keep = all_indices(len);
-      if (len > k_) {
+      if (len > k_) {  // evict one row in place (capacity stays: k + 1 rows reserved at prefill)
         int victim = -1;
         for (int j = 0; j < len - recent_; ++j)
           if (victim < 0 || a[static_cast<size_t>(j)] < a[static_cast<size_t>(victim)]) victim = j;
-        kg_keep.erase(kg_keep.begin() + victim);
-        std::vector<double> rest;
-        rest.reserve(static_cast<size_t>(len - 1));
-        for (int j : kg_keep) rest.push_back(a[static_cast<size_t>(j)]);
-        a.replace(std::move(rest));
+        a.erase(static_cast<size_t>(victim), 1);
+        CL.k[static_cast<size_t>(g)].erase(static_cast<size_t>(victim) * d, static_cast<size_t>(d));
+        CL.v[static_cast<size_t>(g)].erase(static_cast<size_t>(victim) * d, static_cast<size_t>(d));
       }
-      keep[static_cast<size_t>(g)] = std::move(kg_keep);
     }
-    if (len > k_) cache_->compress(v.layer, keep, src, 1);
+    if (len > k_) CL.len = len - 1;
   }
 
   int k_, recent_;
   bool evict_;
   const Model* model_ = nullptr;
-  KVCache* cache_ = nullptr;
   std::vector<std::vector<DVec>> acc_;  // [layer][kv head] accumulated score per cache row (evictDuringDecode)
 };
 

@@ -88,6 +88,10 @@ std::vector<double> max_pool1d(const std::vector<double>& x, int kernel);
 std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0, const LayerHook& hook,
                                  bool reserve_decode = true);
 
+// h2o's fused two-pass column sums for query head h: score[j] = Σ_{i≥j} softmax_{j'≤i}(q_i·k_j'/√d)[j], O(n) memory.
+// q: [n][H*d], k: [n][G*d].
+std::vector<double> causal_column_sums(const float* q, const float* k, int n, int H, int G, int d, int h);
+
 // random's selection (methods/random.cpp documents the PRNG): sorted min(k, n) of [0, n).
 std::vector<int> random_selection(int n, int k, uint64_t seed);
 

@@ -1,0 +1,454 @@
+// Native unit tests of the cpu backend and the methods: kernels against naive loops / closed forms, the whole
+// forward pass against a from-scratch double-precision reference, thread-count independence, method edge cases.
+// Exit status 0 iff every check passed.
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../src/backend.h"
+#include "../src/cpu/kernels.h"
+#include "../src/engine.h"
+#include "../src/methods/method.h"
+#include "../src/threads.h"
+
+using namespace gem;
+
+static int g_failures = 0, g_checks = 0;
+#define CHECK(cond, ...)                                          \
+  do {                                                            \
+    ++g_checks;                                                   \
+    if (!(cond)) {                                                \
+      ++g_failures;                                               \
+      std::fprintf(stderr, "FAIL %s:%d: %s — ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                          \
+      std::fprintf(stderr, "\n");                                 \
+    }                                                             \
+  } while (0)
+
+static bool near(double a, double b, double tol) { return std::fabs(a - b) <= tol * std::max(1.0, std::fabs(b)); }
+
+// ---------- a tiny model with seeded weights ----------
+struct Lcg {
+  uint64_t s;
+  float next() {  // uniform in [-1, 1)
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<float>(static_cast<double>(s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+  }
+};
+static Tensor rnd(std::vector<int64_t> shape, Lcg& g, float scale) {
+  Tensor t;
+  t.shape = shape;
+  t.data.resize(static_cast<size_t>(t.numel()));
+  for (auto& x : t.data) x = g.next() * scale;
+  return t;
+}
+static Tensor ones_ish(int64_t n, Lcg& g) {
+  Tensor t;
+  t.shape = {n};
+  for (int64_t i = 0; i < n; ++i) t.data.push_back(1.0f + 0.2f * g.next());
+  return t;
+}
+
+static Model tiny_model(bool qkv_bias, bool tied, uint64_t seed = 7, int vocab = 96, int hidden = 64, int layers = 3,
+                        int H = 4, int G = 2, int d = 16, int I = 128) {
+  Model m;
+  ModelConfig& c = m.config;
+  c.model_type = qkv_bias ? "qwen2" : "llama";
+  c.vocab_size = vocab; c.hidden_size = hidden; c.num_layers = layers; c.num_heads = H; c.num_kv_heads = G;
+  c.head_dim = d; c.intermediate_size = I; c.max_positions = 512; c.rms_eps = 1e-5; c.rope_theta = 10000;
+  c.tie_embeddings = tied; c.qkv_bias = qkv_bias; c.eos_ids = {2}; c.bos_id = 1;
+  Lcg g{seed};
+  m.embed = rnd({vocab, hidden}, g, 1.0f);
+  m.final_norm = ones_ish(hidden, g);
+  if (!tied) m.lm_head = rnd({vocab, hidden}, g, 0.3f);
+  for (int l = 0; l < layers; ++l) {
+    LayerWeights w;
+    w.attn_norm = ones_ish(hidden, g);
+    w.wq = rnd({H * d, hidden}, g, 0.5f);
+    w.wk = rnd({G * d, hidden}, g, 0.5f);
+    w.wv = rnd({G * d, hidden}, g, 0.3f);
+    w.wo = rnd({hidden, H * d}, g, 0.15f);
+    if (qkv_bias) {
+      w.bq = rnd({H * d}, g, 0.3f);
+      w.bk = rnd({G * d}, g, 0.3f);
+      w.bv = rnd({G * d}, g, 0.3f);
+    }
+    w.mlp_norm = ones_ish(hidden, g);
+    w.w_gate = rnd({I, hidden}, g, 0.2f);
+    w.w_up = rnd({I, hidden}, g, 0.2f);
+    w.w_down = rnd({hidden, I}, g, 0.1f);
+    m.layers.push_back(std::move(w));
+  }
+  return m;
+}
+
+// ---------- the naive double-precision reference forward (no cache, rope type none) ----------
+static std::vector<double> naive_logits(const Model& m, const std::vector<int>& ids) {
+  const ModelConfig& c = m.config;
+  const int n = static_cast<int>(ids.size()), D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim,
+            I = c.intermediate_size;
+  auto lin = [](const std::vector<double>& x, const Tensor& W, const Tensor& b) {
+    int out = static_cast<int>(W.shape[0]), in = static_cast<int>(W.shape[1]);
+    std::vector<double> y(static_cast<size_t>(out));
+    for (int o = 0; o < out; ++o) {
+      double s = b.data.empty() ? 0.0 : b.data[static_cast<size_t>(o)];
+      for (int i = 0; i < in; ++i) s += x[static_cast<size_t>(i)] * W.data[static_cast<size_t>(o) * in + i];
+      y[static_cast<size_t>(o)] = s;
+    }
+    return y;
+  };
+  auto norm = [&](const std::vector<double>& x, const Tensor& w) {
+    double ss = 0;
+    for (double v : x) ss += v * v;
+    double inv = 1.0 / std::sqrt(ss / x.size() + c.rms_eps);
+    std::vector<double> y(x.size());
+    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w.data[i];
+    return y;
+  };
+  auto rope = [&](std::vector<double>& v, int heads, int pos) {
+    for (int h = 0; h < heads; ++h)
+      for (int i = 0; i < d / 2; ++i) {
+        double a = pos * std::pow(c.rope_theta, -2.0 * i / d);
+        double x1 = v[static_cast<size_t>(h * d + i)], x2 = v[static_cast<size_t>(h * d + i + d / 2)];
+        v[static_cast<size_t>(h * d + i)] = x1 * std::cos(a) - x2 * std::sin(a);
+        v[static_cast<size_t>(h * d + i + d / 2)] = x2 * std::cos(a) + x1 * std::sin(a);
+      }
+  };
+  Tensor none;
+  std::vector<std::vector<double>> x(static_cast<size_t>(n));
+  for (int t = 0; t < n; ++t)
+    for (int i = 0; i < D; ++i) x[static_cast<size_t>(t)].push_back(m.embed.data[static_cast<size_t>(ids[static_cast<size_t>(t)]) * D + i]);
+  for (const auto& W : m.layers) {
+    std::vector<std::vector<double>> q(static_cast<size_t>(n)), k(static_cast<size_t>(n)), v(static_cast<size_t>(n));
+    for (int t = 0; t < n; ++t) {
+      auto xn = norm(x[static_cast<size_t>(t)], W.attn_norm);
+      q[static_cast<size_t>(t)] = lin(xn, W.wq, W.bq);
+      k[static_cast<size_t>(t)] = lin(xn, W.wk, W.bk);
+      v[static_cast<size_t>(t)] = lin(xn, W.wv, W.bv);
+      rope(q[static_cast<size_t>(t)], H, t);
+      rope(k[static_cast<size_t>(t)], G, t);
+    }
+    for (int t = 0; t < n; ++t) {
+      std::vector<double> att(static_cast<size_t>(H * d), 0.0);
+      for (int h = 0; h < H; ++h) {
+        int g = h / (H / G);
+        std::vector<double> p(static_cast<size_t>(t + 1));
+        double mx = -1e300, z = 0;
+        for (int j = 0; j <= t; ++j) {
+          double s = 0;
+          for (int e = 0; e < d; ++e) s += q[static_cast<size_t>(t)][static_cast<size_t>(h * d + e)] * k[static_cast<size_t>(j)][static_cast<size_t>(g * d + e)];
+          p[static_cast<size_t>(j)] = s / std::sqrt(static_cast<double>(d));
+          mx = std::max(mx, p[static_cast<size_t>(j)]);
+        }
+        for (auto& pj : p) z += (pj = std::exp(pj - mx));
+        for (int j = 0; j <= t; ++j)
+          for (int e = 0; e < d; ++e)
+            att[static_cast<size_t>(h * d + e)] += p[static_cast<size_t>(j)] / z * v[static_cast<size_t>(j)][static_cast<size_t>(g * d + e)];
+      }
+      auto o = lin(att, W.wo, none);
+      for (int i = 0; i < D; ++i) x[static_cast<size_t>(t)][static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
+      auto xn = norm(x[static_cast<size_t>(t)], W.mlp_norm);
+      auto gt = lin(xn, W.w_gate, none), up = lin(xn, W.w_up, none);
+      std::vector<double> a(static_cast<size_t>(I));
+      for (int i = 0; i < I; ++i) a[static_cast<size_t>(i)] = gt[static_cast<size_t>(i)] / (1 + std::exp(-gt[static_cast<size_t>(i)])) * up[static_cast<size_t>(i)];
+      auto dn = lin(a, W.w_down, none);
+      for (int i = 0; i < D; ++i) x[static_cast<size_t>(t)][static_cast<size_t>(i)] += dn[static_cast<size_t>(i)];
+    }
+  }
+  auto hn = norm(x[static_cast<size_t>(n - 1)], m.final_norm);
+  return lin(hn, m.output_weight(), none);
+}
+
+static std::vector<int> some_ids(int n, int vocab, uint64_t seed) {
+  Lcg g{seed};
+  std::vector<int> ids{1};
+  while (static_cast<int>(ids.size()) < n) ids.push_back(3 + static_cast<int>((g.next() + 1) * 0.5 * (vocab - 3)) % (vocab - 3));
+  return ids;
+}
+
+static GenerateResult run(const Model& m, const std::vector<int>& ids, const std::string& method, Json params, int new_tokens,
+                          bool selection = false) {
+  GenerateRequest r;
+  r.input_ids = ids;
+  r.method = method;
+  r.params = params;
+  r.max_new_tokens = new_tokens;
+  r.ignore_eos = true;
+  r.return_logits = true;
+  r.return_selection = selection;
+  return generate(m, r, false);
+}
+
+// ---------- tests ----------
+static void test_rope_scalings() {
+  ModelConfig c;
+  c.head_dim = 128;
+  c.rope_theta = 500000.0;
+  c.rope.type = "llama3";
+  c.rope.factor = 8;
+  c.rope.low_freq_factor = 1;
+  c.rope.high_freq_factor = 4;
+  c.rope.original_max_positions = 8192;
+  auto f = cpu::rope_freqs(c, 10);
+  const double pi = 3.14159265358979323846;
+  int seen_low = 0, seen_high = 0, seen_mid = 0;
+  for (int i = 0; i < 64; ++i) {
+    double base = std::pow(500000.0, -2.0 * i / 128), wl = 2 * pi / base, want;
+    if (wl < 8192.0 / 4) { want = base; ++seen_high; }
+    else if (wl > 8192.0) { want = base / 8; ++seen_low; }
+    else {
+      double s = (8192.0 / wl - 1) / 3;
+      want = (1 - s) * base / 8 + s * base;
+      ++seen_mid;
+    }
+    CHECK(near(f.inv_freq[static_cast<size_t>(i)], want, 1e-12), "llama3 inv_freq[%d] = %.17g want %.17g", i, f.inv_freq[static_cast<size_t>(i)], want);
+  }
+  CHECK(seen_low > 0 && seen_high > 0 && seen_mid > 0, "llama3 test covers all three regimes (%d %d %d)", seen_low, seen_high, seen_mid);
+  // Closed-form values at both ends: i = 0 is high-frequency (unchanged), i = 63 is low-frequency (÷ factor).
+  CHECK(f.inv_freq[0] == 1.0, "i=0 unchanged");
+  CHECK(near(f.inv_freq[63], std::pow(500000.0, -126.0 / 128) / 8, 1e-12), "i=63 divided by factor");
+
+  ModelConfig lc;
+  lc.head_dim = 8;
+  lc.rope_theta = 10000;
+  lc.rope.type = "linear";
+  lc.rope.factor = 4;
+  auto fl = cpu::rope_freqs(lc, 3);
+  for (int i = 0; i < 4; ++i) CHECK(near(fl.inv_freq[static_cast<size_t>(i)], std::pow(10000.0, -2.0 * i / 8) / 4, 1e-14), "linear %d", i);
+  CHECK(fl.scale == 1.0, "linear scale 1");
+
+  ModelConfig pc;
+  pc.head_dim = 8;
+  pc.rope_theta = 10000;
+  pc.rope.type = "longrope";
+  pc.rope.original_max_positions = 16;
+  pc.rope.short_factor = {1, 1.5, 2, 3};
+  pc.rope.long_factor = {2, 4, 8, 16};
+  pc.rope.attention_factor = 1.25;
+  auto fs = cpu::rope_freqs(pc, 15), fg = cpu::rope_freqs(pc, 16);
+  for (int i = 0; i < 4; ++i) {
+    CHECK(near(fs.inv_freq[static_cast<size_t>(i)], 1.0 / (pc.rope.short_factor[static_cast<size_t>(i)] * std::pow(10000.0, 2.0 * i / 8)), 1e-14), "longrope short %d", i);
+    CHECK(near(fg.inv_freq[static_cast<size_t>(i)], 1.0 / (pc.rope.long_factor[static_cast<size_t>(i)] * std::pow(10000.0, 2.0 * i / 8)), 1e-14), "longrope long %d", i);
+  }
+  CHECK(fs.scale == 1.25 && fg.scale == 1.25, "longrope attention factor");
+
+  // apply_rope: rotate_half convention, pairs (i, i + d/2), closed form.
+  std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8};
+  int pos = 7;
+  cpu::apply_rope(x.data(), 1, 1, 8, &pos, fs);
+  const float orig[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  for (int i = 0; i < 4; ++i) {
+    double a = 7 * fs.inv_freq[static_cast<size_t>(i)];
+    double w1 = 1.25 * (orig[i] * std::cos(a) - orig[i + 4] * std::sin(a));
+    double w2 = 1.25 * (orig[i + 4] * std::cos(a) + orig[i] * std::sin(a));
+    CHECK(near(x[static_cast<size_t>(i)], w1, 1e-6) && near(x[static_cast<size_t>(i + 4)], w2, 1e-6), "apply_rope pair %d", i);
+  }
+}
+
+static void test_pooling_and_topk() {
+  std::vector<double> x = {1, 2, 3, 4, 5, 6};
+  auto a = avg_pool1d(x, 5);
+  const double wa[6] = {6.0 / 5, 10.0 / 5, 15.0 / 5, 20.0 / 5, 18.0 / 5, 15.0 / 5};
+  for (int i = 0; i < 6; ++i) CHECK(near(a[static_cast<size_t>(i)], wa[i], 1e-15), "avg pool edge %d: %g vs %g", i, a[static_cast<size_t>(i)], wa[i]);
+  auto a1 = avg_pool1d(x, 1);
+  CHECK(a1 == x, "kernel 1 is the identity");
+  std::vector<double> y = {-5, -1, -7, -3, -9};
+  auto mp = max_pool1d(y, 3);
+  const double wm[5] = {-1, -1, -1, -3, -3};
+  for (int i = 0; i < 5; ++i) CHECK(mp[static_cast<size_t>(i)] == wm[i], "max pool (-inf padding) %d", i);
+  std::vector<double> s = {1, 3, 3, 2, 3};
+  CHECK((top_k_indices(s, 2) == std::vector<int>{1, 2}), "ties → lower index (k=2)");
+  CHECK((top_k_indices(s, 3) == std::vector<int>{1, 2, 4}), "ties → lower index (k=3)");
+  CHECK((top_k_indices(s, 9) == std::vector<int>{0, 1, 2, 3, 4}), "k > n keeps all");
+  CHECK((top_k_indices(s, 2, {1, 0, 1, 1, 1}) == std::vector<int>{2, 4}), "allowed mask");
+  std::vector<double> eq(7, 0.5);
+  CHECK((top_k_indices(eq, 3) == std::vector<int>{0, 1, 2}), "all equal → first k");
+}
+
+static void test_column_sums() {
+  const int n = 37, H = 4, G = 2, d = 8;
+  Lcg g{99};
+  std::vector<float> q(static_cast<size_t>(n * H * d)), k(static_cast<size_t>(n * G * d));
+  for (auto& v : q) v = 2 * g.next();
+  for (auto& v : k) v = 2 * g.next();
+  for (int h = 0; h < H; ++h) {
+    auto cs = causal_column_sums(q.data(), k.data(), n, H, G, d, h);
+    // explicit n×n causal softmax matrix
+    std::vector<std::vector<double>> P(static_cast<size_t>(n), std::vector<double>(static_cast<size_t>(n), 0.0));
+    for (int i = 0; i < n; ++i) {
+      double mx = -1e300, z = 0;
+      for (int j = 0; j <= i; ++j) {
+        double s = 0;
+        for (int e = 0; e < d; ++e) s += double(q[static_cast<size_t>((i * H + h) * d + e)]) * k[static_cast<size_t>((j * G + h / 2) * d + e)];
+        P[static_cast<size_t>(i)][static_cast<size_t>(j)] = s / std::sqrt(8.0);
+        mx = std::max(mx, P[static_cast<size_t>(i)][static_cast<size_t>(j)]);
+      }
+      for (int j = 0; j <= i; ++j) z += (P[static_cast<size_t>(i)][static_cast<size_t>(j)] = std::exp(P[static_cast<size_t>(i)][static_cast<size_t>(j)] - mx));
+      for (int j = 0; j <= i; ++j) P[static_cast<size_t>(i)][static_cast<size_t>(j)] /= z;
+    }
+    double total = 0;
+    for (int j = 0; j < n; ++j) {
+      double want = 0;
+      for (int i = j; i < n; ++i) want += P[static_cast<size_t>(i)][static_cast<size_t>(j)];
+      CHECK(near(cs[static_cast<size_t>(j)], want, 1e-12), "h2o column sum h=%d j=%d: %.17g vs %.17g", h, j, cs[static_cast<size_t>(j)], want);
+      total += cs[static_cast<size_t>(j)];
+    }
+    CHECK(near(total, n, 1e-10), "column sums add up to n (rows sum to 1)");
+  }
+}
+
+static void test_forward_vs_naive() {
+  for (int variant = 0; variant < 2; ++variant) {
+    Model m = tiny_model(variant == 1, variant == 1, 11 + variant, 96, 32, 2, 4, 2, 8, 48);
+    auto ids = some_ids(20, 96, 5 + variant);
+    auto r = run(m, ids, "dense", Json(), 6);
+    auto ref = naive_logits(m, ids);
+    double worst = 0;
+    for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(ref[i] - r.first_logits[i]));
+    CHECK(worst < 1e-4, "variant %d: first logits vs naive double forward, max |diff| = %g", variant, worst);
+    // every decoded token is the argmax of the naive forward over the sequence so far (up to a 1e-4 near-tie)
+    std::vector<int> seq = ids;
+    for (size_t s = 0; s < r.output_ids.size(); ++s) {
+      auto lg = naive_logits(m, seq);
+      int best = 0;
+      for (int i = 1; i < static_cast<int>(lg.size()); ++i)
+        if (lg[static_cast<size_t>(i)] > lg[static_cast<size_t>(best)]) best = i;
+      int got = r.output_ids[s];
+      CHECK(got == best || lg[static_cast<size_t>(best)] - lg[static_cast<size_t>(got)] < 1e-4, "variant %d step %zu: got %d want %d", variant, s, got, best);
+      seq.push_back(got);
+    }
+  }
+}
+
+static void test_thread_independence() {
+  Model m = tiny_model(true, false);
+  auto ids = some_ids(100, 96, 3);
+  std::vector<std::pair<std::string, Json>> cases;
+  Json p;
+  cases.push_back({"dense", Json()});
+  p = Json::object(); p.set("filterLayer", 1); p.set("k", 40); cases.push_back({"gemfilter", p});
+  p = Json::object(); p.set("k", 50); p.set("window", 8); cases.push_back({"snapkv", p});
+  p = Json::object(); p.set("k", 50); p.set("recent", 8); p.set("evictDuringDecode", true); cases.push_back({"h2o", p});
+  for (const auto& cs : cases) {
+    std::vector<GenerateResult> rs;
+    for (int t : {1, 2, 3}) {
+      set_num_threads(t);
+      rs.push_back(run(m, ids, cs.first, cs.second, 8, true));
+    }
+    for (size_t i = 1; i < rs.size(); ++i) {
+      CHECK(rs[i].output_ids == rs[0].output_ids, "%s: output ids differ across thread counts", cs.first.c_str());
+      CHECK(rs[i].first_logits == rs[0].first_logits, "%s: logits not bitwise equal across thread counts", cs.first.c_str());
+      CHECK(rs[i].selection.per_layer == rs[0].selection.per_layer && rs[i].selection.indices == rs[0].selection.indices,
+            "%s: selection differs across thread counts", cs.first.c_str());
+    }
+  }
+  set_num_threads(2);
+}
+
+static void test_methods_edges() {
+  Model m = tiny_model(false, true, 21, 96, 32, 3, 4, 2, 8, 48);
+  auto ids = some_ids(30, 96, 8);
+  auto dense = run(m, ids, "dense", Json(), 8);
+  Json p;
+  p = Json::object(); p.set("filterLayer", 1); p.set("k", 30);
+  CHECK(run(m, ids, "gemfilter", p, 8).output_ids == dense.output_ids, "gemfilter k = n equals dense");
+  p = Json::object(); p.set("k", 64); p.set("window", 4);
+  CHECK(run(m, ids, "snapkv", p, 8).output_ids == dense.output_ids, "snapkv k > n equals dense");
+  p = Json::object(); p.set("k", 30); p.set("recent", 4);
+  CHECK(run(m, ids, "h2o", p, 8).output_ids == dense.output_ids, "h2o k = n equals dense");
+
+  // KV accounting is exact for dense: layers × G heads × (n + new) rows × d × (K and V) × 4 bytes.
+  int64_t want_kv = 3LL * 2 * (30 + 8) * 8 * 2 * 4;
+  CHECK(dense.mem_decode.kv == want_kv, "dense decode kv %lld want %lld", (long long)dense.mem_decode.kv, (long long)want_kv);
+  CHECK(dense.mem_peak.weights == m.weight_bytes(), "weights counted");
+  CHECK(dense.mem_filter.total() == 0, "no filter phase for dense");
+
+  // snapkv: kept rows per head = k, window kept, selection sorted, memory per-query-head = H/G × per-KV-head.
+  p = Json::object(); p.set("k", 12); p.set("window", 4);
+  auto s = run(m, ids, "snapkv", p, 4, true);
+  CHECK(s.kept_length == 12, "snapkv kept %d", s.kept_length);
+  CHECK(s.selection.kind == Selection::Kind::PerHead && s.selection.per_layer.size() == 3, "snapkv per head");
+  for (const auto& layer : s.selection.per_layer)
+    for (const auto& h : layer) {
+      CHECK(h.size() == 12 && h[8] == 26 && h[11] == 29, "window kept");
+      for (size_t i = 1; i < h.size(); ++i) CHECK(h[i - 1] < h[i], "sorted");
+    }
+  p.set("gqa", "per-query-head");
+  auto sq = run(m, ids, "snapkv", p, 4, true);
+  CHECK(sq.selection.kind == Selection::Kind::PerQueryHead && sq.selection.per_layer[0].size() == 4, "per query head selection");
+  CHECK(sq.mem_decode.kv == 2 * s.mem_decode.kv, "per-query-head caches H heads: %lld vs %lld", (long long)sq.mem_decode.kv, (long long)s.mem_decode.kv);
+
+  // gemfilter keepLast: the last tokens are always there
+  p = Json::object(); p.set("filterLayer", 0); p.set("k", 6); p.set("keepLast", 3);
+  auto gsel = run(m, ids, "gemfilter", p, 2, true).selection.indices;
+  CHECK(gsel.size() == 6 && gsel[3] == 27 && gsel[4] == 28 && gsel[5] == 29, "keepLast forces the last 3");
+
+  // random: deterministic for a seed, sorted, distinct, k' = min(k, n)
+  auto r1 = random_selection(30, 10, 42), r2 = random_selection(30, 10, 42), r3 = random_selection(30, 10, 43);
+  CHECK(r1 == r2 && r1 != r3 && r1.size() == 10, "random seeded");
+  for (size_t i = 1; i < r1.size(); ++i) CHECK(r1[i - 1] < r1[i], "random sorted distinct");
+  CHECK(random_selection(5, 10, 0) == all_indices(5), "random k ≥ n keeps all");
+
+  // h2o with evictDuringDecode keeps the budget
+  p = Json::object(); p.set("k", 10); p.set("recent", 3); p.set("evictDuringDecode", true);
+  auto h = run(m, ids, "h2o", p, 6, true);
+  int64_t budget_kv = 3LL * 2 * (10 + 1) * 8 * 2 * 4;  // k + 1 rows: the step's row before one is evicted
+  CHECK(h.output_ids.size() == 6, "h2o evict decodes");
+  CHECK(h.mem_decode.kv == budget_kv, "h2o evict kv fixed at k + 1 rows: %lld want %lld", (long long)h.mem_decode.kv, (long long)budget_kv);
+  p.set("evictDuringDecode", false);
+  auto hg = run(m, ids, "h2o", p, 6, true);
+  CHECK(hg.mem_decode.kv == 3LL * 2 * (10 + 6) * 8 * 2 * 4, "h2o without eviction grows: %lld", (long long)hg.mem_decode.kv);
+  CHECK(hg.selection.per_layer == h.selection.per_layer, "same prefill selection with and without eviction");
+}
+
+static void test_errors() {
+  Model m = tiny_model(false, true, 21, 96, 32, 3, 4, 2, 8, 48);
+  auto code_of = [&](const std::string& method, Json params, std::vector<int> ids, int mnt) -> std::string {
+    try {
+      run(m, ids, method, params, mnt);
+    } catch (const RunnerError& e) {
+      return e.code;
+    }
+    return "ok";
+  };
+  std::vector<int> ids = {1, 5, 6};
+  Json p = Json::object(); p.set("filterLayer", 3); p.set("k", 2);
+  CHECK(code_of("gemfilter", p, ids, 1) == "bad_param", "r = layers");
+  p = Json::object(); p.set("filterLayer", 0); p.set("k", 0);
+  CHECK(code_of("gemfilter", p, ids, 1) == "bad_param", "k = 0");
+  p = Json::object(); p.set("filterLayer", 0); p.set("k", 2); p.set("keepLast", 3);
+  CHECK(code_of("gemfilter", p, ids, 1) == "bad_param", "keepLast > k");
+  p = Json::object(); p.set("k", 2); p.set("bogus", 1);
+  CHECK(code_of("random", p, ids, 1) == "bad_param", "unknown param");
+  p = Json::object(); p.set("k", 32);
+  CHECK(code_of("snapkv", p, ids, 1) == "bad_param", "snapkv k ≤ window");
+  p = Json::object(); p.set("k", 40); p.set("kernel", 4);
+  CHECK(code_of("snapkv", p, ids, 1) == "bad_param", "even kernel");
+  p = Json::object(); p.set("k", 40); p.set("pool", "median");
+  CHECK(code_of("snapkv", p, ids, 1) == "bad_param", "bad pool");
+  p = Json::object(); p.set("k", 32);
+  CHECK(code_of("h2o", p, ids, 1) == "bad_param", "h2o k ≤ recent");
+  p = Json::object(); p.set("k", 2.5);
+  CHECK(code_of("random", p, ids, 1) == "bad_param", "non-integer k");
+  CHECK(code_of("nope", Json(), ids, 1) == "unknown_method", "unknown method");
+  CHECK(code_of("dense", Json(), {1, 96}, 1) == "bad_input", "id ≥ vocab");
+  CHECK(code_of("dense", Json(), {}, 1) == "bad_input", "empty input");
+  CHECK(code_of("dense", Json(), ids, 510) == "bad_input", "too long");
+  CHECK(code_of("dense", Json(), ids, 509) == "ok", "exactly max positions");
+}
+
+int main() {
+  set_num_threads(2);
+  test_rope_scalings();
+  test_pooling_and_topk();
+  test_column_sums();
+  test_forward_vs_naive();
+  test_thread_independence();
+  test_methods_edges();
+  test_errors();
+  std::printf("%d checks, %d failures\n", g_checks, g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
