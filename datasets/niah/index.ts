@@ -1,0 +1,319 @@
+// Needle-in-a-Haystack suite: the GemFilter paper's setup by default (their needle, question, prompt wording, grids and
+// word-recall score), a built-in generated haystack or a folder of .txt files, and a RULER-style multi-key variant.
+// See README.md for the origin of every string and rule.
+import { z } from "zod";
+import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../harness/suite.ts";
+import { buildIds, contextBudget, PeriodTokens, promptFrame, type NeedleSpec, type PromptFrame } from "./build.ts";
+import { BuiltinHaystack, readHaystackDir, resolveHaystackDir } from "./haystack.ts";
+import { paperRecall, rouge1F, substringMatch, wordRecall } from "./metrics.ts";
+import {
+  PAPER_ANSWER,
+  PAPER_CONTEXT_BUFFER,
+  PAPER_DEPTHS,
+  PAPER_LENGTHS,
+  PAPER_MAX_NEW_TOKENS,
+  PAPER_NEEDLE,
+  PAPER_PROMPT_TEMPLATE,
+  PAPER_QUESTION,
+  RULER_MAX_NEW_TOKENS,
+  RULER_NEEDLE_TEMPLATE,
+  RULER_PROMPT_TEMPLATE,
+} from "./paper.ts";
+import { Rng } from "./rng.ts";
+
+export const NiahOptions = z
+  .object({
+    /** "single": the paper's one needle. "multi": RULER-style key→value needles, one key asked. */
+    variant: z.enum(["single", "multi"]).default("single"),
+    /** Context lengths in tokens (see lengthSemantics). Default: the paper's 40 lengths, 1000 … 128000. */
+    lengths: z.array(z.number().int().positive()).min(1).default([...PAPER_LENGTHS]),
+    /** Needle depths in percent of the context. Default: the paper's 10 depths 0, 11, …, 100. */
+    depths: z.array(z.number().min(0).max(100)).min(1).default([...PAPER_DEPTHS]),
+    /** "builtin" (our generated prose) or a directory of .txt files, relative to the config's directory. */
+    haystack: z.string().min(1).default("builtin"),
+    /** Single: the needle text. Multi: the needle template with {key} and {value}. */
+    needle: z.string().min(1).optional(),
+    /** Single only: the question ({question} in the prompt template). */
+    question: z.string().min(1).optional(),
+    /** Single only: the expected answer the scores compare with. */
+    retrievalAnswer: z.string().min(1).optional(),
+    /** Prompt text with {context} once and {question} (single) or {key} (multi). */
+    promptTemplate: z.string().min(1).optional(),
+    /** Wrap the prompt as one user message in the model's chat template (the paper used none). */
+    chatTemplate: z.boolean().default(false),
+    /** Prepend the tokenizer's BOS (their HF tokenizer call adds it); ignored with a chat template. */
+    addBos: z.boolean().default(true),
+    /** Default: 51 (single; their 1 + max_gen_len 50) or 128 (multi; RULER's niah tokens_to_generate). */
+    maxNewTokens: z.number().int().positive().optional(),
+    /** Seed of the built-in haystack and of the multi-needle keys and values. */
+    seed: z.number().int().default(0),
+    /** Multi only: needles per case (one asked, the rest distractors). */
+    numNeedles: z.number().int().min(2).max(64).default(4),
+    /**
+     * "prompt": the final inputIds have exactly `length` tokens. "paper": their arithmetic — haystack + needle =
+     * length − contextBuffer tokens, the prompt wording and BOS come on top.
+     */
+    lengthSemantics: z.enum(["prompt", "paper"]).default("prompt"),
+    /** Their final_context_length_buffer (lengthSemantics "paper" only). */
+    contextBuffer: z.number().int().min(0).default(PAPER_CONTEXT_BUFFER),
+    /** Keep cases whose prompt is longer than the model's maxPositions (default: skip them with a log line). */
+    allowLongInput: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.promptTemplate !== undefined && o.promptTemplate.split("{context}").length !== 2) {
+      ctx.addIssue({ code: "custom", path: ["promptTemplate"], message: "must contain {context} exactly once" });
+    }
+    if (o.variant === "multi" && o.needle !== undefined && !(o.needle.includes("{key}") && o.needle.includes("{value}"))) {
+      ctx.addIssue({ code: "custom", path: ["needle"], message: "the multi variant's needle must contain {key} and {value}" });
+    }
+  });
+export type NiahOptions = z.output<typeof NiahOptions>;
+
+/** caseId for a length and depth, e.g. "len4000-depth33". */
+export function niahCaseId(length: number, depth: number): string {
+  return `len${length}-depth${depth}`;
+}
+
+/** Depths of a multi-needle case: the asked one at `depth`, the others evenly spread, N apart by 100/N, wrapped. */
+export function multiNeedleDepths(depth: number, n: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < n; j++) {
+    let d = depth + (j * 100) / n;
+    if (d > 100) d -= 100;
+    out.push(d);
+  }
+  return out;
+}
+
+// Key words for the multi variant (our own lists): keys are "adjective-noun" like RULER's words keys.
+const KEY_ADJECTIVES = [
+  "amber", "brisk", "coral", "dusty", "eager", "fuzzy", "gentle", "hollow", "icy", "jolly", "keen", "lofty",
+  "mellow", "nimble", "olive", "plucky", "rustic", "silky", "tidy", "upbeat", "vivid", "witty", "zesty", "bold",
+] as const;
+const KEY_NOUNS = [
+  "anchor", "badger", "candle", "dolphin", "falcon", "glacier", "hammock", "igloo", "jigsaw", "kettle", "lagoon",
+  "meadow", "nebula", "orchid", "pebble", "quartz", "rocket", "saddle", "thimble", "umbrella", "violin", "walrus",
+] as const;
+
+export interface MultiNeedle {
+  key: string;
+  value: string;
+}
+
+/** The keys and values of one multi-needle case: distinct keys, distinct 7-digit values, from (seed, length, depth). */
+export function multiNeedles(seed: number, length: number, depth: number, n: number): MultiNeedle[] {
+  const rng = new Rng(`niah-multi:${seed}:${length}:${depth}`);
+  const keys = new Set<string>();
+  const values = new Set<string>();
+  const out: MultiNeedle[] = [];
+  while (out.length < n) {
+    const key = `${rng.pick(KEY_ADJECTIVES)}-${rng.pick(KEY_NOUNS)}`;
+    const value = String(rng.int(1_000_000, 9_999_999));
+    if (keys.has(key) || values.has(value)) continue;
+    keys.add(key);
+    values.add(value);
+    out.push({ key, value });
+  }
+  return out;
+}
+
+/** Haystack token ids, grown on demand (always a prefix-stable encoding of one text stream). */
+class HaystackTokens {
+  private ids: number[] = [];
+  private readonly builtin: BuiltinHaystack | null;
+  private readonly dirText: string | null;
+  private charsPerToken = 0;
+
+  constructor(
+    private readonly tok: TextTokenizer,
+    haystack: string,
+    seed: number,
+    baseDir: string,
+  ) {
+    if (haystack === "builtin") {
+      this.builtin = new BuiltinHaystack(seed);
+      this.dirText = null;
+    } else {
+      this.builtin = null;
+      this.dirText = readHaystackDir(resolveHaystackDir(haystack, baseDir));
+    }
+  }
+
+  private textOfAtLeast(chars: number): string {
+    if (this.builtin !== null) return this.builtin.textOfAtLeast(chars);
+    const t = this.dirText as string;
+    // Like their read_context_files: the whole file set again and again until long enough.
+    return t.repeat(Math.max(1, Math.ceil(chars / Math.max(1, t.length))));
+  }
+
+  /** At least `n` token ids (more when available). */
+  atLeast(n: number): number[] {
+    if (this.ids.length >= n) return this.ids;
+    if (this.charsPerToken === 0) {
+      const sample = this.textOfAtLeast(20_000);
+      const sampleIds = this.tok.encode(sample);
+      this.charsPerToken = sampleIds.length === 0 ? 4 : sample.length / sampleIds.length;
+      this.ids = sampleIds;
+      if (this.ids.length >= n + 64) return this.ids;
+    }
+    // Encode with a margin so that the first n ids do not depend on where the text was cut.
+    let chars = Math.ceil((n + 64) * this.charsPerToken * 1.05) + 2000;
+    for (;;) {
+      const text = this.textOfAtLeast(chars);
+      this.ids = this.tok.encode(text);
+      if (this.ids.length >= n + 64) return this.ids;
+      chars *= 2;
+    }
+  }
+}
+
+interface VariantSetup {
+  template: string;
+  promptSource: string;
+  maxNewTokens: number;
+}
+
+function variantSetup(o: NiahOptions): VariantSetup {
+  if (o.variant === "single") {
+    return {
+      template: o.promptTemplate ?? PAPER_PROMPT_TEMPLATE,
+      promptSource: o.promptTemplate === undefined ? "gemfilter:eval/needle/needle_in_haystack.py" : "custom",
+      maxNewTokens: o.maxNewTokens ?? PAPER_MAX_NEW_TOKENS,
+    };
+  }
+  return {
+    template: o.promptTemplate ?? RULER_PROMPT_TEMPLATE,
+    promptSource: o.promptTemplate === undefined ? "ruler:niah" : "custom",
+    maxNewTokens: o.maxNewTokens ?? RULER_MAX_NEW_TOKENS,
+  };
+}
+
+function dedupe(xs: number[], what: string, log: (m: string) => void): number[] {
+  const out = [...new Set(xs)];
+  if (out.length !== xs.length) log(`niah: duplicate ${what} dropped`);
+  return out;
+}
+
+async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+  const tok = ctx.tokenizer;
+  const setup = variantSetup(o);
+  const periods = new PeriodTokens(tok);
+  const haystack = new HaystackTokens(tok, o.haystack, o.seed, ctx.baseDir);
+  const lengths = dedupe(o.lengths, "lengths", ctx.log);
+  const depths = dedupe(o.depths, "depths", ctx.log);
+  const frameOpts = { chatTemplate: o.chatTemplate, addBos: o.addBos };
+  const question = o.question ?? PAPER_QUESTION;
+  const singleFrame: PromptFrame | null = o.variant === "single" ? promptFrame(tok, setup.template, { question }, frameOpts) : null;
+  const singleNeedleIds = o.variant === "single" ? tok.encode(o.needle ?? PAPER_NEEDLE) : [];
+  const dataset = `niah-${o.variant}`;
+  const cases: SuiteCase[] = [];
+
+  for (const length of lengths) {
+    let skippedLength = false;
+    for (const depth of depths) {
+      let frame: PromptFrame;
+      let needles: NeedleSpec[];
+      let references: string[];
+      const extraMeta: Record<string, string | number> = {};
+      if (o.variant === "single") {
+        frame = singleFrame as PromptFrame;
+        needles = [{ label: "needle", ids: singleNeedleIds, depthPercent: depth }];
+        references = [o.retrievalAnswer ?? PAPER_ANSWER];
+      } else {
+        const kv = multiNeedles(o.seed, length, depth, o.numNeedles);
+        const asked = kv[0] as MultiNeedle;
+        const tpl = o.needle ?? RULER_NEEDLE_TEMPLATE;
+        const depthsOf = multiNeedleDepths(depth, o.numNeedles);
+        frame = promptFrame(tok, setup.template, { key: asked.key, question: asked.key }, frameOpts);
+        needles = kv.map((n, j) => ({
+          label: j === 0 ? "needle" : `distractor-${j}`,
+          // A leading space so the sentence follows the previous one ("… end. One of the …").
+          ids: tok.encode(` ${tpl.replaceAll("{key}", n.key).replaceAll("{value}", n.value)}`),
+          depthPercent: depthsOf[j] as number,
+        }));
+        references = [asked.value];
+        extraMeta.key = asked.key;
+        extraMeta.numNeedles = o.numNeedles;
+        extraMeta.needleDepths = depthsOf.map((d) => Number(d.toFixed(4))).join(",");
+      }
+      const needleTokens = needles.reduce((s, n) => s + n.ids.length, 0);
+      const budget = contextBudget(length, frame, needleTokens, o.lengthSemantics, o.contextBuffer);
+      const promptLen = (frame.bos === null ? 0 : 1) + frame.prefixIds.length + budget + needleTokens + frame.suffixIds.length;
+      if (budget < 0) {
+        if (!skippedLength) ctx.log(`niah: skipping length ${length}: the prompt wording and needle alone take ${promptLen - budget} tokens`);
+        skippedLength = true;
+        continue;
+      }
+      if (promptLen > ctx.model.maxPositions && !o.allowLongInput) {
+        if (!skippedLength) {
+          ctx.log(
+            `niah: skipping length ${length}: ${promptLen}-token prompt > ${ctx.model.name} maxPositions ${ctx.model.maxPositions} (allowLongInput: true keeps it)`,
+          );
+        }
+        skippedLength = true;
+        continue;
+      }
+      const built = buildIds(haystack.atLeast(budget), budget, frame, needles, periods);
+      const main = built.needles[0];
+      if (main === undefined) throw new Error("niah: no needle placed");
+      cases.push({
+        caseId: niahCaseId(length, depth),
+        dataset,
+        inputIds: built.inputIds,
+        references,
+        maxNewTokens: setup.maxNewTokens,
+        stopIds: [],
+        stopStrings: [],
+        caseMeta: {
+          variant: o.variant,
+          contextLength: length,
+          depthPercent: depth,
+          inputLength: built.inputIds.length,
+          contextTokens: built.contextTokens,
+          needleStart: main.start,
+          needleEnd: main.end,
+          requestedPoint: main.requestedPoint,
+          insertionPoint: main.insertionPoint,
+          ...extraMeta,
+        },
+        protocol: {
+          chatTemplate: o.chatTemplate,
+          haystack: o.haystack,
+          haystackSeed: o.haystack === "builtin" ? o.seed : null,
+          promptSource: setup.promptSource,
+          lengthSemantics: o.lengthSemantics,
+          bos: frame.bos !== null,
+        },
+        marks: built.needles.map((n) => ({ label: n.label, start: n.start, end: n.end })),
+        scoring: { variant: o.variant },
+      });
+    }
+  }
+  return cases;
+}
+
+function score(c: SuiteCase, outputText: string): Record<string, number> {
+  const expected = c.references[0] ?? "";
+  const s = {
+    paperRecall: paperRecall(outputText, expected),
+    wordRecall: wordRecall(outputText, expected),
+    substring: substringMatch(outputText, expected),
+    rouge1F: rouge1F(outputText, expected),
+  };
+  if (c.scoring.variant === "multi") {
+    // RULER scores by string match: substring is the headline (first key).
+    return { substring: s.substring, paperRecall: s.paperRecall, wordRecall: s.wordRecall, rouge1F: s.rouge1F };
+  }
+  return s;
+}
+
+export const niahSuite: Suite<NiahOptions> = {
+  name: "niah",
+  description:
+    "Needle-in-a-Haystack: the GemFilter paper's single-needle setup (their needle, prompt, grids and word-recall score) and a RULER-style multi-key variant",
+  options: NiahOptions,
+  datasets: () => ["niah-single", "niah-multi"],
+  buildCases,
+  score,
+};
