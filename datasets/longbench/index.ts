@@ -21,7 +21,7 @@ export const LongBenchOptions = z.object({
    *  "all" (all 21 for v1, all 13 for LongBench-E; default for e), "english", "chinese". */
   datasets: z.union([z.array(z.string()).min(1), z.enum(["table1", "all", "english", "chinese"])]).optional(),
   variant: z.enum(["v1", "e"]).default("v1"),
-  /** Model input budget in tokens; default: min(127500, maxPositions − dataset output length). */
+  /** Model input budget in tokens; default: defaultMaxLength(maxPositions, dataset output length). */
   maxLength: z.number().int().positive().optional(),
   chatTemplate: z.enum(["official", "off"]).default("official"),
   /** At most this many cases per dataset (the first in file order). */
@@ -53,8 +53,13 @@ export function resolveDatasets(sel: LongBenchOptions["datasets"], variant: "v1"
   return out;
 }
 
+/**
+ * Default input budget: min(127500, maxPositions − maxNewTokens) so prompt + output fit the model; for tiny models
+ * where that leaves less than half the context, half the context (⌊maxPositions/2⌋).
+ */
 export function defaultMaxLength(maxPositions: number, maxNewTokens: number): number {
-  return Math.max(2, Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens));
+  const fit = Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens);
+  return Math.max(2, fit >= maxPositions / 2 ? fit : Math.floor(maxPositions / 2));
 }
 
 /** What score() needs, stored in SuiteCase.scoring. */

@@ -1,0 +1,44 @@
+import test from "ava";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HfTokenizer } from "../harness/tokenizer.ts";
+import { defaultMaxLength, longbenchSuite } from "../datasets/longbench/index.ts";
+import { middleTruncate } from "../datasets/longbench/prompt.ts";
+import { ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+
+const model = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "models", "stories260K");
+
+test("default budget: min(127500, context − output length), half the context for tiny models", (t) => {
+  t.is(defaultMaxLength(131072, 512), 127500);
+  t.is(defaultMaxLength(32768, 512), 32256);
+  t.is(defaultMaxLength(512, 512), 256);
+  t.is(defaultMaxLength(512, 32), 480);
+});
+
+test("buildCases with a real HF tokenizer (stories260K): middle truncation by decode + re-encode", async (t) => {
+  if (!SHARED_LONGBENCH || !existsSync(join(model, "tokenizer.json"))) return t.pass(SHARED_MISSING);
+  const tok = new HfTokenizer(model);
+  const opts = longbenchSuite.options.parse({ dir: SHARED_LONGBENCH, datasets: ["multi_news"], limit: 2, maxLength: 200 });
+  const cases = await longbenchSuite.buildCases(opts, ctxFor(tok, "/", 512));
+  t.is(cases.length, 2);
+  for (const c of cases) {
+    t.is(c.protocol.truncationBudget, 200);
+    t.true(c.protocol.truncated);
+    t.is(c.protocol.chatTemplate, "none-in-tokenizer");
+    // the re-encoded text stays within a few tokens of the budget (merges across the seam may change the count)
+    t.true(Math.abs(c.inputIds.length - 200) <= 3, `${c.inputIds.length} tokens`);
+    t.is(c.inputIds[0], tok.bosId);
+    const text = tok.decode(c.inputIds, { skipSpecialTokens: true });
+    t.true(text.startsWith("You are given several news passages."));
+    t.true(text.endsWith("Summary:"));
+  }
+  // the text is decode(first 100 ids incl. BOS, skipping it) + decode(last 100 ids), as pred.py
+  const row = "word ".repeat(500);
+  const ids = tok.encode(row, { addSpecialTokens: true });
+  t.is(ids.length, 1502);
+  const r = middleTruncate(tok, row, 200);
+  t.true(r.truncated);
+  t.is(r.originalTokens, 1502);
+  t.is(r.text, tok.decode(ids.slice(0, 100), { skipSpecialTokens: true }) + tok.decode(ids.slice(1402), { skipSpecialTokens: true }));
+});
