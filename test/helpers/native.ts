@@ -4,7 +4,9 @@ import fs from "node:fs";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 
-export const runnerPath = fileURLToPath(new URL("../../engines/native/build/gem-runner", import.meta.url));
+// GEM_RUNNER overrides the binary (e.g. a build in another tree).
+export const runnerPath =
+  process.env.GEM_RUNNER ?? fileURLToPath(new URL("../../engines/native/build/gem-runner", import.meta.url));
 
 export interface RunnerError {
   code: string;
