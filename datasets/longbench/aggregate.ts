@@ -21,12 +21,17 @@ export function bucketScores(samples: readonly { score: number; length: number }
   return out;
 }
 
+/** "qasper_e" → "qasper" (LongBench-E records carry the _e suffix). */
+export function baseName(dataset: string): string {
+  return dataset.endsWith("_e") ? dataset.slice(0, -2) : dataset;
+}
+
 /** Mean of the dataset scores per category (only categories with at least one dataset present), rounded to 2. */
 export function categoryAverages(datasetScores: Readonly<Record<string, number>>): Partial<Record<Category, number>> {
   const out: Partial<Record<Category, number>> = {};
   for (const cat of CATEGORIES) {
     const vals = Object.entries(datasetScores)
-      .filter(([name]) => infoFor(name).category === cat)
+      .filter(([name]) => infoFor(baseName(name)).category === cat)
       .map(([, v]) => v);
     if (vals.length > 0) out[cat] = pyRound(vals.reduce((a, b) => a + b, 0) / vals.length, 2);
   }
@@ -42,7 +47,7 @@ export function overallAverage(datasetScores: Readonly<Record<string, number>>):
 
 /**
  * Group per-case scores (as stored in records: value in [0, 1] under the dataset's metric name) into official
- * dataset scores, category averages and, for LongBench-E, buckets.
+ * dataset scores, category averages and, for LongBench-E datasets (named `<name>_e`), length buckets.
  */
 export function summarize(
   cases: readonly { dataset: string; score: number; length?: number }[],
@@ -63,11 +68,30 @@ export function summarize(
       score: datasetScore(arr.map((a) => a.score)),
       n: arr.length,
     };
-    if (arr.every((a) => typeof a.length === "number")) {
+    if (name.endsWith("_e") && arr.every((a) => typeof a.length === "number")) {
       entry.buckets = bucketScores(arr.map((a) => ({ score: a.score, length: a.length as number })));
     }
     datasets[name] = entry;
   }
   const flat = Object.fromEntries(Object.entries(datasets).map(([k, v]) => [k, v.score]));
   return { datasets, categories: categoryAverages(flat), average: overallAverage(flat) };
+}
+
+/**
+ * The same from gembench records of the longbench suite: completed records only, the headline score (the record's
+ * first score key, the dataset's metric), `caseMeta.length` for the LongBench-E buckets.
+ */
+export function summarizeRecords(
+  records: readonly { dataset: string; status: string; scores: Record<string, number>; caseMeta: Record<string, unknown> }[],
+): ReturnType<typeof summarize> {
+  const rows: { dataset: string; score: number; length?: number }[] = [];
+  for (const r of records) {
+    if (r.status !== "completed") continue;
+    const first = Object.values(r.scores)[0];
+    if (first === undefined) continue;
+    const row: { dataset: string; score: number; length?: number } = { dataset: r.dataset, score: first };
+    if (typeof r.caseMeta.length === "number") row.length = r.caseMeta.length;
+    rows.push(row);
+  }
+  return summarize(rows);
 }

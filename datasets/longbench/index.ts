@@ -8,7 +8,7 @@ import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 
-export { summarize, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
+export { summarize, summarizeRecords, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
 export { DATASETS, TABLE1_DATASETS, E_DATASETS, CATEGORIES } from "./catalog.ts";
 
 /** The official input budget for 128K-context models (LongBench model2maxlen uses 127500 for them). */
