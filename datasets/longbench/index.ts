@@ -27,7 +27,7 @@ export const LongBenchOptions = z.object({
   /** At most this many cases per dataset (the first in file order). */
   limit: z.number().int().positive().optional(),
   scoring: z.enum(["official", "corrected"]).default("official"),
-  codeSimVariant: z.enum(["levenshtein", "levenshtein-0.12"]).default(DEFAULT_CODE_SIM_VARIANT),
+  codeSimVariant: z.enum(["levenshtein", "levenshtein-0.12", "difflib"]).default(DEFAULT_CODE_SIM_VARIANT),
   skipMalformed: z.boolean().default(false),
 });
 export type LongBenchOptions = z.infer<typeof LongBenchOptions>;

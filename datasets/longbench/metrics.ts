@@ -8,7 +8,7 @@ import { isPyWhitespace, pySplit, roundHalfEven } from "./pycompat.ts";
 export type ScoringVariant = "official" | "corrected";
 
 /** How fuzz.ratio's underlying similarity is computed (depends on what the official user had installed). */
-export type CodeSimVariant = "levenshtein" | "levenshtein-0.12";
+export type CodeSimVariant = "levenshtein" | "levenshtein-0.12" | "difflib";
 /** Default: python-Levenshtein ≥ 0.13 (today's `pip install python-Levenshtein`): ratio = 1 − d/L. */
 export const DEFAULT_CODE_SIM_VARIANT: CodeSimVariant = "levenshtein";
 
@@ -280,15 +280,79 @@ function indelDistance(a: readonly string[], b: readonly string[]): number {
 }
 
 /**
+ * difflib.SequenceMatcher(None, a, b).ratio() (what fuzzywuzzy falls back to without python-Levenshtein): matching
+ * blocks found greedily by longest match (ties: earliest in a, then b), recursing left and right of each; with the
+ * "autojunk" heuristic: when b has ≥ 200 items, items occurring more than ⌊n/100⌋ + 1 times are not indexed (but a
+ * found match may still extend over them). ratio = 2·M / (len a + len b).
+ */
+export function difflibRatio(a: readonly string[], b: readonly string[]): number {
+  const la = a.length;
+  const lb = b.length;
+  if (la + lb === 0) return 1.0;
+  const b2j = new Map<string, number[]>();
+  b.forEach((elt, j) => {
+    const l = b2j.get(elt);
+    if (l) l.push(j);
+    else b2j.set(elt, [j]);
+  });
+  if (lb >= 200) {
+    const ntest = Math.floor(lb / 100) + 1;
+    for (const [elt, idxs] of [...b2j]) if (idxs.length > ntest) b2j.delete(elt);
+  }
+  const longest = (alo: number, ahi: number, blo: number, bhi: number): [number, number, number] => {
+    let besti = alo;
+    let bestj = blo;
+    let bestsize = 0;
+    let j2len = new Map<number, number>();
+    for (let i = alo; i < ahi; i++) {
+      const next = new Map<number, number>();
+      for (const j of b2j.get(a[i] as string) ?? []) {
+        if (j < blo) continue;
+        if (j >= bhi) break;
+        const k = (j2len.get(j - 1) ?? 0) + 1;
+        next.set(j, k);
+        if (k > bestsize) {
+          besti = i - k + 1;
+          bestj = j - k + 1;
+          bestsize = k;
+        }
+      }
+      j2len = next;
+    }
+    // no junk function, so every element is "non-junk": extend over equal (possibly popular) neighbours
+    while (besti > alo && bestj > blo && a[besti - 1] === b[bestj - 1]) {
+      besti--;
+      bestj--;
+      bestsize++;
+    }
+    while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] === b[bestj + bestsize]) bestsize++;
+    return [besti, bestj, bestsize];
+  };
+  let matches = 0;
+  const queue: [number, number, number, number][] = [[0, la, 0, lb]];
+  while (queue.length > 0) {
+    const [alo, ahi, blo, bhi] = queue.pop() as [number, number, number, number];
+    const [i, j, k] = longest(alo, ahi, blo, bhi);
+    if (k > 0) {
+      matches += k;
+      if (alo < i && blo < j) queue.push([alo, i, blo, j]);
+      if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
+    }
+  }
+  return (2.0 * matches) / (la + lb);
+}
+
+/**
  * fuzzywuzzy fuzz.ratio: identical strings → 100 (even two empty ones), one empty side → 0, else
  * round-half-even(100 · ratio) with ratio from python-Levenshtein: ≥0.13 computes 1 − d/L, 0.12 computes (L − d)/L
- * (mathematically equal, different last bits, which matters at .5 boundaries).
+ * (mathematically equal, different last bits, which matters at .5 boundaries); "difflib" = no python-Levenshtein.
  */
 export function fuzzRatio(s1: string, s2: string, variant: CodeSimVariant = DEFAULT_CODE_SIM_VARIANT): number {
   if (s1 === s2) return 100;
   const a = Array.from(s1);
   const b = Array.from(s2);
   if (a.length === 0 || b.length === 0) return 0;
+  if (variant === "difflib") return roundHalfEven(100 * difflibRatio(a, b));
   const L = a.length + b.length;
   const d = indelDistance(a, b);
   const ratio = variant === "levenshtein-0.12" ? (L - d) / L : 1 - d / L;
