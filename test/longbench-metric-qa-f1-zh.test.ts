@@ -9,6 +9,21 @@ test("jieba precise mode with HMM: known segmentations of jieba's default dictio
   t.deepEqual(jiebaCut("hello  3.14"), ["hello", " ", " ", "3.14"]);
 });
 
+test("jieba block rules traced by hand through Python jieba 0.42.1's cut / __cut_DAG / finalseg", (t) => {
+  // ',' is outside the han-block regex; "000人" is one block whose single-char run goes through finalseg, which splits
+  // the ASCII digits off the Chinese
+  t.deepEqual(jiebaCut("1,000人"), ["1", ",", "000", "人"]);
+  // "e-mail" is not in the dictionary: finalseg's re_skip keeps only [a-zA-Z0-9] runs together
+  t.deepEqual(jiebaCut("e-mail地址"), ["e", "-", "mail", "地址"]);
+  // fullwidth digits and ． are outside the block regex: one token each; "\r\n" is one skip token
+  t.deepEqual(jiebaCut("３．１４元"), ["３", "．", "１", "４", "元"]);
+  t.deepEqual(jiebaCut("a\r\nb"), ["a", "\r\n", "b"]);
+  // CJK Extension A (㐀) is outside Python's \u4E00-\u9FD5 range: a token of its own, never merged by the HMM
+  t.deepEqual(jiebaCut("我㐀你好"), ["我", "㐀", "你好"]);
+  // dictionary entries with symbols
+  t.deepEqual(jiebaCut("C++和C#"), ["C++", "和", "C#"]);
+});
+
 test("normalize_zh_answer: 》 is removed but 《 and the fullwidth period ． are not", (t) => {
   t.is(normalizeZhAnswer("《红楼梦》"), "《红楼梦");
   t.is(normalizeZhAnswer("答案．"), "答案．");
