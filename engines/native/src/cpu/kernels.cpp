@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "../threads.h"
@@ -9,23 +11,111 @@
 namespace gem {
 namespace cpu {
 
+namespace {
+
+thread_local bool t_in_job = false;  // nested parallel_for calls run serially (the pool is not re-entrant)
+
+// A persistent pool: workers sleep on a condition variable; a job is split into `parts` contiguous ranges, worker w
+// runs part w (the caller runs part 0). The split depends only on n and the thread count, never on timing.
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+      ++generation_;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  void run(int64_t n, int parts, const std::function<void(int64_t, int64_t)>& fn) {
+    std::lock_guard<std::mutex> job_lock(job_mu_);  // one job at a time
+    ensure(parts - 1);
+    const int64_t chunk = (n + parts - 1) / parts;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      fn_ = &fn;
+      n_ = n;
+      chunk_ = chunk;
+      active_ = parts - 1;
+      pending_ = parts - 1;
+      ++generation_;
+    }
+    cv_.notify_all();
+    fn(0, std::min(n, chunk));
+    std::unique_lock<std::mutex> lk(mu_);
+    done_cv_.wait(lk, [&] { return pending_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void ensure(int workers) {
+    while (static_cast<int>(workers_.size()) < workers) {
+      int index = static_cast<int>(workers_.size()) + 1;
+      workers_.emplace_back([this, index] { loop(index); });
+    }
+  }
+  void loop(int index) {
+    uint64_t seen = 0;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      seen = generation_;
+      // A worker created for the current job must still take part in it.
+      if (fn_ && index <= active_) seen = generation_ - 1;
+    }
+    for (;;) {
+      const std::function<void(int64_t, int64_t)>* fn;
+      int64_t b, e;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return generation_ != seen; });
+        seen = generation_;
+        if (stop_) return;
+        if (index > active_ || !fn_) continue;
+        fn = fn_;
+        b = std::min(n_, index * chunk_);
+        e = std::min(n_, b + chunk_);
+      }
+      t_in_job = true;
+      if (b < e) (*fn)(b, e);
+      t_in_job = false;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--pending_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+
+  std::mutex job_mu_, mu_;
+  std::condition_variable cv_, done_cv_;
+  std::vector<std::thread> workers_;
+  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
+  int64_t n_ = 0, chunk_ = 0;
+  int active_ = 0, pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+}  // namespace
+
 void parallel_for(int64_t n, double work, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   int threads = std::max(1, gem::num_threads());
-  if (threads == 1 || n == 1 || work < 2e5) {
+  if (threads == 1 || n == 1 || work < 2e5 || t_in_job) {
     fn(0, n);
     return;
   }
-  int64_t parts = std::min<int64_t>(threads, n);
-  std::vector<std::thread> pool;
-  pool.reserve(static_cast<size_t>(parts - 1));
-  int64_t chunk = (n + parts - 1) / parts;
-  for (int64_t p = 1; p < parts; ++p) {
-    int64_t b = p * chunk, e = std::min(n, b + chunk);
-    if (b < e) pool.emplace_back([&fn, b, e] { fn(b, e); });
-  }
-  fn(0, std::min(n, chunk));
-  for (auto& t : pool) t.join();
+  t_in_job = true;
+  struct Reset {
+    ~Reset() { t_in_job = false; }
+  } reset;
+  pool().run(n, static_cast<int>(std::min<int64_t>(threads, n)), fn);
 }
 
 float dot(const float* a, const float* b, int n) {
