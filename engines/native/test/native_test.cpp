@@ -3,6 +3,7 @@
 // Exit status 0 iff every check passed.
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <string>
@@ -440,6 +441,157 @@ static void test_errors() {
   CHECK(code_of("dense", Json(), ids, 509) == "ok", "exactly max positions");
 }
 
+// ---------- naive double-precision H2O with evictDuringDecode (explicit per-layer/KV-head visible sets) ----------
+// Tokens are processed one at a time; token i at layer l, query head h attends to the explicit index set vis
+// (prompt: all j ≤ i; decode: the kept set of its KV head + itself). Prefill scores come from the explicit causal
+// probabilities (column sums, mean over the group); decode follows the rule documented in methods/h2o.cpp.
+static std::vector<int> naive_h2o_evict(const Model& m, const std::vector<int>& prompt, int K, int recent, int new_tokens) {
+  const ModelConfig& c = m.config;
+  const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size,
+            L = c.num_layers, group = H / G, n = static_cast<int>(prompt.size());
+  Tensor none;
+  auto lin = [](const std::vector<double>& x, const Tensor& W, const Tensor& b) {
+    int out = static_cast<int>(W.shape[0]), in = static_cast<int>(W.shape[1]);
+    std::vector<double> y(static_cast<size_t>(out));
+    for (int o = 0; o < out; ++o) {
+      double s = b.data.empty() ? 0.0 : b.data[static_cast<size_t>(o)];
+      for (int i = 0; i < in; ++i) s += x[static_cast<size_t>(i)] * W.data[static_cast<size_t>(o) * in + i];
+      y[static_cast<size_t>(o)] = s;
+    }
+    return y;
+  };
+  auto norm = [&](const std::vector<double>& x, const Tensor& w) {
+    double ss = 0;
+    for (double v : x) ss += v * v;
+    double inv = 1.0 / std::sqrt(ss / x.size() + c.rms_eps);
+    std::vector<double> y(x.size());
+    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w.data[i];
+    return y;
+  };
+  auto rope = [&](std::vector<double>& v, int heads, int pos) {
+    for (int h = 0; h < heads; ++h)
+      for (int i = 0; i < d / 2; ++i) {
+        double a = pos * std::pow(c.rope_theta, -2.0 * i / d);
+        double x1 = v[static_cast<size_t>(h * d + i)], x2 = v[static_cast<size_t>(h * d + i + d / 2)];
+        v[static_cast<size_t>(h * d + i)] = x1 * std::cos(a) - x2 * std::sin(a);
+        v[static_cast<size_t>(h * d + i + d / 2)] = x2 * std::cos(a) + x1 * std::sin(a);
+      }
+  };
+  // per layer, per token: k and v (G*d)
+  std::vector<std::vector<std::vector<double>>> Ks(static_cast<size_t>(L)), Vs(static_cast<size_t>(L));
+  std::vector<std::vector<std::vector<int>>> kept(static_cast<size_t>(L), std::vector<std::vector<int>>(static_cast<size_t>(G)));
+  std::vector<std::vector<std::map<int, double>>> acc(static_cast<size_t>(L), std::vector<std::map<int, double>>(static_cast<size_t>(G)));
+  std::vector<std::vector<std::vector<double>>> col(static_cast<size_t>(L), std::vector<std::vector<double>>(static_cast<size_t>(H), std::vector<double>(static_cast<size_t>(n), 0.0)));
+  bool decoding = false;
+  // Processes token `tok` at position `pos` (= its index); returns logits.
+  auto step = [&](int tok, int pos) {
+    std::vector<double> x(static_cast<size_t>(D));
+    for (int i = 0; i < D; ++i) x[static_cast<size_t>(i)] = m.embed.data[static_cast<size_t>(tok) * D + i];
+    for (int l = 0; l < L; ++l) {
+      const auto& W = m.layers[static_cast<size_t>(l)];
+      auto xn = norm(x, W.attn_norm);
+      auto q = lin(xn, W.wq, W.bq), k = lin(xn, W.wk, W.bk), v = lin(xn, W.wv, W.bv);
+      rope(q, H, pos);
+      rope(k, G, pos);
+      Ks[static_cast<size_t>(l)].push_back(k);
+      Vs[static_cast<size_t>(l)].push_back(v);
+      std::vector<double> att(static_cast<size_t>(H * d), 0.0);
+      for (int g = 0; g < G; ++g) {
+        std::vector<int> vis;
+        if (!decoding) for (int j = 0; j <= pos; ++j) vis.push_back(j);
+        else { vis = kept[static_cast<size_t>(l)][static_cast<size_t>(g)]; vis.push_back(pos); }
+        std::vector<double> meanp(vis.size(), 0.0);
+        for (int h = g * group; h < (g + 1) * group; ++h) {
+          std::vector<double> p(vis.size());
+          double mx = -1e300, z = 0;
+          for (size_t a = 0; a < vis.size(); ++a) {
+            double s = 0;
+            for (int e = 0; e < d; ++e) s += q[static_cast<size_t>(h * d + e)] * Ks[static_cast<size_t>(l)][static_cast<size_t>(vis[a])][static_cast<size_t>(g * d + e)];
+            p[a] = s / std::sqrt(static_cast<double>(d));
+            mx = std::max(mx, p[a]);
+          }
+          for (auto& pa : p) z += (pa = std::exp(pa - mx));
+          for (size_t a = 0; a < vis.size(); ++a) {
+            p[a] /= z;
+            for (int e = 0; e < d; ++e) att[static_cast<size_t>(h * d + e)] += p[a] * Vs[static_cast<size_t>(l)][static_cast<size_t>(vis[a])][static_cast<size_t>(g * d + e)];
+            if (!decoding) col[static_cast<size_t>(l)][static_cast<size_t>(h)][static_cast<size_t>(vis[a])] += p[a];
+            meanp[a] += p[a] / group;
+          }
+        }
+        if (decoding) {
+          auto& ac = acc[static_cast<size_t>(l)][static_cast<size_t>(g)];
+          ac[pos] = 0.0;
+          for (size_t a = 0; a < vis.size(); ++a) ac[vis[a]] += meanp[a];
+          if (static_cast<int>(vis.size()) > K) {
+            int victim = -1;
+            for (size_t a = 0; a + recent < vis.size(); ++a)
+              if (victim < 0 || ac[vis[a]] < ac[victim]) victim = vis[a];
+            ac.erase(victim);
+            vis.erase(std::find(vis.begin(), vis.end(), victim));
+          }
+          kept[static_cast<size_t>(l)][static_cast<size_t>(g)] = vis;
+        }
+      }
+      auto o = lin(att, W.wo, none);
+      for (int i = 0; i < D; ++i) x[static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
+      auto xm = norm(x, W.mlp_norm);
+      auto gt = lin(xm, W.w_gate, none), up = lin(xm, W.w_up, none);
+      std::vector<double> a(static_cast<size_t>(I));
+      for (int i = 0; i < I; ++i) a[static_cast<size_t>(i)] = gt[static_cast<size_t>(i)] / (1 + std::exp(-gt[static_cast<size_t>(i)])) * up[static_cast<size_t>(i)];
+      auto dn = lin(a, W.w_down, none);
+      for (int i = 0; i < D; ++i) x[static_cast<size_t>(i)] += dn[static_cast<size_t>(i)];
+    }
+    return lin(norm(x, m.final_norm), m.output_weight(), none);
+  };
+  auto argmax = [](const std::vector<double>& v) {
+    int b = 0;
+    for (int i = 1; i < static_cast<int>(v.size()); ++i) if (v[static_cast<size_t>(i)] > v[static_cast<size_t>(b)]) b = i;
+    return b;
+  };
+  std::vector<double> logits;
+  for (int i = 0; i < n; ++i) logits = step(prompt[static_cast<size_t>(i)], i);
+  for (int l = 0; l < L; ++l)
+    for (int g = 0; g < G; ++g) {
+      std::vector<std::pair<double, int>> cand;
+      for (int j = 0; j < n; ++j) {
+        double sc = 0;
+        for (int h = g * group; h < (g + 1) * group; ++h) sc += col[static_cast<size_t>(l)][static_cast<size_t>(h)][static_cast<size_t>(j)];
+        sc /= group;
+        if (n <= K || j >= n - recent) kept[static_cast<size_t>(l)][static_cast<size_t>(g)].push_back(j);
+        else cand.push_back({-sc, j});
+        acc[static_cast<size_t>(l)][static_cast<size_t>(g)][j] = sc;
+      }
+      std::sort(cand.begin(), cand.end());
+      auto& kp = kept[static_cast<size_t>(l)][static_cast<size_t>(g)];
+      if (n > K) for (int a = 0; a < K - recent; ++a) kp.push_back(cand[static_cast<size_t>(a)].second);
+      std::sort(kp.begin(), kp.end());
+      for (auto it = acc[static_cast<size_t>(l)][static_cast<size_t>(g)].begin(); it != acc[static_cast<size_t>(l)][static_cast<size_t>(g)].end();)
+        it = std::binary_search(kp.begin(), kp.end(), it->first) ? std::next(it) : acc[static_cast<size_t>(l)][static_cast<size_t>(g)].erase(it);
+    }
+  decoding = true;
+  std::vector<int> out;
+  for (int s = 0; s < new_tokens; ++s) {
+    out.push_back(argmax(logits));
+    if (s + 1 < new_tokens) logits = step(out.back(), n + s);
+  }
+  return out;
+}
+
+static void test_h2o_evict_vs_naive() {
+  Model m = tiny_model(false, false, 31, 96, 32, 2, 4, 2, 8, 48);
+  for (int K : {10, 16}) {
+    auto ids = some_ids(K == 10 ? 24 : 12, 96, 17 + K);  // n > k (one-shot eviction first) and n ≤ k (eviction only later)
+    Json p = Json::object();
+    p.set("k", K); p.set("recent", 3); p.set("evictDuringDecode", true);
+    auto got = run(m, ids, "h2o", p, 14).output_ids;
+    auto want = naive_h2o_evict(m, ids, K, 3, 14);
+    CHECK(got == want, "h2o evictDuringDecode k=%d: runner and naive reference decode the same tokens", K);
+    p.set("evictDuringDecode", false);
+    auto grow = run(m, ids, "h2o", p, 14).output_ids;
+    CHECK(grow != want || K == 16, "k=%d: eviction changes the output (the check above is not vacuous)", K);
+  }
+}
+
 int main() {
   set_num_threads(2);
   test_rope_scalings();
@@ -448,6 +600,7 @@ int main() {
   test_forward_vs_naive();
   test_thread_independence();
   test_methods_edges();
+  test_h2o_evict_vs_naive();
   test_errors();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
