@@ -1,0 +1,10 @@
+// The suite registry: suite name → Suite. Adding a suite = one folder under datasets/ + one line here.
+import type { SuiteRegistry } from "../harness/config.ts";
+import type { Suite } from "../harness/suite.ts";
+import { longbenchSuite } from "./longbench/index.ts";
+import { niahSuite } from "./niah/index.ts";
+
+export const suites: SuiteRegistry = {
+  niah: niahSuite as Suite<unknown>,
+  longbench: longbenchSuite as Suite<unknown>,
+};

@@ -1,0 +1,438 @@
+// gembench: the command line. Machine-readable results on stdout, progress and logs on stderr.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { suites as suiteRegistry } from "../datasets/index.ts";
+import { getMethod, methods, resolveParams } from "../engines/index.ts";
+import { loadConfig, type SuiteRegistry } from "./config.ts";
+import { toError, UsageError } from "./errors.ts";
+import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
+import { RunnerPool } from "./runner-pool.ts";
+import { parseFaultSpec, runExperiment, type RunSummary } from "./run.ts";
+import { loadRunRecords } from "./results.ts";
+import { loadTokenizer } from "./tokenizer.ts";
+import type { Scalar } from "./records.ts";
+
+export const EXIT = { ok: 0, errored: 1, usage: 2, interrupted: 130 } as const;
+
+const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const EXIT_HELP = `
+Exit codes:
+  0    success (every case completed, unsupported or skipped)
+  1    the run finished but some cases errored (or a model failed to load); see records.jsonl
+  2    bad usage or invalid config (the message names the JSON path and what was expected)
+  130  interrupted (Ctrl-C); re-run the same command to resume`;
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+export function parseDevices(s: string): string[] {
+  const parts = s.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  if (parts.length === 0) throw new UsageError(`--devices: expected "cpu" or GPU indices like "0,1", got ${JSON.stringify(s)}`);
+  for (const p of parts) {
+    if (p !== "cpu" && !/^\d+$/.test(p)) throw new UsageError(`--devices: expected "cpu" or GPU indices like "0,1", got ${JSON.stringify(p)}`);
+  }
+  return parts;
+}
+
+function parsePositiveInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+}
+
+/** "--param k=1024" values: numbers, true/false/null, or strings. */
+export function parseParamValue(v: string): Scalar {
+  if (v === "true") return true;
+  if (v === "false") return false;
+  if (v === "null") return null;
+  if (v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return v;
+}
+
+function collectKeyValue(name: string) {
+  return (v: string, prev: Record<string, Scalar>): Record<string, Scalar> => {
+    const i = v.indexOf("=");
+    if (i <= 0) throw new UsageError(`${name}: expected name=value, got ${JSON.stringify(v)}`);
+    return { ...prev, [v.slice(0, i)]: parseParamValue(v.slice(i + 1)) };
+  };
+}
+
+function summaryTable(s: RunSummary): string {
+  const header = ["model", "suite", "method", "cases", "done", "errored", "metric", "mean", "median total ms"];
+  const rows = s.perCell.map((c) => [
+    c.model,
+    c.suite,
+    c.label,
+    String(c.cases),
+    String(c.completed),
+    String(c.errored),
+    c.metric ?? "-",
+    c.meanScore === null ? "-" : c.meanScore.toFixed(3),
+    c.medianTotalMs === null ? "-" : c.medianTotalMs.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
+}
+
+/** Call reports/index.ts's writeReports when that module is present; report problems without failing the run. */
+async function writeReportsIfAvailable(runDir: string): Promise<string[]> {
+  const path = join(REPO_DIR, "reports", "index.ts");
+  if (!existsSync(path)) return [];
+  try {
+    const mod = (await import(pathToFileURL(path).href)) as { writeReports?: (dir: string, opts?: { records?: unknown[] }) => Promise<string[]> };
+    if (typeof mod.writeReports !== "function") return [];
+    return await mod.writeReports(runDir, { records: loadRunRecords(runDir) });
+  } catch (e) {
+    log(`reports: not written (${toError(e).message})`);
+    return [];
+  }
+}
+
+export interface RunCommandOptions {
+  out?: string;
+  devices: string;
+  limit?: number;
+  suites?: SuiteRegistry;
+  /** Quiet: no summary table (quickstart prints its own). */
+  quiet?: boolean;
+}
+
+/** `gembench run`: returns the exit code. */
+export async function runCommand(configPath: string, o: RunCommandOptions): Promise<{ code: number; summary: RunSummary | null; reports: string[] }> {
+  const registry = o.suites ?? suiteRegistry;
+  const config = loadConfig(configPath, registry);
+  const devices = parseDevices(o.devices);
+  const outDir = resolve(o.out ?? join("results", config.name));
+  const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
+  const allowFaults = runnerArgs.includes("--allow-faults");
+  const controller = new AbortController();
+  let sigints = 0;
+  const onSigint = (): void => {
+    sigints++;
+    if (sigints === 1) {
+      log("\ninterrupted: finishing the record file and stopping the runners (Ctrl-C again to quit at once)");
+      controller.abort();
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on("SIGINT", onSigint);
+  let summary: RunSummary;
+  try {
+    summary = await runExperiment({
+      config,
+      outDir,
+      devices,
+      limit: o.limit ?? null,
+      engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
+      makePool: (d, f, po) => new RunnerPool(d, f, po),
+      suites: registry,
+      repoDir: REPO_DIR,
+      log,
+      progress: { tty: process.stderr.isTTY === true },
+      faults: parseFaultSpec(process.env.GEMBENCH_FAULT_CASE),
+      allowFaults,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  if (summary.interrupted) {
+    log(`interrupted; records so far are in ${outDir}/records.jsonl — re-run the same command to resume`);
+    process.stdout.write(`${JSON.stringify({ ...summary, perCell: undefined })}\n`);
+    return { code: EXIT.interrupted, summary, reports: [] };
+  }
+  const reports = await writeReportsIfAvailable(outDir);
+  if (!o.quiet) {
+    log("");
+    log(summaryTable(summary));
+    log("");
+    log(`${summary.cases} cases: ${summary.completed} completed now, ${summary.resumed} already done, ${summary.errored} errored, ${summary.unsupported} unsupported`);
+    log(`results: ${outDir}`);
+    for (const r of reports) log(`  ${r}`);
+  }
+  process.stdout.write(`${JSON.stringify({ runDir: outDir, cells: summary.cells, cases: summary.cases, completed: summary.completed, resumed: summary.resumed, errored: summary.errored, unsupported: summary.unsupported, modelErrors: summary.modelErrors, reports })}\n`);
+  const code = summary.errored > 0 || summary.modelErrors.length > 0 ? EXIT.errored : EXIT.ok;
+  return { code, summary, reports };
+}
+
+interface GenerateOpts {
+  model: string;
+  method: string;
+  param: Record<string, Scalar>;
+  override: Record<string, Scalar>;
+  seed: number;
+  tokenizer?: string;
+  prompt?: string;
+  ids?: string;
+  maxNewTokens: number;
+  ignoreEos?: boolean;
+  returnSelection?: boolean;
+  json?: boolean;
+  device: string;
+  timeoutMs: number;
+}
+
+async function generateCommand(o: GenerateOpts): Promise<number> {
+  const adapter = getMethod(o.method);
+  if (adapter === undefined) throw new UsageError(`--method: unknown method ${JSON.stringify(o.method)}; expected one of ${Object.keys(methods).join(", ")}`);
+  let params;
+  try {
+    params = resolveParams(adapter, o.param);
+  } catch (e) {
+    const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+    throw new UsageError(`--param: ${issues ? issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ") : toError(e).message}`);
+  }
+  if ((o.prompt === undefined) === (o.ids === undefined)) throw new UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
+  const synthetic = o.model.startsWith("synthetic:");
+  const modelSource = synthetic ? o.model : resolve(o.model);
+  const tokenizer = (() => {
+    try {
+      return loadTokenizer(modelSource, o.tokenizer === undefined ? null : resolve(o.tokenizer));
+    } catch (e) {
+      if (o.ids !== undefined) return null;
+      throw new UsageError(toError(e).message);
+    }
+  })();
+  let inputIds: number[];
+  if (o.ids !== undefined) {
+    inputIds = o.ids.split(",").map((x) => {
+      const n = Number(x.trim());
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--ids: expected comma-separated token ids, got ${JSON.stringify(x)}`);
+      return n;
+    });
+  } else {
+    if (tokenizer === null) throw new UsageError("--prompt needs a tokenizer");
+    inputIds = tokenizer.encode(o.prompt ?? "", { addSpecialTokens: true });
+  }
+  const devices = parseDevices(o.device);
+  const factory = createNativeEngineFactory({ args: runnerArgsFromEnv(), log });
+  const engine = await factory(devices[0]!);
+  try {
+    const loaded = await engine.load({ model: modelSource, overrides: o.override, seed: o.seed, dtype: "f32", maxContext: null }, { timeoutMs: o.timeoutMs });
+    if (!loaded.ok) {
+      log(`load failed: ${loaded.failure.message}${loaded.failure.hint ? `\nhint: ${loaded.failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: loaded.failure })}\n`);
+      return EXIT.errored;
+    }
+    const out = await engine.generate(
+      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true },
+      { timeoutMs: o.timeoutMs },
+    );
+    if (!out.ok) {
+      log(`generate failed: ${out.failure.message}${out.failure.hint ? `\nhint: ${out.failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: out.failure })}\n`);
+      return EXIT.errored;
+    }
+    const r = out.value;
+    const result = {
+      ok: true,
+      model: o.model,
+      method: { name: adapter.name, params, label: adapter.label(params) },
+      inputIds,
+      inputLength: r.inputLength,
+      outputIds: r.outputIds,
+      outputText: tokenizer === null ? null : tokenizer.decode(r.outputIds, { skipSpecialTokens: true }),
+      stopReason: r.stopReason,
+      keptLength: r.keptLength,
+      selection: r.selection ?? null,
+      timings: r.timings,
+      memory: r.memory,
+    };
+    if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`${result.outputText ?? JSON.stringify(result.outputIds)}\n`);
+      log(`${adapter.label(params)}: input ${r.inputLength} tokens, kept ${String(r.keptLength)}, ${r.outputIds.length} new tokens (${r.stopReason}), total ${r.timings.totalMs.toFixed(1)} ms`);
+    }
+    return EXIT.ok;
+  } finally {
+    await engine.close();
+  }
+}
+
+async function listCommand(o: { json?: boolean }): Promise<number> {
+  const methodList = Object.values(methods).map((m) => ({
+    name: m.name,
+    description: m.description,
+    params: Object.entries(m.params).map(([name, spec]) => ({
+      name,
+      kind: spec.kind,
+      required: spec.default === undefined,
+      default: spec.default ?? null,
+      ...(spec.kind === "enum" ? { values: spec.values } : {}),
+      ...(spec.kind === "int" ? { min: spec.min, ...(spec.max !== undefined ? { max: spec.max } : {}), ...(spec.odd ? { odd: true } : {}) } : {}),
+      description: spec.description,
+    })),
+  }));
+  const suiteList = Object.values(suiteRegistry).map((s) => ({ name: s.name, description: s.description, datasets: s.datasets() }));
+  let presets: string[] | null = null;
+  let runner: { build: string; backend: string; device: string } | null = null;
+  let runnerError: string | null = null;
+  try {
+    const engine = await createNativeEngineFactory({ args: runnerArgsFromEnv(), log: () => undefined })("cpu");
+    presets = engine.info.presets;
+    runner = { build: engine.info.build, backend: engine.info.backend, device: engine.info.device };
+    await engine.close();
+  } catch (e) {
+    runnerError = toError(e).message;
+  }
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ methods: methodList, suites: suiteList, presets, runner, runnerError })}\n`);
+    return EXIT.ok;
+  }
+  const lines: string[] = ["Methods:"];
+  for (const m of methodList) {
+    lines.push(`  ${m.name} — ${m.description}`);
+    for (const p of m.params) {
+      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind;
+      lines.push(`      ${p.name} (${kind}${p.required ? ", required" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
+    }
+  }
+  lines.push("", "Suites:");
+  for (const s of suiteList) {
+    lines.push(`  ${s.name} — ${s.description}`);
+    lines.push(`      datasets: ${s.datasets.join(", ")}`);
+  }
+  lines.push("", "Synthetic model presets (from the runner):");
+  if (presets !== null) lines.push(`  ${presets.map((p) => `synthetic:${p}`).join(", ")}`, `  runner: ${runner?.build ?? "?"} (${runner?.backend ?? "?"}, ${runner?.device ?? "?"})`);
+  else lines.push(`  unavailable: ${runnerError ?? "unknown"}`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+export const QUICKSTART_CONFIG = join(REPO_DIR, "configs", "quickstart.json");
+
+/** `gembench quickstart`: the small NIAH grid × all methods on the CPU, then where the results are and what they show. */
+export async function quickstartCommand(o: { config?: string; out?: string; devices: string }): Promise<number> {
+  const configPath = o.config ?? QUICKSTART_CONFIG;
+  const out = o.out ?? join(REPO_DIR, "results", "quickstart");
+  log(`gembench quickstart: ${configPath} → ${out}`);
+  const { code, summary, reports } = await runCommand(configPath, { out, devices: o.devices, quiet: true });
+  if (summary === null || summary.interrupted) return code;
+  const byMethod = new Map<string, { scores: number[]; metric: string | null; totals: number[] }>();
+  for (const c of summary.perCell) {
+    const e = byMethod.get(c.label) ?? { scores: [], metric: null, totals: [] };
+    if (c.meanScore !== null) e.scores.push(c.meanScore);
+    if (c.medianTotalMs !== null) e.totals.push(c.medianTotalMs);
+    e.metric ??= c.metric;
+    byMethod.set(c.label, e);
+  }
+  const lines = ["", `Quick start done: ${summary.cases} cases (${summary.completed} run now, ${summary.resumed} from an earlier run, ${summary.errored} errored).`, "", "Needle-in-a-haystack on a synthetic model with random weights, per method:"];
+  for (const [label, e] of byMethod) {
+    const score = e.scores.length === 0 ? "-" : (e.scores.reduce((a, b) => a + b, 0) / e.scores.length).toFixed(3);
+    const ms = e.totals.length === 0 ? "-" : (e.totals.reduce((a, b) => a + b, 0) / e.totals.length).toFixed(1);
+    lines.push(`  ${label.padEnd(28)} mean ${e.metric ?? "score"} ${score}   typical time per case ${ms} ms`);
+  }
+  lines.push(
+    "",
+    "The model's weights are random, so the scores are not about retrieval quality: they show that every method ran",
+    "end to end over the whole grid, with timings and memory recorded per case. Point a config at a real HF model",
+    "folder to measure retrieval.",
+    "",
+    `Results: ${out}`,
+    `  records.jsonl   one JSON record per case (scores, kept tokens, timings, memory, environment)`,
+    ...reports.map((r) => `  ${r}`),
+    "",
+    `Re-running resumes; \`gembench run ${configPath} --out ${out}\` does the same with a full summary table.`,
+  );
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return code;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name("gembench")
+    .description("Benchmark harness for long-context LLM inference methods (dense, SnapKV, H2O, GemFilter, random)")
+    .addHelpText("after", EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("run")
+    .description("run an experiment config; re-running with the same --out resumes")
+    .argument("<config>", "configs/*.json")
+    .option("--out <dir>", "run folder (default results/<config name>)")
+    .option("--devices <list>", 'one runner per entry: "cpu" or GPU indices "0,1"', "cpu")
+    .option("--limit <n>", "at most n cases per cell (the first ones)", parsePositiveInt("--limit"))
+    .addHelpText("after", EXIT_HELP)
+    .action(async (config: string, o: { out?: string; devices: string; limit?: number }) => {
+      setExit((await runCommand(config, o)).code);
+    });
+
+  program
+    .command("generate")
+    .description("one prompt through one method; --json prints one object (outputIds, outputText, keptLength, selection, timings, memory)")
+    .requiredOption("--model <model>", 'HF folder or "synthetic:<preset>"')
+    .requiredOption("--method <name>", Object.keys(methods).join(" | "))
+    .option("--param <name=value>", "method parameter (repeatable)", collectKeyValue("--param"), {})
+    .option("--override <key=value>", "synthetic model config override (repeatable)", collectKeyValue("--override"), {})
+    .option("--seed <n>", "synthetic weight seed", (v) => Number(v), 0)
+    .option("--tokenizer <dir>", "tokenizer folder (default: the model's, or byte-level for synthetic)")
+    .option("--prompt <text>", "prompt text (BOS added as the tokenizer does)")
+    .option("--ids <list>", "prompt token ids, comma-separated")
+    .option("--max-new-tokens <n>", "tokens to generate", parsePositiveInt("--max-new-tokens"), 32)
+    .option("--ignore-eos", "do not stop at EOS")
+    .option("--return-selection", "include the kept prompt positions")
+    .option("--json", "print one JSON object on stdout")
+    .addOption(new Option("--device <d>", 'runner device: "cpu" or a GPU index').default("cpu"))
+    .option("--timeout-ms <n>", "per request", parsePositiveInt("--timeout-ms"), 600_000)
+    .action(async (o: GenerateOpts) => {
+      setExit(await generateCommand(o));
+    });
+
+  program
+    .command("list")
+    .description("methods with their parameters and defaults, suites with their datasets, synthetic presets")
+    .option("--json", "one JSON object on stdout")
+    .action(async (o: { json?: boolean }) => {
+      setExit(await listCommand(o));
+    });
+
+  program
+    .command("quickstart")
+    .description("a small NIAH grid × all methods on the CPU with a synthetic model (about two minutes), then where the results are")
+    .option("--config <file>", "another quickstart config", undefined)
+    .option("--out <dir>", "run folder (default results/quickstart)")
+    .option("--devices <list>", "as for run", "cpu")
+    .action(async (o: { config?: string; out?: string; devices: string }) => {
+      setExit(await quickstartCommand(o));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      log(e.message);
+      return EXIT.usage;
+    }
+    const err = toError(e);
+    log(`gembench: ${err.stack ?? err.message}`);
+    return EXIT.errored;
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
