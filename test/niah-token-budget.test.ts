@@ -19,7 +19,7 @@ test("byte tokenizer: inputIds.length === length for every length and depth", as
   const cases = await niahSuite.buildCases(opts, ctxFor(new ByteTokenizer(), 1_000_000));
   t.is(cases.length, 12);
   for (const c of cases) {
-    t.is(c.inputIds.length, c.caseMeta.contextLength);
+    t.is(c.inputIds.length, c.caseMeta.contextLength as number);
     t.is(c.inputIds[0], ByteTokenizer.BOS);
     t.is(c.caseMeta.inputLength, c.inputIds.length);
   }
@@ -68,7 +68,7 @@ test("stories260K tokenizer: inputIds.length === length, needle span decodes to 
   const cases = await niahSuite.buildCases(opts, ctxFor(tok, 512));
   t.is(cases.length, 12);
   for (const c of cases) {
-    t.is(c.inputIds.length, c.caseMeta.contextLength);
+    t.is(c.inputIds.length, c.caseMeta.contextLength as number);
     t.is(c.inputIds[0], 1);
     const [m] = c.marks;
     t.is(tok.decode(c.inputIds.slice(m!.start, m!.end)).trim(), "The best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day.");
