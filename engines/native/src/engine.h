@@ -19,6 +19,7 @@ struct GenerateRequest {
   bool ignore_eos = false;       // ignore eos AND stop ids: decode exactly max_new_tokens
   bool return_selection = false;
   bool return_logits = false;
+  int max_context = 0;           // > 0: inputs + new tokens must fit in min(this, max_position_embeddings)
 };
 
 struct MemoryBytes {
@@ -53,8 +54,9 @@ struct InspectLayer {
 // Names of the methods this build knows, in registry order.
 std::vector<std::string> method_names();
 
-// Validate the request against the model (method known, params in range, ids < vocab, length ≤ positions
-// unless allow_long_input) — throws RunnerError(code, message, hint) — then run it.
+// Validate the request against the model (method known, params in range, ids < vocab, length ≤ positions — or
+// max_context — unless allow_long_input; within a sliding window, always) — throws RunnerError(code, message, hint) —
+// then run it.
 GenerateResult generate(const Model& model, const GenerateRequest& req, bool allow_long_input);
 
 // Dense prefill over input_ids; returns post-RoPE Q and K of the requested layers.

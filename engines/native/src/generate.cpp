@@ -55,11 +55,19 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
     throw RunnerError("bad_request", "maxNewTokens must be ≥ 0 (got " + std::to_string(req.max_new_tokens) + ")", "");
   check_ids(c, req.input_ids);
   const int64_t n = static_cast<int64_t>(req.input_ids.size());
-  if (n + req.max_new_tokens > c.max_positions && !allow_long_input)
+  const int64_t total = n + req.max_new_tokens;
+  const bool capped = req.max_context > 0 && req.max_context < c.max_positions;
+  const int64_t limit = capped ? req.max_context : c.max_positions;
+  if (total > limit && !allow_long_input)
     throw RunnerError("bad_input",
                       "input length " + std::to_string(n) + " + maxNewTokens " + std::to_string(req.max_new_tokens) +
-                          " exceeds the model's max_position_embeddings " + std::to_string(c.max_positions),
+                          " exceeds " + (capped ? "the loaded maxContext " : "the model's max_position_embeddings ") + std::to_string(limit),
                       "shorten the input, or set allowLongInput: true to run past the trained context anyway");
+  if (c.sliding_window > 0 && total > c.sliding_window)
+    throw RunnerError("unsupported",
+                      "input length " + std::to_string(n) + " + maxNewTokens " + std::to_string(req.max_new_tokens) +
+                          " exceeds the model's sliding_window " + std::to_string(c.sliding_window),
+                      "sliding-window attention is not implemented: results are exact only for sequences within the window");
 
   MemoryTracker mem;
   ActiveTracker active(&mem);

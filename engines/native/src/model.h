@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "json.h"
+
 namespace gem {
 
 // Structured error: every failure the protocol reports carries a code, a message and a hint.
@@ -42,6 +44,7 @@ struct ModelConfig {
   RopeScaling rope;
   bool tie_embeddings = false;
   bool qkv_bias = false;  // qwen2
+  int sliding_window = 0;  // > 0: attention is windowed (not implemented: inputs must fit in the window)
   std::vector<int> eos_ids;
   int bos_id = -1;  // -1 when absent
 };
@@ -68,6 +71,7 @@ struct LayerWeights {
 
 struct Model {
   ModelConfig config;
+  Json hf_config;      // the config.json object the config was parsed from (written back by export)
   std::string source;  // folder path or "synthetic:<preset>"
   Tensor embed;        // [vocab, hidden]
   Tensor final_norm;   // [hidden]
@@ -77,5 +81,41 @@ struct Model {
   int64_t weight_bytes() const;  // all tensors above
   int64_t parameter_count() const;
 };
+
+// ---- Hugging Face format (hf_model.cpp) ----
+
+// config.json (as a Json object; `where` names it in errors) → normalised config. Families: llama (rope_scaling
+// linear / llama3), mistral (explicit head_dim, sliding_window), qwen2 (q/k/v bias, use_sliding_window), phi3
+// (longrope / su). Throws RunnerError("model_error" | "unsupported") naming the key and what was expected.
+ModelConfig parse_hf_config(const Json& cfg, const std::string& where);
+
+// A Hugging Face folder's config: config.json + generation_config.json's eos ids (read, parsed, validated; no weights).
+// `raw` receives config.json as read.
+ModelConfig read_hf_folder_config(const std::string& dir, Json* raw);
+
+// Loads a Hugging Face folder: its config (above), model.safetensors or the shards of model.safetensors.index.json;
+// F32/F16/BF16 converted to fp32; fused phi3 qkv_proj / gate_up_proj split.
+Model load_hf_folder(const std::string& dir);
+
+// Writes `m` as a Hugging Face folder (config.json + model.safetensors, F32; phi3 projections fused again) that
+// load_hf_folder and transformers load back to the same model. Returns the files written and their total bytes.
+struct ExportResult {
+  std::vector<std::string> files;
+  int64_t bytes = 0;
+};
+ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overwrite);
+
+// Bytes of fp32 weights a config needs (checked against free memory before anything is allocated).
+int64_t fp32_weight_bytes(const ModelConfig& c);
+// Throws RunnerError("out_of_memory") when `bytes` exceed what the machine has available.
+void check_host_memory(int64_t bytes, const std::string& what);
+
+// ---- synthetic models (synthetic.cpp) ----
+
+std::vector<std::string> synthetic_preset_names();
+// The preset's config.json with `overrides` (any config.json key) merged in; RunnerError for an unknown preset.
+Json synthetic_config(const std::string& preset, const Json& overrides);
+// synthetic_config, parsed, with seeded weights.
+Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed);
 
 }  // namespace gem

@@ -1,0 +1,465 @@
+// gem-runner: the protocol loop (PROTOCOL.md). One JSON object per line on stdin → one per line on stdout; logs on
+// stderr. Every failure is a structured error and the loop goes on; only `shutdown`, EOF, and the test-only `fault`
+// op end the process.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "build_id.h"
+#include "engine.h"
+#include "json.h"
+#include "model.h"
+#include "threads.h"
+
+namespace gem {
+namespace {
+
+constexpr int kProtocol = 1;
+
+void log(const std::string& msg) { std::fprintf(stderr, "[gem-runner] %s\n", msg.c_str()); }
+
+std::string cpu_name() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto p = line.find(':');
+      if (p != std::string::npos) {
+        std::string s = line.substr(p + 1);
+        while (!s.empty() && s.front() == ' ') s.erase(s.begin());
+        return s;
+      }
+    }
+  }
+  return "CPU";
+}
+
+// Typed request fields: errors name the field and what was expected (bad_request).
+class Request {
+ public:
+  explicit Request(const Json& j) : j_(j) {}
+  [[noreturn]] static void fail(const std::string& field, const std::string& want, const std::string& hint = "") {
+    throw RunnerError("bad_request", "field '" + field + "' " + want, hint.empty() ? "see engines/native/PROTOCOL.md" : hint);
+  }
+  bool has(const std::string& k) const { return j_.has(k) && !j_[k].is_null(); }
+  const Json& raw(const std::string& k) const { return j_[k]; }
+  std::string str(const std::string& k) const {
+    if (!has(k) || !j_[k].is_string()) fail(k, "must be a string");
+    return j_[k].as_string();
+  }
+  bool flag(const std::string& k, bool def) const {
+    if (!has(k)) return def;
+    if (!j_[k].is_bool()) fail(k, "must be true or false");
+    return j_[k].as_bool();
+  }
+  int64_t integer(const std::string& k, int64_t def, int64_t lo, int64_t hi) const {
+    if (!has(k)) return def;
+    const Json& v = j_[k];
+    if (!v.is_number() || !v.is_integer() || v.as_number() < static_cast<double>(lo) || v.as_number() > static_cast<double>(hi))
+      fail(k, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " + v.dump() + ")");
+    return v.as_int();
+  }
+  std::vector<int> ids(const std::string& k, bool required) const {
+    std::vector<int> out;
+    if (!has(k)) {
+      if (required) fail(k, "is required (a list of token ids)");
+      return out;
+    }
+    if (!j_[k].is_array()) fail(k, "must be a list of token ids");
+    for (const auto& x : j_[k].as_array()) {
+      if (!x.is_number() || !x.is_integer()) fail(k, "must hold integers only (got " + x.dump() + ")");
+      const double v = x.as_number();
+      // Out-of-vocabulary ids are the generate check's job (bad_input); only what cannot be an int is refused here.
+      if (v < -2147483648.0 || v > 2147483647.0) fail(k, "holds " + x.dump() + ", which is not a token id");
+      out.push_back(static_cast<int>(x.as_int()));
+    }
+    return out;
+  }
+
+ private:
+  const Json& j_;
+};
+
+Json memory_json(const MemoryBytes& m) {
+  Json o = Json::object();
+  o.set("weights", m.weights);
+  o.set("kv", m.kv);
+  o.set("activations", m.activations);
+  o.set("workspace", m.workspace);
+  o.set("total", m.total());
+  return o;
+}
+
+Json selection_json(const Selection& s) {
+  Json o = Json::object();
+  switch (s.kind) {
+    case Selection::Kind::All: o.set("kind", "all"); break;
+    case Selection::Kind::Indices:
+      o.set("kind", "indices");
+      o.set("indices", Json::array_of(s.indices));
+      break;
+    case Selection::Kind::PerHead:
+    case Selection::Kind::PerQueryHead: {
+      o.set("kind", s.kind == Selection::Kind::PerHead ? "perHead" : "perQueryHead");
+      Json layers = Json::array();
+      for (const auto& layer : s.per_layer) {
+        Json heads = Json::array();
+        for (const auto& h : layer) heads.push(Json::array_of(h));
+        layers.push(std::move(heads));
+      }
+      o.set("perLayer", std::move(layers));
+      break;
+    }
+  }
+  return o;
+}
+
+Json rows_json(const std::vector<float>& flat, int rows, int width) {
+  Json out = Json::array();
+  for (int r = 0; r < rows; ++r) {
+    Json row = Json::array();
+    for (int i = 0; i < width; ++i) row.push(Json(static_cast<double>(flat[static_cast<size_t>(r) * width + i])));
+    out.push(std::move(row));
+  }
+  return out;
+}
+
+class Runner {
+ public:
+  explicit Runner(bool allow_faults) : allow_faults_(allow_faults) {}
+
+  Json hello() const {
+    Json caps = Json::object();
+    caps.set("backends", Json::array_of(std::vector<std::string>{"cpu"}));
+    caps.set("methods", Json::array_of(method_names()));
+    caps.set("dtypes", Json::array_of(std::vector<std::string>{"f32"}));
+    caps.set("families", Json::array_of(std::vector<std::string>{"llama", "mistral", "qwen2", "phi3"}));
+    caps.set("presets", Json::array_of(synthetic_preset_names()));
+    caps.set("ops", Json::array_of(std::vector<std::string>{"load", "describe", "generate", "inspect", "export", "unload", "shutdown"}));
+    Json h = Json::object();
+    h.set("type", "hello");
+    h.set("protocol", kProtocol);
+    h.set("build", GEM_BUILD_ID);
+    h.set("backend", "cpu");
+    h.set("device", cpu_name() + " (" + std::to_string(num_threads()) + " threads)");
+    h.set("computeCapability", Json());
+    h.set("capabilities", caps);
+    return h;
+  }
+
+  // Returns false when the loop should end (shutdown).
+  bool handle(const std::string& line, std::string& out) {
+    Json id;
+    bool keep_going = true;
+    Json resp = Json::object();
+    try {
+      Json req;
+      try {
+        req = Json::parse(line);
+      } catch (const JsonError& e) {
+        throw RunnerError("bad_json", std::string("request is not valid JSON: ") + e.what(), "send one JSON object per line");
+      }
+      if (!req.is_object()) throw RunnerError("bad_request", "a request must be a JSON object", "e.g. {\"id\":1,\"op\":\"load\",…}");
+      id = req["id"];
+      Request r(req);
+      const std::string op = r.has("op") ? r.str("op") : "";
+      Json result;
+      if (op == "load") result = load(r);
+      else if (op == "describe") result = describe(r);
+      else if (op == "generate") result = generate(r);
+      else if (op == "inspect") result = inspect(r);
+      else if (op == "export") result = export_model(r);
+      else if (op == "unload") {
+        model_.reset();
+        result = Json::object();
+      } else if (op == "shutdown") {
+        result = Json::object();
+        keep_going = false;
+      } else if (op == "fault") {
+        fault(r);
+      } else {
+        throw RunnerError("bad_request", op.empty() ? "request has no 'op'" : "unknown op '" + op + "'",
+                          "ops: load, describe, generate, inspect, export, unload, shutdown");
+      }
+      resp.set("id", id);
+      resp.set("ok", true);
+      resp.set("result", std::move(result));
+    } catch (const RunnerError& e) {
+      resp = error(id, e.code, e.what(), e.hint);
+    } catch (const JsonError& e) {
+      resp = error(id, "bad_request", e.what(), "see engines/native/PROTOCOL.md");
+    } catch (const std::bad_alloc&) {
+      resp = error(id, "out_of_memory", "the runner ran out of host memory", "use a shorter input or a smaller model");
+    } catch (const std::exception& e) {
+      resp = error(id, "internal", e.what(), "this is a runner bug: please report the request");
+    }
+    out = resp.dump();
+    return keep_going;
+  }
+
+ private:
+  static Json error(const Json& id, const std::string& code, const std::string& msg, const std::string& hint) {
+    Json err = Json::object();
+    err.set("code", code);
+    err.set("message", msg);
+    err.set("hint", hint);
+    Json resp = Json::object();
+    resp.set("id", id);
+    resp.set("ok", false);
+    resp.set("error", err);
+    return resp;
+  }
+
+  const Model& need_model() const {
+    if (!model_) throw RunnerError("no_model", "no model is loaded", "send a load request first");
+    return *model_;
+  }
+
+  // What load and describe answer: the architecture as parsed, and the fp32 weight footprint.
+  static Json model_info(const ModelConfig& c, const std::string& source, int max_context) {
+    Json o = Json::object();
+    o.set("family", c.model_type);
+    o.set("modelType", c.model_type);
+    o.set("source", source);
+    o.set("layers", c.num_layers);
+    o.set("hiddenSize", c.hidden_size);
+    o.set("heads", c.num_heads);
+    o.set("kvHeads", c.num_kv_heads);
+    o.set("headDim", c.head_dim);
+    o.set("intermediateSize", c.intermediate_size);
+    o.set("vocabSize", c.vocab_size);
+    o.set("maxPositions", c.max_positions);
+    o.set("maxContext", max_context > 0 ? Json(max_context) : Json());
+    o.set("slidingWindow", c.sliding_window > 0 ? Json(c.sliding_window) : Json());
+    o.set("eosIds", Json::array_of(c.eos_ids));
+    o.set("bosId", c.bos_id >= 0 ? Json(c.bos_id) : Json());
+    o.set("tiedEmbeddings", c.tie_embeddings);
+    o.set("qkvBias", c.qkv_bias);
+    o.set("ropeScaling", c.rope.type);
+    o.set("parameterCount", fp32_weight_bytes(c) / 4);
+    Json res = Json::object();
+    res.set("weights", fp32_weight_bytes(c));
+    res.set("total", fp32_weight_bytes(c));
+    o.set("residentBytes", res);
+    return o;
+  }
+
+  struct Source {
+    std::string name;
+    uint64_t seed = 0;
+    int max_context = 0;
+    bool synthetic = false;
+  };
+  static Source source_of(const Request& r) {
+    Source s;
+    s.name = r.str("model");
+    const std::string dtype = r.has("dtype") ? r.str("dtype") : "f32";
+    if (dtype != "f32")
+      throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the cpu backend", "the cpu backend is the fp32 reference: use dtype f32");
+    s.max_context = static_cast<int>(r.integer("maxContext", 0, 1, 2147483647));
+    s.seed = static_cast<uint64_t>(r.integer("seed", 0, 0, 9007199254740991LL));
+    s.synthetic = s.name.rfind("synthetic:", 0) == 0;
+    if (!s.synthetic && r.has("overrides") && r.raw("overrides").size() > 0)
+      throw RunnerError("bad_request", "overrides apply to synthetic models only", "edit the folder's config.json instead");
+    return s;
+  }
+
+  // The model's info without loading any weight (for planning and for `gembench list`).
+  Json describe(const Request& r) {
+    const Source s = source_of(r);
+    Json raw;
+    const ModelConfig c = s.synthetic ? parse_hf_config(synthetic_config(s.name.substr(10), r.raw("overrides")), s.name)
+                                      : read_hf_folder_config(s.name, &raw);
+    return model_info(c, s.name, s.max_context);
+  }
+
+  Json load(const Request& r) {
+    const Source s = source_of(r);
+    const auto t0 = std::chrono::steady_clock::now();
+    model_.reset();  // free the old model before building the new one
+    std::unique_ptr<Model> m = std::make_unique<Model>(s.synthetic ? make_synthetic(s.name.substr(10), r.raw("overrides"), s.seed)
+                                                                   : load_hf_folder(s.name));
+    const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    model_ = std::move(m);
+    max_context_ = s.max_context;
+    const ModelConfig& c = model_->config;
+    log("loaded " + model_->source + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers) in " +
+        std::to_string(static_cast<int>(load_ms)) + " ms");
+    Json o = model_info(c, model_->source, max_context_);
+    o.set("loadMs", load_ms);
+    return o;
+  }
+
+  Json generate(const Request& r) {
+    const Model& m = need_model();
+    GenerateRequest g;
+    g.input_ids = r.ids("inputIds", true);
+    const Json& method = r.raw("method");
+    if (method.is_string()) {
+      g.method = method.as_string();
+    } else if (method.is_object()) {
+      Request mr(method);
+      g.method = mr.str("name");
+      g.params = method["params"];
+    } else {
+      Request::fail("method", "must be {\"name\": …, \"params\": {…}} or a method name", "methods: dense, gemfilter, snapkv, h2o, random");
+    }
+    g.max_new_tokens = static_cast<int>(r.integer("maxNewTokens", 16, 0, 1 << 30));
+    g.stop_ids = r.ids("stopIds", false);
+    g.ignore_eos = r.flag("ignoreEos", false);
+    g.return_selection = r.flag("returnSelection", false);
+    g.return_logits = r.flag("returnLogits", false);
+    g.max_context = max_context_;
+    GenerateResult res = gem::generate(m, g, r.flag("allowLongInput", false));
+
+    Json o = Json::object();
+    o.set("outputIds", Json::array_of(res.output_ids));
+    o.set("inputLength", res.input_length);
+    o.set("keptLength", res.kept_length);
+    o.set("stopReason", res.stop_reason);
+    Json t = Json::object();
+    t.set("filterMs", res.filter_ms);
+    t.set("prefillMs", res.prefill_ms);
+    t.set("decodeMs", res.decode_ms);
+    t.set("decodeTokens", res.decode_tokens);
+    t.set("ttftMs", res.ttft_ms);
+    t.set("totalMs", res.total_ms);
+    o.set("timings", t);
+    Json phases = Json::object();
+    phases.set("filter", memory_json(res.mem_filter));
+    phases.set("prefill", memory_json(res.mem_prefill));
+    phases.set("decode", memory_json(res.mem_decode));
+    Json mem = Json::object();
+    mem.set("phases", phases);
+    mem.set("peak", memory_json(res.mem_peak));
+    o.set("memory", mem);
+    if (g.return_selection) o.set("selection", selection_json(res.selection));
+    if (g.return_logits) {
+      Json lg = Json::array();
+      for (float x : res.first_logits) lg.push(Json(static_cast<double>(x)));
+      o.set("firstLogits", lg);
+    }
+    return o;
+  }
+
+  Json inspect(const Request& r) {
+    const Model& m = need_model();
+    std::vector<int> ids = r.ids("inputIds", true);
+    std::vector<int> layers = r.ids("layers", true);
+    const ModelConfig& c = m.config;
+    Json out = Json::array();
+    for (const auto& il : gem::inspect(m, ids, layers)) {
+      Json l = Json::object();
+      l.set("layer", il.layer);
+      l.set("q", rows_json(il.q, static_cast<int>(ids.size()), c.num_heads * c.head_dim));
+      l.set("k", rows_json(il.k, static_cast<int>(ids.size()), c.num_kv_heads * c.head_dim));
+      out.push(std::move(l));
+    }
+    Json o = Json::object();
+    o.set("layers", out);
+    return o;
+  }
+
+  Json export_model(const Request& r) {
+    const Model& m = need_model();
+    ExportResult e = export_hf_folder(m, r.str("dir"), r.flag("overwrite", false));
+    Json o = Json::object();
+    o.set("dir", r.str("dir"));
+    o.set("files", Json::array_of(e.files));
+    o.set("bytes", e.bytes);
+    return o;
+  }
+
+  void fault(const Request& r) {
+    if (!allow_faults_) throw RunnerError("bad_request", "fault injection is disabled", "start the runner with --allow-faults (tests only)");
+    const std::string kind = r.str("kind");
+    log("fault injection: " + kind);
+    if (kind == "crash") std::abort();
+    if (kind == "hang")
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+    if (kind == "exit") std::_Exit(3);
+    throw RunnerError("bad_request", "unknown fault kind '" + kind + "'", "crash, hang or exit");
+  }
+
+  bool allow_faults_;
+  std::unique_ptr<Model> model_;
+  int max_context_ = 0;
+};
+
+const char* kUsage =
+    "usage: gem-runner [--backend cpu] [--threads N] [--allow-faults]\n"
+    "Speaks the gembench runner protocol (engines/native/PROTOCOL.md): JSON lines on stdin/stdout, logs on stderr.\n";
+
+}  // namespace
+}  // namespace gem
+
+int main(int argc, char** argv) {
+  using namespace gem;
+  bool allow_faults = false;
+  std::string backend = "cpu";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "gem-runner: %s needs a value\n%s", name, kUsage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--allow-faults") {
+      allow_faults = true;
+    } else if (a == "--threads") {
+      std::string v = value("--threads");
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || n < 1 || n > 4096) {
+        std::fprintf(stderr, "gem-runner: --threads expects a positive integer, got '%s'\n", v.c_str());
+        return 2;
+      }
+      set_num_threads(static_cast<int>(n));
+    } else if (a == "--backend") {
+      backend = value("--backend");
+    } else if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--version") {
+      std::printf("gem-runner %s (protocol %d)\n", GEM_BUILD_ID, kProtocol);
+      return 0;
+    } else {
+      std::fprintf(stderr, "gem-runner: unknown argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (backend != "cpu") {
+    std::fprintf(stderr,
+                 "gem-runner: backend '%s' is not built into this runner (backends: cpu); %s\n", backend.c_str(),
+                 backend == "cuda" ? "the CUDA backend is not part of this build: use --devices cpu" : "use --backend cpu");
+    return 2;
+  }
+  std::ios::sync_with_stdio(false);
+  Runner runner(allow_faults);
+  std::string out = runner.hello().dump();
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    bool more = runner.handle(line, out);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+    if (!more) break;
+  }
+  return 0;
+}

@@ -1,0 +1,211 @@
+#include "safetensors.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+
+#include "json.h"
+
+namespace gem {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, const std::string& hint = "") {
+  throw RunnerError("model_error", path + ": " + what,
+                    hint.empty() ? "the file is not a valid safetensors file (truncated or damaged download?)" : hint);
+}
+
+int dtype_size(const std::string& dt) {
+  if (dt == "F32") return 4;
+  if (dt == "F16" || dt == "BF16") return 2;
+  if (dt == "F64") return 8;
+  return 0;
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1Fu, man = h & 0x3FFu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {  // subnormal: value = man · 2^-24
+      float f = std::ldexp(static_cast<float>(man), -24);
+      std::memcpy(&bits, &f, 4);
+      bits |= sign;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7F800000u | (man << 13);  // inf / nan
+  } else {
+    bits = sign | ((exp + 112u) << 23) | (man << 13);
+  }
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+float bf16_to_float(uint16_t b) {
+  uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+}  // namespace
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno), "check the path and its permissions");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    fail(path, std::string("cannot stat: ") + std::strerror(errno));
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ < 8) {
+    ::close(fd);
+    fail(path, "file is " + std::to_string(size_) + " bytes; a safetensors file starts with an 8-byte header length");
+  }
+  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) fail(path, std::string("mmap failed: ") + std::strerror(errno));
+  map_ = static_cast<const unsigned char*>(p);
+
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | map_[i];
+  if (n > size_ - 8)
+    fail(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size_) + " bytes)");
+  data_start_ = 8 + n;
+  Json header;
+  try {
+    header = Json::parse(std::string(reinterpret_cast<const char*>(map_ + 8), static_cast<size_t>(n)));
+  } catch (const JsonError& e) {
+    fail(path, std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) fail(path, "header is not a JSON object");
+  const uint64_t data_size = size_ - data_start_;
+  for (const auto& kv : header.as_object()) {
+    if (kv.first == "__metadata__") continue;
+    const std::string& name = kv.first;
+    const Json& e = kv.second;
+    if (!e.is_object() || !e["dtype"].is_string() || !e["shape"].is_array() || !e["data_offsets"].is_array() ||
+        e["data_offsets"].size() != 2)
+      fail(path, "tensor '" + name + "': header entry needs dtype (string), shape (array) and data_offsets ([begin, end])");
+    TensorInfo t;
+    t.dtype = e["dtype"].as_string();
+    uint64_t numel = 1;
+    for (const auto& d : e["shape"].as_array()) {
+      if (!d.is_number() || !d.is_integer() || d.as_number() < 0) fail(path, "tensor '" + name + "': shape entries must be non-negative integers");
+      t.shape.push_back(d.as_int());
+      numel *= static_cast<uint64_t>(d.as_int());
+    }
+    const Json& b = e["data_offsets"][0];
+    const Json& en = e["data_offsets"][1];
+    if (!b.is_number() || !b.is_integer() || !en.is_number() || !en.is_integer() || b.as_number() < 0 || en.as_number() < b.as_number())
+      fail(path, "tensor '" + name + "': data_offsets must be integers with 0 ≤ begin ≤ end");
+    t.begin = static_cast<uint64_t>(b.as_int());
+    t.end = static_cast<uint64_t>(en.as_int());
+    if (t.end > data_size)
+      fail(path, "tensor '" + name + "': data_offsets [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
+                     ") run past the end of the data section (" + std::to_string(data_size) + " bytes)");
+    const int ds = dtype_size(t.dtype);
+    if (ds > 0 && t.end - t.begin != numel * static_cast<uint64_t>(ds))
+      fail(path, "tensor '" + name + "': " + std::to_string(t.end - t.begin) + " bytes for shape " + shape_str(t.shape) +
+                     " of " + t.dtype + " (expected " + std::to_string(numel * ds) + ")");
+    tensors_.emplace(name, std::move(t));
+  }
+}
+
+SafetensorsFile::~SafetensorsFile() {
+  if (map_) ::munmap(const_cast<unsigned char*>(map_), size_);
+}
+
+Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>& shape) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end())
+    throw RunnerError("model_error", path_ + ": tensor '" + name + "' is missing",
+                      "the checkpoint does not match config.json (wrong model_type, or an incomplete download)");
+  const TensorInfo& t = it->second;
+  if (t.shape != shape)
+    throw RunnerError("model_error",
+                      path_ + ": tensor '" + name + "' has shape " + shape_str(t.shape) + ", config.json implies " + shape_str(shape),
+                      "config.json and the weights disagree (hidden_size, heads, head_dim, intermediate_size, vocab_size?)");
+  const int ds = dtype_size(t.dtype);
+  if (ds == 0)
+    throw RunnerError("unsupported", path_ + ": tensor '" + name + "' has dtype " + t.dtype,
+                      "supported dtypes: F32, F16, BF16 (F64); quantized checkpoints are not supported");
+  Tensor out;
+  out.shape = shape;
+  const int64_t n = out.numel();
+  out.data.resize(static_cast<size_t>(n));
+  const unsigned char* src = map_ + data_start_ + t.begin;
+  if (t.dtype == "F32") {
+    std::memcpy(out.data.data(), src, static_cast<size_t>(n) * 4);
+  } else if (t.dtype == "F64") {
+    for (int64_t i = 0; i < n; ++i) {
+      double d;
+      std::memcpy(&d, src + i * 8, 8);
+      out.data[static_cast<size_t>(i)] = static_cast<float>(d);
+    }
+  } else {
+    const bool bf = t.dtype == "BF16";
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, src + i * 2, 2);
+      out.data[static_cast<size_t>(i)] = bf ? bf16_to_float(h) : half_to_float(h);
+    }
+  }
+  return out;
+}
+
+int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors) {
+  Json header = Json::object();
+  Json meta = Json::object();
+  meta.set("format", "pt");
+  header.set("__metadata__", meta);
+  uint64_t off = 0;
+  for (const auto& kv : tensors) {
+    Json e = Json::object();
+    e.set("dtype", "F32");
+    e.set("shape", Json::array_of(kv.second->shape));
+    Json offs = Json::array();
+    offs.push(Json(off));
+    off += static_cast<uint64_t>(kv.second->numel()) * 4;
+    offs.push(Json(off));
+    e.set("data_offsets", offs);
+    header.set(kv.first, e);
+  }
+  std::string h = header.dump();
+  while (h.size() % 8 != 0) h += ' ';  // keeps the data 8-byte aligned, as the reference writer does
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw RunnerError("bad_request", "cannot write " + path, "check that the folder is writable");
+  unsigned char len[8];
+  uint64_t n = h.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xFF);
+  f.write(reinterpret_cast<const char*>(len), 8);
+  f.write(h.data(), static_cast<std::streamsize>(h.size()));
+  for (const auto& kv : tensors) {
+    if (static_cast<int64_t>(kv.second->data.size()) != kv.second->numel())
+      throw RunnerError("internal", "export: tensor '" + kv.first + "' has " + std::to_string(kv.second->data.size()) +
+                                        " values for shape " + shape_str(kv.second->shape));
+    f.write(reinterpret_cast<const char*>(kv.second->data.data()), static_cast<std::streamsize>(kv.second->data.size() * 4));
+  }
+  f.close();
+  if (!f) throw RunnerError("bad_request", "writing " + path + " failed", "disk full?");
+  return static_cast<int64_t>(8 + h.size() + off);
+}
+
+}  // namespace gem

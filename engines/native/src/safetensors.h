@@ -1,0 +1,48 @@
+// safetensors files: a validating, memory-mapped reader (F32 / F16 / BF16 / F64 → fp32) and an F32 writer.
+// Format: 8-byte little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets: [b, e]}, …,
+// "__metadata__": {…}}, then the data; offsets are relative to the end of the header.
+// Every problem is a RunnerError("model_error") naming the file, the tensor and what was expected.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model.h"
+
+namespace gem {
+
+struct TensorInfo {
+  std::string dtype;             // "F32" | "F16" | "BF16" | "F64" (others are rejected when read)
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;   // byte range within the data section
+};
+
+class SafetensorsFile {
+ public:
+  // Maps the file and validates the header: size, JSON, every entry's dtype/shape/offsets against the file size.
+  explicit SafetensorsFile(const std::string& path);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
+  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+  // Reads tensor `name` converted to fp32; `shape` must match exactly (message names both shapes).
+  Tensor read(const std::string& name, const std::vector<int64_t>& shape) const;
+
+ private:
+  std::string path_;
+  const unsigned char* map_ = nullptr;
+  size_t size_ = 0;
+  uint64_t data_start_ = 0;
+  std::map<std::string, TensorInfo> tensors_;
+};
+
+// Writes `tensors` (name → fp32 tensor) as one F32 safetensors file with metadata {"format": "pt"}; returns bytes.
+int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors);
+
+std::string shape_str(const std::vector<int64_t>& shape);  // "[4096, 128]"
+
+}  // namespace gem
