@@ -19,6 +19,8 @@ export interface RunnerHandle {
   hello: Record<string, unknown>;
   /** Sends one request, resolves with the raw reply. */
   send(req: Record<string, unknown>): Promise<Reply>;
+  /** Sends one raw line (malformed on purpose), resolves with the reply whatever its id. */
+  sendRaw(line: string): Promise<Reply>;
   /** Sends one request; throws unless the reply is ok; resolves with its result. */
   ok(req: Record<string, unknown>): Promise<Record<string, unknown>>;
   alive(): boolean;
@@ -59,6 +61,10 @@ export async function openRunner(args: string[] = ["--threads", "2"]): Promise<R
       const reply = JSON.parse(await nextLine()) as Reply;
       if (reply.id !== id) throw new Error(`reply id ${String(reply.id)} for request ${id}`);
       return reply;
+    },
+    async sendRaw(line) {
+      child.stdin.write(`${line}\n`);
+      return JSON.parse(await nextLine()) as Reply;
     },
     async ok(req) {
       const reply = await handle.send(req);

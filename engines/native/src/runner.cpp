@@ -380,7 +380,7 @@ class Runner {
   }
 
   void fault(const Request& r) {
-    if (!allow_faults_) throw RunnerError("bad_request", "fault injection is disabled", "start the runner with --allow-faults (tests only)");
+    if (!allow_faults_) throw RunnerError("bad_request", "fault injection is disabled in this runner", "start it with --allow-faults (tests only)");
     const std::string kind = r.str("kind");
     log("fault injection: " + kind);
     if (kind == "crash") std::abort();
