@@ -2,16 +2,94 @@
 //
 // Durability: each record is written as one full line with a single write on an O_APPEND descriptor, then fsync'd.
 // A kill -9 can at worst leave a torn last line (no trailing newline); on resume that fragment is truncated away.
+// config.json is replaced atomically (temporary file, fsync, rename), so a kill never leaves it half-written.
+// A run holds run.lock (its pid and host) while it writes; a second run on the same folder is refused while that
+// process lives, and a lock left by a killed run is taken over.
 // Resume skips every recordKey that already has a completed / unsupported / skipped record. Errored cases are
 // retried on resume: the retry appends a new record and the earlier errored one stays in the file (nothing is
 // rewritten), so readers take the LAST record per recordKey (latestRecords does this).
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "./errors.ts";
 import { GemRecord } from "./records.ts";
 import { canonicalJson } from "./sweep.ts";
 
 export const RECORDS_FILE = "records.jsonl";
 export const CONFIG_FILE = "config.json";
+export const LOCK_FILE = "run.lock";
+
+/** Write all of `buf` at the descriptor's position (a single writeSync may write less than asked). */
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** Replace `path` with `text` atomically: write a temporary file beside it, fsync, rename over. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    writeAll(fd, Buffer.from(text, "utf8"));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Take the run folder's lock: refuse when another live process on this host holds it; take over a lock whose
+ * process is gone (a killed run). Returns the lock's path.
+ */
+export function acquireRunLock(dir: string): string {
+  const path = join(dir, LOCK_FILE);
+  const mine = `${process.pid} ${hostname()}\n`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      try {
+        writeAll(fd, Buffer.from(mine, "utf8"));
+      } finally {
+        closeSync(fd);
+      }
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let holder = "";
+    try {
+      holder = readFileSync(path, "utf8");
+    } catch {
+      continue; // released meanwhile
+    }
+    const [pidText = "", host = ""] = holder.trim().split(" ");
+    const pid = Number(pidText);
+    if (Number.isInteger(pid) && pid > 0 && host === hostname() && processAlive(pid)) {
+      throw new UsageError(
+        `${dir} is being written by another gembench run (pid ${pid}); wait for it to finish or stop it (if no run is active, delete ${path})`,
+      );
+    }
+    if (host !== "" && host !== hostname()) {
+      throw new UsageError(`${dir} is locked by a run on host ${host} (pid ${pidText}); if that run is over, delete ${path}`);
+    }
+    try {
+      unlinkSync(path); // stale: its process is gone
+    } catch {
+      /* someone else removed it first */
+    }
+  }
+  throw new UsageError(`could not take the lock ${path}`);
+}
 
 export interface ExistingRecords {
   /** Every parsed record in file order (retries included). */
@@ -72,6 +150,15 @@ export function loadRunRecords(runDir: string): GemRecord[] {
   return latestRecords(readRecordsFile(join(runDir, RECORDS_FILE), { repair: false }).all);
 }
 
+/** Two JSON texts with the same content (key order ignored); an unparseable text equals nothing. */
+function sameJson(a: string, b: string): boolean {
+  try {
+    return canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
 export function isFinished(r: GemRecord): boolean {
   return r.status === "completed" || r.status === "unsupported" || r.status === "skipped";
 }
@@ -85,10 +172,19 @@ export class RunStore {
   readonly previous: GemRecord[];
   readonly truncatedBytes: number;
 
+  private lockPath: string | null;
+
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    this.lockPath = acquireRunLock(dir);
     this.recordsPath = join(dir, RECORDS_FILE);
-    const existing = readRecordsFile(this.recordsPath, { repair: true });
+    let existing: ExistingRecords;
+    try {
+      existing = readRecordsFile(this.recordsPath, { repair: true });
+    } catch (e) {
+      this.close();
+      throw e;
+    }
     this.truncatedBytes = existing.truncatedBytes;
     this.previous = latestRecords(existing.all);
     for (const r of this.previous) if (isFinished(r)) this.finished.add(r.recordKey);
@@ -103,25 +199,34 @@ export class RunStore {
     const text = `${JSON.stringify(resolved, null, 2)}\n`;
     if (existsSync(path)) {
       const old = readFileSync(path, "utf8");
-      if (canonicalJson(JSON.parse(old)) === canonicalJson(JSON.parse(text))) return;
+      if (sameJson(old, text)) return;
       let n = 1;
       while (existsSync(join(this.dir, `config.${n}.json`))) n++;
-      writeFileSync(join(this.dir, `config.${n}.json`), old);
+      writeFileAtomic(join(this.dir, `config.${n}.json`), old);
     }
-    writeFileSync(path, text);
+    writeFileAtomic(path, text);
   }
 
   /** Append one record: validated, one write of the full line, fsync. */
   append(record: GemRecord): void {
-    const line = `${JSON.stringify(GemRecord.parse(record))}\n`;
+    const line = Buffer.from(`${JSON.stringify(GemRecord.parse(record))}\n`, "utf8");
     if (this.fd === null) this.fd = openSync(this.recordsPath, "a");
-    writeSync(this.fd, line);
+    writeAll(this.fd, line);
     fsyncSync(this.fd);
     if (isFinished(record)) this.finished.add(record.recordKey);
   }
 
+  /** Close records.jsonl and release the lock. */
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
+    if (this.lockPath !== null) {
+      try {
+        unlinkSync(this.lockPath);
+      } catch {
+        /* already gone */
+      }
+      this.lockPath = null;
+    }
   }
 }

@@ -1,6 +1,6 @@
 // The execution loop: cells (model-major) → cases (built once per model × suite) → generate on the runner pool →
 // cut at stop strings → score → one GemRecord per case appended to records.jsonl. Resumes from what is there.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { getMethod } from "../engines/index.ts";
 import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../engines/engine.ts";
@@ -10,7 +10,7 @@ import { toError } from "./errors.ts";
 import { Progress } from "./progress.ts";
 import type { GemRecord, Selection, Timings } from "./records.ts";
 import { RECORD_SCHEMA_VERSION } from "./records.ts";
-import { RunStore } from "./results.ts";
+import { RunStore, writeFileAtomic } from "./results.ts";
 import { median } from "./stats.ts";
 import type { Suite, SuiteCase } from "./suite.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
@@ -196,6 +196,15 @@ export async function runExperiment(p: RunParams): Promise<RunSummary> {
   const runId = p.runId ?? basename(runDir);
   const cells = expandSweep(config);
   const store = new RunStore(runDir);
+  try {
+    return await runWithStore(p, cells, store, runDir, runId);
+  } finally {
+    store.close();
+  }
+}
+
+async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir: string, runId: string): Promise<RunSummary> {
+  const { config } = p;
   if (store.truncatedBytes > 0) p.log(`records.jsonl ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
   store.writeConfig({ ...config, cells: cells.map((c) => ({ cellKey: c.cellKey, model: c.model.id, modelHash: c.model.hash, suite: c.suite.name, method: c.method, sweep: c.sweep })) });
   const modelInfo = readModelInfoCache(runDir);
@@ -231,7 +240,6 @@ export async function runExperiment(p: RunParams): Promise<RunSummary> {
     await pool.start();
   } catch (e) {
     await pool.close();
-    store.close();
     throw e;
   }
   const abortHandler = (): void => {
@@ -264,7 +272,7 @@ export async function runExperiment(p: RunParams): Promise<RunSummary> {
         }
         loaded = got.value;
         modelInfo[infoKey] = loaded;
-        writeFileSync(join(runDir, MODEL_INFO_FILE), `${JSON.stringify(modelInfo, null, 2)}\n`);
+        writeFileAtomic(join(runDir, MODEL_INFO_FILE), `${JSON.stringify(modelInfo, null, 2)}\n`);
       }
       const facts = loaded;
       const tokenizer = loadTokenizer(first.model.source, first.model.tokenizer);
@@ -315,7 +323,6 @@ export async function runExperiment(p: RunParams): Promise<RunSummary> {
   } finally {
     p.signal?.removeEventListener("abort", abortHandler);
     await pool.close();
-    store.close();
   }
   summary.interrupted = stopped();
   for (const e of perCell.values()) {
