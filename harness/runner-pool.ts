@@ -17,6 +17,14 @@ export interface Slot {
   busy: boolean;
 }
 
+const INTERRUPTED: EngineFailure = { kind: "error", code: "interrupted", message: "the run was stopped", hint: "re-run the same command to resume" };
+
+class PoolClosed extends Error {
+  constructor() {
+    super("the runner pool was closed");
+  }
+}
+
 export type Borrowed<T> = { ok: true; value: T } | { ok: false; failure: EngineFailure };
 
 export class RunnerPool {
@@ -60,6 +68,11 @@ export class RunnerPool {
     slot.loadedKey = null;
     slot.loaded = null;
     const engine = await this.factory(slot.device);
+    if (this.closed) {
+      // The pool was closed (Ctrl-C) while this runner started: stop it instead of handing it out.
+      await engine.close().catch(() => undefined);
+      throw new PoolClosed();
+    }
     slot.engine = engine;
     slot.starts++;
     return engine;
@@ -79,7 +92,7 @@ export class RunnerPool {
    */
   withModel<T>(spec: ModelSpec, fn: (engine: Engine, model: LoadedModel, slot: Slot) => Promise<T>): Promise<Borrowed<T>> {
     return this.limit(async (): Promise<Borrowed<T>> => {
-      if (this.closed) return { ok: false, failure: { kind: "error", code: "interrupted", message: "the run was stopped", hint: "" } };
+      if (this.closed) return { ok: false, failure: INTERRUPTED };
       const key = canonicalJson(spec);
       const known = this.loadErrors.get(key);
       if (known !== undefined) return { ok: false, failure: known };
@@ -90,6 +103,7 @@ export class RunnerPool {
         try {
           engine = await this.ensureEngine(slot);
         } catch (e) {
+          if (e instanceof PoolClosed) return { ok: false, failure: INTERRUPTED };
           return { ok: false, failure: { kind: "crashed", message: `could not start the runner on ${slot.device}: ${toError(e).message}`, hint: "check that the runner is built (npm run build:native) and runs on this machine" } };
         }
         if (slot.loadedKey !== key || slot.loaded === null) {
@@ -103,6 +117,7 @@ export class RunnerPool {
           slot.loadedKey = key;
           slot.loaded = out.value;
         }
+        if (this.closed) return { ok: false, failure: INTERRUPTED };
         return { ok: true, value: await fn(engine, slot.loaded, slot) };
       } finally {
         slot.busy = false;
