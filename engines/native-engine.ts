@@ -1,6 +1,15 @@
-// The Engine backed by the native gem-runner process (JSON lines over stdio, PROTOCOL.md).
-// NOTE for integration: harness/runner-client.ts (another helper's) had not landed when this was written, so the
-// process handling below is a minimal stand-in; swap it for runner-client's typed load/generate/inspect when it exists.
+// The Engine backed by the native gem-runner process (JSON lines over stdio, engines/native/PROTOCOL.md).
+//
+// Process handling:
+// - One process per device; the harness sends one request at a time per process and matches answers by id.
+// - The runner gets its own process group (detached), so a Ctrl-C in the terminal reaches the harness only: the
+//   harness then stops the runners itself (shutdown, SIGKILL after 3 s), and an interrupted case is never mistaken for
+//   a runner crash. Live runners are SIGKILLed when the harness process exits; after a kill -9 of the harness a runner
+//   sees EOF on stdin and exits (PROTOCOL.md).
+// - A request without an answer within its deadline kills the runner (`timeout`); a runner that exits, or writes a
+//   stdout line that is not a protocol response, fails its pending request (`crashed`) with the exit status and the
+//   last lines of its stderr. Either way the engine is `dead` and the pool starts a new one.
+// - stderr is kept (last 8 KiB) for those messages; GEMBENCH_RUNNER_STDERR=1 also forwards it line by line to the log.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -10,6 +19,12 @@ import { z } from "zod";
 import { GenerateResult, LoadedModel, type Engine, type EngineFactory, type EngineFailure, type EngineInfo, type GenerateRequest, type ModelSpec, type Outcome } from "./engine.ts";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The protocol version this adapter speaks (PROTOCOL.md). */
+export const PROTOCOL_VERSION = 1;
+
+const STDERR_KEEP = 8192;
+const CLOSE_GRACE_MS = 3000;
 
 /** GEMBENCH_RUNNER overrides the runner binary; default engines/native/build/gem-runner. */
 export function runnerPath(): string {
@@ -38,7 +53,31 @@ const Response = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().default("") }).optional(),
 });
 
-type Pending = { resolve: (v: Outcome<unknown>) => void; timer: NodeJS.Timeout };
+type Pending = { op: string; resolve: (v: Outcome<unknown>) => void; timer: NodeJS.Timeout };
+
+/** Runner processes still running, killed when this process exits (whatever the reason). */
+const live = new Set<ChildProcessWithoutNullStreams>();
+let exitHookInstalled = false;
+function track(proc: ChildProcessWithoutNullStreams): void {
+  live.add(proc);
+  proc.once("exit", () => live.delete(proc));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const p of live) p.kill("SIGKILL");
+    });
+  }
+}
+
+/** The last `n` non-empty lines of a stderr tail, joined with " | ". */
+function lastLines(tail: string, n: number): string {
+  return tail
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .slice(-n)
+    .join(" | ");
+}
 
 export class NativeEngine implements Engine {
   private nextId = 1;
@@ -62,36 +101,59 @@ export class NativeEngine implements Engine {
     if (!existsSync(bin)) throw new Error(`runner not found at ${bin}; build it with \`npm run build:native\``);
     const args = device === "cpu" ? ["--backend", "cpu", ...opts.args] : ["--backend", "cuda", ...opts.args];
     const env = device === "cpu" ? process.env : { ...process.env, CUDA_VISIBLE_DEVICES: device };
-    const proc = spawn(bin, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    const proc = spawn(bin, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    track(proc);
+    const forward = process.env.GEMBENCH_RUNNER_STDERR === "1";
     const lines = createInterface({ input: proc.stdout });
     let engine: NativeEngine | null = null;
     let stderrEarly = "";
     proc.stderr.on("data", (d: Buffer) => {
       const s = d.toString("utf8");
-      if (engine === null) stderrEarly = (stderrEarly + s).slice(-4000);
-      else engine.stderrTail = (engine.stderrTail + s).slice(-4000);
+      if (forward) for (const l of s.split("\n")) if (l.trim() !== "") opts.log(`[runner ${device}] ${l}`);
+      if (engine === null) stderrEarly = (stderrEarly + s).slice(-STDERR_KEEP);
+      else engine.stderrTail = (engine.stderrTail + s).slice(-STDERR_KEEP);
     });
-    const hello = await new Promise<z.infer<typeof Hello>>((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`runner sent no hello within ${opts.helloTimeoutMs ?? 30000} ms`)), opts.helloTimeoutMs ?? 30000);
-      proc.once("error", (e) => {
-        clearTimeout(t);
-        rej(e);
+    proc.stdin.on("error", () => undefined); // EPIPE after the runner died; its exit is reported instead
+    const helloTimeoutMs = opts.helloTimeoutMs ?? 30_000;
+    let onError: (e: Error) => void = () => undefined;
+    let onEarlyExit: (code: number | null, sig: NodeJS.Signals | null) => void = () => undefined;
+    let hello: z.infer<typeof Hello>;
+    try {
+      hello = await new Promise<z.infer<typeof Hello>>((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`runner ${bin} sent no hello within ${helloTimeoutMs} ms`)), helloTimeoutMs);
+        onError = (e) => {
+          clearTimeout(t);
+          rej(new Error(`cannot start the runner ${bin}: ${e.message}`));
+        };
+        onEarlyExit = (code, sig) => {
+          clearTimeout(t);
+          rej(new Error(`runner exited before its hello (code ${String(code)}, signal ${String(sig)}): ${lastLines(stderrEarly, 5)}`));
+        };
+        proc.once("error", onError);
+        proc.once("exit", onEarlyExit);
+        lines.once("line", (line) => {
+          clearTimeout(t);
+          let h: z.infer<typeof Hello>;
+          try {
+            h = Hello.parse(JSON.parse(line));
+          } catch (e) {
+            rej(new Error(`bad runner hello: ${line.slice(0, 200)} (${(e as Error).message})`));
+            return;
+          }
+          if (h.protocol !== PROTOCOL_VERSION) {
+            rej(new Error(`runner ${bin} speaks protocol ${h.protocol}, this harness speaks ${PROTOCOL_VERSION}; rebuild it (npm run build:native)`));
+            return;
+          }
+          res(h);
+        });
       });
-      proc.once("exit", (code, sig) => {
-        clearTimeout(t);
-        rej(new Error(`runner exited before its hello (code ${String(code)}, signal ${String(sig)}): ${stderrEarly.trim()}`));
-      });
-      lines.once("line", (line) => {
-        clearTimeout(t);
-        try {
-          res(Hello.parse(JSON.parse(line)));
-        } catch (e) {
-          rej(new Error(`bad runner hello: ${line.slice(0, 200)} (${(e as Error).message})`));
-        }
-      });
-    });
-    proc.removeAllListeners("exit");
-    proc.removeAllListeners("error");
+    } catch (e) {
+      proc.kill("SIGKILL");
+      throw e;
+    } finally {
+      proc.off("error", onError);
+      proc.off("exit", onEarlyExit);
+    }
     const info: EngineInfo = {
       kind: "native",
       build: hello.build,
@@ -106,9 +168,32 @@ export class NativeEngine implements Engine {
     e.stderrTail = stderrEarly;
     lines.on("line", (line) => e.onLine(line));
     proc.on("exit", (code, sig) => e.onExit(code, sig));
-    proc.on("error", () => e.onExit(null, null));
-    proc.stdin.on("error", () => undefined);
+    proc.on("error", (err) => e.kill(`runner on ${device} failed: ${err.message}`));
     return engine;
+  }
+
+  private stderrNote(): string {
+    const tail = lastLines(this.stderrTail, 3);
+    return tail === "" ? "" : `; stderr: ${tail}`;
+  }
+
+  /** Fail every pending request with `failure` (the runner is gone or unusable). */
+  private failPending(failure: EngineFailure): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.resolve({ ok: false, failure });
+    }
+  }
+
+  /** Kill the runner for a protocol violation: pending requests fail with `message`. */
+  private kill(message: string): void {
+    if (!this.deadFlag) {
+      this.deadFlag = true;
+      this.exitNote = message;
+      this.proc.kill("SIGKILL");
+    }
+    this.failPending({ kind: "crashed", message: `${message}${this.stderrNote()}`, hint: "the runner is restarted for the next case; this is a runner bug (it must answer every request with one JSON line)" });
   }
 
   private onLine(line: string): void {
@@ -116,11 +201,17 @@ export class NativeEngine implements Engine {
     try {
       r = Response.parse(JSON.parse(line));
     } catch {
-      return; // not a response line; ignore
+      // PROTOCOL.md: stdout carries responses only (logs go to stderr), so this line breaks the stream.
+      this.kill(`runner on ${this.device} wrote a line that is not a protocol response: ${JSON.stringify(line.slice(0, 200))}`);
+      return;
     }
-    if (typeof r.id !== "number") return;
+    if (typeof r.id !== "number") {
+      // Only a request the runner could not parse is answered with id null; ours are always valid JSON.
+      if (r.id === null && !r.ok) this.kill(`runner on ${this.device} rejected a request as unreadable: ${r.error?.code ?? "?"}: ${r.error?.message ?? ""}`);
+      return;
+    }
     const p = this.pending.get(r.id);
-    if (p === undefined) return;
+    if (p === undefined) return; // e.g. the answer to shutdown
     this.pending.delete(r.id);
     clearTimeout(p.timer);
     if (r.ok) p.resolve({ ok: true, value: r.result ?? {} });
@@ -129,14 +220,15 @@ export class NativeEngine implements Engine {
 
   private onExit(code: number | null, sig: NodeJS.Signals | null): void {
     this.deadFlag = true;
-    const oom = sig === "SIGKILL" ? " — SIGKILL, possibly the out-of-memory killer" : "";
-    this.exitNote = `runner on ${this.device} exited (code ${String(code)}, signal ${String(sig)})${oom}`;
-    const tail = this.stderrTail.trim().split("\n").slice(-3).join(" | ");
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.resolve({ ok: false, failure: { kind: "crashed", message: `${this.exitNote}${tail ? `; stderr: ${tail}` : ""}`, hint: "the runner is restarted and the model reloaded for the next case; a crash on one input usually means a runner bug or out of memory" } });
-      this.pending.delete(id);
+    if (this.exitNote === "") {
+      const oom = sig === "SIGKILL" ? " — SIGKILL, possibly the out-of-memory killer" : "";
+      this.exitNote = `runner on ${this.device} exited (code ${String(code)}, signal ${String(sig)})${oom}`;
     }
+    this.failPending({
+      kind: "crashed",
+      message: `${this.exitNote}${this.stderrNote()}`,
+      hint: "the runner is restarted and the model reloaded for the next case; a crash on one input usually means a runner bug or out of memory",
+    });
   }
 
   private request(op: string, body: Record<string, unknown>, timeoutMs: number): Promise<Outcome<unknown>> {
@@ -146,10 +238,18 @@ export class NativeEngine implements Engine {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         this.deadFlag = true;
+        this.exitNote = `runner on ${this.device} timed out on ${op}`;
         this.proc.kill("SIGKILL");
-        res({ ok: false, failure: { kind: "timeout", message: `runner on ${this.device} gave no answer to ${op} within ${timeoutMs} ms; killed`, hint: "raise run.timeoutMs for long inputs, or look for a hang in the runner" } });
+        res({
+          ok: false,
+          failure: {
+            kind: "timeout",
+            message: `runner on ${this.device} gave no answer to ${op} within ${timeoutMs} ms; killed${this.stderrNote()}`,
+            hint: "raise run.timeoutMs (or run.loadTimeoutMs) for long inputs or large models, or look for a hang in the runner",
+          },
+        });
       }, timeoutMs);
-      this.pending.set(id, { resolve: res, timer });
+      this.pending.set(id, { op, resolve: res, timer });
       this.proc.stdin.write(`${JSON.stringify({ id, op, ...body })}\n`);
     });
   }
@@ -176,16 +276,15 @@ export class NativeEngine implements Engine {
     return { ok: false, failure };
   }
 
+  /** Ask the runner to shut down (it answers after its current request), SIGKILL it after 3 s. */
   async close(): Promise<void> {
-    if (this.deadFlag) return;
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const exited = new Promise<void>((res) => this.proc.once("exit", () => res()));
-    try {
+    if (!this.deadFlag) {
       this.proc.stdin.write(`${JSON.stringify({ id: this.nextId++, op: "shutdown" })}\n`);
       this.proc.stdin.end();
-    } catch {
-      /* already gone */
-    }
-    const t = setTimeout(() => this.proc.kill("SIGKILL"), 3000);
+    } else this.proc.kill("SIGKILL");
+    const t = setTimeout(() => this.proc.kill("SIGKILL"), CLOSE_GRACE_MS);
     await exited;
     clearTimeout(t);
   }
