@@ -1,0 +1,67 @@
+// The quick start end to end at test size: `gembench quickstart --config configs/quickstart-test.json` (the command
+// `npm run quickstart` runs, on a 1 length × 2 depths grid × all five methods) exits 0, writes a completed record for
+// every cell × case, summary.csv and summary.md, and its output ends by saying where the results are.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import test from "ava";
+import { GemRecord } from "../harness/records.ts";
+
+const REPO = resolve(import.meta.dirname, "..");
+const CLI = join(REPO, "harness", "cli.ts");
+const CONFIG = join(REPO, "configs", "quickstart-test.json");
+
+test("quickstart at test size: exit 0, every cell × case recorded, summaries written, ends with where results are", async (t) => {
+  const out = join(mkdtempSync(join(tmpdir(), "gembench-quickstart-")), "quickstart");
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res, rej) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "quickstart", "--config", CONFIG, "--out", out], { cwd: REPO });
+    let so = "";
+    let se = "";
+    child.stdout.on("data", (d: Buffer) => (so += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (se += d.toString()));
+    child.on("error", rej);
+    child.on("exit", (c) => res({ code: c, stdout: so, stderr: se }));
+  });
+  t.is(code, 0, stderr);
+
+  // Every cell of the resolved config × both cases, completed, once.
+  const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { name: string; cells: { cellKey: string; method: { label: string } }[] };
+  t.is(config.name, "quickstart-test");
+  t.deepEqual(
+    config.cells.map((c) => c.method.label),
+    ["dense", "gemfilter r=1 k=64", "snapkv k=64", "h2o k=64", "random k=64"],
+  );
+  const records = readFileSync(join(out, "records.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => GemRecord.parse(JSON.parse(l)));
+  const expectedKeys = config.cells.flatMap((c) => ["len300-depth0", "len300-depth100"].map((id) => `${c.cellKey}/${id}`)).sort();
+  t.deepEqual(records.map((r) => r.recordKey).sort(), expectedKeys);
+  for (const r of records) {
+    t.is(r.status, "completed", r.recordKey);
+    t.is(r.inputLength, 300);
+    const n = r.output?.ids.length ?? 0;
+    t.true(r.output?.stopReason === "length" ? n === 4 : n >= 1 && n <= 4, `run.maxNewTokens 4: ${n} tokens, ${r.output?.stopReason}`);
+    t.deepEqual(Object.keys(r.scores), ["paperRecall", "wordRecall", "substring", "rouge1F"]);
+    t.true(r.timings !== null && r.timings.totalMs > 0);
+    t.true(r.memory !== null && r.memory.peak.total > 0);
+  }
+  // keptLength: the whole prompt for dense, k = 64 for the selection methods.
+  t.deepEqual([...new Set(records.filter((r) => r.method.name !== "dense").map((r) => r.keptLength))], [64]);
+
+  const csv = readFileSync(join(out, "summary.csv"), "utf8").trim().split("\n");
+  t.is(csv.length, 1 + 10);
+  const md = readFileSync(join(out, "summary.md"), "utf8");
+  for (const label of ["gemfilter", "snapkv", "h2o", "random", "dense"]) t.true(md.includes(label), label);
+
+  const lines = stdout.trimEnd().split("\n");
+  t.true(lines.includes("Quick start done: 10 cases (10 run now, 0 from an earlier run, 0 errored)."), stdout);
+  const at = lines.indexOf(`Results: ${out}`);
+  t.true(at >= 0 && at >= lines.length - 8, `"Results: ${out}" among the last lines:\n${stdout}`);
+  const tail = lines.slice(at).join("\n");
+  for (const f of ["summary.csv", "summary.md"]) {
+    t.true(tail.includes(join(out, f)), f);
+    t.true(existsSync(join(out, f)));
+  }
+});
