@@ -1,8 +1,7 @@
 // LongBench v1 metrics, reimplemented to give exactly the official numbers (LongBench metrics.py with rouge 1.0.1,
 // jieba, fuzzywuzzy + python-Levenshtein). Every quirk listed in README.md ("Metrics") is reproduced on purpose;
 // `scoring: "corrected"` switches off only the ones that are bugs rather than definitions.
-import { Jieba } from "@node-rs/jieba";
-import { dict } from "@node-rs/jieba/dict.js";
+import { jiebaCut } from "./jieba.ts";
 import { isPyWhitespace, pySplit, roundHalfEven } from "./pycompat.ts";
 
 export type ScoringVariant = "official" | "corrected";
@@ -80,15 +79,7 @@ export function qaF1Score(prediction: string, groundTruth: string): number {
   return tokenF1(pySplit(normalizeAnswer(prediction)), pySplit(normalizeAnswer(groundTruth)));
 }
 
-// ---------------------------------------------------------------- jieba
-
-let jiebaInstance: Jieba | null = null;
-/** jieba precise mode with HMM (jieba.cut(s, cut_all=False)), default dictionary. */
-export function jiebaCut(s: string): string[] {
-  if (s.length === 0) return [];
-  jiebaInstance ??= Jieba.withDict(dict);
-  return jiebaInstance.cut(s, true);
-}
+export { jiebaCut };
 
 export function qaF1ZhScore(prediction: string, groundTruth: string): number {
   const p = jiebaCut(prediction)
