@@ -8,7 +8,8 @@
 //                                                    (model.layers.N.self_attn.q_proj.weight, … mlp.gate_proj.weight;
 //                                                    phi3 too: its fused tensors are only formed on export)
 //   u[i]     = (mix(stream + (i+1)·0x9E3779B97F4A7C15) >> 40) · 2^-24 · 2 − 1   ∈ [−1, 1), exact in fp32
-//   value[i] = scale · u[i] (+ 1 for norm weights), i = row-major element index, computed in fp32
+//   value[i] = scale · u[i] (+ 1 for norm weights), i = row-major element index, computed in fp32 as a rounded
+//              product then a rounded sum (no fused multiply-add: a GPU port must use __fmul_rn / __fadd_rn)
 // scales: embeddings √3 (unit variance); a linear layer [out, in] √(3/in) (unit-variance outputs for unit inputs);
 // lm_head √(3/hidden); q/k/v biases 0.5; RMSNorm weights 1 + 0.1·u.
 #include <cmath>
@@ -58,29 +59,29 @@ const std::map<std::string, std::string>& presets() {
         "num_hidden_layers":28,"num_attention_heads":28,"num_key_value_heads":4,"max_position_embeddings":131072,
         "rms_norm_eps":1e-6,"rope_theta":1000000.0,"use_sliding_window":false,"sliding_window":131072,
         "max_window_layers":28,"tie_word_embeddings":false,"hidden_act":"silu","bos_token_id":151643,"eos_token_id":151643})"},
-      // Tiny presets for tests: one per family, each exercising its family's peculiarity; vocab 320 holds the
-      // built-in byte-level tokenizer (259 ids).
-      {"tiny-llama", R"({"model_type":"llama","vocab_size":320,"hidden_size":64,"intermediate_size":128,
+      // Tiny presets for tests: one per family, each exercising its family's peculiarity; vocab 259 is exactly the
+      // built-in byte-level tokenizer (3 specials + 256 bytes), so every generated id decodes.
+      {"tiny-llama", R"({"model_type":"llama","vocab_size":259,"hidden_size":64,"intermediate_size":128,
         "num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":2048,
         "rms_norm_eps":1e-5,"rope_theta":10000.0,"rope_scaling":{"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,
         "high_freq_factor":4.0,"original_max_position_embeddings":256},"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
-      {"tiny-mistral", R"({"model_type":"mistral","vocab_size":320,"hidden_size":64,"intermediate_size":160,
+      {"tiny-mistral", R"({"model_type":"mistral","vocab_size":259,"hidden_size":64,"intermediate_size":160,
         "num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":1,"head_dim":24,"max_position_embeddings":4096,
         "rms_norm_eps":1e-5,"rope_theta":1000000.0,"sliding_window":null,"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
-      {"tiny-qwen2", R"({"model_type":"qwen2","vocab_size":320,"hidden_size":64,"intermediate_size":128,
+      {"tiny-qwen2", R"({"model_type":"qwen2","vocab_size":259,"hidden_size":64,"intermediate_size":128,
         "num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":4096,
         "rms_norm_eps":1e-6,"rope_theta":1000000.0,"use_sliding_window":false,"sliding_window":4096,
         "tie_word_embeddings":true,"hidden_act":"silu","bos_token_id":1,"eos_token_id":2})"},
-      {"tiny-phi3", R"({"model_type":"phi3","vocab_size":320,"hidden_size":64,"intermediate_size":128,
+      {"tiny-phi3", R"({"model_type":"phi3","vocab_size":259,"hidden_size":64,"intermediate_size":128,
         "num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":4,"max_position_embeddings":2048,
         "original_max_position_embeddings":64,"rms_norm_eps":1e-5,"rope_theta":10000.0,
         "rope_scaling":{"type":"longrope","short_factor":[1.0,1.1,1.3,1.6,2.0,2.5,3.0,3.5],
         "long_factor":[1.5,2.5,4.0,6.0,9.0,14.0,20.0,28.0]},"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
       // The quick start's model: small enough for a 2-core CPU at a few thousand tokens.
-      {"small-llama", R"({"model_type":"llama","vocab_size":320,"hidden_size":256,"intermediate_size":688,
+      {"small-llama", R"({"model_type":"llama","vocab_size":259,"hidden_size":256,"intermediate_size":688,
         "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":8192,
         "rms_norm_eps":1e-5,"rope_theta":10000.0,"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
