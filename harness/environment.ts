@@ -98,12 +98,22 @@ export function hostDescription(): string {
   return `${hostname()} (${model}, ${cs.length} cores)`;
 }
 
-/** The environment of a run on one runner. GPU facts are looked up once per process and cached. */
+/**
+ * The environment of a run on one runner. GPU facts and the commit are looked up once per process and cached: the
+ * commit is the code this process loaded, even if the working tree changes during a long run (and no git process is
+ * spawned per case).
+ */
 let gpuCache: GpuInfo | null = null;
+const commitCache = new Map<string, string>();
 export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string): Environment {
   gpuCache ??= gpuInfo(process.env.CUDA_VISIBLE_DEVICES);
+  let commit = commitCache.get(repoDir);
+  if (commit === undefined) {
+    commit = gitCommit(repoDir);
+    commitCache.set(repoDir, commit);
+  }
   return {
-    commit: gitCommit(repoDir),
+    commit,
     runnerBuild: runner.build,
     backend: runner.backend,
     device: runner.device,
