@@ -1,0 +1,112 @@
+// summary.csv: one row per record, flat columns. Numbers are written raw (full precision, units in the column name:
+// Ms = milliseconds, Bytes = bytes); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import type { GemRecord, Scalar } from "../harness/records.ts";
+import { decodeMsPerTokenSamples, paramsText, samplesOf, spreadOf, uniq } from "./data.ts";
+import type { Reporter } from "./index.ts";
+
+type Cell = string | number | boolean | null;
+
+function unionKeys(records: readonly GemRecord[], pick: (r: GemRecord) => Record<string, unknown>): string[] {
+  return uniq(records.flatMap((r) => Object.keys(pick(r))));
+}
+
+const scalar = (v: Scalar | undefined): Cell => (v === undefined ? null : v);
+
+/** The rows (header first) of summary.csv; exported for tests and other writers. */
+export function csvRows(records: readonly GemRecord[]): Cell[][] {
+  const sweepKeys = unionKeys(records, (r) => r.sweep);
+  const metaKeys = unionKeys(records, (r) => r.caseMeta);
+  const scoreKeys = unionKeys(records, (r) => r.scores);
+  const header = [
+    "runId",
+    "suite",
+    "dataset",
+    "caseId",
+    "model",
+    "modelHash",
+    "method",
+    "methodLabel",
+    "params",
+    ...sweepKeys.map((k) => `sweep.${k}`),
+    ...metaKeys.map((k) => `meta.${k}`),
+    "inputLength",
+    "keptLength",
+    "status",
+    "errorCode",
+    ...scoreKeys.map((k) => `score.${k}`),
+    "repeats",
+    "filterMs",
+    "prefillMs",
+    "prefillMsMin",
+    "prefillMsMax",
+    "decodeMs",
+    "decodeTokens",
+    "decodeMsPerToken",
+    "ttftMs",
+    "totalMs",
+    "peakTotalBytes",
+    "peakWeightsBytes",
+    "peakKvBytes",
+    "peakActivationsBytes",
+    "peakWorkspaceBytes",
+    "cellKey",
+  ];
+  const rows: Cell[][] = [header];
+  for (const r of records) {
+    const t = r.timings;
+    const pre = spreadOf(samplesOf([r], "prefillMs"));
+    const dpt = spreadOf(decodeMsPerTokenSamples([r]));
+    const p = r.memory?.peak ?? null;
+    rows.push([
+      r.runId,
+      r.suite,
+      r.dataset,
+      r.caseId,
+      r.model.name,
+      r.model.hash,
+      r.method.name,
+      r.method.label,
+      paramsText(r.method.params),
+      ...sweepKeys.map((k) => scalar(r.sweep[k])),
+      ...metaKeys.map((k) => scalar(r.caseMeta[k])),
+      r.inputLength,
+      r.keptLength,
+      r.status,
+      r.error?.code ?? null,
+      ...scoreKeys.map((k) => r.scores[k] ?? null),
+      t ? (t.samples?.prefillMs.length ?? 1) : null,
+      t?.filterMs ?? null,
+      t?.prefillMs ?? null,
+      pre?.min ?? null,
+      pre?.max ?? null,
+      t?.decodeMs ?? null,
+      t?.decodeTokens ?? null,
+      t && t.decodeTokens > 0 ? t.decodeMs / t.decodeTokens : (dpt?.median ?? null),
+      t?.ttftMs ?? null,
+      t?.totalMs ?? null,
+      p?.total ?? null,
+      p?.weights ?? null,
+      p?.kv ?? null,
+      p?.activations ?? null,
+      p?.workspace ?? null,
+      r.cellKey,
+    ]);
+  }
+  return rows;
+}
+
+export function csvText(records: readonly GemRecord[]): string {
+  return stringify(csvRows(records), { cast: { boolean: (b) => (b ? "true" : "false") } });
+}
+
+export const csvReporter: Reporter = {
+  name: "csv",
+  async write(runDir, records) {
+    const path = join(runDir, "summary.csv");
+    writeFileSync(path, csvText(records));
+    return [path];
+  },
+};

@@ -1,0 +1,58 @@
+// The run's protocol and environment: methods with their parameters, every protocol field's values (chat template,
+// truncation, prompt source, …), every environment field's values (GPU, driver, CUDA, commit, …), and the config.
+import type { GemRecord } from "../../../harness/records.ts";
+import { groupBy, paramsText, uniq, variantOf } from "../../data.ts";
+import { esc } from "../escape.ts";
+import type { Section } from "../section.ts";
+
+function valuesTable(caption: string, rows: [string, Map<string, number>][]): string {
+  const body = rows
+    .map(([k, vals]) => `<tr><th scope="row">${esc(k)}</th><td class="l">${[...vals].map(([v, n]) => (vals.size > 1 ? `${esc(v)} <span class="n">(${n})</span>` : esc(v))).join("<br>")}</td></tr>`)
+    .join("");
+  return `<table class="data kv"><caption>${esc(caption)}</caption><tbody>${body}</tbody></table>`;
+}
+
+function fieldValues(records: readonly GemRecord[], pick: (r: GemRecord) => Record<string, unknown>): [string, Map<string, number>][] {
+  const keys = uniq(records.flatMap((r) => Object.keys(pick(r))));
+  return keys.map((k) => {
+    const m = new Map<string, number>();
+    for (const r of records) {
+      const v = pick(r)[k];
+      const s = v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v);
+      m.set(s, (m.get(s) ?? 0) + 1);
+    }
+    return [k, m];
+  });
+}
+
+export const protocolSection: Section = {
+  id: "protocol",
+  title: "Protocol and environment",
+  build(records, ctx) {
+    if (records.length === 0) return null;
+    const methods = groupBy(records, (r) => variantOf(r, { withModel: ctx.withModel }));
+    const mrows = [...methods]
+      .map(([v, rs]) => {
+        const r0 = rs[0]!;
+        const suites = uniq(rs.map((r) => r.suite)).join(", ");
+        return `<tr><th scope="row">${esc(v)}</th><td class="l">${esc(r0.model.name)} <span class="n">${esc(r0.model.hash.slice(0, 19))}</span></td><td class="l">${esc(r0.method.name)}</td><td class="l">${esc(paramsText(r0.method.params) || "–")}</td><td class="l">${esc(suites)}</td><td>${rs.length}</td></tr>`;
+      })
+      .join("");
+    const cfg = ctx.config as { name?: unknown; description?: unknown } | null;
+    const cfgHtml =
+      cfg && typeof cfg === "object"
+        ? `<p>${typeof cfg.name === "string" ? `Config <b>${esc(cfg.name)}</b>` : "Config"}${typeof cfg.description === "string" ? `: ${esc(cfg.description)}` : ""}</p><details><summary>Resolved config.json</summary><pre>${esc(JSON.stringify(cfg, null, 2))}</pre></details>`
+        : `<p class="note">No config.json in the run folder.</p>`;
+    const times = records.flatMap((r) => [r.startedAt, r.finishedAt]).sort();
+    const html = [
+      `<table class="data"><caption>Methods and parameters</caption><thead><tr><th>Variant</th><th class="l">Model (hash)</th><th class="l">Method</th><th class="l">Parameters</th><th class="l">Suites</th><th>Records</th></tr></thead><tbody>${mrows}</tbody></table>`,
+      `<div class="grid">`,
+      valuesTable("Protocol (prompt construction)", fieldValues(records, (r) => r.protocol)),
+      valuesTable("Environment", fieldValues(records, (r) => r.environment)),
+      `</div>`,
+      `<p class="note">Run ${esc(uniq(records.map((r) => r.runId)).join(", "))}; cases ran from ${esc(times[0] ?? "–")} to ${esc(times[times.length - 1] ?? "–")}. Values that differ between records are listed with their record counts.</p>`,
+      cfgHtml,
+    ].join("\n");
+    return { html, charts: [] };
+  },
+};

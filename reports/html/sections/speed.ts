@@ -1,0 +1,194 @@
+// Speed and memory against context length, per method variant: prefill (incl. GemFilter's pass 1) and decode
+// ms/token as median with a min–max bar over the raw repeats, peak memory stacked by category (GiB), and achieved
+// throughput (TFLOP/s, GB/s) where the runner recorded it in memory.extra.
+import type { TopLevelSpec } from "vega-lite";
+import type { GemRecord } from "../../../harness/records.ts";
+import { contextLengthOf, fgib, fms, fspread, GiB, groupBy, peakOf, spreadOf, uniq, variantOf, type Spread } from "../../data.ts";
+import { esc } from "../escape.ts";
+import { chartDiv, type Chart, type Section } from "../section.ts";
+import { CHART_CONFIG, K_LABEL } from "../theme.ts";
+
+interface Point {
+  variant: string;
+  contextLength: number;
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** Per-repeat filter + prefill sums (the time until the KV cache used for decoding exists). */
+function prefillSamples(rs: readonly GemRecord[]): number[] {
+  const out: number[] = [];
+  for (const r of rs) {
+    const t = r.timings;
+    if (r.status !== "completed" || !t) continue;
+    const p = t.samples?.prefillMs;
+    const f = t.samples?.filterMs;
+    if (p && p.length > 0) out.push(...p.map((x, i) => x + (f?.[i] ?? t.filterMs)));
+    else out.push(t.prefillMs + t.filterMs);
+  }
+  return out;
+}
+
+function decodeSamples(rs: readonly GemRecord[]): number[] {
+  const out: number[] = [];
+  for (const r of rs) {
+    const t = r.timings;
+    if (r.status !== "completed" || !t || t.decodeTokens <= 0) continue;
+    const d = t.samples?.decodeMs;
+    if (d && d.length > 0) out.push(...d.map((x) => x / t.decodeTokens));
+    else out.push(t.decodeMs / t.decodeTokens);
+  }
+  return out;
+}
+
+function lineWithSpread(data: Point[], yTitle: string, variants: string[]): TopLevelSpec {
+  const x = { field: "contextLength", type: "quantitative" as const, title: "Context length (tokens)", scale: { type: "log" as const, base: 2 }, axis: { labelExpr: K_LABEL, values: uniq(data.map((d) => d.contextLength)) } };
+  const color = { field: "variant", type: "nominal" as const, title: "Method", sort: variants, legend: { orient: "bottom" as const, columns: 1 } };
+  // Shapes as well as colours: methods with equal times (snapkv's prefill is dense's) would otherwise hide each other.
+  const shape = { field: "variant", type: "nominal" as const, title: "Method", sort: variants };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    config: CHART_CONFIG,
+    width: 300,
+    height: 200,
+    data: { values: data },
+    layer: [
+      { mark: { type: "rule", strokeWidth: 1.5 }, encoding: { x, y: { field: "min", type: "quantitative", title: yTitle }, y2: { field: "max" }, color } },
+      {
+        mark: { type: "line", point: { filled: true, size: 45 } },
+        encoding: {
+          x,
+          y: { field: "median", type: "quantitative", title: yTitle },
+          color,
+          shape,
+          tooltip: [
+            { field: "variant", type: "nominal", title: "Method" },
+            { field: "contextLength", type: "quantitative", title: "Context" },
+            { field: "median", type: "quantitative", title: "Median", format: ".2f" },
+            { field: "min", type: "quantitative", title: "Min", format: ".2f" },
+            { field: "max", type: "quantitative", title: "Max", format: ".2f" },
+            { field: "n", type: "quantitative", title: "Samples" },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+const CATEGORIES = ["weights", "kv", "activations", "workspace"] as const;
+
+/** Throughput figures the runner records in memory.extra (matched by name). */
+const THROUGHPUT = /tflop|gbps|gb_s|gb\/s|bandwidth/i;
+
+/** "prefillTflops" → "Prefill TFLOP/s", "decodeGBps" → "Decode GB/s"; other names as they are. */
+export function extraTitle(key: string): string {
+  const unit = /tflop/i.test(key) ? "TFLOP/s" : /gbps|gb_s|gb\/s|bandwidth/i.test(key) ? "GB/s" : null;
+  if (unit === null) return key;
+  const phase = /^(filter|prefill|decode)/i.exec(key)?.[1];
+  return phase ? `${phase[0]!.toUpperCase()}${phase.slice(1).toLowerCase()} ${unit}` : `${key} (${unit})`;
+}
+
+export const speedSection: Section = {
+  id: "speed",
+  title: "Speed and memory",
+  build(records, ctx) {
+    const timed = records.filter((r) => r.status === "completed" && (r.timings || r.memory));
+    const bench = timed.filter((r) => r.suite === "bench");
+    const rs = bench.length ? bench : timed;
+    if (rs.length === 0) return null;
+    const source = bench.length ? "the bench suite" : `all timed records (${uniq(rs.map((r) => r.suite)).join(", ")}; no bench suite in this run)`;
+    const variants = uniq(rs.map((r) => variantOf(r, { withModel: ctx.withModel })));
+    const groups = groupBy(rs, (r) => JSON.stringify([variantOf(r, { withModel: ctx.withModel }), contextLengthOf(r)]));
+    const prefill: Point[] = [];
+    const decode: Point[] = [];
+    const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; gib: number }[] = [];
+    const lengths = uniq(rs.map(contextLengthOf)).sort((a, b) => a - b);
+    const extraPts = new Map<string, Point[]>();
+    const rows: string[] = [];
+    const keys = [...groups.keys()].sort((a, b) => {
+      const [va, la] = JSON.parse(a) as [string, number];
+      const [vb, lb] = JSON.parse(b) as [string, number];
+      return variants.indexOf(va) - variants.indexOf(vb) || la - lb;
+    });
+    for (const key of keys) {
+      const g = groups.get(key)!;
+      const [variant, contextLength] = JSON.parse(key) as [string, number];
+      const pt = (s: Spread | null, into: Point[]): void => {
+        if (s) into.push({ variant, contextLength, median: s.median, min: s.min, max: s.max, n: s.n });
+      };
+      const ps = spreadOf(prefillSamples(g));
+      const ds = spreadOf(decodeSamples(g));
+      pt(ps, prefill);
+      pt(ds, decode);
+      const peak = peakOf(g);
+      if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, gib: peak[c] / GiB }));
+      const extras: string[] = [];
+      for (const k of uniq(g.flatMap((r) => Object.keys(r.memory?.extra ?? {})))) {
+        if (!THROUGHPUT.test(k)) continue;
+        const s = spreadOf(g.flatMap((r) => (r.memory?.extra?.[k] !== undefined ? [r.memory.extra[k]] : [])));
+        if (!s) continue;
+        const list = extraPts.get(k) ?? [];
+        pt(s, list);
+        extraPts.set(k, list);
+        extras.push(`${esc(extraTitle(k))} ${fms(s.median)}`);
+      }
+      rows.push(
+        `<tr><th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td><td>${fgib(peak?.total)}</td><td>${fgib(peak?.weights)}</td><td>${fgib(peak?.kv)}</td><td>${fgib(peak?.activations)}</td><td class="l">${extras.join("<br>")}</td></tr>`,
+      );
+    }
+    const charts: Chart[] = [];
+    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in GiB (2<sup>30</sup> bytes), weights included.</p>`, `<div class="grid">`];
+    if (prefill.length) {
+      const id = ctx.chartId("prefill");
+      charts.push({ id, spec: lineWithSpread(prefill, "Prefill ms (filter + prefill)", variants) });
+      html.push(chartDiv(id, "Prefill time: GemFilter's filter pass plus the prefill that builds the decoding KV cache."));
+    }
+    if (decode.length) {
+      const id = ctx.chartId("decode");
+      charts.push({ id, spec: lineWithSpread(decode, "Decode ms / token", variants) });
+      html.push(chartDiv(id, "Decode time per generated token."));
+    }
+    for (const [k, pts] of extraPts) {
+      const id = ctx.chartId("extra");
+      charts.push({ id, spec: lineWithSpread(pts, extraTitle(k), variants) });
+      html.push(chartDiv(id, `Achieved ${esc(extraTitle(k))} as recorded by the runner (memory.extra.${esc(k)}).`));
+    }
+    html.push(`</div>`);
+    if (mem.length) {
+      const id = ctx.chartId("memory");
+      const spec: TopLevelSpec = {
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        config: CHART_CONFIG,
+        data: { values: mem },
+        facet: { field: "variant", type: "nominal", title: null, sort: variants, header: { labelAnchor: "start", labelLimit: 230 } },
+        columns: Math.min(4, variants.length),
+        spec: {
+          width: Math.max(90, 34 * lengths.length),
+          height: 170,
+          mark: { type: "bar" },
+          encoding: {
+            x: { field: "contextLength", type: "ordinal", title: "Context length (tokens)", sort: lengths, axis: { labelExpr: K_LABEL, labelAngle: 0 } },
+            y: { field: "gib", type: "quantitative", title: "Peak memory (GiB)", stack: "zero" },
+            color: { field: "category", type: "nominal", title: "Category", sort: [...CATEGORIES], scale: { domain: [...CATEGORIES], range: ["#9e9e9e", "#4e79a7", "#f28e2b", "#76b7b2"] } },
+            order: { field: "categoryIndex", type: "quantitative", sort: "ascending" },
+            tooltip: [
+              { field: "variant", type: "nominal", title: "Method" },
+              { field: "contextLength", type: "ordinal", title: "Context" },
+              { field: "category", type: "nominal", title: "Category" },
+              { field: "gib", type: "quantitative", title: "GiB", format: ".2f" },
+            ],
+          },
+        },
+        resolve: { axis: { x: "independent" } },
+      };
+      charts.push({ id, spec });
+      html.push(chartDiv(id, "Peak memory by category (weights, KV cache, activations, workspace), GiB."));
+    }
+    html.push(
+      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak GiB</th><th>Weights</th><th>KV</th><th>Activations</th><th class="l">Throughput</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
+    );
+    return { html: html.join("\n"), charts };
+  },
+};

@@ -1,0 +1,55 @@
+// Reporters: one interface, one registry. Each reporter turns the run's records (the one schema, latest record per
+// recordKey as harness/results.ts loadRunRecords reads them) into one file in the run folder.
+// Adding a format = one new module + one line in REPORTERS; nothing else changes.
+//
+// There is no separate jsonl reporter: records.jsonl, which the run appends to, IS the jsonl format (one GemRecord
+// per line); a second copy would only drift. Readers take the last record per recordKey (errored cases retried on
+// resume leave their earlier attempt in the file).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { GemRecord } from "../harness/records.ts";
+import { UsageError } from "../harness/errors.ts";
+import { loadRunRecords, RECORDS_FILE, CONFIG_FILE } from "../harness/results.ts";
+import { csvReporter } from "./csv.ts";
+import { htmlReporter } from "./html/index.ts";
+import { markdownReporter } from "./markdown.ts";
+
+export interface ReportContext {
+  /** The run's resolved config.json, as read (unvalidated: reports show it, never depend on its shape). */
+  config: unknown;
+  /** ISO time the report was generated (fixed in tests for exact output). */
+  generatedAt: string;
+}
+
+export interface Reporter {
+  readonly name: string;
+  /** Writes this format into runDir and returns the path(s) written. */
+  write(runDir: string, records: readonly GemRecord[], ctx: ReportContext): Promise<string[]>;
+}
+
+export const REPORTERS: readonly Reporter[] = [csvReporter, markdownReporter, htmlReporter];
+
+/** The run's config.json, or null when the folder has none. */
+export function readConfig(runDir: string): unknown {
+  const path = join(runDir, CONFIG_FILE);
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, "utf8")) as unknown;
+}
+
+/** A run folder with a records.jsonl; a UsageError (exit 2) naming what is missing otherwise. */
+export function requireRunDir(runDir: string): void {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`${runDir}: no such run folder`);
+  if (!existsSync(join(runDir, RECORDS_FILE))) throw new UsageError(`${runDir}: no ${RECORDS_FILE} in this folder (is it a run folder?)`);
+}
+
+/** Writes every registered format for the run folder; returns the written paths. */
+export async function writeReports(
+  runDir: string,
+  opts: { reporters?: readonly Reporter[]; generatedAt?: string; records?: readonly GemRecord[] } = {},
+): Promise<string[]> {
+  const records = opts.records ?? loadRunRecords(runDir);
+  const ctx: ReportContext = { config: readConfig(runDir), generatedAt: opts.generatedAt ?? new Date().toISOString() };
+  const paths: string[] = [];
+  for (const r of opts.reporters ?? REPORTERS) paths.push(...(await r.write(runDir, records, ctx)));
+  return paths;
+}

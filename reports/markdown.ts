@@ -1,0 +1,133 @@
+// summary.md: per suite, a score table (mean headline score ×100 per method variant × dataset, with counts and
+// failures) and a speed/memory table (medians with min–max over the raw samples, memory in GiB).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { GemRecord } from "../harness/records.ts";
+import {
+  compareMixed,
+  contextLengthOf,
+  decodeMsPerTokenSamples,
+  fgib,
+  fspread,
+  fx,
+  groupBy,
+  hasManyModels,
+  headline,
+  isFailure,
+  meanHeadline,
+  peakOf,
+  samplesOf,
+  spreadOf,
+  uniq,
+  variantOf,
+} from "./data.ts";
+import type { Reporter } from "./index.ts";
+
+/** Markdown table cell: pipes and newlines would break the table; backslash-escape them. */
+function md(s: string): string {
+  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** A GitHub-flavoured markdown table; every cell escaped. Default alignment: first column left, the rest right. */
+export function mdTable(header: string[], rows: string[][], align?: ("l" | "r")[]): string {
+  const a = align ?? header.map((_, i) => (i === 0 ? "l" : "r"));
+  const lines = [
+    `| ${header.map(md).join(" | ")} |`,
+    `|${a.map((x) => (x === "l" ? " :--- " : " ---: ")).join("|")}|`,
+    ...rows.map((r) => `| ${r.map(md).join(" | ")} |`),
+  ];
+  return lines.join("\n");
+}
+
+function scoreTable(records: readonly GemRecord[], withModel: boolean): string | null {
+  const scored = records.filter((r) => headline(r) !== null || isFailure(r));
+  if (!records.some((r) => headline(r) !== null)) return null;
+  const datasets = uniq(scored.map((r) => r.dataset));
+  const metrics = uniq(records.flatMap((r) => (headline(r) ? [`${r.dataset}: ${headline(r)!.metric}`] : [])));
+  const byVariant = groupBy(scored, (r) => variantOf(r, { withModel }));
+  const header = ["Method", ...datasets, ...(datasets.length > 1 ? ["Avg"] : []), "n", "Failed"];
+  const rows: string[][] = [];
+  for (const [variant, rs] of byVariant) {
+    const perDs = datasets.map((d) => meanHeadline(rs.filter((r) => r.dataset === d)));
+    const present = perDs.filter((x): x is number => x !== null);
+    const avg = present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+    rows.push([
+      variant,
+      ...perDs.map((x) => fx(x === null ? null : 100 * x, 1)),
+      ...(datasets.length > 1 ? [fx(avg === null ? null : 100 * avg, 1)] : []),
+      String(rs.filter((r) => r.status === "completed").length),
+      String(rs.filter(isFailure).length),
+    ]);
+  }
+  return `Mean headline score × 100 (${metrics.join(", ")}); Avg = mean over datasets; n = completed cases; Failed = errored or unsupported.\n\n${mdTable(header, rows)}`;
+}
+
+function speedTable(records: readonly GemRecord[], withModel: boolean): string | null {
+  const timed = records.filter((r) => r.status === "completed" && r.timings);
+  if (timed.length === 0) return null;
+  const groups = groupBy(
+    [...timed].sort((a, b) => contextLengthOf(a) - contextLengthOf(b)),
+    (r) => JSON.stringify([variantOf(r, { withModel }), contextLengthOf(r)]),
+  );
+  const sortedKeys = [...groups.keys()].sort((a, b) => {
+    const [va, la] = JSON.parse(a) as [string, number];
+    const [vb, lb] = JSON.parse(b) as [string, number];
+    const order = uniq(timed.map((r) => variantOf(r, { withModel })));
+    return order.indexOf(va) - order.indexOf(vb) || compareMixed(la, lb);
+  });
+  const rows: string[][] = [];
+  for (const key of sortedKeys) {
+    const rs = groups.get(key)!;
+    const [variant, len] = JSON.parse(key) as [string, number];
+    const peak = peakOf(rs);
+    rows.push([
+      variant,
+      String(len),
+      String(rs.length),
+      fspread(spreadOf(samplesOf(rs, "filterMs"))),
+      fspread(spreadOf(samplesOf(rs, "prefillMs"))),
+      fspread(spreadOf(samplesOf(rs, "ttftMs"))),
+      fspread(spreadOf(decodeMsPerTokenSamples(rs))),
+      fgib(peak?.total),
+      fgib(peak?.kv),
+    ]);
+  }
+  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", "Peak GiB", "Peak KV GiB"];
+  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in GiB (2^30 bytes).\n\n${mdTable(header, rows)}`;
+}
+
+export function markdownText(records: readonly GemRecord[]): string {
+  const out: string[] = ["# gembench summary", ""];
+  const runIds = uniq(records.map((r) => r.runId));
+  out.push(`Run: ${runIds.map(md).join(", ") || "–"} · ${records.length} records`, "");
+  const withModel = hasManyModels(records);
+  for (const [suite, rs] of groupBy(records, (r) => r.suite)) {
+    out.push(`## ${md(suite)}`, "");
+    const counts = groupBy(rs, (r) => r.status);
+    out.push(
+      [...counts].map(([s, xs]) => `${s}: ${xs.length}`).join(" · "),
+      "",
+    );
+    const s = scoreTable(rs, withModel);
+    if (s) out.push("### Scores", "", s, "");
+    const t = speedTable(rs, withModel);
+    if (t) out.push("### Speed and memory", "", t, "");
+    const failures = rs.filter(isFailure);
+    if (failures.length) {
+      out.push("### Failures", "");
+      const byCode = groupBy(failures, (r) => `${r.status} ${r.error?.code ?? "?"}: ${r.error?.message ?? ""}`);
+      for (const [what, xs] of byCode) out.push(`- ${md(what)} (${xs.length}×)${xs[0]?.error?.hint ? ` — hint: ${md(xs[0].error.hint)}` : ""}`);
+      out.push("");
+    }
+  }
+  return out.join("\n");
+}
+
+export const markdownReporter: Reporter = {
+  name: "md",
+  async write(runDir, records) {
+    const path = join(runDir, "summary.md");
+    writeFileSync(path, markdownText(records));
+    return [path];
+  },
+};

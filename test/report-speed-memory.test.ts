@@ -1,0 +1,50 @@
+// Speed and memory section: per method and context length, filter+prefill and decode ms/token as the median with
+// min–max over the raw repeats, peak memory by category in GiB, and recorded throughput with readable names.
+import test from "ava";
+import { renderHtml } from "../reports/html/index.ts";
+import { extraTitle } from "../reports/html/sections/speed.ts";
+import { benchRecord, dense, gemfilter } from "./helpers/records.ts";
+
+const records = [
+  benchRecord({ method: dense, contextLength: 8192, prefillMs: [100, 120, 110], decodeMs: [500, 600, 550], memGiB: { weights: 15, kv: 1, activations: 0.5 } }),
+  benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [40, 50, 45], filterMs: [10, 12, 11], decodeMs: [300, 300, 300], memGiB: { weights: 15, kv: 0.25, activations: 0.5, workspace: 0.25 }, extra: { prefillTflops: 400 } }),
+];
+const charts = renderHtml(records, { config: null, generatedAt: "2026-01-01T00:00:00.000Z" }, { inlineVega: false }).charts;
+type Layered = { data: { values: unknown[] } };
+
+test("prefill points: filter + prefill per repeat, median and range", (t) => {
+  const spec = charts.find((c) => c.id.endsWith("prefill"))!.spec as unknown as Layered;
+  t.deepEqual(spec.data.values, [
+    { variant: "dense", contextLength: 8192, median: 110, min: 100, max: 120, n: 3 },
+    { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, median: 56, min: 50, max: 62, n: 3 },
+  ]);
+});
+
+test("decode points: ms per generated token (50 tokens)", (t) => {
+  const spec = charts.find((c) => c.id.endsWith("decode"))!.spec as unknown as Layered;
+  t.deepEqual(spec.data.values, [
+    { variant: "dense", contextLength: 8192, median: 11, min: 10, max: 12, n: 3 },
+    { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, median: 6, min: 6, max: 6, n: 3 },
+  ]);
+});
+
+test("memory bars: peak by category in GiB, stacked in a fixed order", (t) => {
+  const spec = charts.find((c) => c.id.endsWith("memory"))!.spec as unknown as Layered;
+  t.deepEqual(
+    spec.data.values.filter((d) => (d as { variant: string }).variant !== "dense"),
+    [
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "weights", categoryIndex: 0, gib: 15 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "kv", categoryIndex: 1, gib: 0.25 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "activations", categoryIndex: 2, gib: 0.5 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "workspace", categoryIndex: 3, gib: 0.25 },
+    ],
+  );
+});
+
+test("throughput: a chart for each recorded figure, with a readable title", (t) => {
+  t.truthy(charts.find((c) => c.id.endsWith("extra")));
+  t.is(extraTitle("prefillTflops"), "Prefill TFLOP/s");
+  t.is(extraTitle("decodeGBps"), "Decode GB/s");
+  t.is(extraTitle("achievedBandwidth"), "achievedBandwidth (GB/s)");
+  t.is(extraTitle("deviceUsedBytes"), "deviceUsedBytes");
+});
