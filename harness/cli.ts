@@ -1,7 +1,6 @@
 // gembench: the command line. Machine-readable results on stdout, progress and logs on stderr.
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { suites as suiteRegistry } from "../datasets/index.ts";
 import { getMethod, methods, resolveParams } from "../engines/index.ts";
@@ -10,7 +9,8 @@ import { toError, UsageError } from "./errors.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { RunnerPool } from "./runner-pool.ts";
 import { parseFaultSpec, runExperiment, type RunSummary } from "./run.ts";
-import { loadRunRecords } from "./results.ts";
+import { compareCommand, type Thresholds } from "../reports/compare.ts";
+import { requireRunDir, writeReports } from "../reports/index.ts";
 import { loadTokenizer } from "./tokenizer.ts";
 import type { Scalar } from "./records.ts";
 
@@ -81,18 +81,58 @@ function summaryTable(s: RunSummary): string {
   return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
 }
 
-/** Call reports/index.ts's writeReports when that module is present; report problems without failing the run. */
-async function writeReportsIfAvailable(runDir: string): Promise<string[]> {
-  const path = join(REPO_DIR, "reports", "index.ts");
-  if (!existsSync(path)) return [];
+/** Writes summary.csv, summary.md and report.html for a finished run; a report failure is logged, never fails the run. */
+async function writeRunReports(runDir: string): Promise<string[]> {
   try {
-    const mod = (await import(pathToFileURL(path).href)) as { writeReports?: (dir: string, opts?: { records?: unknown[] }) => Promise<string[]> };
-    if (typeof mod.writeReports !== "function") return [];
-    return await mod.writeReports(runDir, { records: loadRunRecords(runDir) });
+    return await writeReports(runDir);
   } catch (e) {
     log(`reports: not written (${toError(e).message})`);
     return [];
   }
+}
+
+/** `gembench report <runDir>`: (re)writes every report format; prints the written paths on stdout. */
+export async function reportCommand(runDir: string): Promise<number> {
+  const dir = resolve(runDir);
+  requireRunDir(dir);
+  const paths = await writeReports(dir);
+  process.stdout.write(`${paths.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+/** A threshold flag: a non-negative number, or "off" to turn the check off (kept as "off": commander turns null into ""). */
+function parseThreshold(name: string, { positive }: { positive: boolean }) {
+  return (v: string): number | "off" => {
+    if (v === "off") return "off";
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (positive && n === 0)) {
+      throw new UsageError(`${name}: expected a ${positive ? "positive" : "non-negative"} number or "off", got ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+}
+
+interface CompareFlags {
+  thresholds?: string;
+  maxAccuracyDrop?: number | "off";
+  maxTimeRatio?: number | "off";
+  maxMemoryRatio?: number | "off";
+}
+
+/** `gembench compare`: markdown on stdout; exit 1 on a regression, 0 otherwise (2 for usage errors, thrown). */
+export function compareCliCommand(baseline: string, candidate: string, o: CompareFlags): number {
+  const flags: Partial<Thresholds> = {};
+  const value = (v: number | "off"): number | null => (v === "off" ? null : v);
+  if (o.maxAccuracyDrop !== undefined) flags.maxAccuracyDrop = value(o.maxAccuracyDrop);
+  if (o.maxTimeRatio !== undefined) flags.maxTimeRatio = value(o.maxTimeRatio);
+  if (o.maxMemoryRatio !== undefined) flags.maxMemoryRatio = value(o.maxMemoryRatio);
+  const { code, stdout, result } = compareCommand(baseline, candidate, { ...(o.thresholds !== undefined ? { thresholdsFile: o.thresholds } : {}), flags });
+  process.stdout.write(stdout);
+  const regressed = result.cells.filter((c) => c.regressions.length > 0).length;
+  log(
+    `compare: ${result.cells.length} cells matched, ${regressed} regressed, ${result.missingCells.length} missing from the candidate, ${result.addedCells.length} added`,
+  );
+  return code;
 }
 
 export interface RunCommandOptions {
@@ -147,7 +187,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
     process.stdout.write(`${JSON.stringify({ ...summary, perCell: undefined })}\n`);
     return { code: EXIT.interrupted, summary, reports: [] };
   }
-  const reports = await writeReportsIfAvailable(outDir);
+  const reports = await writeRunReports(outDir);
   if (!o.quiet) {
     log("");
     log(summaryTable(summary));
@@ -402,6 +442,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--devices <list>", "as for run", "cpu")
     .action(async (o: { config?: string; out?: string; devices: string }) => {
       setExit(await quickstartCommand(o));
+    });
+
+  program
+    .command("report")
+    .description("write summary.csv, summary.md and report.html (self-contained, opens offline) into a run folder")
+    .argument("<runDir>", "a run folder (results/<name>) with records.jsonl")
+    .action(async (runDir: string) => {
+      setExit(await reportCommand(runDir));
+    });
+
+  program
+    .command("compare")
+    .description("CI regression gate: match cells by cellKey, print a markdown table of accuracy deltas and speed/memory ratios")
+    .argument("<baseline>", "baseline run folder (or its records.jsonl)")
+    .argument("<candidate>", "candidate run folder (or its records.jsonl)")
+    .option("--thresholds <file>", 'JSON: {"maxAccuracyDrop": 1, "maxTimeRatio": 1.1, "maxMemoryRatio": 1.05} (null = not gated); flags override it')
+    .option("--max-accuracy-drop <points>", 'largest allowed score drop, points ×100 (default 1; "off")', parseThreshold("--max-accuracy-drop", { positive: false }))
+    .option("--max-time-ratio <r>", 'largest allowed candidate/baseline median time ratio (default 1.1; "off")', parseThreshold("--max-time-ratio", { positive: true }))
+    .option("--max-memory-ratio <r>", 'largest allowed candidate/baseline peak memory ratio (default 1.05; "off")', parseThreshold("--max-memory-ratio", { positive: true }))
+    .addHelpText(
+      "after",
+      `
+Exit codes:
+  0    no regression (cells only in one run are listed, not failed)
+  1    a regression: a metric dropped, a time or memory ratio exceeded its threshold, or a case newly errored
+  2    bad usage: a missing folder, no records.jsonl, a bad thresholds file, or no cells in common`,
+    )
+    .action((baseline: string, candidate: string, o: CompareFlags) => {
+      setExit(compareCliCommand(baseline, candidate, o));
     });
 
   return program;
