@@ -305,20 +305,32 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
       for (const r of store.previous) if (store.finished.has(r.recordKey) && group.some((c) => c.cellKey === r.cellKey)) account(r);
 
       const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });
+      // The first exception (a harness bug, a full disk) stops the run: cases still queued are not started and
+      // nothing is appended after it, then it is rethrown once every task has settled (so no write can follow the
+      // store's close).
+      let thrown: { error: unknown } | null = null;
       await Promise.all(
         tasks.map(async (t) => {
-          if (stopped()) return;
-          const rec = await runCase(t, pool, p, runId, config.run);
-          if (rec === null || stopped()) return; // interrupted mid-case: not recorded, it reruns on resume
-          store.append(rec);
-          account(rec);
-          if (rec.status === "completed") summary.completed++;
-          else if (rec.status === "errored") summary.errored++;
-          else if (rec.status === "unsupported") summary.unsupported++;
-          progress?.tick(`${t.cell.method.label} · ${t.c.caseId}`, rec.status === "errored");
+          if (stopped() || thrown !== null) return;
+          try {
+            const rec = await runCase(t, pool, p, runId, config.run);
+            if (rec === null || stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
+            store.append(rec);
+            account(rec);
+            if (rec.status === "completed") summary.completed++;
+            else if (rec.status === "errored") summary.errored++;
+            else if (rec.status === "unsupported") summary.unsupported++;
+            progress?.tick(`${t.cell.method.label} · ${t.c.caseId}`, rec.status === "errored");
+          } catch (e) {
+            if (thrown === null) {
+              thrown = { error: e };
+              void pool.close(); // queued cases answer "interrupted" instead of running
+            }
+          }
         }),
       );
       progress?.end();
+      if (thrown !== null) throw (thrown as { error: unknown }).error;
     }
   } finally {
     p.signal?.removeEventListener("abort", abortHandler);
