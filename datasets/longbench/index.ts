@@ -113,7 +113,9 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         references: row.answers,
         maxNewTokens: maxNew,
         stopIds,
-        stopStrings: name === "samsum" ? ["\n"] : [],
+        // No stop strings: pred.py decodes everything generated up to the stop id and eval.py's first-line rule (which
+        // strips leading newlines first) does the rest. Cutting at "\n" here would turn "\n\nSummary…" into "".
+        stopStrings: [],
         caseMeta: {
           dataset: name,
           category: info.category,
@@ -136,6 +138,10 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
           firstLineRule: ["trec", "triviaqa", "samsum", "lsht"].includes(name),
+          // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token. The
+          // runner has no minimum length, so a first-token stop ends the case here (empty prediction) but not there.
+          minNewTokensOfficial: name === "samsum" ? 1 : null,
+          minNewTokensEnforced: name === "samsum" ? false : null,
         },
         marks: [],
         scoring: scoring as unknown as Record<string, unknown>,
