@@ -50,6 +50,8 @@ export interface GenerateRequest {
   stopIds: number[];
   ignoreEos: boolean;
   returnSelection: boolean;
+  /** Past the model's max_position_embeddings on purpose (otherwise the runner refuses it as bad_input). */
+  allowLongInput: boolean;
 }
 
 /** The runner's generate result; timings here are one run's (no samples). */

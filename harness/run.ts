@@ -377,6 +377,7 @@ async function runCase(t: CaseTask, pool: RunPoolLike, p: RunParams, runId: stri
           stopIds: c.stopIds,
           ignoreEos: cell.suite.ignoreEos,
           returnSelection: (run.returnSelection || viewer) && i === warmups + repeats - 1,
+          allowLongInput: c.allowLongInput === true,
         },
         { timeoutMs: run.timeoutMs },
       );

@@ -44,6 +44,8 @@ export interface SuiteCase {
   marks: { label: string; start: number; end: number }[];
   /** Anything the scorer needs beyond the references (e.g. LongBench all_classes). */
   scoring: Record<string, unknown>;
+  /** Run this case even though prompt + output exceed the model's trained positions (the suite's user asked for it). */
+  allowLongInput?: boolean;
 }
 
 export interface SuiteContext {

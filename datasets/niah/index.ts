@@ -245,10 +245,11 @@ async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[
         skippedLength = true;
         continue;
       }
-      if (promptLen > ctx.model.maxPositions && !o.allowLongInput) {
+      const tooLong = promptLen + setup.maxNewTokens > ctx.model.maxPositions;
+      if (tooLong && !o.allowLongInput) {
         if (!skippedLength) {
           ctx.log(
-            `niah: skipping length ${length}: ${promptLen}-token prompt > ${ctx.model.name} maxPositions ${ctx.model.maxPositions} (allowLongInput: true keeps it)`,
+            `niah: skipping length ${length}: ${promptLen}-token prompt + ${setup.maxNewTokens} new tokens > ${ctx.model.name} maxPositions ${ctx.model.maxPositions} (allowLongInput: true keeps it)`,
           );
         }
         skippedLength = true;
@@ -265,6 +266,7 @@ async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[
         maxNewTokens: setup.maxNewTokens,
         stopIds: [],
         stopStrings: [],
+        allowLongInput: tooLong,
         caseMeta: {
           variant: o.variant,
           contextLength: length,
