@@ -435,6 +435,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("score")
+    .description("score predictions made elsewhere")
+    .command("longbench")
+    .description("score a LongBench prediction file (JSONL: pred, answers, all_classes, optional length) exactly as the official eval.py; prints JSON")
+    .requiredOption("--dataset <name>", "LongBench dataset, e.g. hotpotqa (a name ending in _e implies --e)")
+    .requiredOption("--predictions <file>", "the prediction file")
+    .option("--e", "LongBench-E: also the 0-4k / 4-8k / 8k+ buckets (every line needs length)")
+    .option("--scoring <mode>", 'official, or corrected (recursion failures, classification list mutation, per-line all_classes fixed)', "official")
+    .option("--code-sim-variant <v>", "code_sim's fuzz.ratio: levenshtein (python-Levenshtein >= 0.13), levenshtein-0.12, or difflib", "levenshtein")
+    .action(async (o: { dataset: string; predictions: string; e?: boolean; scoring: string; codeSimVariant: string }) => {
+      const { scoreLongbenchCli } = await import("../datasets/longbench/score-cli.ts");
+      setExit(await scoreLongbenchCli(o));
+    });
+
+  program
     .command("quickstart")
     .description("a small NIAH grid × all methods on the CPU with a synthetic model (about two minutes), then where the results are")
     .option("--config <file>", "another quickstart config", undefined)
