@@ -163,9 +163,21 @@ export function fspread(s: Spread | null): string {
   return `${fms(s.median)} (${fms(s.min)}–${fms(s.max)})`;
 }
 
-export function fgib(bytes: number | null | undefined): string {
+/** The unit memory is shown in: GiB, or MiB when the largest value is under half a GiB (small test models). */
+export interface MemoryUnit {
+  name: "GiB" | "MiB";
+  bytes: number;
+  /** The power of two, for "2^30 bytes" notes. */
+  power: 30 | 20;
+}
+export function memoryUnit(largestBytes: number): MemoryUnit {
+  return largestBytes >= GiB / 2 ? { name: "GiB", bytes: GiB, power: 30 } : { name: "MiB", bytes: 2 ** 20, power: 20 };
+}
+
+/** Bytes in the given unit with two decimals, a dash when missing. */
+export function fmem(bytes: number | null | undefined, unit: MemoryUnit): string {
   if (bytes === null || bytes === undefined) return "–";
-  return (bytes / GiB).toFixed(2);
+  return (bytes / unit.bytes).toFixed(2);
 }
 
 /** Sorts numeric-looking strings numerically, others lexically. */

@@ -1,5 +1,5 @@
 // summary.md: per suite, a score table (mean headline score ×100 per method variant × dataset, with counts and
-// failures) and a speed/memory table (medians with min–max over the raw samples, memory in GiB).
+// failures) and a speed/memory table (medians with min–max over the raw samples, memory in GiB, or MiB for small models).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GemRecord } from "../harness/records.ts";
@@ -7,13 +7,14 @@ import {
   compareMixed,
   contextLengthOf,
   decodeMsPerTokenSamples,
-  fgib,
+  fmem,
   fspread,
   fx,
   groupBy,
   hasManyModels,
   headline,
   isFailure,
+  memoryUnit,
   meanHeadline,
   peakOf,
   samplesOf,
@@ -65,6 +66,7 @@ function scoreTable(records: readonly GemRecord[], withModel: boolean): string |
 function speedTable(records: readonly GemRecord[], withModel: boolean): string | null {
   const timed = records.filter((r) => r.status === "completed" && r.timings);
   if (timed.length === 0) return null;
+  const unit = memoryUnit(Math.max(0, ...timed.map((r) => r.memory?.peak.total ?? 0)));
   const groups = groupBy(
     [...timed].sort((a, b) => contextLengthOf(a) - contextLengthOf(b)),
     (r) => JSON.stringify([variantOf(r, { withModel }), contextLengthOf(r)]),
@@ -88,12 +90,12 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
       fspread(spreadOf(samplesOf(rs, "prefillMs"))),
       fspread(spreadOf(samplesOf(rs, "ttftMs"))),
       fspread(spreadOf(decodeMsPerTokenSamples(rs))),
-      fgib(peak?.total),
-      fgib(peak?.kv),
+      fmem(peak?.total, unit),
+      fmem(peak?.kv, unit),
     ]);
   }
-  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", "Peak GiB", "Peak KV GiB"];
-  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in GiB (2^30 bytes).\n\n${mdTable(header, rows)}`;
+  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`];
+  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).\n\n${mdTable(header, rows)}`;
 }
 
 export function markdownText(records: readonly GemRecord[]): string {

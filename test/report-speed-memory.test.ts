@@ -33,10 +33,10 @@ test("memory bars: peak by category in GiB, stacked in a fixed order", (t) => {
   t.deepEqual(
     spec.data.values.filter((d) => (d as { variant: string }).variant !== "dense"),
     [
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "weights", categoryIndex: 0, gib: 15 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "kv", categoryIndex: 1, gib: 0.25 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "activations", categoryIndex: 2, gib: 0.5 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "workspace", categoryIndex: 3, gib: 0.25 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "weights", categoryIndex: 0, size: 15 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "kv", categoryIndex: 1, size: 0.25 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "activations", categoryIndex: 2, size: 0.5 },
+      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "workspace", categoryIndex: 3, size: 0.25 },
     ],
   );
 });
@@ -47,4 +47,13 @@ test("throughput: a chart for each recorded figure, with a readable title", (t) 
   t.is(extraTitle("decodeGBps"), "Decode GB/s");
   t.is(extraTitle("achievedBandwidth"), "achievedBandwidth (GB/s)");
   t.is(extraTitle("deviceUsedBytes"), "deviceUsedBytes");
+});
+
+test("small models: memory in MiB when the largest peak is under half a GiB", (t) => {
+  const tiny = benchRecord({ method: dense, contextLength: 512, prefillMs: [10], memGiB: { weights: 0.25, kv: 0.0625, activations: 0.0625 } });
+  const page = renderHtml([tiny], { config: null, generatedAt: "2026-01-01T00:00:00.000Z" }, { inlineVega: false });
+  const spec = page.charts.find((c) => c.id.endsWith("memory"))!.spec as unknown as Layered & { spec: { encoding: { y: { title: string } } } };
+  t.is(spec.spec.encoding.y.title, "Peak memory (MiB)");
+  t.deepEqual(spec.data.values.map((d) => (d as { size: number }).size), [256, 64, 64, 0]);
+  t.true(page.html.includes("<td>384.00</td><td>256.00</td><td>64.00</td><td>64.00</td>"));
 });

@@ -1,8 +1,8 @@
 // The kept-token viewer: kept tokens highlighted, marked spans (the needle) outlined, the fraction of each mark kept,
 // long unkept stretches elided, token text escaped.
 import test from "ava";
-import { markStats, renderTokens } from "../reports/html/sections/viewer.ts";
-import { viewerOf } from "./helpers/records.ts";
+import { markStats, renderTokens, viewerSection } from "../reports/html/sections/viewer.ts";
+import { dense, gemfilter, niahRecord, viewerOf } from "./helpers/records.ts";
 
 test("fraction of the needle kept: 2 of its 4 tokens", (t) => {
   const v = viewerOf(["a", "b", "N1", "N2", "N3", "N4", "c"], [0, 3, 4, 6], [{ label: "needle", start: 2, end: 6 }]);
@@ -18,4 +18,17 @@ test("an unkept stretch of more than 600 tokens keeps 120 tokens on each side of
   const tokens = Array.from({ length: 1000 }, (_, i) => (i === 0 || i === 999 ? "K" : "."));
   const html = renderTokens(viewerOf(tokens, [0, 999], []));
   t.is(html, `<span class="k">K</span><span>${".".repeat(120)}</span><span class="gap">[… 758 tokens not kept …]</span><span>${".".repeat(120)}</span><span class="k">K</span>`);
+});
+
+test("a case that keeps every token (dense) is counted, not shown", (t) => {
+  const tokens = ["a", "b", "c"];
+  const marks = [{ label: "needle", start: 1, end: 2 }];
+  const rs = [
+    niahRecord({ method: dense, contextLength: 3, depthPercent: 0, score: 1, viewer: viewerOf(tokens, [0, 1, 2], marks) }),
+    niahRecord({ method: gemfilter(1, 2), contextLength: 3, depthPercent: 0, score: 1, viewer: viewerOf(tokens, [0, 1], marks) }),
+  ];
+  const out = viewerSection.build(rs, { withModel: false, config: null, chartId: (h) => h })!;
+  t.is(out.html.match(/<article class="viewer">/g)?.length, 1);
+  t.true(out.html.includes("<h3>gemfilter filterLayer=1 k=2 · niah/len3-depth0</h3>"));
+  t.true(out.html.includes("Showing 1 of 1 cases with viewer data (1 more keep every token, e.g. dense, and are not shown)"));
 });

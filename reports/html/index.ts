@@ -14,11 +14,12 @@ import { longbenchSection } from "./sections/longbench.ts";
 import { niahSection } from "./sections/niah.ts";
 import { protocolSection } from "./sections/protocol.ts";
 import { speedSection } from "./sections/speed.ts";
+import { summarySection } from "./sections/summary.ts";
 import { sweepsSection } from "./sections/sweeps.ts";
 import { viewerSection } from "./sections/viewer.ts";
 import { PAGE_CSS } from "./style.ts";
 
-export const SECTIONS: readonly Section[] = [overviewSection, niahSection, sweepsSection, longbenchSection, speedSection, viewerSection, protocolSection];
+export const SECTIONS: readonly Section[] = [overviewSection, summarySection, niahSection, sweepsSection, longbenchSection, speedSection, viewerSection, protocolSection];
 
 /** The browser builds inlined into the page, in load order (vega-embed expects globals `vega` and `vegaLite`). */
 const LIBS: [pkg: string, file: string][] = [

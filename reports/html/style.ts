@@ -45,7 +45,7 @@ article.viewer h3 { margin-top: 4px; }
 ul.marks { margin: 0 0 6px; padding-left: 18px; font-size: 13px; }
 .tokens { font: 12px/1.7 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-word; max-height: 300px; overflow-y: auto; background: #fafafa; padding: 8px 10px; border: 1px solid var(--light); color: #888; }
 .tokens .k, .legend.k { background: var(--kept); color: #111; }
-.tokens .m, .legend.m { outline: 1.5px solid var(--mark); outline-offset: -1px; color: #111; }
+.tokens .m, .legend.m { text-decoration: underline 2px var(--mark); text-underline-offset: 3px; color: #111; }
 .tokens .gap { color: #aaa; font-style: italic; }
 .legend { padding: 0 4px; font-size: 12px; }
 dl.io { display: grid; grid-template-columns: 90px 1fr; gap: 2px 10px; font-size: 13px; margin: 8px 0 0; }

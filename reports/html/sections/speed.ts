@@ -1,9 +1,9 @@
 // Speed and memory against context length, per method variant: prefill (incl. GemFilter's pass 1) and decode
-// ms/token as median with a min–max bar over the raw repeats, peak memory stacked by category (GiB), and achieved
+// ms/token as median with a min–max bar over the raw repeats, peak memory stacked by category (GiB, or MiB for small models), and achieved
 // throughput (TFLOP/s, GB/s) where the runner recorded it in memory.extra.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../harness/records.ts";
-import { contextLengthOf, fgib, fms, fspread, GiB, groupBy, peakOf, spreadOf, uniq, variantOf, type Spread } from "../../data.ts";
+import { contextLengthOf, fmem, fms, fspread, groupBy, memoryUnit, peakOf, spreadOf, uniq, variantOf, type Spread } from "../../data.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";
 import { CHART_CONFIG, K_LABEL } from "../theme.ts";
@@ -103,10 +103,11 @@ export const speedSection: Section = {
     const groups = groupBy(rs, (r) => JSON.stringify([variantOf(r, { withModel: ctx.withModel }), contextLengthOf(r)]));
     const prefill: Point[] = [];
     const decode: Point[] = [];
-    const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; gib: number }[] = [];
+    const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; size: number }[] = [];
+    const unit = memoryUnit(Math.max(0, ...rs.map((r) => r.memory?.peak.total ?? 0)));
     const lengths = uniq(rs.map(contextLengthOf)).sort((a, b) => a - b);
     const extraPts = new Map<string, Point[]>();
-    const rows: string[] = [];
+    const rows: { cells: string; extras: string[] }[] = [];
     const keys = [...groups.keys()].sort((a, b) => {
       const [va, la] = JSON.parse(a) as [string, number];
       const [vb, lb] = JSON.parse(b) as [string, number];
@@ -123,7 +124,7 @@ export const speedSection: Section = {
       pt(ps, prefill);
       pt(ds, decode);
       const peak = peakOf(g);
-      if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, gib: peak[c] / GiB }));
+      if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, size: peak[c] / unit.bytes }));
       const extras: string[] = [];
       for (const k of uniq(g.flatMap((r) => Object.keys(r.memory?.extra ?? {})))) {
         if (!THROUGHPUT.test(k)) continue;
@@ -134,12 +135,13 @@ export const speedSection: Section = {
         extraPts.set(k, list);
         extras.push(`${esc(extraTitle(k))} ${fms(s.median)}`);
       }
-      rows.push(
-        `<tr><th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td><td>${fgib(peak?.total)}</td><td>${fgib(peak?.weights)}</td><td>${fgib(peak?.kv)}</td><td>${fgib(peak?.activations)}</td><td class="l">${extras.join("<br>")}</td></tr>`,
-      );
+      rows.push({
+        cells: `<th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td><td>${fmem(peak?.total, unit)}</td><td>${fmem(peak?.weights, unit)}</td><td>${fmem(peak?.kv, unit)}</td><td>${fmem(peak?.activations, unit)}</td>`,
+        extras,
+      });
     }
     const charts: Chart[] = [];
-    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in GiB (2<sup>30</sup> bytes), weights included.</p>`, `<div class="grid">`];
+    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in ${unit.name} (2<sup>${unit.power}</sup> bytes), weights included.</p>`, `<div class="grid">`];
     if (prefill.length) {
       const id = ctx.chartId("prefill");
       charts.push({ id, spec: lineWithSpread(prefill, "Prefill ms (filter + prefill)", variants) });
@@ -170,24 +172,26 @@ export const speedSection: Section = {
           mark: { type: "bar" },
           encoding: {
             x: { field: "contextLength", type: "ordinal", title: "Context length (tokens)", sort: lengths, axis: { labelExpr: K_LABEL, labelAngle: 0 } },
-            y: { field: "gib", type: "quantitative", title: "Peak memory (GiB)", stack: "zero" },
+            y: { field: "size", type: "quantitative", title: `Peak memory (${unit.name})`, stack: "zero" },
             color: { field: "category", type: "nominal", title: "Category", sort: [...CATEGORIES], scale: { domain: [...CATEGORIES], range: ["#9e9e9e", "#4e79a7", "#f28e2b", "#76b7b2"] } },
             order: { field: "categoryIndex", type: "quantitative", sort: "ascending" },
             tooltip: [
               { field: "variant", type: "nominal", title: "Method" },
               { field: "contextLength", type: "ordinal", title: "Context" },
               { field: "category", type: "nominal", title: "Category" },
-              { field: "gib", type: "quantitative", title: "GiB", format: ".2f" },
+              { field: "size", type: "quantitative", title: unit.name, format: ".2f" },
             ],
           },
         },
         resolve: { axis: { x: "independent" } },
       };
       charts.push({ id, spec });
-      html.push(chartDiv(id, "Peak memory by category (weights, KV cache, activations, workspace), GiB."));
+      html.push(chartDiv(id, `Peak memory by category (weights, KV cache, activations, workspace), ${unit.name}.`));
     }
     html.push(
-      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak GiB</th><th>Weights</th><th>KV</th><th>Activations</th><th class="l">Throughput</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
+      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${extraPts.size ? '<th class="l">Throughput</th>' : ""}</tr></thead><tbody>${rows
+        .map((r) => `<tr>${r.cells}${extraPts.size ? `<td class="l">${r.extras.join("<br>")}</td>` : ""}</tr>`)
+        .join("")}</tbody></table>`,
     );
     return { html: html.join("\n"), charts };
   },

@@ -118,22 +118,30 @@ export const viewerSection: Section = {
   id: "viewer",
   title: "Kept-token viewer",
   build(records, ctx) {
-    const rs = records.filter((r) => r.viewer !== null);
-    if (rs.length === 0) return null;
+    const withViewer = records.filter((r) => r.viewer !== null);
+    if (withViewer.length === 0) return null;
+    // A method that keeps every token (dense) has nothing to show; it is counted, not rendered.
+    const keepsAll = (r: GemRecord): boolean => new Set(r.viewer!.kept).size >= r.viewer!.tokens.length;
+    const rs = withViewer.filter((r) => !keepsAll(r));
+    const all = withViewer.length - rs.length;
     const shown = rs.slice(0, MAX_VIEWERS);
     const parts: string[] = [
-      `<p class="note"><span class="k legend">kept token</span> <span class="m legend">marked span (e.g. needle), not kept</span> <span class="k m legend">marked and kept</span>. Showing ${shown.length} of ${rs.length} cases with viewer data; long stretches far from kept tokens are elided.</p>`,
+      `<p class="note"><span class="k legend">kept token</span> <span class="m legend">marked span (e.g. the needle), not kept</span> <span class="k m legend">marked and kept</span>. Showing ${shown.length} of ${rs.length} cases with viewer data${all ? ` (${all} more keep every token, e.g. dense, and are not shown)` : ""}; long stretches far from kept tokens are elided.</p>`,
     ];
     for (const r of shown) {
       const v = r.viewer!;
       const stats = markStats(v);
-      const pct = v.tokens.length ? (100 * new Set(v.kept).size) / v.tokens.length : 0;
+      const keptCount = new Set(v.kept).size;
+      const pct = v.tokens.length ? (100 * keptCount) / v.tokens.length : 0;
+      // Per-head methods (SnapKV, H2O) keep a different set per (layer, head); the run highlights the tokens kept by
+      // at least half of them, which need not be keptLength tokens.
+      const perHead = r.keptLength !== null && r.keptLength !== keptCount ? ` (the method keeps ${r.keptLength} per head; highlighted: kept by at least half of the heads)` : "";
       const marks = stats
         .map((s) => `<li><b>${esc(s.label)}</b> [${s.start}, ${s.end}): ${s.kept}/${s.end - s.start} kept (<b>${(100 * s.fraction).toFixed(0)}%</b>)</li>`)
         .join("");
       parts.push(`<article class="viewer">
 <h3>${esc(variantOf(r, { withModel: ctx.withModel }))} · ${esc(r.suite)}/${esc(r.caseId)}</h3>
-<p class="meta">${v.tokens.length} input tokens, ${new Set(v.kept).size} kept (${pct.toFixed(1)}%) · score ${esc(Object.entries(r.scores).map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`).join(", ") || "–")} · status ${esc(r.status)}</p>
+<p class="meta">${v.tokens.length} input tokens, ${keptCount} kept (${pct.toFixed(1)}%)${perHead} · score ${esc(Object.entries(r.scores).map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`).join(", ") || "–")} · status ${esc(r.status)}</p>
 <ul class="marks">${marks}</ul>
 <div class="tokens">${renderTokens(v)}</div>
 <dl class="io"><dt>Output</dt><dd>${esc(r.output?.text ?? "–")}</dd><dt>Reference</dt><dd>${r.references.map((x) => esc(x)).join("<br>") || "–"}</dd></dl>
