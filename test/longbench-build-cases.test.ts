@@ -20,6 +20,7 @@ test("buildCases on the real files: official prompts, truncation budget, protoco
   t.is(c.protocol.truncationBudget, 1000);
   t.is(c.protocol.truncated, true);
   t.is(c.protocol.scoring, "official");
+  t.is(c.protocol.h2oInputCap, "none: same input as every other method (the GemFilter paper capped H2O at 8K tokens)");
   // budget 1000 → half 500: head = BOS + 499 chars (BOS skipped on decode), tail = 500 chars; then "<s>[U]" … "[/U]"
   t.is(c.inputIds.length, 1 + 3 + 499 + 500 + 4);
   t.is(c.inputIds[0], BOS);

@@ -1,0 +1,135 @@
+// LongBench summaries from gembench records, per cell (model × method × suite options): official dataset scores
+// (eval.py's rounding), LongBench-E buckets, per-category and overall averages, the protocol each cell ran under, and
+// a markdown rendering for summary.md. The reports (reports/) call these for records of suite "longbench".
+import type { GemRecord } from "../../harness/records.ts";
+import { baseName, summarizeRecords } from "./aggregate.ts";
+import { CATEGORIES, DATASETS, LENGTH_BUCKETS, infoFor } from "./catalog.ts";
+
+type Summary = ReturnType<typeof summarizeRecords>;
+
+export interface CellSummary {
+  cellKey: string;
+  model: string;
+  method: string;
+  methodName: string;
+  /** Protocol facts shared by the cell's records (a value that differs between records is listed joined by " / "). */
+  protocol: {
+    promptSource: string;
+    chatTemplateMode: string;
+    scoring: string;
+    truncationBudget: string;
+    h2oInputCap: string | null;
+  };
+  summary: Summary;
+  /** Records that did not complete (errored, unsupported, skipped): not in the scores. */
+  failed: number;
+}
+
+type SummaryRecord = Pick<GemRecord, "cellKey" | "suite" | "dataset" | "status" | "scores" | "caseMeta" | "protocol" | "model" | "method">;
+
+function joined(records: readonly SummaryRecord[], key: string): string {
+  const vals = [...new Set(records.map((r) => String(r.protocol[key] ?? "–")))];
+  return vals.join(" / ");
+}
+
+/** One summary per cell of the longbench suite, in the order the cells first appear. */
+export function cellSummaries(records: readonly SummaryRecord[]): CellSummary[] {
+  const byCell = new Map<string, SummaryRecord[]>();
+  for (const r of records) {
+    if (r.suite !== "longbench") continue;
+    const list = byCell.get(r.cellKey) ?? [];
+    list.push(r);
+    byCell.set(r.cellKey, list);
+  }
+  return [...byCell].map(([cellKey, rs]) => {
+    const first = rs[0] as SummaryRecord;
+    return {
+      cellKey,
+      model: first.model.name,
+      method: first.method.label,
+      methodName: first.method.name,
+      protocol: {
+        promptSource: joined(rs, "promptSource"),
+        chatTemplateMode: joined(rs, "chatTemplateMode"),
+        scoring: joined(rs, "scoring"),
+        truncationBudget: joined(rs, "truncationBudget"),
+        h2oInputCap: first.method.name === "h2o" ? joined(rs, "h2oInputCap") : null,
+      },
+      summary: summarizeRecords(rs),
+      failed: rs.filter((r) => r.status !== "completed").length,
+    };
+  });
+}
+
+/** Flat rows (one per cell × dataset, category and the overall average) for CSV. */
+export function summaryRows(
+  records: readonly SummaryRecord[],
+): { model: string; method: string; cellKey: string; row: "dataset" | "category" | "average"; name: string; category: string; score: number | null; n: number | null; "0-4k": number | null; "4-8k": number | null; "8k+": number | null }[] {
+  const nan = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
+  const out: ReturnType<typeof summaryRows> = [];
+  for (const c of cellSummaries(records)) {
+    const base = { model: c.model, method: c.method, cellKey: c.cellKey };
+    for (const [name, d] of Object.entries(c.summary.datasets)) {
+      const b = d.buckets;
+      out.push({ ...base, row: "dataset", name, category: infoFor(baseName(name)).category, score: nan(d.score), n: d.n, "0-4k": nan(b?.["0-4k"]), "4-8k": nan(b?.["4-8k"]), "8k+": nan(b?.["8k+"]) });
+    }
+    for (const [cat, v] of Object.entries(c.summary.categories)) {
+      out.push({ ...base, row: "category", name: cat, category: cat, score: nan(v), n: null, "0-4k": null, "4-8k": null, "8k+": null });
+    }
+    out.push({ ...base, row: "average", name: "Average", category: "", score: nan(c.summary.average), n: null, "0-4k": null, "4-8k": null, "8k+": null });
+  }
+  return out;
+}
+
+const cell = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
+const esc = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+const table = (header: string[], rows: string[][]): string =>
+  [`| ${header.map(esc).join(" | ")} |`, `| :--- |${header.slice(1).map(() => " ---: |").join("")}`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
+
+/**
+ * summary.md section: datasets in the paper's order grouped by category with category averages and the overall
+ * average, one column per cell; LongBench-E buckets; and the protocol (prompt source, chat template, scoring, budget,
+ * H2O's input length) — non-official prompts and corrected scoring are called out.
+ */
+export function summaryMarkdown(records: readonly SummaryRecord[]): string {
+  const cells = cellSummaries(records);
+  if (cells.length === 0) return "";
+  const names = new Set(cells.flatMap((c) => Object.keys(c.summary.datasets)));
+  const order = DATASETS.flatMap((d) => [d.name, `${d.name}_e`]).filter((n) => names.has(n));
+  const header = ["Dataset", ...cells.map((c) => (new Set(cells.map((x) => x.model)).size > 1 ? `${c.model} · ${c.method}` : c.method))];
+  const rows: string[][] = [];
+  for (const cat of CATEGORIES) {
+    const inCat = order.filter((n) => infoFor(baseName(n)).category === cat);
+    if (inCat.length === 0) continue;
+    for (const n of inCat) rows.push([`${n} (${infoFor(baseName(n)).metric})`, ...cells.map((c) => cell(c.summary.datasets[n]?.score))]);
+    rows.push([`**${cat}**`, ...cells.map((c) => cell(c.summary.categories[cat]))]);
+  }
+  rows.push(["**Average**", ...cells.map((c) => cell(c.summary.average))]);
+  const out = [
+    "Official LongBench scores (eval.py: max over answers, first-line rule, round(100·mean, 2)); category rows and Average are plain means of the dataset scores.",
+    "",
+    table(header, rows),
+  ];
+  const eNames = order.filter((n) => n.endsWith("_e"));
+  if (eNames.length > 0) {
+    const eRows: string[][] = [];
+    for (const c of cells) {
+      for (const n of eNames) {
+        const d = c.summary.datasets[n];
+        if (d?.buckets) eRows.push([`${c.method} · ${n}`, ...LENGTH_BUCKETS.map((b) => cell(d.buckets?.[b]))]);
+      }
+    }
+    out.push("", "LongBench-E by input length (numpy rounding; – = no case in the bucket):", "", table(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
+  }
+  const notes: string[] = [];
+  for (const c of cells) {
+    const p = c.protocol;
+    const line = `- ${c.model} · ${c.method}: prompts ${p.promptSource}, chat template ${p.chatTemplateMode}, scoring ${p.scoring}, input budget ${p.truncationBudget} tokens${c.failed ? `, ${c.failed} case(s) not completed (not scored)` : ""}`;
+    notes.push(line);
+    if (p.promptSource.includes("non-official")) notes.push(`  - **NON-OFFICIAL PROMPTS** (no dataset2prompt.json): not comparable with published LongBench numbers`);
+    if (p.scoring.includes("corrected")) notes.push(`  - **corrected scoring** (official bugs fixed): not comparable with published LongBench numbers`);
+    if (p.h2oInputCap !== null) notes.push(`  - H2O input length: ${p.h2oInputCap}`);
+  }
+  out.push("", "Protocol:", "", ...notes);
+  return out.join("\n");
+}
