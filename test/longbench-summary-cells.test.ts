@@ -1,13 +1,13 @@
 import test from "ava";
-import { cellSummaries, summaryMarkdown, summaryRows } from "../datasets/longbench/summary.ts";
+import { cellSummaries, summaryMarkdown, summaryRows, type SummaryRecord } from "../datasets/longbench/summary.ts";
 import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";
 
-const rec = (cellKey: string, method: string, dataset: string, score: number, extra: { status?: string; length?: number; promptSource?: string } = {}) => ({
+const rec = (cellKey: string, method: string, dataset: string, score: number, extra: { status?: SummaryRecord["status"]; length?: number; promptSource?: string } = {}): SummaryRecord => ({
   cellKey,
   suite: "longbench",
   dataset,
   status: extra.status ?? "completed",
-  scores: extra.status && extra.status !== "completed" ? {} : { metric: score },
+  scores: extra.status && extra.status !== "completed" ? {} : ({ metric: score } as Record<string, number>),
   caseMeta: { length: extra.length ?? 100 },
   protocol: { promptSource: extra.promptSource ?? "official", chatTemplateMode: "official", scoring: "official", truncationBudget: 127500, h2oInputCap: H2O_INPUT_CAP },
   model: { id: "m", name: "Llama", hash: "h", family: "llama", layers: 32 },

@@ -25,7 +25,7 @@ export interface CellSummary {
   failed: number;
 }
 
-type SummaryRecord = Pick<GemRecord, "cellKey" | "suite" | "dataset" | "status" | "scores" | "caseMeta" | "protocol" | "model" | "method">;
+export type SummaryRecord = Pick<GemRecord, "cellKey" | "suite" | "dataset" | "status" | "scores" | "caseMeta" | "protocol" | "model" | "method">;
 
 function joined(records: readonly SummaryRecord[], key: string): string {
   const vals = [...new Set(records.map((r) => String(r.protocol[key] ?? "–")))];
