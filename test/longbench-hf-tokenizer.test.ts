@@ -3,17 +3,20 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { HfTokenizer } from "../harness/tokenizer.ts";
-import { defaultMaxLength, longbenchSuite } from "../datasets/longbench/index.ts";
+import { defaultMaxLength, fittedMaxNewTokens, longbenchSuite } from "../datasets/longbench/index.ts";
 import { middleTruncate } from "../datasets/longbench/prompt.ts";
 import { ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
 
 const model = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "models", "stories260K");
 
-test("default budget: min(127500, context − output length), half the context for tiny models", (t) => {
+test("default budget: min(127500, context − output length); output at most half a small context", (t) => {
   t.is(defaultMaxLength(131072, 512), 127500);
   t.is(defaultMaxLength(32768, 512), 32256);
-  t.is(defaultMaxLength(512, 512), 256);
   t.is(defaultMaxLength(512, 32), 480);
+  t.is(fittedMaxNewTokens(131072, 512), 512);
+  t.is(fittedMaxNewTokens(512, 512), 256);
+  t.is(fittedMaxNewTokens(512, 32), 32);
+  t.is(defaultMaxLength(512, fittedMaxNewTokens(512, 512)), 256);
 });
 
 test("buildCases with a real HF tokenizer (stories260K): middle truncation by decode + re-encode", async (t) => {

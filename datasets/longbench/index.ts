@@ -26,7 +26,8 @@ export const LongBenchOptions = z.object({
    *  "all" (all 21 for v1, all 13 for LongBench-E; default for e), "english", "chinese". */
   datasets: z.union([z.array(z.string()).min(1), z.enum(["table1", "all", "english", "chinese"])]).optional(),
   variant: z.enum(["v1", "e"]).default("v1"),
-  /** Model input budget in tokens; default: defaultMaxLength(maxPositions, dataset output length). */
+  /** Model input budget in tokens (the official truncation length, used as given). Default: fitted to the model,
+   *  see defaultMaxLength and fitToContext. */
   maxLength: z.number().int().positive().optional(),
   chatTemplate: z.enum(["official", "off"]).default("official"),
   /** At most this many cases per dataset (the first in file order). */
@@ -59,12 +60,19 @@ export function resolveDatasets(sel: LongBenchOptions["datasets"], variant: "v1"
 }
 
 /**
- * Default input budget: min(127500, maxPositions − maxNewTokens) so prompt + output fit the model; for tiny models
- * where that leaves less than half the context, half the context (⌊maxPositions/2⌋).
+ * Default input budget: min(127500, maxPositions − maxNewTokens), so that prompt + output fit the model. For real
+ * 128K models that is the 127500 convention; only small-context models get less.
  */
 export function defaultMaxLength(maxPositions: number, maxNewTokens: number): number {
-  const fit = Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens);
-  return Math.max(2, fit >= maxPositions / 2 ? fit : Math.floor(maxPositions / 2));
+  return Math.max(2, Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens));
+}
+
+/**
+ * Output length used when the budget is fitted to the model: the official one, but at most half the model's context
+ * (a 512-token model cannot hold multi_news' 512 new tokens plus any prompt). Recorded next to the official value.
+ */
+export function fittedMaxNewTokens(maxPositions: number, official: number): number {
+  return Math.max(1, Math.min(official, Math.floor(maxPositions / 2)));
 }
 
 /** What score() needs, stored in SuiteCase.scoring. */
@@ -90,9 +98,14 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     if (rows.length === 0) throw new Error(`LongBench: ${file} has no usable lines`);
     const template = pc.prompts[name];
     if (template === undefined) throw new Error(`LongBench: ${pc.promptFile ?? "built-in prompts"} has no prompt for "${name}"`);
-    const maxNew = pc.maxLen[name];
-    if (maxNew === undefined) throw new Error(`LongBench: ${pc.maxLenFile ?? "built-in lengths"} has no output length for "${name}"`);
-    const budget = opts.maxLength ?? defaultMaxLength(ctx.model.maxPositions, maxNew);
+    const officialNew = pc.maxLen[name];
+    if (officialNew === undefined) throw new Error(`LongBench: ${pc.maxLenFile ?? "built-in lengths"} has no output length for "${name}"`);
+    // An explicit maxLength is the official truncation length, used as given (the runner refuses a case whose input
+    // plus output exceeds the model's context). Without one, the budget is fitted to the model per case.
+    const fit = opts.maxLength === undefined;
+    const maxPositions = ctx.model.maxPositions;
+    const maxNew = fit ? fittedMaxNewTokens(maxPositions, officialNew) : officialNew;
+    const defaultBudget = opts.maxLength ?? defaultMaxLength(maxPositions, maxNew);
     // eval.py reads all_classes from every line and keeps the last one for the whole file (official); corrected
     // scoring uses each case's own.
     const lastClasses = rows[rows.length - 1]?.all_classes ?? null;
@@ -100,7 +113,14 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     const seen = new Set<string>();
     for (const row of rows) {
       const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
-      const built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      let budget = defaultBudget;
+      let built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      // Fitting: the chat template (applied after truncation) and the decode/re-encode can add tokens; lower the
+      // budget by the overflow until prompt + output fit (only small-context models ever need this).
+      for (let i = 0; fit && i < 8 && built.inputIds.length + maxNew > maxPositions && budget > 2; i++) {
+        budget = Math.max(2, budget - (built.inputIds.length + maxNew - maxPositions));
+        built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      }
       let caseId = `${name}/${row._id || `line${row.line}`}`;
       if (seen.has(caseId)) caseId = `${caseId}#${row.line}`;
       seen.add(caseId);
@@ -137,9 +157,11 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           chatTemplateMode: opts.chatTemplate,
           truncation: "middle",
           truncationBudget: budget,
+          truncationBudgetSource: fit ? (budget < defaultBudget ? "fitted to context (below default)" : "default") : "maxLength option",
           promptTokens: built.originalTokens,
           truncated: built.truncated,
           maxNewTokens: maxNew,
+          maxNewTokensOfficial: officialNew,
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
           firstLineRule: ["trec", "triviaqa", "samsum", "lsht"].includes(name),
