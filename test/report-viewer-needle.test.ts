@@ -32,3 +32,11 @@ test("a case that keeps every token (dense) is counted, not shown", (t) => {
   t.true(out.html.includes("<h3>gemfilter filterLayer=1 k=2 · niah/len3-depth0</h3>"));
   t.true(out.html.includes("Showing 1 of 1 cases with viewer data (1 more keep every token, e.g. dense, and are not shown)"));
 });
+
+test("a per-head method (keptLength differs from the highlighted set) says what the highlight means", (t) => {
+  const r = niahRecord({ method: gemfilter(1, 2), contextLength: 4, depthPercent: 0, score: 1, viewer: viewerOf(["a", "b", "c", "d"], [0, 1, 2], []) });
+  const perHead = { ...r, method: { name: "snapkv", params: { k: 2 }, label: "snapkv k=2" }, keptLength: 2 };
+  const html = viewerSection.build([perHead], { withModel: false, config: null, chartId: (h) => h })!.html;
+  t.true(html.includes("4 input tokens, 3 kept (75.0%) (keptLength 2: a per-head method; highlighted are the tokens kept by at least half of the heads)"));
+  t.false(viewerSection.build([r], { withModel: false, config: null, chartId: (h) => h })!.html.includes("per-head"));
+});

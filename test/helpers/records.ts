@@ -153,7 +153,8 @@ export function niahRecord(o: {
     caseMeta: { contextLength: o.contextLength, depthPercent: o.depthPercent },
     scores: { niah: o.score },
     inputLength: o.contextLength,
-    keptLength: o.method.name === "dense" ? null : Math.min(o.contextLength, Number(o.method.params.k ?? o.contextLength)),
+    // a viewer's kept set is what the one-set methods (gemfilter, random) report as keptLength
+    keptLength: o.method.name === "dense" ? null : o.viewer ? new Set(o.viewer.kept).size : Math.min(o.contextLength, Number(o.method.params.k ?? o.contextLength)),
     outputText: o.outputText ?? "The best thing to do in San Francisco is eat a sandwich.",
     references: ["eat a sandwich and sit in Dolores Park on a sunny day"],
     viewer: o.viewer ?? null,

@@ -135,7 +135,7 @@ export const viewerSection: Section = {
       const pct = v.tokens.length ? (100 * keptCount) / v.tokens.length : 0;
       // Per-head methods (SnapKV, H2O) keep a different set per (layer, head); the run highlights the tokens kept by
       // at least half of them, which need not be keptLength tokens.
-      const perHead = r.keptLength !== null && r.keptLength !== keptCount ? ` (the method keeps ${r.keptLength} per head; highlighted: kept by at least half of the heads)` : "";
+      const perHead = r.keptLength !== null && r.keptLength !== keptCount ? ` (keptLength ${r.keptLength}: a per-head method; highlighted are the tokens kept by at least half of the heads)` : "";
       const marks = stats
         .map((s) => `<li><b>${esc(s.label)}</b> [${s.start}, ${s.end}): ${s.kept}/${s.end - s.start} kept (<b>${(100 * s.fraction).toFixed(0)}%</b>)</li>`)
         .join("");
