@@ -1,6 +1,7 @@
 // LongBench v1 metrics, reimplemented to give exactly the official numbers (LongBench metrics.py with rouge 1.0.1,
 // jieba, fuzzywuzzy + python-Levenshtein). Every quirk listed in README.md ("Metrics") is reproduced on purpose;
 // `scoring: "corrected"` switches off only the ones that are bugs rather than definitions.
+import { distance as fuzzDistance } from "fuzzball";
 import { jiebaCut } from "./jieba.ts";
 import { isPyWhitespace, pySplit, roundHalfEven } from "./pycompat.ts";
 
@@ -255,19 +256,11 @@ export function retrievalZhScore(prediction: string, groundTruth: string): numbe
 
 // ---------------------------------------------------------------- code similarity
 
-/** Indel distance (insertions + deletions, substitution = 2) over Unicode code points. */
-function indelDistance(a: readonly string[], b: readonly string[]): number {
-  const m = b.length;
-  let prev = new Int32Array(m + 1);
-  let cur = new Int32Array(m + 1);
-  for (const ca of a) {
-    for (let j = 1; j <= m; j++) {
-      cur[j] = ca === b[j - 1] ? (prev[j - 1] as number) + 1 : Math.max(prev[j] as number, cur[j - 1] as number);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  const lcs = prev[m] as number;
-  return a.length + b.length - 2 * lcs;
+/** Indel distance (insertions + deletions; a substitution costs 2, as python-Levenshtein's ratio) over code points. */
+// subcost is a documented fuzzball option its typings leave out
+const INDEL_OPTIONS: NonNullable<Parameters<typeof fuzzDistance>[2]> & { subcost: number } = { full_process: false, astral: true, subcost: 2 };
+function indelDistance(a: string, b: string): number {
+  return fuzzDistance(a, b, INDEL_OPTIONS);
 }
 
 /**
@@ -345,7 +338,7 @@ export function fuzzRatio(s1: string, s2: string, variant: CodeSimVariant = DEFA
   if (a.length === 0 || b.length === 0) return 0;
   if (variant === "difflib") return roundHalfEven(100 * difflibRatio(a, b));
   const L = a.length + b.length;
-  const d = indelDistance(a, b);
+  const d = indelDistance(s1, s2);
   const ratio = variant === "levenshtein-0.12" ? (L - d) / L : 1 - d / L;
   return roundHalfEven(100 * ratio);
 }
