@@ -213,6 +213,7 @@ interface GenerateOpts {
   maxNewTokens: number;
   ignoreEos?: boolean;
   returnSelection?: boolean;
+  allowLongInput?: boolean;
   json?: boolean;
   device: string;
   timeoutMs: number;
@@ -261,7 +262,7 @@ async function generateCommand(o: GenerateOpts): Promise<number> {
       return EXIT.errored;
     }
     const out = await engine.generate(
-      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true },
+      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true, allowLongInput: o.allowLongInput === true },
       { timeoutMs: o.timeoutMs },
     );
     if (!out.ok) {
@@ -419,6 +420,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--max-new-tokens <n>", "tokens to generate", parsePositiveInt("--max-new-tokens"), 32)
     .option("--ignore-eos", "do not stop at EOS")
     .option("--return-selection", "include the kept prompt positions")
+    .option("--allow-long-input", "run past the model's max_position_embeddings")
     .option("--json", "print one JSON object on stdout")
     .addOption(new Option("--device <d>", 'runner device: "cpu" or a GPU index').default("cpu"))
     .option("--timeout-ms <n>", "per request", parsePositiveInt("--timeout-ms"), 600_000)
