@@ -23,7 +23,7 @@ Exit codes:
   0    success (every case completed, unsupported or skipped)
   1    the run finished but some cases errored (or a model failed to load); see records.jsonl
   2    bad usage or invalid config (the message names the JSON path and what was expected)
-  130  interrupted (Ctrl-C); re-run the same command to resume`;
+  130  interrupted (Ctrl-C or SIGTERM); re-run the same command to resume`;
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
@@ -153,15 +153,17 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
   const allowFaults = runnerArgs.includes("--allow-faults");
   const controller = new AbortController();
-  let sigints = 0;
-  const onSigint = (): void => {
-    sigints++;
-    if (sigints === 1) {
-      log("\ninterrupted: finishing the record file and stopping the runners (Ctrl-C again to quit at once)");
+  // Ctrl-C (SIGINT) or SIGTERM (kill, a job scheduler's time limit): stop cleanly; a second signal quits at once.
+  let interrupts = 0;
+  const onInterrupt = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      log(`\ninterrupted by ${signal}: finishing the record file and stopping the runners (Ctrl-C again to quit at once)`);
       controller.abort();
     } else process.exit(EXIT.interrupted);
   };
-  process.on("SIGINT", onSigint);
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
   let summary: RunSummary;
   try {
     summary = await runExperiment({
@@ -180,7 +182,8 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
       signal: controller.signal,
     });
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
   }
   if (summary.interrupted) {
     log(`interrupted; records so far are in ${outDir}/records.jsonl — re-run the same command to resume`);
