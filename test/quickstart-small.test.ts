@@ -57,6 +57,13 @@ test("quickstart at test size: exit 0, every cell × case recorded, summaries wr
 
   const lines = stdout.trimEnd().split("\n");
   t.true(lines.includes("Quick start done: 10 cases (10 run now, 0 from an earlier run, 0 errored)."), stdout);
+  // The per-method table: dense covers the whole needle; each other method is compared with dense on both cases.
+  t.true(lines.some((l) => /1st token = dense\s+output = dense\s+needle kept/.test(l)), stdout);
+  t.regex(lines.find((l) => l.trimStart().startsWith("dense ")) ?? "", /\s-\s+-\s+100%\s+\d+$/);
+  for (const label of ["gemfilter r=1 k=64", "snapkv k=64", "h2o k=64", "random k=64"]) {
+    t.regex(lines.find((l) => l.trimStart().startsWith(label)) ?? "", /\s[0-2]\/2\s+[0-2]\/2\s+\d+%\s+\d+$/, label);
+  }
+  t.regex(lines.find((l) => l.trimStart().startsWith("snapkv k=64")) ?? "", /\s2\/2\s+[0-2]\/2/, "snapkv's first token is dense's");
   const at = lines.indexOf(`Results: ${out}`);
   t.true(at >= 0 && at >= lines.length - 8, `"Results: ${out}" among the last lines:\n${stdout}`);
   const tail = lines.slice(at).join("\n");
