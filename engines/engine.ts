@@ -47,6 +47,8 @@ export interface GenerateRequest {
   inputIds: number[];
   method: RunnerMethod;
   maxNewTokens: number;
+  /** The first minNewTokens tokens are never an EOS or stop id (transformers' min_length). */
+  minNewTokens: number;
   stopIds: number[];
   ignoreEos: boolean;
   returnSelection: boolean;

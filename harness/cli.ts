@@ -266,7 +266,7 @@ async function generateCommand(o: GenerateOpts): Promise<number> {
       return EXIT.errored;
     }
     const out = await engine.generate(
-      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true, allowLongInput: o.allowLongInput === true },
+      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, minNewTokens: 0, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true, allowLongInput: o.allowLongInput === true },
       { timeoutMs: o.timeoutMs },
     );
     if (!out.ok) {

@@ -374,6 +374,7 @@ async function runCase(t: CaseTask, pool: RunPoolLike, p: RunParams, runId: stri
           inputIds: c.inputIds,
           method: runnerMethod,
           maxNewTokens,
+          minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens),
           stopIds: c.stopIds,
           ignoreEos: cell.suite.ignoreEos,
           returnSelection: (run.returnSelection || viewer) && i === warmups + repeats - 1,

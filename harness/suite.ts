@@ -36,6 +36,8 @@ export interface SuiteCase {
   maxNewTokens: number;
   /** Extra stop token ids (added to the model's EOS ids). */
   stopIds: number[];
+  /** The first minNewTokens generated tokens may not be an EOS or stop id (default 0). */
+  minNewTokens?: number;
   /** Stop strings: the output text is cut at the first occurrence before scoring. */
   stopStrings: string[];
   caseMeta: Record<string, Scalar>;

@@ -24,14 +24,14 @@ test("samsum: stops at the newline token id but cuts no text, so leading newline
   t.deepEqual(longbenchSuite.score(c, cutAtStop(output, c.stopStrings)), { rouge_score: official });
 });
 
-test("samsum: the official minimum of one new token (min_length) is recorded as not enforced", async (t) => {
+test("samsum: the official minimum of one new token (min_length) is asked of the runner and recorded", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "gembench-lb-samsum-"));
   const row = (dataset: string) => ({ input: "q", context: "c", answers: ["a"], length: 1, dataset, language: "en", all_classes: null, _id: dataset });
   writeFileSync(join(dir, "samsum.jsonl"), `${JSON.stringify(row("samsum"))}\n`);
   writeFileSync(join(dir, "triviaqa.jsonl"), `${JSON.stringify(row("triviaqa"))}\n`);
   const cases = await longbenchSuite.buildCases(longbenchSuite.options.parse({ dir, datasets: ["samsum", "triviaqa"] }), ctxFor(charTokenizer(), "/"));
-  t.deepEqual(cases.map((c) => [c.dataset, c.protocol.minNewTokensOfficial, c.protocol.minNewTokensEnforced]), [
-    ["samsum", 1, false],
-    ["triviaqa", null, null],
+  t.deepEqual(cases.map((c) => [c.dataset, c.minNewTokens, c.protocol.minNewTokens]), [
+    ["samsum", 1, 1],
+    ["triviaqa", 0, null],
   ]);
 });

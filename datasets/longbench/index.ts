@@ -137,6 +137,8 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         inputIds: built.inputIds,
         references: row.answers,
         maxNewTokens: maxNew,
+        // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token.
+        minNewTokens: name === "samsum" ? 1 : 0,
         stopIds,
         // No stop strings: pred.py decodes everything generated up to the stop id and eval.py's first-line rule (which
         // strips leading newlines first) does the rest. Cutting at "\n" here would turn "\n\nSummary…" into "".
@@ -165,13 +167,10 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
           firstLineRule: ["trec", "triviaqa", "samsum", "lsht"].includes(name),
-          // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token. The
-          // runner has no minimum length, so a first-token stop ends the case here (empty prediction) but not there.
           // Cases are built once per model and shared by every method: H2O gets the same (truncated) input as the
           // others, where the GemFilter paper capped H2O's input at 8K tokens.
           h2oInputCap: H2O_INPUT_CAP,
-          minNewTokensOfficial: name === "samsum" ? 1 : null,
-          minNewTokensEnforced: name === "samsum" ? false : null,
+          minNewTokens: name === "samsum" ? 1 : null,
         },
         marks: [],
         scoring: scoring as unknown as Record<string, unknown>,

@@ -15,6 +15,7 @@ struct GenerateRequest {
   std::string method = "dense";  // dense | gemfilter | snapkv | h2o | random
   Json params;                   // the method's parameter object from the request (may be null)
   int max_new_tokens = 16;
+  int min_new_tokens = 0;        // the first min_new_tokens outputs are never an eos or stop id (HF's min_length)
   std::vector<int> stop_ids;     // in addition to the model's eos ids
   bool ignore_eos = false;       // ignore eos AND stop ids: decode exactly max_new_tokens
   bool return_selection = false;

@@ -19,11 +19,14 @@ namespace gem {
 
 namespace {
 
-int argmax(const std::vector<float>& v) {
-  int best = 0;
-  for (int i = 1; i < static_cast<int>(v.size()); ++i)
-    if (v[static_cast<size_t>(i)] > v[static_cast<size_t>(best)]) best = i;  // ties → lowest id
-  return best;
+// Greedy choice; ids in `banned` are never chosen (HF's MinLengthLogitsProcessor sets their logits to -inf).
+int argmax(const std::vector<float>& v, const std::set<int>& banned) {
+  int best = -1;
+  for (int i = 0; i < static_cast<int>(v.size()); ++i) {
+    if (banned.count(i)) continue;
+    if (best < 0 || v[static_cast<size_t>(i)] > v[static_cast<size_t>(best)]) best = i;  // ties → lowest id
+  }
+  return best < 0 ? 0 : best;
 }
 
 void check_ids(const ModelConfig& c, const std::vector<int>& ids) {
@@ -53,6 +56,11 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
   std::unique_ptr<Method> method = entry->make(req.params, c);
   if (req.max_new_tokens < 0)
     throw RunnerError("bad_request", "maxNewTokens must be ≥ 0 (got " + std::to_string(req.max_new_tokens) + ")", "");
+  if (req.min_new_tokens < 0 || req.min_new_tokens > req.max_new_tokens)
+    throw RunnerError("bad_request",
+                      "minNewTokens = " + std::to_string(req.min_new_tokens) + " must be in [0, maxNewTokens = " +
+                          std::to_string(req.max_new_tokens) + "]",
+                      "minNewTokens keeps eos and stop ids from being chosen for the first tokens");
   check_ids(c, req.input_ids);
   const int64_t n = static_cast<int64_t>(req.input_ids.size());
   const int64_t total = n + req.max_new_tokens;
@@ -90,6 +98,8 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
   mem.begin_phase();
   std::set<int> eos(c.eos_ids.begin(), c.eos_ids.end());
   std::set<int> stops(req.stop_ids.begin(), req.stop_ids.end());
+  std::set<int> banned_early(eos), none;
+  banned_early.insert(stops.begin(), stops.end());
   std::vector<float> logits = std::move(ctx.logits);
   int pos = ctx.next_position;
   res.stop_reason = "length";
@@ -103,7 +113,7 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
       ++pos;
       ++res.decode_tokens;
     }
-    int tok = argmax(logits);
+    int tok = argmax(logits, step < req.min_new_tokens ? banned_early : none);
     res.output_ids.push_back(tok);
     if (step == 0) {
       res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();

@@ -314,6 +314,7 @@ class Runner {
       Request::fail("method", "must be {\"name\": …, \"params\": {…}} or a method name", "methods: dense, gemfilter, snapkv, h2o, random");
     }
     g.max_new_tokens = static_cast<int>(r.integer("maxNewTokens", 16, 0, 1 << 30));
+    g.min_new_tokens = static_cast<int>(r.integer("minNewTokens", 0, 0, 1 << 30));
     g.stop_ids = r.ids("stopIds", false);
     g.ignore_eos = r.flag("ignoreEos", false);
     g.return_selection = r.flag("returnSelection", false);
