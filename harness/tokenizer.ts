@@ -81,6 +81,8 @@ export class HfTokenizer implements TextTokenizer {
   private readonly template: Template | null;
   private readonly bosToken: string;
   private readonly eosToken: string;
+  /** ByteFallback decoders only: byte-token id → byte, and the id of <0xFF>. */
+  private readonly byteFallback: { byteOf: Map<number, number>; ffId: number } | null;
 
   constructor(readonly dir: string) {
     const tokPath = join(dir, "tokenizer.json");
@@ -94,6 +96,7 @@ export class HfTokenizer implements TextTokenizer {
     const bos = this.bosToken === "" ? undefined : this.tok.token_to_id(this.bosToken);
     this.bosId = bos ?? null;
     this.vocabSize = this.tok.get_vocab(true).size;
+    this.byteFallback = usesByteFallback(tokJson.decoder) ? byteTokenIds(this.tok) : null;
     const tpl = cfg.chat_template;
     let src: string | null = null;
     if (typeof tpl === "string") src = tpl;
@@ -119,7 +122,8 @@ export class HfTokenizer implements TextTokenizer {
 
   decode(ids: number[], opts?: { skipSpecialTokens?: boolean }): string {
     if (ids.length === 0) return "";
-    return this.tok.decode(ids, { skip_special_tokens: opts?.skipSpecialTokens ?? false });
+    const fixed = this.byteFallback === null ? ids : rustByteFallback(ids, this.byteFallback);
+    return this.tok.decode(fixed, { skip_special_tokens: opts?.skipSpecialTokens ?? false });
   }
 
   tokenStrings(ids: number[]): string[] {
@@ -135,6 +139,51 @@ export class HfTokenizer implements TextTokenizer {
       eos_token: this.eosToken,
     });
   }
+}
+
+function usesByteFallback(decoder: unknown): boolean {
+  if (typeof decoder !== "object" || decoder === null) return false;
+  const d = decoder as { type?: unknown; decoders?: unknown };
+  if (d.type === "ByteFallback") return true;
+  return d.type === "Sequence" && Array.isArray(d.decoders) && d.decoders.some(usesByteFallback);
+}
+
+function byteTokenIds(tok: Tokenizer): { byteOf: Map<number, number>; ffId: number } | null {
+  const byteOf = new Map<number, number>();
+  for (let b = 0; b < 256; b++) {
+    const id = tok.token_to_id(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
+    if (id !== undefined) byteOf.set(id, b);
+  }
+  const ffId = tok.token_to_id("<0xFF>");
+  return ffId === undefined ? null : { byteOf, ffId };
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Python/Rust `tokenizers` decode a run of byte tokens (<0xNN>…) that is not valid UTF-8 as one U+FFFD PER BYTE;
+ * the JS port's TextDecoder gives one per invalid sequence (and keeps the run's valid characters). Where a run is
+ * invalid, its ids become <0xFF> tokens — each an invalid byte on its own, so the JS decoder emits exactly one U+FFFD
+ * per byte, as Python does. (LongBench's middle truncation decodes a cut that may fall inside a character.)
+ */
+function rustByteFallback(ids: number[], bf: { byteOf: Map<number, number>; ffId: number }): number[] {
+  const out = [...ids];
+  let i = 0;
+  while (i < out.length) {
+    if (!bf.byteOf.has(out[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < out.length && bf.byteOf.has(out[j]!)) j++;
+    try {
+      strictUtf8.decode(Uint8Array.from(out.slice(i, j), (id) => bf.byteOf.get(id)!));
+    } catch {
+      out.fill(bf.ffId, i, j);
+    }
+    i = j;
+  }
+  return out;
 }
 
 export type GemTokenizer = ByteTokenizer | HfTokenizer;
