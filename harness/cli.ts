@@ -556,7 +556,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     const err = toError(e);
-    log(`gembench: ${err.stack ?? err.message}`);
+    log(process.env.GEMBENCH_DEBUG === "1" ? `gembench: ${err.stack ?? err.message}` : `gembench: ${err.message}\n(GEMBENCH_DEBUG=1 shows where it happened)`);
     return EXIT.errored;
   }
 }
