@@ -4,9 +4,9 @@ import fs from "node:fs";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 
-// GEM_RUNNER overrides the binary (e.g. a build in another tree).
+// GEMBENCH_RUNNER overrides the binary (e.g. a build in another tree), as it does for the harness.
 export const runnerPath =
-  process.env.GEM_RUNNER ?? fileURLToPath(new URL("../../engines/native/build/gem-runner", import.meta.url));
+  process.env.GEMBENCH_RUNNER ?? fileURLToPath(new URL("../../engines/native/build/gem-runner", import.meta.url));
 
 export interface RunnerError {
   code: string;
