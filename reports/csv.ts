@@ -1,8 +1,11 @@
 // summary.csv: one row per record, flat columns. Numbers are written raw (full precision, units in the column name:
 // Ms = milliseconds, Bytes = bytes); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
+// A run with LongBench records also gets longbench-summary.csv: the official aggregation (datasets/longbench/summary.ts
+// summaryRows), one row per cell × dataset, category and Average, with the LongBench-E length buckets.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
+import { summaryRows } from "../datasets/longbench/summary.ts";
 import type { GemRecord, Scalar } from "../harness/records.ts";
 import { decodeMsPerTokenSamples, paramsText, samplesOf, spreadOf, uniq } from "./data.ts";
 import type { Reporter } from "./index.ts";
@@ -102,11 +105,25 @@ export function csvText(records: readonly GemRecord[]): string {
   return stringify(csvRows(records), { cast: { boolean: (b) => (b ? "true" : "false") } });
 }
 
+type LongbenchRow = ReturnType<typeof summaryRows>[number];
+const LONGBENCH_COLUMNS: readonly (keyof LongbenchRow)[] = ["model", "method", "cellKey", "row", "name", "category", "score", "n", "0-4k", "4-8k", "8k+"];
+
+/** The rows (header first) of longbench-summary.csv: official LongBench scores per cell; null when no LongBench cell. */
+export function longbenchCsvRows(records: readonly GemRecord[]): Cell[][] | null {
+  const rows = summaryRows(records);
+  if (rows.length === 0) return null;
+  return [[...LONGBENCH_COLUMNS], ...rows.map((r) => LONGBENCH_COLUMNS.map((k) => r[k]))];
+}
+
 export const csvReporter: Reporter = {
   name: "csv",
   async write(runDir, records) {
     const path = join(runDir, "summary.csv");
     writeFileSync(path, csvText(records));
-    return [path];
+    const lb = longbenchCsvRows(records);
+    if (lb === null) return [path];
+    const lbPath = join(runDir, "longbench-summary.csv");
+    writeFileSync(lbPath, stringify(lb));
+    return [path, lbPath];
   },
 };

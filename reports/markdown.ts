@@ -1,7 +1,9 @@
 // summary.md: per suite, a score table (mean headline score ×100 per method variant × dataset, with counts and
-// failures) and a speed/memory table (medians with min–max over the raw samples, memory in GiB, or MiB for small models).
+// failures; for LongBench the official aggregation from datasets/longbench/summary.ts instead) and a speed/memory table
+// (medians with min–max over the raw samples, memory in GiB, or MiB for small models).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { summaryMarkdown } from "../datasets/longbench/summary.ts";
 import type { GemRecord } from "../harness/records.ts";
 import {
   compareMixed,
@@ -110,7 +112,9 @@ export function markdownText(records: readonly GemRecord[]): string {
       [...counts].map(([s, xs]) => `${s}: ${xs.length}`).join(" · "),
       "",
     );
-    const s = scoreTable(rs, withModel);
+    // LongBench has its own official aggregation (rounded dataset scores, categories, Average, LongBench-E buckets):
+    // the same numbers as `gembench score longbench`, not a mean of raw case scores.
+    const s = suite === "longbench" ? (rs.some((r) => headline(r) !== null) ? summaryMarkdown(rs) : null) : scoreTable(rs, withModel);
     if (s) out.push("### Scores", "", s, "");
     const t = speedTable(rs, withModel);
     if (t) out.push("### Speed and memory", "", t, "");

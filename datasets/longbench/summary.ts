@@ -81,6 +81,31 @@ export function summaryRows(
   return out;
 }
 
+/** The datasets the cells scored, in the paper's order, each LongBench-E `<name>_e` right after `<name>`. */
+export function datasetOrder(cells: readonly CellSummary[]): string[] {
+  const names = new Set(cells.flatMap((c) => Object.keys(c.summary.datasets)));
+  return DATASETS.flatMap((d) => [d.name, `${d.name}_e`]).filter((n) => names.has(n));
+}
+
+/** A LongBench-E cell: every dataset it scored is a `<name>_e` one. */
+export function isLongBenchE(c: CellSummary): boolean {
+  const names = Object.keys(c.summary.datasets);
+  return names.length > 0 && names.every((n) => n.endsWith("_e"));
+}
+
+/**
+ * Column labels for cells: `base(cell)`, and where two cells share one (the same method run as LongBench and as
+ * LongBench-E, or with suite options that differ), " · LongBench-E" / " · LongBench" and then " #n" to tell them apart.
+ */
+export function cellLabels(cells: readonly CellSummary[], base: (c: CellSummary) => string): string[] {
+  const first = cells.map(base);
+  const second = first.map((l, i) => {
+    if (first.filter((x) => x === l).length === 1) return l;
+    return `${l} · ${isLongBenchE(cells[i] as CellSummary) ? "LongBench-E" : "LongBench"}`;
+  });
+  return second.map((l, i) => (second.filter((x) => x === l).length > 1 ? `${l} #${second.slice(0, i + 1).filter((x) => x === l).length}` : l));
+}
+
 const cell = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
 const esc = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const table = (header: string[], rows: string[][]): string =>
@@ -94,9 +119,10 @@ const table = (header: string[], rows: string[][]): string =>
 export function summaryMarkdown(records: readonly SummaryRecord[]): string {
   const cells = cellSummaries(records);
   if (cells.length === 0) return "";
-  const names = new Set(cells.flatMap((c) => Object.keys(c.summary.datasets)));
-  const order = DATASETS.flatMap((d) => [d.name, `${d.name}_e`]).filter((n) => names.has(n));
-  const header = ["Dataset", ...cells.map((c) => (new Set(cells.map((x) => x.model)).size > 1 ? `${c.model} · ${c.method}` : c.method))];
+  const order = datasetOrder(cells);
+  const manyModels = new Set(cells.map((x) => x.model)).size > 1;
+  const labels = cellLabels(cells, (c) => (manyModels ? `${c.model} · ${c.method}` : c.method));
+  const header = ["Dataset", ...labels];
   const rows: string[][] = [];
   for (const cat of CATEGORIES) {
     const inCat = order.filter((n) => infoFor(baseName(n)).category === cat);
@@ -122,9 +148,9 @@ export function summaryMarkdown(records: readonly SummaryRecord[]): string {
     out.push("", "LongBench-E by input length (numpy rounding; – = no case in the bucket):", "", table(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
   }
   const notes: string[] = [];
-  for (const c of cells) {
+  for (const [i, c] of cells.entries()) {
     const p = c.protocol;
-    const line = `- ${c.model} · ${c.method}: prompts ${p.promptSource}, chat template ${p.chatTemplateMode}, scoring ${p.scoring}, input budget ${p.truncationBudget} tokens${c.failed ? `, ${c.failed} case(s) not completed (not scored)` : ""}`;
+    const line = `- ${manyModels ? "" : `${c.model} · `}${labels[i]}: prompts ${p.promptSource}, chat template ${p.chatTemplateMode}, scoring ${p.scoring}, input budget ${p.truncationBudget} tokens${c.failed ? `, ${c.failed} case(s) not completed (not scored)` : ""}`;
     notes.push(line);
     if (p.promptSource.includes("non-official")) notes.push(`  - **NON-OFFICIAL PROMPTS** (no dataset2prompt.json): not comparable with published LongBench numbers`);
     if (p.scoring.includes("corrected")) notes.push(`  - **corrected scoring** (official bugs fixed): not comparable with published LongBench numbers`);

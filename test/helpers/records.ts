@@ -170,6 +170,8 @@ export function longbenchRecord(o: {
   score: number;
   metric?: string;
   status?: GemRecord["status"];
+  /** caseMeta.length (LongBench's `length` field; LongBench-E buckets by it); default 9000 + index. */
+  length?: number;
 }): GemRecord {
   return makeRecord({
     suite: "longbench",
@@ -177,7 +179,7 @@ export function longbenchRecord(o: {
     caseId: `${o.dataset}-${o.index}`,
     method: o.method,
     sweep: { ...o.method.params },
-    caseMeta: { dataset: o.dataset, category: o.category, language: "en", length: 9000 + o.index },
+    caseMeta: { dataset: o.dataset.replace(/_e$/, ""), category: o.category, language: "en", length: o.length ?? 9000 + o.index },
     scores: { [o.metric ?? "qa_f1"]: o.score },
     inputLength: 9000 + o.index,
     status: o.status,

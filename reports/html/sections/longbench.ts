@@ -1,30 +1,26 @@
-// LongBench: per dataset and per category, score = 100 × mean headline score, one column per method variant, and the
-// difference to dense (same model) for every other variant. Category rows average their datasets; the last row
-// averages all datasets (LongBench's convention: macro average).
+// LongBench: the official aggregation (datasets/longbench/summary.ts cellSummaries, the numbers summary.md and
+// `gembench score longbench` give): per dataset the official score (round(100·mean, 2) as eval.py), category averages
+// and the overall Average, one column per cell, and the difference to dense (same model) on those official scores.
+// LongBench-E datasets (`<name>_e`) are their own rows, and their length buckets a second table.
+import { baseName } from "../../../datasets/longbench/aggregate.ts";
+import { CATEGORIES, infoFor, LENGTH_BUCKETS } from "../../../datasets/longbench/catalog.ts";
+import { cellLabels, cellSummaries, datasetOrder, type CellSummary } from "../../../datasets/longbench/summary.ts";
 import type { GemRecord } from "../../../harness/records.ts";
-import { fx, groupBy, headline, isDense, isFailure, mean, uniq, variantOf } from "../../data.ts";
+import { headline, isFailure, variantOf } from "../../data.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 
-const datasetOf = (r: GemRecord): string => (typeof r.caseMeta.dataset === "string" ? r.caseMeta.dataset : r.dataset);
-const categoryOf = (r: GemRecord): string => (typeof r.caseMeta.category === "string" ? r.caseMeta.category : "Uncategorised");
+/** Official scores carry two decimals; NaN (an empty LongBench-E bucket) and absent values show as a dash. */
+const score = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
 
-function dsScore(rs: readonly GemRecord[]): number | null {
-  const xs = rs.filter((r) => r.status === "completed" && headline(r)).map((r) => headline(r)!.value);
-  return xs.length ? 100 * mean(xs) : null;
-}
-
-const avg = (xs: (number | null)[]): number | null => {
-  const ys = xs.filter((x): x is number => x !== null);
-  return ys.length && ys.length === xs.length ? mean(ys) : null;
-};
-
-function delta(x: number | null, base: number | null): string {
-  if (x === null || base === null) return "<td class=\"d\">–</td>";
+function delta(x: number | undefined, base: number | undefined): string {
+  if (x === undefined || base === undefined || Number.isNaN(x) || Number.isNaN(base)) return `<td class="d">–</td>`;
   const d = x - base;
-  const cls = d > 0.05 ? "up" : d < -0.05 ? "down" : "";
-  return `<td class="d ${cls}">${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(1)}</td>`;
+  const cls = d > 0.005 ? "up" : d < -0.005 ? "down" : "";
+  return `<td class="d${cls ? ` ${cls}` : ""}">${d >= -0.005 ? "+" : "−"}${Math.abs(d).toFixed(2)}</td>`;
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
 export const longbenchSection: Section = {
   id: "longbench",
@@ -32,60 +28,80 @@ export const longbenchSection: Section = {
   build(records, ctx) {
     const rs = records.filter((r) => r.suite === "longbench");
     if (!rs.some((r) => headline(r))) return null;
-    const variants = uniq(rs.map((r) => variantOf(r, { withModel: ctx.withModel })));
-    const byVariant = groupBy(rs, (r) => variantOf(r, { withModel: ctx.withModel }));
-    // the dense baseline of each variant: the dense variant of the same model, if present
-    const baseOf = new Map<string, string | null>();
-    for (const v of variants) {
-      const r0 = byVariant.get(v)![0]!;
-      const d = isDense(r0) ? null : variants.find((w) => { const w0 = byVariant.get(w)![0]!; return isDense(w0) && w0.model.name === r0.model.name; }) ?? null;
-      baseOf.set(v, d);
-    }
-    const categories = groupBy(rs, categoryOf);
-    const metricOf = new Map<string, string>();
-    for (const r of rs) {
-      const h = headline(r);
-      if (h && !metricOf.has(datasetOf(r))) metricOf.set(datasetOf(r), h.metric);
-    }
-    const head = `<tr><th>Dataset</th><th>Metric</th><th>Cases</th>${variants
-      .map((v) => `<th>${esc(v)}</th>${baseOf.get(v) ? `<th class="d">Δ dense</th>` : ""}`)
+    const cells = cellSummaries(rs);
+    const first = new Map<string, GemRecord>();
+    for (const r of rs) if (!first.has(r.cellKey)) first.set(r.cellKey, r);
+    const names = cellLabels(cells, (c) => variantOf(first.get(c.cellKey)!, { withModel: ctx.withModel }));
+    const datasetsOf = (c: CellSummary): string[] => Object.keys(c.summary.datasets);
+    // the dense baseline of each cell: a dense cell of the same model that scored some of the same datasets
+    const baseOf = cells.map((c) =>
+      c.methodName === "dense" ? null : (cells.find((d) => d.methodName === "dense" && d.model === c.model && datasetsOf(d).some((n) => n in c.summary.datasets)) ?? null),
+    );
+    const order = datasetOrder(cells);
+    const width = 3 + cells.length + baseOf.filter(Boolean).length;
+
+    const head = `<tr><th>Dataset</th><th>Metric</th><th>Cases</th>${cells
+      .map((_, i) => `<th>${esc(names[i]!)}</th>${baseOf[i] ? `<th class="d">Δ dense</th>` : ""}`)
       .join("")}</tr>`;
-    const body: string[] = [];
-    const allDs: Map<string, (number | null)[]> = new Map(variants.map((v) => [v, []]));
-    const rowCells = (scores: Map<string, number | null>): string =>
-      variants
-        .map((v) => {
-          const s = scores.get(v) ?? null;
-          const b = baseOf.get(v);
-          return `<td>${fx(s, 1)}</td>${b ? delta(s, scores.get(b) ?? null) : ""}`;
+    /** One row's cells: the value per column and, where a column has a baseline, Δ when `comparable`. */
+    const rowCells = (value: (c: CellSummary) => number | undefined, comparable: (c: CellSummary, b: CellSummary) => boolean): string =>
+      cells
+        .map((c, i) => {
+          const b = baseOf[i];
+          return `<td>${score(value(c))}</td>${b ? (comparable(c, b) ? delta(value(c), value(b)) : `<td class="d">–</td>`) : ""}`;
         })
         .join("");
-    for (const [cat, crs] of categories) {
-      body.push(`<tr class="cat"><th colspan="${3 + variants.length + [...baseOf.values()].filter(Boolean).length}">${esc(cat)}</th></tr>`);
-      const catDs: Map<string, (number | null)[]> = new Map(variants.map((v) => [v, []]));
-      for (const [ds, drs] of groupBy(crs, datasetOf)) {
-        const scores = new Map<string, number | null>();
-        const warn: string[] = [];
-        for (const v of variants) {
-          const vrs = drs.filter((r) => variantOf(r, { withModel: ctx.withModel }) === v);
-          const s = dsScore(vrs);
-          scores.set(v, s);
-          catDs.get(v)!.push(s);
-          allDs.get(v)!.push(s);
-          const f = vrs.filter(isFailure).length;
-          if (f) warn.push(`${v}: ${f} failed`);
-        }
-        const n = Math.max(...variants.map((v) => drs.filter((r) => r.status === "completed" && variantOf(r, { withModel: ctx.withModel }) === v).length));
+    const body: string[] = [];
+    for (const cat of CATEGORIES) {
+      const inCat = order.filter((n) => infoFor(baseName(n)).category === cat);
+      if (inCat.length === 0) continue;
+      body.push(`<tr class="cat"><th colspan="${width}">${esc(cat)}</th></tr>`);
+      for (const n of inCat) {
+        const warn = cells.flatMap((c, i) => {
+          const f = rs.filter((r) => r.cellKey === c.cellKey && r.dataset === n && isFailure(r)).length;
+          return f ? [`${names[i]!}: ${f} failed`] : [];
+        });
+        const cases = Math.max(...cells.map((c) => c.summary.datasets[n]?.n ?? 0));
         const failNote = warn.length ? ` <span class="warn" title="${esc(warn.join("; "))}">⚠ ${warn.length}</span>` : "";
-        body.push(`<tr><th scope="row">${esc(ds)}</th><td class="l">${esc(metricOf.get(ds) ?? "")}</td><td>${n}${failNote}</td>${rowCells(scores)}</tr>`);
+        body.push(
+          `<tr><th scope="row">${esc(n)}</th><td class="l">${esc(infoFor(baseName(n)).metric)}</td><td>${cases}${failNote}</td>${rowCells((c) => c.summary.datasets[n]?.score, () => true)}</tr>`,
+        );
       }
-      const catScores = new Map(variants.map((v) => [v, avg(catDs.get(v)!)]));
-      body.push(`<tr class="sub"><th scope="row">${esc(cat)} avg</th><td></td><td></td>${rowCells(catScores)}</tr>`);
+      const catSet = (c: CellSummary): string[] => datasetsOf(c).filter((n) => infoFor(baseName(n)).category === cat);
+      body.push(`<tr class="sub"><th scope="row">${esc(cat)} avg</th><td></td><td></td>${rowCells((c) => c.summary.categories[cat], (c, b) => sameSet(catSet(c), catSet(b)))}</tr>`);
     }
-    const allScores = new Map(variants.map((v) => [v, avg(allDs.get(v)!)]));
-    body.push(`<tr class="total"><th scope="row">Average (all datasets)</th><td></td><td></td>${rowCells(allScores)}</tr>`);
-    const html = `<p class="note">Score = 100 × mean of each dataset's headline metric over its completed cases; averages are over datasets (shown only when every dataset has a score). Δ dense = difference to dense on the same model, in points. ⚠ marks datasets with failed cases (hover for counts).</p>
-<div class="scroll"><table class="data lb"><thead>${head}</thead><tbody>${body.join("")}</tbody></table></div>`;
-    return { html, charts: [] };
+    body.push(`<tr class="total"><th scope="row">Average (all datasets)</th><td></td><td></td>${rowCells((c) => c.summary.average, (c, b) => sameSet(datasetsOf(c), datasetsOf(b)))}</tr>`);
+
+    const out = [
+      `<p class="note">Official LongBench scores, as summary.md and <code>gembench score longbench</code> give them: per case the max over the reference answers, per dataset round(100 × mean, 2) over its completed cases (eval.py); category and overall averages are means of the dataset scores. Δ dense = difference of these scores to dense on the same model, in points; on category and average rows only where both cover the same datasets. ⚠ marks datasets with failed cases (hover for counts): they are not scored.</p>`,
+      `<div class="scroll"><table class="data lb"><thead>${head}</thead><tbody>${body.join("")}</tbody></table></div>`,
+    ];
+
+    const eNames = order.filter((n) => n.endsWith("_e"));
+    const eCols = cells.flatMap((c, i) => (eNames.some((n) => c.summary.datasets[n]?.buckets) ? [{ c, name: names[i]! }] : []));
+    if (eCols.length > 0) {
+      const eHead = `<tr><th rowspan="2">Dataset</th>${eCols.map(({ name }) => `<th colspan="${LENGTH_BUCKETS.length}">${esc(name)}</th>`).join("")}</tr><tr>${eCols
+        .map(() => LENGTH_BUCKETS.map((b) => `<th>${esc(b)}</th>`).join(""))
+        .join("")}</tr>`;
+      const eBody = eNames.map(
+        (n) => `<tr><th scope="row">${esc(n)}</th>${eCols.map(({ c }) => LENGTH_BUCKETS.map((b) => `<td>${score(c.summary.datasets[n]?.buckets?.[b])}</td>`).join("")).join("")}</tr>`,
+      );
+      out.push(
+        `<p class="note">LongBench-E by input length (the <code>length</code> field: 0–4k, 4–8k, 8k+ words or characters), numpy's mean and rounding as eval.py; – = no case in the bucket.</p>`,
+        `<div class="scroll"><table class="data lb-e"><thead>${eHead}</thead><tbody>${eBody.join("")}</tbody></table></div>`,
+      );
+    }
+
+    const flags = cells.flatMap((c, i) => {
+      const p = c.protocol;
+      const why = [
+        ...(p.promptSource.includes("non-official") ? ["non-official prompts (no dataset2prompt.json)"] : []),
+        ...(p.scoring.includes("corrected") ? ["corrected scoring (official bugs fixed)"] : []),
+      ];
+      return why.length ? [`<li>${esc(names[i]!)}: ${esc(why.join(", "))}: not comparable with published LongBench numbers</li>`] : [];
+    });
+    const h2o = cells.flatMap((c, i) => (c.protocol.h2oInputCap === null ? [] : [`<li>${esc(names[i]!)}: H2O input length: ${esc(c.protocol.h2oInputCap)}</li>`]));
+    if (flags.length + h2o.length > 0) out.push(`<ul class="note">${[...flags, ...h2o].join("")}</ul>`);
+    return { html: out.join("\n"), charts: [] };
   },
 };
