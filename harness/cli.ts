@@ -118,6 +118,7 @@ interface CompareFlags {
   maxAccuracyDrop?: number | "off";
   maxTimeRatio?: number | "off";
   maxMemoryRatio?: number | "off";
+  minTimeMs?: number | "off";
 }
 
 /** `gembench compare`: markdown on stdout; exit 1 on a regression, 0 otherwise (2 for usage errors, thrown). */
@@ -127,6 +128,7 @@ export function compareCliCommand(baseline: string, candidate: string, o: Compar
   if (o.maxAccuracyDrop !== undefined) flags.maxAccuracyDrop = value(o.maxAccuracyDrop);
   if (o.maxTimeRatio !== undefined) flags.maxTimeRatio = value(o.maxTimeRatio);
   if (o.maxMemoryRatio !== undefined) flags.maxMemoryRatio = value(o.maxMemoryRatio);
+  if (o.minTimeMs !== undefined) flags.minTimeMs = value(o.minTimeMs);
   const { code, stdout, result } = compareCommand(baseline, candidate, { ...(o.thresholds !== undefined ? { thresholdsFile: o.thresholds } : {}), flags });
   process.stdout.write(stdout);
   const regressed = result.cells.filter((c) => c.regressions.length > 0).length;
@@ -519,10 +521,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("CI regression gate: match cells by cellKey, print a markdown table of accuracy deltas and speed/memory ratios")
     .argument("<baseline>", "baseline run folder (or its records.jsonl)")
     .argument("<candidate>", "candidate run folder (or its records.jsonl)")
-    .option("--thresholds <file>", 'JSON: {"maxAccuracyDrop": 1, "maxTimeRatio": 1.1, "maxMemoryRatio": 1.05} (null = not gated); flags override it')
+    .option("--thresholds <file>", 'JSON: {"maxAccuracyDrop": 1, "maxTimeRatio": 1.1, "maxMemoryRatio": 1.05, "minTimeMs": 5} (null = not gated / no floor); flags override it')
     .option("--max-accuracy-drop <points>", 'largest allowed score drop, points ×100 (default 1; "off")', parseThreshold("--max-accuracy-drop", { positive: false }))
     .option("--max-time-ratio <r>", 'largest allowed candidate/baseline median time ratio (default 1.1; "off")', parseThreshold("--max-time-ratio", { positive: true }))
     .option("--max-memory-ratio <r>", 'largest allowed candidate/baseline peak memory ratio (default 1.05; "off")', parseThreshold("--max-memory-ratio", { positive: true }))
+    .option("--min-time-ms <ms>", 'time floor: a time ratio whose two medians are both below it is shown "below floor", not judged (default 5; "off" judges all)', parseThreshold("--min-time-ms", { positive: false }))
     .addHelpText(
       "after",
       `

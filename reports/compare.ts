@@ -2,7 +2,8 @@
 // model content hash + method + params + suite options), cases inside a cell by caseId. Per matched cell:
 //   - accuracy: mean of each score metric over the cases completed in both runs; delta in points (×100);
 //   - speed: median over those cases of filter+prefill ms, decode ms/token and total ms; ratio candidate/baseline,
-//     per context length when the cases record one (the worst length is reported);
+//     per context length when the cases record one (the worst length is reported); a ratio whose two medians are both
+//     below minTimeMs is reported as "below floor" and not judged (sub-millisecond timings are noise);
 //   - memory: the largest peak total bytes over those cases; ratio candidate/baseline, per context length likewise;
 //   - failures: a case that completed in the baseline and errored (or became unsupported) in the candidate.
 // A cell regresses when a metric drops by more than maxAccuracyDrop points, a time ratio exceeds maxTimeRatio, the
@@ -26,11 +27,13 @@ export const Thresholds = z
     maxTimeRatio: z.number().positive().nullable(),
     /** Largest allowed candidate/baseline ratio of peak memory. */
     maxMemoryRatio: z.number().positive().nullable(),
+    /** Time floor in ms: a time ratio whose baseline and candidate medians are both below it is not judged. */
+    minTimeMs: z.number().min(0).nullable(),
   })
   .strict();
 export type Thresholds = z.infer<typeof Thresholds>;
 
-export const DEFAULT_THRESHOLDS: Thresholds = { maxAccuracyDrop: 1, maxTimeRatio: 1.1, maxMemoryRatio: 1.05 };
+export const DEFAULT_THRESHOLDS: Thresholds = { maxAccuracyDrop: 1, maxTimeRatio: 1.1, maxMemoryRatio: 1.05, minTimeMs: 5 };
 
 /** Comparisons are made with this slack so float noise (0.5 − 0.49 = 0.0100000…09) never decides a verdict. */
 const EPS = 1e-9;
@@ -86,6 +89,11 @@ export interface Ratio {
   at: number | null;
 }
 
+/** A time ratio; belowFloor: both medians are under the time floor (minTimeMs), so the ratio is shown, not judged. */
+export interface TimeRatio extends Ratio {
+  belowFloor: boolean;
+}
+
 export interface CellComparison {
   cellKey: string;
   suite: string;
@@ -109,8 +117,11 @@ export interface CellComparison {
    * cell and "<dataset> <metric>" otherwise, led by "average of N datasets" (macro average of the headlines).
    */
   metrics: MetricDelta[];
-  /** Worst candidate/baseline ratio of median times over the cell's context-length groups. */
-  times: Partial<Record<TimeField, Ratio>>;
+  /**
+   * Worst candidate/baseline ratio of median times over the cell's context-length groups: the worst judged one, or
+   * when every group is below the time floor, the worst of those (belowFloor).
+   */
+  times: Partial<Record<TimeField, TimeRatio>>;
   /** Worst candidate/baseline ratio of peak memory (largest over the group's cases) over the context-length groups. */
   memory: Ratio | null;
   /** Why this cell regressed; empty when it did not. */
@@ -162,6 +173,7 @@ function side(label: string, rs: readonly GemRecord[]): RunSide {
 }
 
 const ratioText = (r: Ratio | null | undefined): string => (r ? `×${r.ratio.toFixed(2)}` : "–");
+const timeRatioText = (r: TimeRatio | undefined): string => (r?.belowFloor ? `${ratioText(r)} below floor` : ratioText(r));
 const ratioAt = (r: Ratio): string => `×${r.ratio.toFixed(3)}${r.at === null ? "" : ` at context ${r.at}`}`;
 
 const points = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
@@ -219,7 +231,11 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
   // worst group is kept.
   const byLength = groupBy(both, ([rb]) => String(numericMeta(rb, "contextLength") ?? ""));
   const worse = (prev: Ratio | undefined | null, next: Ratio): Ratio => (prev && prev.ratio >= next.ratio ? prev : next);
-  const times: Partial<Record<TimeField, Ratio>> = {};
+  // a judged ratio always outranks one below the floor
+  const worseTime = (prev: TimeRatio | undefined, next: TimeRatio): TimeRatio =>
+    prev === undefined || prev.belowFloor !== next.belowFloor ? (prev && !prev.belowFloor ? prev : next) : prev.ratio >= next.ratio ? prev : next;
+  const floor = t.minTimeMs;
+  const times: Partial<Record<TimeField, TimeRatio>> = {};
   let memory: Ratio | null = null;
   for (const [len, pairs] of byLength) {
     const at = len === "" ? null : Number(len);
@@ -232,7 +248,7 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
       if (xs.length === 0) continue;
       const mb = median(xs.map(([x]) => x));
       const mc = median(xs.map(([, y]) => y));
-      if (mb > 0) times[key] = worse(times[key], { baseline: mb, candidate: mc, ratio: mc / mb, at });
+      if (mb > 0) times[key] = worseTime(times[key], { baseline: mb, candidate: mc, ratio: mc / mb, at, belowFloor: floor !== null && mb < floor && mc < floor });
     }
     const mems = pairs.filter(([rb, rc]) => rb.memory !== null && rc.memory !== null);
     if (mems.length > 0) {
@@ -243,7 +259,7 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
   }
   for (const { key, title } of TIME_FIELDS) {
     const r = times[key];
-    if (r && t.maxTimeRatio !== null && r.ratio > t.maxTimeRatio + EPS) regressions.push(`${title.toLowerCase()} time ${ratioAt(r)} (max ×${t.maxTimeRatio})`);
+    if (r && !r.belowFloor && t.maxTimeRatio !== null && r.ratio > t.maxTimeRatio + EPS) regressions.push(`${title.toLowerCase()} time ${ratioAt(r)} (max ×${t.maxTimeRatio})`);
   }
   if (memory && t.maxMemoryRatio !== null && memory.ratio > t.maxMemoryRatio + EPS) regressions.push(`peak memory ${ratioAt(memory)} (max ×${t.maxMemoryRatio})`);
 
@@ -296,7 +312,7 @@ export function compareRuns(
 function thresholdText(t: Thresholds): string {
   return [
     t.maxAccuracyDrop === null ? "accuracy: not gated" : `accuracy drop ≤ ${t.maxAccuracyDrop} points`,
-    t.maxTimeRatio === null ? "time: not gated" : `time ratio ≤ ×${t.maxTimeRatio}`,
+    t.maxTimeRatio === null ? "time: not gated" : `time ratio ≤ ×${t.maxTimeRatio}${t.minTimeMs === null ? "" : ` (not judged where both medians are below ${t.minTimeMs} ms)`}`,
     t.maxMemoryRatio === null ? "memory: not gated" : `memory ratio ≤ ×${t.maxMemoryRatio}`,
   ].join(" · ");
 }
@@ -345,7 +361,7 @@ export function compareMarkdown(res: CompareResult): string {
       fx(h ? 100 * h.baseline : null, 2),
       fx(h ? 100 * h.candidate : null, 2),
       h ? points(h.deltaPoints) : "–",
-      ...TIME_FIELDS.map((f) => ratioText(x.times[f.key])),
+      ...TIME_FIELDS.map((f) => timeRatioText(x.times[f.key])),
       ratioText(x.memory),
       x.regressions.join("; ") || "–",
     ];
@@ -353,7 +369,7 @@ export function compareMarkdown(res: CompareResult): string {
   const numeric = new Set(["Baseline", "Candidate", "Δ points", "Peak memory", ...TIME_FIELDS.map((f) => `${f.title} time`)]);
   if (rows.length) out.push(mdTable(header, rows, header.map((h) => (numeric.has(h) ? "r" : "l"))), "");
   out.push(
-    "Scores: mean × 100 over the cases completed in both runs (the first metric shown; every metric of every dataset is gated). Times: candidate/baseline ratio of medians over those cases (prefill includes GemFilter's filter pass); memory: ratio of the largest peaks; both per context length where cases record one, worst length shown.",
+    "Scores: mean × 100 over the cases completed in both runs (the first metric shown; every metric of every dataset is gated). Times: candidate/baseline ratio of medians over those cases (prefill includes GemFilter's filter pass); \"below floor\": both medians under the time floor, shown but not judged; memory: ratio of the largest peaks; both per context length where cases record one, worst length shown.",
     "",
   );
   const refs = (title: string, xs: CellRef[]): void => {

@@ -23,7 +23,7 @@ test("equal runs give ratios of exactly 1 and no regression", (t) => {
   const a = benchCell({ 8192: [100, 110, 90], 32768: [400, 410, 390] });
   const r = compareRuns(a, a);
   t.false(r.regressed);
-  t.deepEqual(r.cells[0]!.times.prefill, { baseline: 110, candidate: 110, ratio: 1, at: 8192 });
+  t.deepEqual(r.cells[0]!.times.prefill, { baseline: 110, candidate: 110, ratio: 1, at: 8192, belowFloor: false });
 });
 
 test("a 1.5× slower prefill at one length regresses, naming the length; the median over lengths would not", (t) => {
@@ -32,8 +32,9 @@ test("a 1.5× slower prefill at one length regresses, naming the length; the med
   const r = compareRuns(base, cand, DEFAULT_THRESHOLDS);
   const c = r.cells[0]!;
   // prefill = filter (10) + prefill median: 410 → 610 at 32768
-  t.deepEqual(c.times.prefill, { baseline: 410, candidate: 610, ratio: 610 / 410, at: 32768 });
-  t.deepEqual(c.times.decodePerToken, { baseline: 2, candidate: 2, ratio: 1, at: 8192 });
+  t.deepEqual(c.times.prefill, { baseline: 410, candidate: 610, ratio: 610 / 410, at: 32768, belowFloor: false });
+  // 100 ms over 50 tokens: 2 ms/token, under the default 5 ms floor
+  t.deepEqual(c.times.decodePerToken, { baseline: 2, candidate: 2, ratio: 1, at: 8192, belowFloor: true });
   t.deepEqual(c.regressions, ["prefill time ×1.488 at context 32768 (max ×1.1)", "total time ×1.388 at context 32768 (max ×1.1)"]);
   t.true(r.regressed);
 });

@@ -26,14 +26,14 @@ const cand = runDir("cand", 0.87); // −3 points
 test("defaults: a 3-point drop regresses", (t) => {
   const r = compareCommand(base, cand);
   t.is(r.code, 1);
-  t.deepEqual(r.result.thresholds, { maxAccuracyDrop: 1, maxTimeRatio: 1.1, maxMemoryRatio: 1.05 });
+  t.deepEqual(r.result.thresholds, { maxAccuracyDrop: 1, maxTimeRatio: 1.1, maxMemoryRatio: 1.05, minTimeMs: 5 });
 });
 
 test("the file overrides the defaults and the flags override the file", (t) => {
   const loose = file("loose.json", { maxAccuracyDrop: 5, maxTimeRatio: null });
   const r = compareCommand(base, cand, { thresholdsFile: loose });
   t.is(r.code, 0);
-  t.deepEqual(r.result.thresholds, { maxAccuracyDrop: 5, maxTimeRatio: null, maxMemoryRatio: 1.05 });
+  t.deepEqual(r.result.thresholds, { maxAccuracyDrop: 5, maxTimeRatio: null, maxMemoryRatio: 1.05, minTimeMs: 5 });
   t.true(r.stdout.includes("- Thresholds: accuracy drop ≤ 5 points · time: not gated · memory ratio ≤ ×1.05"));
   t.is(compareCommand(base, cand, { thresholdsFile: loose, flags: { maxAccuracyDrop: 2 } }).code, 1);
 });
