@@ -8,7 +8,7 @@ import { loadConfig, type SuiteRegistry } from "./config.ts";
 import { toError, UsageError } from "./errors.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { RunnerPool } from "./runner-pool.ts";
-import { keptForViewer, parseFaultSpec, runExperiment, type RunSummary } from "./run.ts";
+import { keptForViewer, parseFaultSpec, runExperiment, type CellSummary, type RunSummary } from "./run.ts";
 import { compareCommand, type Thresholds } from "../reports/compare.ts";
 import { requireRunDir, writeReports } from "../reports/index.ts";
 import { loadRunRecords } from "./results.ts";
@@ -64,22 +64,43 @@ function collectKeyValue(name: string) {
   };
 }
 
-function summaryTable(s: RunSummary): string {
+/**
+ * The score columns of a cell: its metric and mean when it has one dataset; when it spans several (LongBench), the
+ * unweighted mean of the per-dataset means, labelled "avg of N datasets" — a mean over cases would mix metrics.
+ */
+function cellScore(c: CellSummary): { metric: string; mean: string } {
+  const g = c.scores;
+  if (g.length === 0) return { metric: "-", mean: "-" };
+  const mean = (g.reduce((a, x) => a + x.mean, 0) / g.length).toFixed(3);
+  if (g.length === 1) return { metric: g[0]!.metric, mean };
+  const datasets = new Set(g.map((x) => x.dataset)).size;
+  return { metric: `avg of ${g.length} ${datasets === g.length ? "datasets" : datasets === 1 ? "metrics" : "dataset/metric pairs"}`, mean };
+}
+
+/** The per-cell table printed at the end of `gembench run`. */
+export function summaryTable(s: RunSummary): string {
   const header = ["model", "suite", "method", "cases", "done", "errored", "metric", "mean", "median total ms"];
-  const rows = s.perCell.map((c) => [
-    c.model,
-    c.suite,
-    c.label,
-    String(c.cases),
-    String(c.completed),
-    String(c.errored),
-    c.metric ?? "-",
-    c.meanScore === null ? "-" : c.meanScore.toFixed(3),
-    c.medianTotalMs === null ? "-" : c.medianTotalMs.toFixed(1),
-  ]);
+  const rows = s.perCell.map((c) => {
+    const score = cellScore(c);
+    return [
+      c.model,
+      c.suite,
+      c.label,
+      String(c.cases),
+      String(c.completed),
+      String(c.errored),
+      score.metric,
+      score.mean,
+      c.medianTotalMs === null ? "-" : c.medianTotalMs.toFixed(1),
+    ];
+  });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
-  return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)].join("\n");
+  const lines = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)];
+  if (s.perCell.some((c) => c.scores.length > 1)) {
+    lines.push("", "avg of N datasets: unweighted mean of each dataset's mean score (per-dataset scores in summary.md; LongBench there with its official rounding).");
+  }
+  return lines.join("\n");
 }
 
 /** Writes summary.csv, summary.md and report.html for a finished run; a report failure is logged, never fails the run. */

@@ -76,9 +76,11 @@ export interface CellSummary {
   completed: number;
   errored: number;
   unsupported: number;
-  /** Headline metric name (the suite's first score key) and its mean over completed cases. */
-  metric: string | null;
-  meanScore: number | null;
+  /**
+   * Per dataset (and headline metric: the suite's first score key), the mean headline score over the completed cases,
+   * in first-seen order. A cell can span datasets with different metrics (LongBench), so there is no one cell mean.
+   */
+  scores: { dataset: string; metric: string; n: number; mean: number }[];
   medianTotalMs: number | null;
 }
 
@@ -212,11 +214,11 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
   const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
   const stopped = (): boolean => p.signal?.aborted === true;
   const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], perCell: [] };
-  const perCell = new Map<string, { s: CellSummary; scores: number[]; totals: number[] }>();
+  const perCell = new Map<string, { s: CellSummary; scores: Map<string, { dataset: string; metric: string; values: number[] }>; totals: number[] }>();
   for (const c of cells) {
     perCell.set(c.cellKey, {
-      s: { cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label, cases: 0, completed: 0, errored: 0, unsupported: 0, metric: null, meanScore: null, medianTotalMs: null },
-      scores: [],
+      s: { cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label, cases: 0, completed: 0, errored: 0, unsupported: 0, scores: [], medianTotalMs: null },
+      scores: new Map(),
       totals: [],
     });
   }
@@ -228,8 +230,10 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
       e.s.completed++;
       const first = Object.keys(r.scores)[0];
       if (first !== undefined) {
-        e.s.metric = first;
-        e.scores.push(r.scores[first]!);
+        const key = JSON.stringify([r.dataset, first]);
+        const g = e.scores.get(key) ?? { dataset: r.dataset, metric: first, values: [] };
+        g.values.push(r.scores[first]!);
+        e.scores.set(key, g);
       }
       if (r.timings !== null) e.totals.push(r.timings.totalMs);
     } else if (r.status === "errored") e.s.errored++;
@@ -338,7 +342,7 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
   }
   summary.interrupted = stopped();
   for (const e of perCell.values()) {
-    e.s.meanScore = e.scores.length === 0 ? null : e.scores.reduce((a, b) => a + b, 0) / e.scores.length;
+    e.s.scores = [...e.scores.values()].map((g) => ({ dataset: g.dataset, metric: g.metric, n: g.values.length, mean: g.values.reduce((a, b) => a + b, 0) / g.values.length }));
     e.s.medianTotalMs = e.totals.length === 0 ? null : median(e.totals);
     summary.perCell.push(e.s);
   }

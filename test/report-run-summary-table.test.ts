@@ -1,0 +1,85 @@
+// The table `gembench run` prints at the end: a cell spanning several datasets (LongBench: F1 next to ROUGE-L) shows
+// the mean of its per-dataset means, labelled "avg of N datasets", never a mean over cases that mixes metrics.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import test from "ava";
+import { createNativeEngineFactory } from "../engines/native-engine.ts";
+import { summaryTable } from "../harness/cli.ts";
+import { parseConfig, type SuiteRegistry } from "../harness/config.ts";
+import { RunnerPool } from "../harness/runner-pool.ts";
+import { runExperiment, type CellSummary, type RunSummary } from "../harness/run.ts";
+import type { Suite } from "../harness/suite.ts";
+import { toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
+
+const REPO = resolve(import.meta.dirname, "..");
+
+/** Five cases over three datasets with three metrics; the score depends on the case only (not on the output). */
+const DATASET = ["a", "a", "b", "b", "c"] as const;
+const SCORE: Record<string, number>[] = [{ f1: 1 }, { f1: 0 }, { rouge: 0.2 }, { rouge: 0.2 }, { acc: 1 }];
+const mixedSuite: Suite<ToyOptions> = {
+  ...toySuite,
+  datasets: () => ["a", "b", "c"],
+  buildCases: async (o, ctx) => (await toySuite.buildCases(o, ctx)).map((c, i) => ({ ...c, dataset: DATASET[i]! })),
+  score: (c) => SCORE[Number(c.caseMeta.index)]!,
+};
+const suites: SuiteRegistry = { mixed: mixedSuite as Suite<unknown> };
+
+test("a run's per-cell summary keeps one mean per dataset, and the table averages those", async (t) => {
+  const out = mkdtempSync(join(tmpdir(), "gembench-summary-table-"));
+  const config = parseConfig(
+    { name: "mixed", models: ["synthetic:tiny-llama"], engines: [{ method: "dense" }], suites: [{ name: "mixed", options: { cases: 5 } }] },
+    { source: "test", baseDir: REPO, suites },
+  );
+  const summary = await runExperiment({
+    config,
+    outDir: out,
+    devices: ["cpu"],
+    limit: null,
+    engineFactory: createNativeEngineFactory({ args: ["--threads", "1"], log: () => {} }),
+    makePool: (d, f, o) => new RunnerPool(d, f, o),
+    suites,
+    repoDir: REPO,
+    log: () => {},
+    progress: null,
+    faults: [],
+    allowFaults: false,
+  });
+  t.deepEqual(summary.perCell[0]?.scores, [
+    { dataset: "a", metric: "f1", n: 2, mean: 0.5 },
+    { dataset: "b", metric: "rouge", n: 2, mean: 0.2 },
+    { dataset: "c", metric: "acc", n: 1, mean: 1 },
+  ]);
+  // (0.5 + 0.2 + 1) / 3 = 0.567; a mean over the five cases would say 0.480
+  const row = summaryTable(summary).split("\n")[2]!;
+  t.regex(row, /^tiny-llama +mixed +dense +5 +5 +0 +avg of 3 datasets +0\.567 +\d+\.\d$/);
+});
+
+test("the table: one dataset shows its metric, several are averaged and labelled, none is a dash", (t) => {
+  const cell = (label: string, scores: CellSummary["scores"]): CellSummary => ({
+    cellKey: label, model: "llama", suite: "longbench", label, cases: 4, completed: 4, errored: 0, unsupported: 0, scores, medianTotalMs: 1234.56,
+  });
+  const s: RunSummary = {
+    runId: "r", runDir: "/r", cells: 3, cases: 12, resumed: 0, completed: 12, errored: 0, unsupported: 0, interrupted: false, modelErrors: [],
+    perCell: [
+      cell("dense", [{ dataset: "hotpotqa", metric: "qa_f1_score", n: 4, mean: 0.4567 }]),
+      cell("snapkv k=1024", [
+        { dataset: "hotpotqa", metric: "qa_f1_score", n: 2, mean: 0.5 },
+        { dataset: "gov_report", metric: "rouge_score", n: 2, mean: 0.25 },
+      ]),
+      cell("h2o k=4096", []),
+    ],
+  };
+  t.is(
+    summaryTable(s),
+    [
+      "model  suite      method         cases  done  errored  metric             mean   median total ms",
+      "-----  ---------  -------------  -----  ----  -------  -----------------  -----  ---------------",
+      "llama  longbench  dense          4      4     0        qa_f1_score        0.457  1234.6",
+      "llama  longbench  snapkv k=1024  4      4     0        avg of 2 datasets  0.375  1234.6",
+      "llama  longbench  h2o k=4096     4      4     0        -                  -      1234.6",
+      "",
+      "avg of N datasets: unweighted mean of each dataset's mean score (per-dataset scores in summary.md; LongBench there with its official rounding).",
+    ].join("\n"),
+  );
+});
