@@ -64,7 +64,8 @@ test("stories260K tokenizer: inputIds.length === length, needle span decodes to 
     return;
   }
   const tok = storiesTokenizer();
-  const opts = niahSuite.options.parse({ lengths: [200, 333, 512], depths: [0, 22, 56, 100] });
+  // 500 + 12 new tokens fill stories260K's 512 positions exactly; 501 would not fit and is skipped.
+  const opts = niahSuite.options.parse({ lengths: [200, 333, 500, 501], depths: [0, 22, 56, 100], maxNewTokens: 12 });
   const cases = await niahSuite.buildCases(opts, ctxFor(tok, 512));
   t.is(cases.length, 12);
   for (const c of cases) {
