@@ -87,37 +87,45 @@ static Model tiny_model(bool qkv_bias, bool tied, uint64_t seed = 7, int vocab =
 }
 
 // ---------- the naive double-precision reference forward (no cache, rope type none) ----------
+// ---------- double-precision building blocks of the naive references (the slow, obviously right way) ----------
+static std::vector<double> naive_linear(const std::vector<double>& x, const Tensor& W, const Tensor& b) {
+  int out = static_cast<int>(W.shape[0]), in = static_cast<int>(W.shape[1]);
+  std::vector<double> y(static_cast<size_t>(out));
+  for (int o = 0; o < out; ++o) {
+    double s = b.data.empty() ? 0.0 : b.data[static_cast<size_t>(o)];
+    for (int i = 0; i < in; ++i) s += x[static_cast<size_t>(i)] * W.data[static_cast<size_t>(o) * in + i];
+    y[static_cast<size_t>(o)] = s;
+  }
+  return y;
+}
+
+static std::vector<double> naive_rmsnorm(const std::vector<double>& x, const Tensor& w, double eps) {
+  double ss = 0;
+  for (double v : x) ss += v * v;
+  double inv = 1.0 / std::sqrt(ss / x.size() + eps);
+  std::vector<double> y(x.size());
+  for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w.data[i];
+  return y;
+}
+
+// Plain RoPE (no scaling), rotate-half layout: pairs (i, i + d/2) of each head.
+static void naive_rope(std::vector<double>& v, int heads, int pos, int d, double theta) {
+  for (int h = 0; h < heads; ++h)
+    for (int i = 0; i < d / 2; ++i) {
+      double a = pos * std::pow(theta, -2.0 * i / d);
+      double x1 = v[static_cast<size_t>(h * d + i)], x2 = v[static_cast<size_t>(h * d + i + d / 2)];
+      v[static_cast<size_t>(h * d + i)] = x1 * std::cos(a) - x2 * std::sin(a);
+      v[static_cast<size_t>(h * d + i + d / 2)] = x2 * std::cos(a) + x1 * std::sin(a);
+    }
+}
+
 static std::vector<double> naive_logits(const Model& m, const std::vector<int>& ids) {
   const ModelConfig& c = m.config;
   const int n = static_cast<int>(ids.size()), D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim,
             I = c.intermediate_size;
-  auto lin = [](const std::vector<double>& x, const Tensor& W, const Tensor& b) {
-    int out = static_cast<int>(W.shape[0]), in = static_cast<int>(W.shape[1]);
-    std::vector<double> y(static_cast<size_t>(out));
-    for (int o = 0; o < out; ++o) {
-      double s = b.data.empty() ? 0.0 : b.data[static_cast<size_t>(o)];
-      for (int i = 0; i < in; ++i) s += x[static_cast<size_t>(i)] * W.data[static_cast<size_t>(o) * in + i];
-      y[static_cast<size_t>(o)] = s;
-    }
-    return y;
-  };
-  auto norm = [&](const std::vector<double>& x, const Tensor& w) {
-    double ss = 0;
-    for (double v : x) ss += v * v;
-    double inv = 1.0 / std::sqrt(ss / x.size() + c.rms_eps);
-    std::vector<double> y(x.size());
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w.data[i];
-    return y;
-  };
-  auto rope = [&](std::vector<double>& v, int heads, int pos) {
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < d / 2; ++i) {
-        double a = pos * std::pow(c.rope_theta, -2.0 * i / d);
-        double x1 = v[static_cast<size_t>(h * d + i)], x2 = v[static_cast<size_t>(h * d + i + d / 2)];
-        v[static_cast<size_t>(h * d + i)] = x1 * std::cos(a) - x2 * std::sin(a);
-        v[static_cast<size_t>(h * d + i + d / 2)] = x2 * std::cos(a) + x1 * std::sin(a);
-      }
-  };
+  auto lin = naive_linear;
+  auto norm = [&](const std::vector<double>& x, const Tensor& w) { return naive_rmsnorm(x, w, c.rms_eps); };
+  auto rope = [&](std::vector<double>& v, int heads, int pos) { naive_rope(v, heads, pos, d, c.rope_theta); };
   Tensor none;
   std::vector<std::vector<double>> x(static_cast<size_t>(n));
   for (int t = 0; t < n; ++t)
@@ -450,33 +458,9 @@ static std::vector<int> naive_h2o_evict(const Model& m, const std::vector<int>& 
   const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size,
             L = c.num_layers, group = H / G, n = static_cast<int>(prompt.size());
   Tensor none;
-  auto lin = [](const std::vector<double>& x, const Tensor& W, const Tensor& b) {
-    int out = static_cast<int>(W.shape[0]), in = static_cast<int>(W.shape[1]);
-    std::vector<double> y(static_cast<size_t>(out));
-    for (int o = 0; o < out; ++o) {
-      double s = b.data.empty() ? 0.0 : b.data[static_cast<size_t>(o)];
-      for (int i = 0; i < in; ++i) s += x[static_cast<size_t>(i)] * W.data[static_cast<size_t>(o) * in + i];
-      y[static_cast<size_t>(o)] = s;
-    }
-    return y;
-  };
-  auto norm = [&](const std::vector<double>& x, const Tensor& w) {
-    double ss = 0;
-    for (double v : x) ss += v * v;
-    double inv = 1.0 / std::sqrt(ss / x.size() + c.rms_eps);
-    std::vector<double> y(x.size());
-    for (size_t i = 0; i < x.size(); ++i) y[i] = x[i] * inv * w.data[i];
-    return y;
-  };
-  auto rope = [&](std::vector<double>& v, int heads, int pos) {
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < d / 2; ++i) {
-        double a = pos * std::pow(c.rope_theta, -2.0 * i / d);
-        double x1 = v[static_cast<size_t>(h * d + i)], x2 = v[static_cast<size_t>(h * d + i + d / 2)];
-        v[static_cast<size_t>(h * d + i)] = x1 * std::cos(a) - x2 * std::sin(a);
-        v[static_cast<size_t>(h * d + i + d / 2)] = x2 * std::cos(a) + x1 * std::sin(a);
-      }
-  };
+  auto lin = naive_linear;
+  auto norm = [&](const std::vector<double>& x, const Tensor& w) { return naive_rmsnorm(x, w, c.rms_eps); };
+  auto rope = [&](std::vector<double>& v, int heads, int pos) { naive_rope(v, heads, pos, d, c.rope_theta); };
   // per layer, per token: k and v (G*d)
   std::vector<std::vector<std::vector<double>>> Ks(static_cast<size_t>(L)), Vs(static_cast<size_t>(L));
   std::vector<std::vector<std::vector<int>>> kept(static_cast<size_t>(L), std::vector<std::vector<int>>(static_cast<size_t>(G)));

@@ -107,6 +107,21 @@ std::vector<int> all_indices(int n) {
   return v;
 }
 
+void prefill_kept(PrefillContext& ctx, std::vector<int> sel) {
+  auto t0 = std::chrono::steady_clock::now();
+  ctx.mem.begin_phase();
+  std::vector<int> kept_ids;
+  kept_ids.reserve(sel.size());
+  for (int j : sel) kept_ids.push_back(ctx.ids[static_cast<size_t>(j)]);
+  ctx.logits = dense_prefill(ctx, kept_ids, 0, {});
+  ctx.prefill_ms = ms_since(t0);
+  ctx.mem_prefill = ctx.mem.phase_peak();
+  ctx.next_position = static_cast<int>(sel.size());
+  ctx.kept_length = static_cast<int>(sel.size());
+  ctx.selection.kind = Selection::Kind::Indices;
+  ctx.selection.indices = std::move(sel);
+}
+
 std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0, const LayerHook& hook,
                                  bool reserve_decode) {
   const int n = static_cast<int>(ids.size());

@@ -100,7 +100,12 @@ inline double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Per-head scores of SnapKV / H2O → per-KV-head selection, shared by both.
+// [0, 1, …, n-1]: the "keep everything" selection of one KV head (SnapKV / H2O when k ≥ n).
 std::vector<int> all_indices(int n);
+
+// The second pass of the one-set methods (gemfilter, random): dense prefill of the ids at the sorted positions `sel`
+// as a new sequence at positions 0..|sel|-1 (decoding continues at |sel|); records prefillMs, the prefill memory
+// phase, keptLength and the selection.
+void prefill_kept(PrefillContext& ctx, std::vector<int> sel);
 
 }  // namespace gem

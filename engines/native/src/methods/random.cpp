@@ -56,17 +56,7 @@ class Random final : public Method {
     ctx.filter_ms = ms_since(t0);
     ctx.mem_filter = ctx.mem.phase_peak();
 
-    auto t1 = std::chrono::steady_clock::now();
-    ctx.mem.begin_phase();
-    std::vector<int> kept_ids;
-    for (int j : sel) kept_ids.push_back(ctx.ids[static_cast<size_t>(j)]);
-    ctx.logits = dense_prefill(ctx, kept_ids, 0, {});
-    ctx.prefill_ms = ms_since(t1);
-    ctx.mem_prefill = ctx.mem.phase_peak();
-    ctx.next_position = static_cast<int>(sel.size());
-    ctx.kept_length = static_cast<int>(sel.size());
-    ctx.selection.kind = Selection::Kind::Indices;
-    ctx.selection.indices = std::move(sel);
+    prefill_kept(ctx, std::move(sel));
   }
 
  private:
