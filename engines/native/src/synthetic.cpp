@@ -54,7 +54,7 @@ const std::map<std::string, std::string>& presets() {
         2.0299997329711914,2.0299997329711914,2.0299997329711914,2.0299997329711914,2.0299997329711914,2.0299997329711914,
         2.0299997329711914,2.0799996852874756,2.0899996757507324,2.189999580383301,2.2199995517730713,2.5899994373321533,
         2.729999542236328,2.749999523162842,2.8399994373321533]},"tie_word_embeddings":false,"hidden_act":"silu",
-        "bos_token_id":1,"eos_token_id":[32000,32001,32007]})"},
+        "bos_token_id":1,"eos_token_id":[32000,32001,32007],"pad_token_id":32000})"},
       {"qwen2.5-7b", R"({"model_type":"qwen2","vocab_size":152064,"hidden_size":3584,"intermediate_size":18944,
         "num_hidden_layers":28,"num_attention_heads":28,"num_key_value_heads":4,"max_position_embeddings":131072,
         "rms_norm_eps":1e-6,"rope_theta":1000000.0,"use_sliding_window":false,"sliding_window":131072,
@@ -79,7 +79,7 @@ const std::map<std::string, std::string>& presets() {
         "original_max_position_embeddings":64,"rms_norm_eps":1e-5,"rope_theta":10000.0,
         "rope_scaling":{"type":"longrope","short_factor":[1.0,1.1,1.3,1.6,2.0,2.5,3.0,3.5],
         "long_factor":[1.5,2.5,4.0,6.0,9.0,14.0,20.0,28.0]},"tie_word_embeddings":false,"hidden_act":"silu",
-        "bos_token_id":1,"eos_token_id":2})"},
+        "bos_token_id":1,"eos_token_id":2,"pad_token_id":0})"},
       // The quick start's model: small enough for a 2-core CPU at a few thousand tokens.
       {"small-llama", R"({"model_type":"llama","vocab_size":259,"hidden_size":256,"intermediate_size":688,
         "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":8192,
