@@ -4,6 +4,7 @@
 // punctuation and case changes, leading newlines, fullwidth digits, long sentences past the recursion limit.
 //
 //   npx tsx datasets/longbench/parity/pairs.ts <LongBench data folder> > groups.json
+//   npx tsx datasets/longbench/parity/pairs.ts --code-sim-boundaries > boundaries.json   (for code_sim_packages.py)
 import { writeFileSync } from "node:fs";
 import { loadDataset } from "../data.ts";
 import type { MetricName } from "../metrics.ts";
@@ -184,10 +185,35 @@ export function buildPairGroups(dir: string): PairGroup[] {
   return groups;
 }
 
+/**
+ * code_sim pairs at the .5 rounding boundaries, where python-Levenshtein 0.12 ((L − d)/L) and ≥ 0.13 (1 − d/L)
+ * can round differently: `answer` has n characters, `prediction` is it with d of them deleted, so the indel
+ * distance is d and L = 2n − d; kept when 100·d/L is an odd multiple of 0.5. No data folder needed.
+ */
+export function codeSimBoundaryPairs(): { prediction: string; answer: string }[] {
+  const r = rng(20260423);
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 =()";
+  const out: { prediction: string; answer: string }[] = [];
+  for (let n = 2; n <= 300; n++)
+    for (let d = 1; d < n; d++) {
+      const L = 2 * n - d;
+      if ((200 * d) % L !== 0 || ((200 * d) / L) % 2 !== 1) continue;
+      const answer = Array.from({ length: n }, () => alphabet[Math.floor(r() * alphabet.length)] ?? "a").join("");
+      const order = Array.from({ length: n }, (_, i) => i); // a partial Fisher–Yates picks the d deleted positions
+      for (let i = 0; i < d; i++) {
+        const j = i + Math.floor(r() * (n - i));
+        [order[i], order[j]] = [order[j] ?? 0, order[i] ?? 0];
+      }
+      const drop = new Set(order.slice(0, d));
+      out.push({ prediction: Array.from(answer).filter((_, i) => !drop.has(i)).join(""), answer });
+    }
+  return out;
+}
+
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ""))) {
   const dir = process.argv[2];
-  if (dir === undefined) throw new Error("usage: pairs.ts <LongBench data folder> [out.json]");
-  const json = JSON.stringify(buildPairGroups(dir));
+  if (dir === undefined) throw new Error("usage: pairs.ts <LongBench data folder> | --code-sim-boundaries [out.json]");
+  const json = JSON.stringify(dir === "--code-sim-boundaries" ? codeSimBoundaryPairs() : buildPairGroups(dir));
   if (process.argv[3]) writeFileSync(process.argv[3], json);
   else process.stdout.write(`${json}\n`);
 }
