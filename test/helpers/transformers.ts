@@ -14,15 +14,16 @@ export function skipMessage(what: string): string | null {
     : `skipping ${what}: set GEMBENCH_TRANSFORMERS_PYTHON to a Python with torch and transformers (see engines/native/README.md)`;
 }
 
-/** One request to the peer; its stderr (transformers' warnings, progress bars) is dropped unless it fails. */
-export function peer<T>(req: Record<string, unknown>): T {
+/** One request to a Python peer (default transformers_peer.py); its stderr (warnings, progress bars) is dropped
+ * unless it fails. */
+export function peer<T>(req: Record<string, unknown>, script = peerScript): T {
   try {
     return JSON.parse(
-      execFileSync(peerPython, [peerScript], { input: JSON.stringify(req), maxBuffer: 1 << 28, stdio: ["pipe", "pipe", "pipe"] }).toString(),
+      execFileSync(peerPython, [script], { input: JSON.stringify(req), maxBuffer: 1 << 28, stdio: ["pipe", "pipe", "pipe"] }).toString(),
     ) as T;
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`transformers peer (${peerPython}) failed: ${err.stderr?.toString().slice(-3000) ?? err.message}`);
+    throw new Error(`${script} (${peerPython}) failed: ${err.stderr?.toString().slice(-3000) ?? err.message}`);
   }
 }
 
