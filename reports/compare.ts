@@ -16,8 +16,7 @@ import { UsageError } from "../harness/errors.ts";
 import type { GemRecord } from "../harness/records.ts";
 import { latestRecords, readRecordsFile, RECORDS_FILE } from "../harness/results.ts";
 import { median } from "../harness/stats.ts";
-import { fx, groupBy, mean, numericMeta, uniq, variantOf } from "./data.ts";
-import { mdTable } from "./markdown.ts";
+import { fx, groupBy, mdTable, mean, numericMeta, uniq, variantOf } from "./data.ts";
 
 export const Thresholds = z
   .object({

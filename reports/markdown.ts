@@ -18,6 +18,8 @@ import {
   isFailure,
   memoryUnit,
   meanHeadline,
+  md,
+  mdTable,
   peakOf,
   samplesOf,
   spreadOf,
@@ -25,22 +27,6 @@ import {
   variantOf,
 } from "./data.ts";
 import type { Reporter } from "./index.ts";
-
-/** Markdown table cell: pipes and newlines would break the table; backslash-escape them. */
-function md(s: string): string {
-  return s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
-/** A GitHub-flavoured markdown table; every cell escaped. Default alignment: first column left, the rest right. */
-export function mdTable(header: string[], rows: string[][], align?: ("l" | "r")[]): string {
-  const a = align ?? header.map((_, i) => (i === 0 ? "l" : "r"));
-  const lines = [
-    `| ${header.map(md).join(" | ")} |`,
-    `|${a.map((x) => (x === "l" ? " :--- " : " ---: ")).join("|")}|`,
-    ...rows.map((r) => `| ${r.map(md).join(" | ")} |`),
-  ];
-  return lines.join("\n");
-}
 
 function scoreTable(records: readonly GemRecord[], withModel: boolean): string | null {
   const scored = records.filter((r) => headline(r) !== null || isFailure(r));

@@ -2,6 +2,7 @@
 // (eval.py's rounding), LongBench-E buckets, per-category and overall averages, the protocol each cell ran under, and
 // a markdown rendering for summary.md. The reports (reports/) call these for records of suite "longbench".
 import type { GemRecord } from "../../harness/records.ts";
+import { mdTable } from "../../reports/data.ts";
 import { baseName, summarizeRecords } from "./aggregate.ts";
 import { CATEGORIES, DATASETS, LENGTH_BUCKETS, infoFor } from "./catalog.ts";
 
@@ -107,9 +108,6 @@ export function cellLabels(cells: readonly CellSummary[], base: (c: CellSummary)
 }
 
 const cell = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
-const esc = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-const table = (header: string[], rows: string[][]): string =>
-  [`| ${header.map(esc).join(" | ")} |`, `| :--- |${header.slice(1).map(() => " ---: |").join("")}`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 
 /**
  * summary.md section: datasets in the paper's order grouped by category with category averages and the overall
@@ -134,7 +132,7 @@ export function summaryMarkdown(records: readonly SummaryRecord[]): string {
   const out = [
     "Official LongBench scores (eval.py: max over answers, first-line rule, round(100·mean, 2)); category rows and Average are plain means of the dataset scores.",
     "",
-    table(header, rows),
+    mdTable(header, rows),
   ];
   const eNames = order.filter((n) => n.endsWith("_e"));
   if (eNames.length > 0) {
@@ -145,7 +143,7 @@ export function summaryMarkdown(records: readonly SummaryRecord[]): string {
         if (d?.buckets) eRows.push([`${c.method} · ${n}`, ...LENGTH_BUCKETS.map((b) => cell(d.buckets?.[b]))]);
       }
     }
-    out.push("", "LongBench-E by input length (numpy rounding; – = no case in the bucket):", "", table(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
+    out.push("", "LongBench-E by input length (numpy rounding; – = no case in the bucket):", "", mdTable(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
   }
   const notes: string[] = [];
   for (const [i, c] of cells.entries()) {
