@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Suite, SuiteCase, SuiteContext } from "../../harness/suite.ts";
 import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
-import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
+import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 
 export { summarize, summarizeRecords, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
@@ -33,7 +33,7 @@ export const LongBenchOptions = z.object({
   /** At most this many cases per dataset (the first in file order). */
   limit: z.number().int().positive().optional(),
   scoring: z.enum(["official", "corrected"]).default("official"),
-  codeSimVariant: z.enum(["levenshtein", "levenshtein-0.12", "difflib"]).default(DEFAULT_CODE_SIM_VARIANT),
+  codeSimVariant: z.enum(CODE_SIM_VARIANTS).default(DEFAULT_CODE_SIM_VARIANT),
   skipMalformed: z.boolean().default(false),
 });
 export type LongBenchOptions = z.infer<typeof LongBenchOptions>;
@@ -110,6 +110,8 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     // scoring uses each case's own.
     const lastClasses = rows[rows.length - 1]?.all_classes ?? null;
     const stopIds = name === "samsum" ? newlineStopIds(ctx.tokenizer) : [];
+    // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token.
+    const minNewTokens = name === "samsum" ? 1 : 0;
     const seen = new Set<string>();
     for (const row of rows) {
       const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
@@ -137,8 +139,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         inputIds: built.inputIds,
         references: row.answers,
         maxNewTokens: maxNew,
-        // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token.
-        minNewTokens: name === "samsum" ? 1 : 0,
+        minNewTokens,
         stopIds,
         // No stop strings: pred.py decodes everything generated up to the stop id and eval.py's first-line rule (which
         // strips leading newlines first) does the rest. Cutting at "\n" here would turn "\n\nSummary…" into "".
@@ -166,11 +167,11 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           maxNewTokensOfficial: officialNew,
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
-          firstLineRule: ["trec", "triviaqa", "samsum", "lsht"].includes(name),
+          firstLineRule: FIRST_LINE_DATASETS.has(name),
           // Cases are built once per model and shared by every method: H2O gets the same (truncated) input as the
           // others, where the GemFilter paper capped H2O's input at 8K tokens.
           h2oInputCap: H2O_INPUT_CAP,
-          minNewTokens: name === "samsum" ? 1 : null,
+          minNewTokens: minNewTokens > 0 ? minNewTokens : null,
         },
         marks: [],
         scoring: scoring as unknown as Record<string, unknown>,

@@ -8,7 +8,8 @@ import { isPyWhitespace, pySplit, roundHalfEven } from "./pycompat.ts";
 export type ScoringVariant = "official" | "corrected";
 
 /** How fuzz.ratio's underlying similarity is computed (depends on what the official user had installed). */
-export type CodeSimVariant = "levenshtein" | "levenshtein-0.12" | "difflib";
+export const CODE_SIM_VARIANTS = ["levenshtein", "levenshtein-0.12", "difflib"] as const;
+export type CodeSimVariant = (typeof CODE_SIM_VARIANTS)[number];
 /** Default: python-Levenshtein ≥ 0.13 (today's `pip install python-Levenshtein`): ratio = 1 − d/L. */
 export const DEFAULT_CODE_SIM_VARIANT: CodeSimVariant = "levenshtein";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { toError, UsageError } from "../../harness/errors.ts";
 import { infoFor, type LengthBucket } from "./catalog.ts";
 import { bucketScores, datasetScore } from "./aggregate.ts";
-import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
+import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
 
 export interface ScoreLongbenchOptions {
   dataset: string;
@@ -115,8 +115,6 @@ export interface ScoreLongbenchFlags {
   scoring: string;
   codeSimVariant: string;
 }
-
-export const CODE_SIM_VARIANTS: readonly CodeSimVariant[] = ["levenshtein", "levenshtein-0.12", "difflib"];
 
 /** `gembench score longbench`: prints the JSON result; a bad file or dataset is a usage error (exit 2). */
 export async function scoreLongbenchCli(o: ScoreLongbenchFlags): Promise<number> {
