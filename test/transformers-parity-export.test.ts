@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openRunner } from "./helpers/native.ts";
-import { familyPresets, ourLogits, parityPrompts, peer, relMaxDiff, skipMessage, type PeerLogits } from "./helpers/transformers.ts";
+import { assertTransformersParity, familyPresets, skipMessage } from "./helpers/transformers.ts";
 
 const skip = skipMessage("the transformers export parity test");
 if (skip) console.warn(skip);
@@ -21,14 +21,7 @@ if (skip) console.warn(skip);
       const dir = path.join(tmp, preset);
       await r.ok({ op: "load", model: `synthetic:${preset}`, seed: 3 });
       await r.ok({ op: "export", dir });
-      const ours = await ourLogits(r);
-      const theirs = peer<PeerLogits>({ op: "logits", dir, prompts: parityPrompts, newTokens: 8 });
-      parityPrompts.forEach((p, i) => {
-        const diff = relMaxDiff(ours[i]!.firstLogits, theirs.results[i]!.lastLogits);
-        t.log(`${preset} n=${p.length}: relative max logit difference ${diff.toExponential(2)}`);
-        t.true(diff <= 1e-4, `${preset} n=${p.length}: logits differ by ${diff}`);
-        t.deepEqual(ours[i]!.outputIds, theirs.results[i]!.greedy, `${preset} n=${p.length}: greedy tokens`);
-      });
+      await assertTransformersParity(t, r, dir, preset);
     }
   } finally {
     await r.close();

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openRunner } from "./helpers/native.ts";
-import { familyPresets, ourLogits, parityPrompts, peer, relMaxDiff, skipMessage, type PeerLogits } from "./helpers/transformers.ts";
+import { assertTransformersParity, familyPresets, peer, skipMessage } from "./helpers/transformers.ts";
 
 const skip = skipMessage("the transformers load parity test");
 if (skip) console.warn(skip);
@@ -26,14 +26,7 @@ if (skip) console.warn(skip);
       const header = fs.readFileSync(path.join(dir, "model.safetensors"));
       t.true(header.includes(Buffer.from('"BF16"')), `${preset}: transformers wrote bf16 tensors`);
       await r.ok({ op: "load", model: dir });
-      const ours = await ourLogits(r);
-      const theirs = peer<PeerLogits>({ op: "logits", dir, prompts: parityPrompts, newTokens: 8 });
-      parityPrompts.forEach((p, i) => {
-        const diff = relMaxDiff(ours[i]!.firstLogits, theirs.results[i]!.lastLogits);
-        t.log(`${preset} n=${p.length}: relative max logit difference ${diff.toExponential(2)}`);
-        t.true(diff <= 1e-4, `${preset} n=${p.length}: logits differ by ${diff}`);
-        t.deepEqual(ours[i]!.outputIds, theirs.results[i]!.greedy, `${preset} n=${p.length}: greedy tokens`);
-      });
+      await assertTransformersParity(t, r, dir, preset);
     }
   } finally {
     await r.close();

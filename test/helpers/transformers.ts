@@ -3,6 +3,7 @@
 // otherwise, so `npm test` never needs them.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { ExecutionContext } from "ava";
 import type { RunnerHandle } from "./native.ts";
 
 export const peerPython = process.env.GEMBENCH_TRANSFORMERS_PYTHON ?? "";
@@ -33,14 +34,14 @@ export const familyPresets = ["tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-
 
 /** Prompts: 60 tokens (for tiny-phi3, decoding crosses its 64-position short/long RoPE switch) and 300 tokens (past
  * tiny-llama's 256 original positions and in phi3's long-factor range from the start). */
-export const parityPrompts = [
+const parityPrompts = [
   [1, ...Array.from({ length: 59 }, (_, i) => 3 + ((i * 37) % 256))],
   [1, ...Array.from({ length: 299 }, (_, i) => 3 + ((i * 11 + 5) % 256))],
 ];
-export const parityNewTokens = 8;
+const parityNewTokens = 8;
 
 /** Largest |ours − theirs| over the vocabulary, relative to max(1, max |theirs|). */
-export function relMaxDiff(ours: number[], theirs: number[]): number {
+function relMaxDiff(ours: number[], theirs: number[]): number {
   if (ours.length !== theirs.length) return Infinity;
   let d = 0;
   let m = 1;
@@ -51,14 +52,14 @@ export function relMaxDiff(ours: number[], theirs: number[]): number {
   return d / m;
 }
 
-export interface PeerLogits {
+interface PeerLogits {
   transformers: string;
   torch: string;
   results: { lastLogits: number[]; greedy: number[] }[];
 }
 
 /** Our side: dense greedy with the first step's logits for each parity prompt, on the loaded model. */
-export async function ourLogits(r: RunnerHandle): Promise<{ firstLogits: number[]; outputIds: number[] }[]> {
+async function ourLogits(r: RunnerHandle): Promise<{ firstLogits: number[]; outputIds: number[] }[]> {
   const out = [];
   for (const inputIds of parityPrompts) {
     const res = await r.ok({
@@ -72,4 +73,19 @@ export async function ourLogits(r: RunnerHandle): Promise<{ firstLogits: number[
     out.push({ firstLogits: res.firstLogits as number[], outputIds: res.outputIds as number[] });
   }
   return out;
+}
+
+/**
+ * The parity check on the runner's loaded model against transformers on folder `dir` (the same weights): for each
+ * parity prompt, last-position logits within a relative max difference of 1e-4 and the same greedy tokens.
+ */
+export async function assertTransformersParity(t: ExecutionContext, r: RunnerHandle, dir: string, label: string): Promise<void> {
+  const ours = await ourLogits(r);
+  const theirs = peer<PeerLogits>({ op: "logits", dir, prompts: parityPrompts, newTokens: parityNewTokens });
+  parityPrompts.forEach((p, i) => {
+    const diff = relMaxDiff(ours[i]!.firstLogits, theirs.results[i]!.lastLogits);
+    t.log(`${label} n=${p.length}: relative max logit difference ${diff.toExponential(2)}`);
+    t.true(diff <= 1e-4, `${label} n=${p.length}: logits differ by ${diff}`);
+    t.deepEqual(ours[i]!.outputIds, theirs.results[i]!.greedy, `${label} n=${p.length}: greedy tokens`);
+  });
 }
