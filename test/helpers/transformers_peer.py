@@ -5,9 +5,9 @@ attention implementation, so the comparison is between two fp32 computations of 
 
 Requests:
   {"op": "logits", "dir": D, "prompts": [[ids]...], "newTokens": N}
-      loads the HF folder D with AutoModelForCausalLM and answers, per prompt, the last position's logits of a single
+      loads the HF folder D with AutoModelForCausalLM and answers, per prompt, the last position's logits of the
       forward over the whole prompt ("lastLogits") and N greedy tokens ("greedy", EOS ignored) from a cached
-      decoding loop.
+      decoding loop continuing it.
   {"op": "save-random", "from": D, "to": E, "seed": S, "dtype": "bfloat16" | "float16" | "float32"}
       builds a freshly initialised model from D's config.json with transformers' own init (seeded), rescales it so
       that activations stay in a useful range, and saves it with save_pretrained (safetensors, the given dtype) to E —
@@ -33,27 +33,25 @@ def logits(req):
     out = []
     with torch.no_grad():
         for ids in req["prompts"]:
-            x = torch.tensor([ids], dtype=torch.long)
-            last = model(input_ids=x).logits[0, -1].tolist()
-            # Greedy decoding as a plain cached loop (not generate(): for phi3, generate() special-cases the
-            # short → long RoPE switch; see engines/native/README.md). Each call's RoPE frequencies follow the
-            # highest position in that call, exactly what the model's forward does with a cache.
+            # The prompt's forward (its last logits are "lastLogits"), then greedy decoding as a plain cached loop
+            # (not generate(): for phi3, generate() special-cases the short → long RoPE switch; see
+            # engines/native/README.md). Each call's RoPE frequencies follow the highest position in that call, exactly
+            # what the model's forward does with a cache.
+            step = model(input_ids=torch.tensor([ids]), past_key_values=DynamicCache(config=model.config), use_cache=True)
+            last = step.logits[0, -1].tolist()
             greedy = []
-            if req.get("newTokens", 0) > 0:
-                cache = DynamicCache(config=model.config)
-                step = model(input_ids=x, past_key_values=cache, use_cache=True)
-                pos = len(ids)
-                while True:
-                    greedy.append(int(step.logits[0, -1].argmax()))
-                    if len(greedy) == req["newTokens"]:
-                        break
-                    step = model(
-                        input_ids=torch.tensor([[greedy[-1]]]),
-                        position_ids=torch.tensor([[pos]]),
-                        past_key_values=step.past_key_values,
-                        use_cache=True,
-                    )
-                    pos += 1
+            pos = len(ids)
+            while len(greedy) < req.get("newTokens", 0):
+                greedy.append(int(step.logits[0, -1].argmax()))
+                if len(greedy) == req["newTokens"]:
+                    break
+                step = model(
+                    input_ids=torch.tensor([[greedy[-1]]]),
+                    position_ids=torch.tensor([[pos]]),
+                    past_key_values=step.past_key_values,
+                    use_cache=True,
+                )
+                pos += 1
             out.append({"lastLogits": last, "greedy": greedy})
     return {"transformers": transformers.__version__, "torch": torch.__version__, "results": out}
 
