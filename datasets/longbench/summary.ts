@@ -2,7 +2,7 @@
 // (eval.py's rounding), LongBench-E buckets, per-category and overall averages, the protocol each cell ran under, and
 // a markdown rendering for summary.md. The reports (reports/) call these for records of suite "longbench".
 import type { GemRecord } from "../../harness/records.ts";
-import { mdTable } from "../../reports/data.ts";
+import { fx, mdTable } from "../../reports/data.ts";
 import { baseName, summarizeRecords } from "./aggregate.ts";
 import { CATEGORIES, DATASETS, LENGTH_BUCKETS, infoFor } from "./catalog.ts";
 
@@ -107,7 +107,8 @@ export function cellLabels(cells: readonly CellSummary[], base: (c: CellSummary)
   return second.map((l, i) => (second.filter((x) => x === l).length > 1 ? `${l} #${second.slice(0, i + 1).filter((x) => x === l).length}` : l));
 }
 
-const cell = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
+/** Official scores carry two decimals; NaN (an empty LongBench-E bucket) and absent values show as a dash. */
+const cell = (x: number | undefined): string => fx(x, 2);
 
 /**
  * summary.md section: datasets in the paper's order grouped by category with category averages and the overall

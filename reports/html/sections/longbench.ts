@@ -6,12 +6,12 @@ import { baseName } from "../../../datasets/longbench/aggregate.ts";
 import { CATEGORIES, infoFor, LENGTH_BUCKETS } from "../../../datasets/longbench/catalog.ts";
 import { cellLabels, cellSummaries, datasetOrder, type CellSummary } from "../../../datasets/longbench/summary.ts";
 import type { GemRecord } from "../../../harness/records.ts";
-import { headline, isFailure, variantOf } from "../../data.ts";
+import { fx, headline, isFailure, variantOf } from "../../data.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 
 /** Official scores carry two decimals; NaN (an empty LongBench-E bucket) and absent values show as a dash. */
-const score = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(2));
+const score = (x: number | undefined): string => fx(x, 2);
 
 function delta(x: number | undefined, base: number | undefined): string {
   if (x === undefined || base === undefined || Number.isNaN(x) || Number.isNaN(base)) return `<td class="d">–</td>`;
