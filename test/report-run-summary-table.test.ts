@@ -2,17 +2,13 @@
 // the mean of its per-dataset means, labelled "avg of N datasets", never a mean over cases that mixes metrics.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import test from "ava";
-import { createNativeEngineFactory } from "../engines/native-engine.ts";
 import { summaryTable } from "../harness/cli.ts";
-import { parseConfig, type SuiteRegistry } from "../harness/config.ts";
-import { RunnerPool } from "../harness/runner-pool.ts";
-import { runExperiment, type CellSummary, type RunSummary } from "../harness/run.ts";
+import type { SuiteRegistry } from "../harness/config.ts";
+import type { CellSummary, RunSummary } from "../harness/run.ts";
 import type { Suite } from "../harness/suite.ts";
-import { toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
-
-const REPO = resolve(import.meta.dirname, "..");
+import { runInProcess, toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
 
 /** Five cases over three datasets with three metrics; the score depends on the case only (not on the output). */
 const DATASET = ["a", "a", "b", "b", "c"] as const;
@@ -27,24 +23,11 @@ const suites: SuiteRegistry = { mixed: mixedSuite as Suite<unknown> };
 
 test("a run's per-cell summary keeps one mean per dataset, and the table averages those", async (t) => {
   const out = mkdtempSync(join(tmpdir(), "gembench-summary-table-"));
-  const config = parseConfig(
+  const summary = await runInProcess(
     { name: "mixed", models: ["synthetic:tiny-llama"], engines: [{ method: "dense" }], suites: [{ name: "mixed", options: { cases: 5 } }] },
-    { source: "test", baseDir: REPO, suites },
-  );
-  const summary = await runExperiment({
-    config,
-    outDir: out,
-    devices: ["cpu"],
-    limit: null,
-    engineFactory: createNativeEngineFactory({ args: ["--threads", "1"], log: () => {} }),
-    makePool: (d, f, o) => new RunnerPool(d, f, o),
+    out,
     suites,
-    repoDir: REPO,
-    log: () => {},
-    progress: null,
-    faults: [],
-    allowFaults: false,
-  });
+  );
   t.deepEqual(summary.perCell[0]?.scores, [
     { dataset: "a", metric: "f1", n: 2, mean: 0.5 },
     { dataset: "b", metric: "rouge", n: 2, mean: 0.2 },

@@ -1,7 +1,14 @@
-// A tiny suite for harness tests: cases are fixed byte strings, the score is exact match of the output text.
+// A tiny suite for harness tests: cases are fixed byte strings, the score is exact match of the output text. Also the
+// in-process run that tests with their own suites use.
+import { resolve } from "node:path";
 import { z } from "zod";
-import type { SuiteRegistry } from "../../harness/config.ts";
+import { createNativeEngineFactory } from "../../engines/native-engine.ts";
+import { parseConfig, type SuiteRegistry } from "../../harness/config.ts";
+import { RunnerPool } from "../../harness/runner-pool.ts";
+import { runExperiment, type RunSummary } from "../../harness/run.ts";
 import type { Suite } from "../../harness/suite.ts";
+
+const REPO = resolve(import.meta.dirname, "..", "..");
 
 export interface ToyOptions {
   cases: number;
@@ -34,3 +41,24 @@ export const toySuite: Suite<ToyOptions> = {
 };
 
 export const toySuites: SuiteRegistry = { toy: toySuite as Suite<unknown> };
+
+/**
+ * runExperiment in this process on the CPU (one gem-runner, 1 thread, no progress, no faults) for a raw config
+ * object and the given suites; `log` receives the harness's and the runner's log lines.
+ */
+export function runInProcess(raw: unknown, outDir: string, suites: SuiteRegistry, log: (m: string) => void = () => {}): Promise<RunSummary> {
+  return runExperiment({
+    config: parseConfig(raw, { source: "test", baseDir: REPO, suites }),
+    outDir,
+    devices: ["cpu"],
+    limit: null,
+    engineFactory: createNativeEngineFactory({ args: ["--threads", "1"], log }),
+    makePool: (d, f, o) => new RunnerPool(d, f, o),
+    suites,
+    repoDir: REPO,
+    log,
+    progress: null,
+    faults: [],
+    allowFaults: false,
+  });
+}
