@@ -16,7 +16,10 @@ struct GenerateRequest {
   Json params;                   // the method's parameter object from the request (may be null)
   int max_new_tokens = 16;
   int min_new_tokens = 0;        // the first min_new_tokens outputs are never an eos or stop id (HF's min_length)
-  std::vector<int> stop_ids;     // in addition to the model's eos ids
+  std::vector<int> stop_ids;     // in addition to the eos ids
+  bool eos_override = false;     // true: eos_ids below replace the model's eos ids
+  std::vector<int> eos_ids;      // with eos_override (may be empty: then only stop_ids stop)
+  int stop_check_from = 0;       // eos/stop ids end generation only at output index ≥ this (1: never on the first token)
   bool ignore_eos = false;       // ignore eos AND stop ids: decode exactly max_new_tokens
   bool return_selection = false;
   bool return_logits = false;

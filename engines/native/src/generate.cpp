@@ -96,7 +96,8 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
   if (req.return_logits) res.first_logits = ctx.logits;
 
   mem.begin_phase();
-  std::set<int> eos(c.eos_ids.begin(), c.eos_ids.end());
+  const std::vector<int>& eos_list = req.eos_override ? req.eos_ids : c.eos_ids;
+  std::set<int> eos(eos_list.begin(), eos_list.end());
   std::set<int> stops(req.stop_ids.begin(), req.stop_ids.end());
   std::set<int> banned_early(eos), none;
   banned_early.insert(stops.begin(), stops.end());
@@ -119,7 +120,7 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
       res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
       t_dec = std::chrono::steady_clock::now();
     }
-    if (!req.ignore_eos) {
+    if (!req.ignore_eos && step >= req.stop_check_from) {
       if (eos.count(tok)) { res.stop_reason = "eos"; break; }
       if (stops.count(tok)) { res.stop_reason = "stop"; break; }
     }

@@ -316,6 +316,11 @@ class Runner {
     g.max_new_tokens = static_cast<int>(r.integer("maxNewTokens", 16, 0, 1 << 30));
     g.min_new_tokens = static_cast<int>(r.integer("minNewTokens", 0, 0, 1 << 30));
     g.stop_ids = r.ids("stopIds", false);
+    if (r.has("eosIds")) {
+      g.eos_override = true;
+      g.eos_ids = r.ids("eosIds", true);
+    }
+    g.stop_check_from = static_cast<int>(r.integer("stopCheckFrom", 0, 0, 1 << 30));
     g.ignore_eos = r.flag("ignoreEos", false);
     g.return_selection = r.flag("returnSelection", false);
     g.return_logits = r.flag("returnLogits", false);
