@@ -1,6 +1,5 @@
 // The suite registry: suite name → Suite. Adding a suite = one folder under datasets/ + one line here.
-import type { SuiteRegistry } from "../harness/config.ts";
-import type { Suite } from "../harness/suite.ts";
+import type { Suite, SuiteRegistry } from "../core/suite.ts";
 import { longbenchSuite } from "./longbench/index.ts";
 import { niahSuite } from "./niah/index.ts";
 

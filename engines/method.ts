@@ -1,7 +1,8 @@
 // What a method adapter is: its parameters (one table gives defaults, validation and the `gembench list` docs),
 // a display label, and the mapping to the runner's `generate` method object.
 import { z } from "zod";
-import type { Scalar } from "../harness/records.ts";
+import type { RunnerMethod } from "../core/engine.ts";
+import type { Scalar } from "../core/records.ts";
 
 export type ParamSpec =
   | { kind: "int"; min: number; max?: number; odd?: boolean; default?: number; description: string }
@@ -9,12 +10,6 @@ export type ParamSpec =
   | { kind: "bool"; default?: boolean; description: string };
 
 export type MethodParams = Record<string, Scalar>;
-
-/** What the runner's `generate` takes as `method`. */
-export interface RunnerMethod {
-  name: string;
-  params: MethodParams;
-}
 
 export interface MethodAdapter {
   readonly name: string;

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { GenerateResult, LoadedModel, type Engine, type EngineFactory, type EngineFailure, type EngineInfo, type GenerateRequest, type ModelSpec, type Outcome } from "./engine.ts";
+import { GenerateResult, LoadedModel, type Engine, type EngineFactory, type EngineFailure, type EngineInfo, type GenerateRequest, type ModelSpec, type Outcome } from "../core/engine.ts";
 
 const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 

@@ -5,9 +5,9 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { getMethod, methods, paramsSchema } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
-import type { Scalar } from "./records.ts";
-import type { Suite } from "./suite.ts";
-import { UsageError } from "./errors.ts";
+import type { Scalar } from "../core/records.ts";
+import type { SuiteRegistry } from "../core/suite.ts";
+import { UsageError } from "../core/errors.ts";
 
 // ---------- schema ----------
 
@@ -189,8 +189,6 @@ export function cartesian(axes: Record<string, Scalar[]>): MethodParams[] {
 }
 
 // ---------- parsing ----------
-
-export type SuiteRegistry = Readonly<Record<string, Suite<unknown>>>;
 
 function modelDisplayName(id: string): string {
   if (id.startsWith("synthetic:")) return id.slice("synthetic:".length);

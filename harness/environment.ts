@@ -2,7 +2,7 @@
 // when present), host and Node version.
 import { execFileSync } from "node:child_process";
 import { cpus, hostname } from "node:os";
-import type { Environment } from "./records.ts";
+import type { Environment } from "../core/records.ts";
 
 export interface RunnerHelloInfo {
   build: string;

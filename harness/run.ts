@@ -3,16 +3,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { getMethod } from "../engines/index.ts";
-import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../engines/engine.ts";
-import type { ResolvedConfig, SuiteRegistry } from "./config.ts";
+import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
+import type { ResolvedConfig } from "./config.ts";
 import { collectEnvironment } from "./environment.ts";
-import { toError } from "./errors.ts";
+import { toError } from "../core/errors.ts";
 import { Progress } from "./progress.ts";
-import type { GemRecord, Selection, Timings } from "./records.ts";
-import { RECORD_SCHEMA_VERSION } from "./records.ts";
-import { RunStore, writeFileAtomic } from "./results.ts";
-import { median } from "./stats.ts";
-import type { Suite, SuiteCase } from "./suite.ts";
+import type { GemRecord, Timings } from "../core/records.ts";
+import { keptForViewer } from "../core/selection.ts";
+import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
+import { RunStore, writeFileAtomic } from "../core/results.ts";
+import { median } from "../core/stats.ts";
+import type { Suite, SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
 import { loadTokenizer, type GemTokenizer } from "./tokenizer.ts";
 
@@ -116,31 +117,6 @@ export function cutAtStop(text: string, stops: readonly string[]): string {
     if (i >= 0 && i < end) end = i;
   }
   return text.slice(0, end);
-}
-
-/**
- * The kept prompt positions for the viewer: the indices for one-set methods; for per-head methods the positions
- * kept by at least half of all (layer, head) sets; every position for dense.
- */
-export function keptForViewer(sel: Selection, inputLength: number): number[] {
-  switch (sel.kind) {
-    case "all":
-      return Array.from({ length: inputLength }, (_, i) => i);
-    case "indices":
-      return [...sel.indices].sort((a, b) => a - b);
-    case "perHead":
-    case "perQueryHead": {
-      const counts = new Map<number, number>();
-      let sets = 0;
-      for (const layer of sel.perLayer) {
-        for (const head of layer) {
-          sets++;
-          for (const i of head) counts.set(i, (counts.get(i) ?? 0) + 1);
-        }
-      }
-      return [...counts.entries()].filter(([, c]) => 2 * c >= sets).map(([i]) => i).sort((a, b) => a - b);
-    }
-  }
 }
 
 /** Median timings over kept repeats, with the raw samples when there was more than one run. */

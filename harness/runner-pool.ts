@@ -2,9 +2,9 @@
 // A case borrows a runner that has its model loaded (loading it, or restarting a dead runner, first). A runner that
 // crashed or timed out is marked dead by its engine and replaced on its next use, so the sweep goes on.
 import pLimit from "p-limit";
-import type { Engine, EngineFactory, EngineFailure, LoadedModel, ModelSpec, Outcome } from "../engines/engine.ts";
-import { canonicalJson } from "./sweep.ts";
-import { toError } from "./errors.ts";
+import type { Engine, EngineFactory, EngineFailure, LoadedModel, ModelSpec, Outcome } from "../core/engine.ts";
+import { canonicalJson } from "../core/canonical-json.ts";
+import { toError } from "../core/errors.ts";
 
 export interface Slot {
   readonly device: string;

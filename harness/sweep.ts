@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
 import { cartesian, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
-import type { Scalar } from "./records.ts";
+import { canonicalJson } from "../core/canonical-json.ts";
+import type { Scalar } from "../core/records.ts";
 
 export interface CellModel extends ResolvedModel {
   /** Content hash (see modelHash). */
@@ -24,16 +25,6 @@ export interface Cell {
   method: { name: string; params: MethodParams; label: string };
   /** The values of this cell's list-valued (swept) parameters. */
   sweep: Record<string, Scalar>;
-}
-
-/** JSON with object keys sorted recursively (arrays keep their order): the input of every stable hash. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => x !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
 }
 
 export function sha256Hex(s: string | Buffer): string {

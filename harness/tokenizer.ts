@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
-import type { ChatMessage, TextTokenizer } from "./suite.ts";
+import type { ChatMessage, TextTokenizer } from "../core/suite.ts";
 
 /**
  * Built-in byte-level tokenizer for synthetic models: 0 = <pad>, 1 = <s> (BOS), 2 = </s> (EOS), byte b → b + 3

@@ -12,10 +12,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { UsageError } from "../harness/errors.ts";
-import type { GemRecord } from "../harness/records.ts";
-import { latestRecords, readRecordsFile, RECORDS_FILE } from "../harness/results.ts";
-import { median } from "../harness/stats.ts";
+import { UsageError } from "../core/errors.ts";
+import type { GemRecord } from "../core/records.ts";
+import { latestRecords, readRecordsFile, RECORDS_FILE } from "../core/results.ts";
+import { median } from "../core/stats.ts";
 import { fx, groupBy, mdTable, mean, numericMeta, uniq, variantOf } from "./data.ts";
 
 export const Thresholds = z

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { summaryRows } from "../datasets/longbench/summary.ts";
-import type { GemRecord, Scalar } from "../harness/records.ts";
+import type { GemRecord, Scalar } from "../core/records.ts";
 import { decodeMsPerTokenSamples, paramsText, samplesOf, spreadOf, uniq } from "./data.ts";
 import type { Reporter } from "./index.ts";
 

@@ -1,7 +1,7 @@
 // Shared, format-independent views of records: headline scores, display variants, pooled timing samples, units.
 // Every reporter builds on these so csv, md, html and compare agree on what "the score" and "the median" are.
-import type { GemRecord, Scalar } from "../harness/records.ts";
-import { max, mean, median, min } from "../harness/stats.ts";
+import type { GemRecord, Scalar } from "../core/records.ts";
+import { max, mean, median, min } from "../core/stats.ts";
 
 export { mean };
 

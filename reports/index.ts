@@ -1,5 +1,5 @@
 // Reporters: one interface, one registry. Each reporter turns the run's records (the one schema, latest record per
-// recordKey as harness/results.ts loadRunRecords reads them) into one file in the run folder.
+// recordKey as core/results.ts loadRunRecords reads them) into one file in the run folder.
 // Adding a format = one new module + one line in REPORTERS; nothing else changes.
 //
 // There is no separate jsonl reporter: records.jsonl, which the run appends to, IS the jsonl format (one GemRecord
@@ -7,9 +7,9 @@
 // resume leave their earlier attempt in the file).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { GemRecord } from "../harness/records.ts";
-import { UsageError } from "../harness/errors.ts";
-import { loadRunRecords, RECORDS_FILE, CONFIG_FILE } from "../harness/results.ts";
+import type { GemRecord } from "../core/records.ts";
+import { UsageError } from "../core/errors.ts";
+import { loadRunRecords, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
 import { csvReporter } from "./csv.ts";
 import { htmlReporter } from "./html/index.ts";
 import { markdownReporter } from "./markdown.ts";

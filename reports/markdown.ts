@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "../datasets/longbench/summary.ts";
-import type { GemRecord } from "../harness/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import {
   compareMixed,
   contextLengthOf,

@@ -1,7 +1,7 @@
 // The bench suite's inputs: exact length, BOS first, no special ids after it, same seed → same ids.
 import test from "ava";
 import { benchInputIds, benchSuite, BenchOptions } from "../datasets/bench/index.ts";
-import type { SuiteContext } from "../harness/suite.ts";
+import type { SuiteContext } from "../core/suite.ts";
 
 test("bench inputs have the exact length, BOS first, only non-special ids after it, and are seeded", (t) => {
   const a = benchInputIds(1000, 512, 1, 7);

@@ -4,7 +4,7 @@ import test from "ava";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../harness/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { compareCommand } from "../reports/compare.ts";
 import { gemfilter, niahRecord } from "./helpers/records.ts";
 

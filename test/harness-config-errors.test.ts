@@ -1,7 +1,8 @@
 import test from "ava";
 import { z } from "zod";
-import { ConfigError, parseConfig, type SuiteRegistry } from "../harness/config.ts";
-import type { Suite } from "../harness/suite.ts";
+import { ConfigError, parseConfig } from "../harness/config.ts";
+import type { SuiteRegistry } from "../core/suite.ts";
+import type { Suite } from "../core/suite.ts";
 
 // A minimal suite whose options schema is strict, so suite-option errors can be checked with exact paths.
 const toy: Suite<{ lengths: number[] }> = {

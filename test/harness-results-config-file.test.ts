@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { RunStore } from "../harness/results.ts";
+import { RunStore } from "../core/results.ts";
 
 function withStore(dir: string, fn: (s: RunStore) => void): void {
   const s = new RunStore(dir);

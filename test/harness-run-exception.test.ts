@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import type { SuiteRegistry } from "../harness/config.ts";
-import type { Suite } from "../harness/suite.ts";
+import type { SuiteRegistry } from "../core/suite.ts";
+import type { Suite } from "../core/suite.ts";
 import { runInProcess, toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
 
 /** The toy suite, except that case 1 carries an object in caseMeta (records allow scalars only). */

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { UsageError } from "../harness/errors.ts";
-import { LOCK_FILE, RunStore } from "../harness/results.ts";
+import { UsageError } from "../core/errors.ts";
+import { LOCK_FILE, RunStore } from "../core/results.ts";
 
 test("a second store on a folder in use is refused, naming the holder's pid; close releases the lock", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "gembench-lock-"));

@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import test from "ava";
-import { GemRecord } from "../harness/records.ts";
+import { GemRecord } from "../core/records.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const CLI = join(REPO, "harness", "cli.ts");
+const CLI = join(REPO, "cli", "main.ts");
 const TIMEOUT_MS = 3000;
 
 const CONFIG = {

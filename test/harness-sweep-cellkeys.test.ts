@@ -1,6 +1,7 @@
 import test from "ava";
 import { parseConfig } from "../harness/config.ts";
-import { canonicalJson, cellKeyOf, expandSweep } from "../harness/sweep.ts";
+import { canonicalJson } from "../core/canonical-json.ts";
+import { cellKeyOf, expandSweep } from "../harness/sweep.ts";
 import { toySuites } from "./helpers/harness-toy-suite.ts";
 
 const parse = (v: unknown, baseDir = "/tmp") => parseConfig(v, { source: "c.json", baseDir, suites: toySuites });

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../harness/config.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
-import type { Suite } from "../harness/suite.ts";
+import type { Suite } from "../core/suite.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MODELS: [string, number][] = [["llama-3.1-8b", 13], ["mistral-nemo-12b", 19], ["phi-3.5-mini", 19]];

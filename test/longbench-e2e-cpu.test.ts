@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseRecord, type GemRecord } from "../harness/records.ts";
+import { parseRecord, type GemRecord } from "../core/records.ts";
 import { datasetScore } from "../datasets/longbench/aggregate.ts";
 import { infoFor } from "../datasets/longbench/catalog.ts";
 import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import test from "ava";
-import { GemRecord } from "../harness/records.ts";
+import { GemRecord } from "../core/records.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const CLI = join(REPO, "harness", "cli.ts");
+const CLI = join(REPO, "cli", "main.ts");
 
 async function run(allowLongInput: boolean): Promise<{ code: number | null; records: GemRecord[]; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "gembench-longinput-"));

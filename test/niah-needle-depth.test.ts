@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { ByteTokenizer } from "../harness/tokenizer.ts";
-import type { SuiteContext } from "../harness/suite.ts";
+import type { SuiteContext } from "../core/suite.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
 
 function ctxFor(baseDir: string): SuiteContext {

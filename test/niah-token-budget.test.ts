@@ -5,7 +5,7 @@ import { join } from "node:path";
 import test from "ava";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { ByteTokenizer } from "../harness/tokenizer.ts";
-import type { ChatMessage, SuiteContext, TextTokenizer } from "../harness/suite.ts";
+import type { ChatMessage, SuiteContext, TextTokenizer } from "../core/suite.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
 import { PAPER_PROMPT_TEMPLATE } from "../datasets/niah/paper.ts";
 

@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import test from "ava";
-import { GemRecord } from "../harness/records.ts";
+import { GemRecord } from "../core/records.ts";
 
 const REPO = resolve(import.meta.dirname, "..");
-const CLI = join(REPO, "harness", "cli.ts");
+const CLI = join(REPO, "cli", "main.ts");
 const CONFIG = join(REPO, "configs", "quickstart-test.json");
 
 test("quickstart at test size: exit 0, every cell × case recorded, summaries written, ends with where results are", async (t) => {

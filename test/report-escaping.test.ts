@@ -1,7 +1,7 @@
 // report.html: every string from models, datasets, configs and errors is escaped. A generated
 // `</script><img onerror=…>` renders as text: it can neither close a script element nor create an element.
 import test from "ava";
-import type { GemRecord } from "../harness/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import { renderHtml } from "../reports/html/index.ts";
 import { gemfilter, makeRecord, niahRecord, viewerOf } from "./helpers/records.ts";
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { infoFor } from "../datasets/longbench/catalog.ts";
 import { scoreSample } from "../datasets/longbench/metrics.ts";
 import type { ScoreLongbenchResult } from "../datasets/longbench/score-cli.ts";
-import type { GemRecord } from "../harness/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import { writeReports } from "../reports/index.ts";
 import { dense, makeRecord } from "./helpers/records.ts";
 

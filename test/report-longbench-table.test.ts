@@ -2,7 +2,7 @@
 // rounded dataset scores, category and overall averages over them, Δ dense between the official dataset scores,
 // LongBench-E datasets as their own rows (never merged with the v1 dataset) and their length buckets in a second table.
 import test from "ava";
-import type { GemRecord } from "../harness/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import { renderHtml } from "../reports/html/index.ts";
 import { longbenchRun } from "./helpers/longbench-report.ts";
 

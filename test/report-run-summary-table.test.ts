@@ -4,10 +4,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
-import { summaryTable } from "../harness/cli.ts";
-import type { SuiteRegistry } from "../harness/config.ts";
+import { summaryTable } from "../reports/console.ts";
+import type { SuiteRegistry } from "../core/suite.ts";
 import type { CellSummary, RunSummary } from "../harness/run.ts";
-import type { Suite } from "../harness/suite.ts";
+import type { Suite } from "../core/suite.ts";
 import { runInProcess, toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
 
 /** Five cases over three datasets with three metrics; the score depends on the case only (not on the output). */

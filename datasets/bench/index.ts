@@ -2,7 +2,7 @@
 // decodes the same count and only time and memory differ. Measurement rules: ../../../shared/design/MEASUREMENT.md
 // (warmups and repeats are run options: configs/paper-speed.json sets warmups 1, repeats 3, ignoreEos true).
 import { z } from "zod";
-import type { Suite, SuiteCase, SuiteContext } from "../../harness/suite.ts";
+import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 
 export const BenchOptions = z
   .object({

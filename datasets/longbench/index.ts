@@ -2,7 +2,7 @@
 // metrics (see README.md in this folder for every rule and quirk).
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { Suite, SuiteCase, SuiteContext } from "../../harness/suite.ts";
+import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";

@@ -3,7 +3,7 @@
 // decoding each half (skipping special tokens) and concatenating the TEXT; then the chat template (except on
 // trec/triviaqa/samsum/lsht/lcc/repobench-p, or when switched off) and re-tokenize. Because of the decode/re-encode
 // the final length can differ from the budget by a few tokens, exactly as in the official pipeline.
-import type { TextTokenizer } from "../../harness/suite.ts";
+import type { TextTokenizer } from "../../core/suite.ts";
 import { NO_CHAT_DATASETS } from "./catalog.ts";
 
 export type ChatTemplateMode = "official" | "off";

@@ -1,7 +1,7 @@
 // `gembench score longbench --dataset NAME --predictions FILE.jsonl`: score predictions made elsewhere (e.g. published
 // LongBench prediction files: lines with pred, answers, all_classes, optional length) exactly as eval.py does.
 import { readFileSync } from "node:fs";
-import { toError, UsageError } from "../../harness/errors.ts";
+import { toError, UsageError } from "../../core/errors.ts";
 import { infoFor, type LengthBucket } from "./catalog.ts";
 import { bucketScores, datasetScore } from "./aggregate.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";

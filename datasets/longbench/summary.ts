@@ -1,7 +1,7 @@
 // LongBench summaries from gembench records, per cell (model × method × suite options): official dataset scores
 // (eval.py's rounding), LongBench-E buckets, per-category and overall averages, the protocol each cell ran under, and
 // a markdown rendering for summary.md. The reports (reports/) call these for records of suite "longbench".
-import type { GemRecord } from "../../harness/records.ts";
+import type { GemRecord } from "../../core/records.ts";
 import { fx, mdTable } from "../../reports/data.ts";
 import { baseName, summarizeRecords } from "./aggregate.ts";
 import { CATEGORIES, DATASETS, LENGTH_BUCKETS, infoFor } from "./catalog.ts";

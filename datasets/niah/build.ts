@@ -1,6 +1,6 @@
 // Case construction: trim the haystack to the token budget, insert the needle(s) at depth% moved back to a sentence
 // boundary (the original NIAH rule), and concatenate prompt prefix + context + prompt suffix as token ids.
-import type { ChatMessage, TextTokenizer } from "../../harness/suite.ts";
+import type { ChatMessage, TextTokenizer } from "../../core/suite.ts";
 
 export type LengthSemantics = "prompt" | "paper";
 

@@ -2,7 +2,7 @@
 // word-recall score), a built-in generated haystack or a folder of .txt files, and a RULER-style multi-key variant.
 // See README.md for the origin of every string and rule.
 import { z } from "zod";
-import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../harness/suite.ts";
+import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 import { buildIds, contextBudget, PeriodTokens, promptFrame, type NeedleSpec, type PromptFrame } from "./build.ts";
 import { BuiltinHaystack, readHaystackDir, resolveHaystackDir } from "./haystack.ts";
 import { paperRecall, rouge1F, substringMatch, wordRecall } from "./metrics.ts";

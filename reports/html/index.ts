@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RECORD_SCHEMA_VERSION, type GemRecord } from "../../harness/records.ts";
+import { RECORD_SCHEMA_VERSION, type GemRecord } from "../../core/records.ts";
 import { hasManyModels, uniq } from "../data.ts";
 import type { Reporter, ReportContext } from "../index.ts";
 import { esc, jsonForScript } from "./escape.ts";

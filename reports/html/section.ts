@@ -2,7 +2,7 @@
 // placeholders, and the vega-lite specs for those placeholders. A section returns null when the run has no records
 // it can show, and the page leaves it out.
 import type { TopLevelSpec } from "vega-lite";
-import type { GemRecord } from "../../harness/records.ts";
+import type { GemRecord } from "../../core/records.ts";
 
 export interface Chart {
   id: string;

@@ -3,10 +3,11 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { createNativeEngineFactory } from "../../engines/native-engine.ts";
-import { parseConfig, type SuiteRegistry } from "../../harness/config.ts";
+import { parseConfig } from "../../harness/config.ts";
+import type { SuiteRegistry } from "../../core/suite.ts";
 import { RunnerPool } from "../../harness/runner-pool.ts";
 import { runExperiment, type RunSummary } from "../../harness/run.ts";
-import type { Suite } from "../../harness/suite.ts";
+import type { Suite } from "../../core/suite.ts";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
 

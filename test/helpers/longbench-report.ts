@@ -3,7 +3,7 @@
 // a LongBench-E dataset's buckets use numpy's rounding (2.675 → 2.68 where Python gives 2.67), and Δ dense is taken
 // between rounded dataset scores. Two cells of one method (dense as LongBench and as LongBench-E) differ only in
 // their suite options, as in a real run, so they share a method label but not a cellKey.
-import type { GemRecord } from "../../harness/records.ts";
+import type { GemRecord } from "../../core/records.ts";
 import { dense, gemfilter, longbenchRecord, type MethodSpec } from "./records.ts";
 
 const lb = (method: MethodSpec, dataset: string, category: string, index: number, score: number, extra: { metric?: string; length?: number; status?: GemRecord["status"] } = {}): GemRecord =>

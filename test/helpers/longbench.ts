@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ChatMessage, SuiteContext, TextTokenizer } from "../../harness/suite.ts";
+import type { ChatMessage, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 
 export const BOS = 1;
 const OFFSET = 10;

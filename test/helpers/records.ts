@@ -1,6 +1,6 @@
 // Typed builders for realistic GemRecord fixtures (niah, longbench, bench). Every builder returns a record that has
 // been parsed by the GemRecord schema, so a fixture that drifts from the schema fails loudly.
-import { GemRecord, type Memory, type Scalar, type Timings } from "../../harness/records.ts";
+import { GemRecord, type Memory, type Scalar, type Timings } from "../../core/records.ts";
 
 const GiB = 1024 ** 3;
 

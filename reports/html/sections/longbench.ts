@@ -5,7 +5,7 @@
 import { baseName } from "../../../datasets/longbench/aggregate.ts";
 import { CATEGORIES, infoFor, LENGTH_BUCKETS } from "../../../datasets/longbench/catalog.ts";
 import { cellLabels, cellSummaries, datasetOrder, type CellSummary } from "../../../datasets/longbench/summary.ts";
-import type { GemRecord } from "../../../harness/records.ts";
+import type { GemRecord } from "../../../core/records.ts";
 import { fx, headline, isFailure, variantOf } from "../../data.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";

@@ -2,7 +2,7 @@
 // ms/token as median with a min–max bar over the raw repeats, peak memory stacked by category (GiB, or MiB for small models), and achieved
 // throughput (TFLOP/s, GB/s) where the runner recorded it in memory.extra.
 import type { TopLevelSpec } from "vega-lite";
-import type { GemRecord } from "../../../harness/records.ts";
+import type { GemRecord } from "../../../core/records.ts";
 import { contextLengthOf, fmem, fms, fspread, groupBy, memoryUnit, peakOf, spreadOf, uniq, variantOf, type Spread } from "../../data.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";

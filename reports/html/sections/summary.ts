@@ -3,8 +3,8 @@
 // and at the longest context length timed, the filter + prefill time with the speedup over dense and the peak memory.
 // The sections below break these down.
 import { cellSummaries, isLongBenchE } from "../../../datasets/longbench/summary.ts";
-import type { GemRecord } from "../../../harness/records.ts";
-import { median } from "../../../harness/stats.ts";
+import type { GemRecord } from "../../../core/records.ts";
+import { median } from "../../../core/stats.ts";
 import { contextLengthOf, fmem, fms, fx, groupBy, headline, isDense, mean, memoryUnit, peakOf, uniq, variantOf } from "../../data.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";

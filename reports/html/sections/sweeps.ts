@@ -2,7 +2,7 @@
 // per suite: mean headline score × 100 per value of the axis, one line per series (method + its other parameters),
 // with dense as a dashed reference line.
 import type { TopLevelSpec } from "vega-lite";
-import type { GemRecord, Scalar } from "../../../harness/records.ts";
+import type { GemRecord, Scalar } from "../../../core/records.ts";
 import { CASE_AXES, fx, groupBy, headline, isDense, mean, paramsText, uniq } from "../../data.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";

@@ -1,7 +1,7 @@
 // The kept-token viewer: for records carrying `viewer`, the input tokens with the kept ones highlighted, marked spans
 // (e.g. the needle) outlined, and the fraction of each mark that was kept. Long inputs are elided far from any kept
 // token or mark so the page stays small; every token string is escaped.
-import type { GemRecord } from "../../../harness/records.ts";
+import type { GemRecord } from "../../../core/records.ts";
 import { variantOf } from "../../data.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";

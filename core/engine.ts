@@ -2,8 +2,13 @@
 // The native gem-runner is one implementation (engines/native-engine.ts); an OpenAI-compatible server adapter can
 // implement the same interface later (returning `unsupported` for what it cannot do, e.g. selection methods).
 import { z } from "zod";
-import { Memory, Selection, Timings } from "../harness/records.ts";
-import type { RunnerMethod } from "./method.ts";
+import { Memory, Selection, Timings, type Scalar } from "./records.ts";
+
+/** What the runner's `generate` takes as `method`: a method name and its resolved parameters. */
+export interface RunnerMethod {
+  name: string;
+  params: Record<string, Scalar>;
+}
 
 export interface EngineInfo {
   /** "native" for gem-runner; other kinds later (e.g. "openai"). */

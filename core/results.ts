@@ -13,7 +13,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "./errors.ts";
 import { GemRecord } from "./records.ts";
-import { canonicalJson } from "./sweep.ts";
+import { canonicalJson } from "./canonical-json.ts";
 
 export const RECORDS_FILE = "records.jsonl";
 export const CONFIG_FILE = "config.json";

@@ -68,3 +68,6 @@ export interface Suite<Options> {
   /** Scores in [0, 1] keyed by metric name; the first key is the suite's headline metric. */
   score(c: SuiteCase, outputText: string): Record<string, number>;
 }
+
+/** The suites a config may name, by name (datasets/index.ts is the registry). */
+export type SuiteRegistry = Readonly<Record<string, Suite<unknown>>>;

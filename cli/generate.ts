@@ -1,0 +1,104 @@
+// `gembench generate`: one prompt through one method on one runner.
+import { resolve } from "node:path";
+import { getMethod, methods, resolveParams } from "../engines/index.ts";
+import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
+import { toError, UsageError } from "../core/errors.ts";
+import type { Scalar } from "../core/records.ts";
+import { loadTokenizer } from "../harness/tokenizer.ts";
+import { parseDevices } from "./args.ts";
+import { EXIT, log } from "./process.ts";
+
+export interface GenerateOpts {
+  model: string;
+  method: string;
+  param: Record<string, Scalar>;
+  override: Record<string, Scalar>;
+  seed: number;
+  tokenizer?: string;
+  prompt?: string;
+  ids?: string;
+  maxNewTokens: number;
+  ignoreEos?: boolean;
+  returnSelection?: boolean;
+  allowLongInput?: boolean;
+  json?: boolean;
+  device: string;
+  timeoutMs: number;
+}
+
+export async function generateCommand(o: GenerateOpts): Promise<number> {
+  const adapter = getMethod(o.method);
+  if (adapter === undefined) throw new UsageError(`--method: unknown method ${JSON.stringify(o.method)}; expected one of ${Object.keys(methods).join(", ")}`);
+  let params;
+  try {
+    params = resolveParams(adapter, o.param);
+  } catch (e) {
+    const issues = (e as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
+    throw new UsageError(`--param: ${issues ? issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ") : toError(e).message}`);
+  }
+  if ((o.prompt === undefined) === (o.ids === undefined)) throw new UsageError("give exactly one of --prompt TEXT or --ids 1,2,3");
+  const synthetic = o.model.startsWith("synthetic:");
+  const modelSource = synthetic ? o.model : resolve(o.model);
+  const tokenizer = (() => {
+    try {
+      return loadTokenizer(modelSource, o.tokenizer === undefined ? null : resolve(o.tokenizer));
+    } catch (e) {
+      if (o.ids !== undefined) return null;
+      throw new UsageError(toError(e).message);
+    }
+  })();
+  let inputIds: number[];
+  if (o.ids !== undefined) {
+    inputIds = o.ids.split(",").map((x) => {
+      const n = Number(x.trim());
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--ids: expected comma-separated token ids, got ${JSON.stringify(x)}`);
+      return n;
+    });
+  } else {
+    if (tokenizer === null) throw new UsageError("--prompt needs a tokenizer");
+    inputIds = tokenizer.encode(o.prompt ?? "", { addSpecialTokens: true });
+  }
+  const devices = parseDevices(o.device);
+  const factory = createNativeEngineFactory({ args: runnerArgsFromEnv(), log });
+  const engine = await factory(devices[0]!);
+  try {
+    const loaded = await engine.load({ model: modelSource, overrides: o.override, seed: o.seed, dtype: "f32", maxContext: null }, { timeoutMs: o.timeoutMs });
+    if (!loaded.ok) {
+      log(`load failed: ${loaded.failure.message}${loaded.failure.hint ? `\nhint: ${loaded.failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: loaded.failure })}\n`);
+      return EXIT.errored;
+    }
+    const out = await engine.generate(
+      { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, minNewTokens: 0, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true, allowLongInput: o.allowLongInput === true },
+      { timeoutMs: o.timeoutMs },
+    );
+    if (!out.ok) {
+      log(`generate failed: ${out.failure.message}${out.failure.hint ? `\nhint: ${out.failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: out.failure })}\n`);
+      return EXIT.errored;
+    }
+    const r = out.value;
+    const result = {
+      ok: true,
+      model: o.model,
+      method: { name: adapter.name, params, label: adapter.label(params) },
+      inputIds,
+      inputLength: r.inputLength,
+      outputIds: r.outputIds,
+      outputText: tokenizer === null ? null : tokenizer.decode(r.outputIds, { skipSpecialTokens: true }),
+      stopReason: r.stopReason,
+      keptLength: r.keptLength,
+      selection: r.selection ?? null,
+      timings: r.timings,
+      memory: r.memory,
+    };
+    if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stdout.write(`${result.outputText ?? JSON.stringify(result.outputIds)}\n`);
+      log(`${adapter.label(params)}: input ${r.inputLength} tokens, kept ${String(r.keptLength)}, ${r.outputIds.length} new tokens (${r.stopReason}), total ${r.timings.totalMs.toFixed(1)} ms`);
+    }
+    return EXIT.ok;
+  } finally {
+    await engine.close();
+  }
+}

@@ -1,0 +1,92 @@
+// `gembench run`: one experiment config through the run loop, then its reports and the per-cell table.
+import { join, resolve } from "node:path";
+import { suites as suiteRegistry } from "../datasets/index.ts";
+import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
+import { toError } from "../core/errors.ts";
+import type { SuiteRegistry } from "../core/suite.ts";
+import { loadConfig } from "../harness/config.ts";
+import { parseFaultSpec, runExperiment, type RunSummary } from "../harness/run.ts";
+import { RunnerPool } from "../harness/runner-pool.ts";
+import { summaryTable } from "../reports/console.ts";
+import { writeReports } from "../reports/index.ts";
+import { parseDevices } from "./args.ts";
+import { EXIT, log, REPO_DIR } from "./process.ts";
+
+/** Writes summary.csv, summary.md and report.html for a finished run; a report failure is logged, never fails the run. */
+async function writeRunReports(runDir: string): Promise<string[]> {
+  try {
+    return await writeReports(runDir);
+  } catch (e) {
+    log(`reports: not written (${toError(e).message})`);
+    return [];
+  }
+}
+
+export interface RunCommandOptions {
+  out?: string;
+  devices: string;
+  limit?: number;
+  suites?: SuiteRegistry;
+  /** Quiet: no summary table (quickstart prints its own). */
+  quiet?: boolean;
+}
+
+/** `gembench run`: returns the exit code. */
+export async function runCommand(configPath: string, o: RunCommandOptions): Promise<{ code: number; summary: RunSummary | null; reports: string[] }> {
+  const registry = o.suites ?? suiteRegistry;
+  const config = loadConfig(configPath, registry);
+  const devices = parseDevices(o.devices);
+  const outDir = resolve(o.out ?? join("results", config.name));
+  const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
+  const allowFaults = runnerArgs.includes("--allow-faults");
+  const controller = new AbortController();
+  // Ctrl-C (SIGINT) or SIGTERM (kill, a job scheduler's time limit): stop cleanly; a second signal quits at once.
+  let interrupts = 0;
+  const onInterrupt = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      log(`\ninterrupted by ${signal}: finishing the record file and stopping the runners (Ctrl-C again to quit at once)`);
+      controller.abort();
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
+  let summary: RunSummary;
+  try {
+    summary = await runExperiment({
+      config,
+      outDir,
+      devices,
+      limit: o.limit ?? null,
+      engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
+      makePool: (d, f, po) => new RunnerPool(d, f, po),
+      suites: registry,
+      repoDir: REPO_DIR,
+      log,
+      progress: { tty: process.stderr.isTTY === true },
+      faults: parseFaultSpec(process.env.GEMBENCH_FAULT_CASE),
+      allowFaults,
+      signal: controller.signal,
+    });
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onInterrupt);
+  }
+  if (summary.interrupted) {
+    log(`interrupted; records so far are in ${outDir}/records.jsonl — re-run the same command to resume`);
+    process.stdout.write(`${JSON.stringify({ ...summary, perCell: undefined })}\n`);
+    return { code: EXIT.interrupted, summary, reports: [] };
+  }
+  const reports = await writeRunReports(outDir);
+  if (!o.quiet) {
+    log("");
+    log(summaryTable(summary));
+    log("");
+    log(`${summary.cases} cases: ${summary.completed} completed now, ${summary.resumed} already done, ${summary.errored} errored, ${summary.unsupported} unsupported`);
+    log(`results: ${outDir}`);
+    for (const r of reports) log(`  ${r}`);
+  }
+  process.stdout.write(`${JSON.stringify({ runDir: outDir, cells: summary.cells, cases: summary.cases, completed: summary.completed, resumed: summary.resumed, errored: summary.errored, unsupported: summary.unsupported, modelErrors: summary.modelErrors, reports })}\n`);
+  const code = summary.errored > 0 || summary.modelErrors.length > 0 ? EXIT.errored : EXIT.ok;
+  return { code, summary, reports };
+}
