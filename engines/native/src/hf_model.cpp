@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <sstream>
+#include <set>
 
 #include "model.h"
 #include "safetensors.h"
@@ -49,7 +49,15 @@ class ConfigReader {
   double number(const std::string& key, double def) const {
     if (!present(key)) return def;
     if (!j_[key].is_number()) fail(key, "= " + j_[key].dump() + " is not a number");
+    if (!std::isfinite(j_[key].as_number())) fail(key, "is not finite");
     return j_[key].as_number();
+  }
+  // A finite number > 0 (a scale, a factor, an epsilon): anything else makes the forward pass divide by zero or
+  // produce NaN, so it is refused at load.
+  double positive(const std::string& key, double def) const {
+    const double v = number(key, def);
+    if (!(v > 0)) fail(key, "= " + (present(key) ? j_[key].dump() : std::to_string(def)) + " must be a finite number > 0");
+    return v;
   }
   bool boolean(const std::string& key, bool def) const {
     if (!present(key)) return def;
@@ -67,7 +75,8 @@ class ConfigReader {
     if (!present(key)) return out;
     const Json& v = j_[key];
     auto one = [&](const Json& x) {
-      if (!x.is_number() || !x.is_integer() || x.as_number() < 0) fail(key, "must be a token id or a list of token ids (got " + v.dump() + ")");
+      if (!x.is_number() || !x.is_integer() || x.as_number() < 0 || x.as_number() > 2147483647.0)
+        fail(key, "must be a token id or a list of token ids (got " + v.dump() + ")");
       out.push_back(static_cast<int>(x.as_int()));
     };
     if (v.is_array()) {
@@ -81,7 +90,7 @@ class ConfigReader {
     if (!present(key) || !j_[key].is_array()) fail(key, "is missing or not a list (expected " + std::to_string(want) + " numbers)");
     std::vector<double> out;
     for (const auto& x : j_[key].as_array()) {
-      if (!x.is_number()) fail(key, "must hold numbers only");
+      if (!x.is_number() || !(x.as_number() > 0) || !std::isfinite(x.as_number())) fail(key, "must hold finite numbers > 0 only");
       out.push_back(x.as_number());
     }
     if (out.size() != want) fail(key, "has " + std::to_string(out.size()) + " entries, expected head_dim/2 = " + std::to_string(want));
@@ -93,17 +102,12 @@ class ConfigReader {
   std::string where_;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw RunnerError("model_error", "cannot read " + path, "check the path and its permissions");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+// config.json, generation_config.json and the shard index are small; 64 MiB bounds a wrong file given in their place.
+constexpr uint64_t kMaxJsonFileBytes = 64ull << 20;
 
 Json read_json_file(const std::string& path) {
   try {
-    Json j = Json::parse(read_file(path));
+    Json j = Json::parse(read_regular_file(path, kMaxJsonFileBytes));
     if (!j.is_object()) throw RunnerError("model_error", path + ": expected a JSON object", "is this a Hugging Face config file?");
     return j;
   } catch (const JsonError& e) {
@@ -111,9 +115,10 @@ Json read_json_file(const std::string& path) {
   }
 }
 
+// Something is at `p` (a file, or a FIFO / device / folder that the reader then refuses by name).
 bool file_exists(const std::string& p) {
   struct stat st {};
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::stat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 bool dir_exists(const std::string& p) {
@@ -178,6 +183,16 @@ void check_host_memory(int64_t bytes, const std::string& what) {
   }
 }
 
+const std::vector<std::string>& hf_config_keys() {
+  static const std::vector<std::string> keys = {
+      "model_type", "hidden_act", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
+      "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings", "rms_norm_eps",
+      "tie_word_embeddings", "eos_token_id", "bos_token_id", "use_sliding_window", "sliding_window", "attention_bias",
+      "mlp_bias", "partial_rotary_factor", "rope_parameters", "rope_scaling", "rope_theta",
+      "original_max_position_embeddings"};
+  return keys;
+}
+
 ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
   if (!cfg.is_object()) throw RunnerError("model_error", where + ": expected a JSON object", "");
   ConfigReader r(cfg, where);
@@ -205,9 +220,15 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
     c.head_dim = c.hidden_size / c.num_heads;
   }
   if (c.head_dim % 2 != 0) r.fail("head_dim", "= " + std::to_string(c.head_dim) + " must be even (RoPE rotates pairs)");
+  {
+    // Each size is < 2^31, but their products (weight counts, fp32_weight_bytes) must stay far inside int64.
+    const double D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size;
+    const double params = c.num_layers * (2 * D + 2 * D * (H + G) * d + 3 * D * I + (H + 2 * G) * d) + 2.0 * c.vocab_size * D + D;
+    if (params * 4 > 1e18)
+      r.fail("hidden_size", "and the other sizes describe " + std::to_string(params) + " parameters, far beyond any real model (a typo?)");
+  }
   c.max_positions = static_cast<int>(r.integer("max_position_embeddings", 1));
-  c.rms_eps = r.number("rms_norm_eps", 1e-6);
-  if (!(c.rms_eps >= 0)) r.fail("rms_norm_eps", "must be ≥ 0");
+  c.rms_eps = r.positive("rms_norm_eps", 1e-6);  // > 0: an all-zero hidden state (a zero pad embedding) would divide by 0
   c.tie_embeddings = r.boolean("tie_word_embeddings", false);
   c.eos_ids = r.ids("eos_token_id");
   std::vector<int> bos = r.ids("bos_token_id");
@@ -225,7 +246,7 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
     if (r.boolean("mlp_bias", false)) r.fail("mlp_bias", "= true (biased MLP projections)", "unsupported");
     if (c.model_type != "llama" && r.present("sliding_window")) c.sliding_window = static_cast<int>(r.integer("sliding_window", 1));
   }
-  if (c.model_type == "phi3" && std::fabs(r.number("partial_rotary_factor", 1.0) - 1.0) > 0)
+  if (c.model_type == "phi3" && r.number("partial_rotary_factor", 1.0) != 1.0)
     r.fail("partial_rotary_factor", "≠ 1 (partial rotary embeddings)", "unsupported");
   if (c.sliding_window >= c.max_positions) c.sliding_window = 0;  // a window as long as the context changes nothing
 
@@ -234,15 +255,15 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
   const Json empty = Json::object();
   const Json& rs = v5 ? r.raw("rope_parameters") : (r.present("rope_scaling") ? r.raw("rope_scaling") : empty);
   if (!rs.is_object()) r.fail(v5 ? "rope_parameters" : "rope_scaling", "must be an object or null");
-  ConfigReader s(rs, where + " " + (v5 ? "rope_parameters" : "rope_scaling") + ":");
+  ConfigReader s(rs, where + " " + (v5 ? "rope_parameters" : "rope_scaling"));
   c.rope_theta = v5 ? s.number("rope_theta", r.number("rope_theta", 10000.0)) : r.number("rope_theta", 10000.0);
-  if (!(c.rope_theta > 1)) r.fail("rope_theta", "must be > 1");
+  if (!(c.rope_theta > 1)) r.fail("rope_theta", "= " + std::to_string(c.rope_theta) + " must be a finite number > 1");
   std::string type = s.string("rope_type", s.string("type", "default"));
   if (type == "default") {
     c.rope.type = "none";
   } else if (type == "linear") {
     c.rope.type = "linear";
-    c.rope.factor = s.number("factor", 1.0);
+    c.rope.factor = s.positive("factor", 1.0);  // positions are divided by it
   } else if (type == "llama3") {
     c.rope.type = "llama3";
     c.rope.factor = s.number("factor", 0);
@@ -266,10 +287,10 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
       factor = static_cast<double>(c.max_positions) / c.rope.original_max_positions;
     } else {
       c.rope.original_max_positions = c.max_positions;
-      factor = s.number("factor", 1.0);
+      factor = s.positive("factor", 1.0);
     }
     c.rope.factor = factor;
-    if (s.present("attention_factor")) c.rope.attention_factor = s.number("attention_factor", 1.0);
+    if (s.present("attention_factor")) c.rope.attention_factor = s.positive("attention_factor", 1.0);
     else c.rope.attention_factor = factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(factor) / std::log(static_cast<double>(c.rope.original_max_positions)));
   } else {
     s.fail("rope_type", "= '" + type + "' (implemented: default, linear, llama3, longrope/su)", "unsupported");
@@ -289,8 +310,12 @@ class CheckpointReader {
       const Json& wm = idx["weight_map"];
       if (!wm.is_object()) throw RunnerError("model_error", index + ": weight_map is missing or not an object", "re-download the index file");
       for (const auto& kv : wm.as_object()) {
-        if (!kv.second.is_string()) throw RunnerError("model_error", index + ": weight_map['" + kv.first + "'] is not a file name", "");
-        where_[kv.first] = kv.second.as_string();
+        if (!kv.second.is_string()) throw RunnerError("model_error", index + ": weight_map['" + kv.first + "'] is not a file name", "re-download the index file");
+        const std::string& file = kv.second.as_string();
+        if (!inside_folder(file))
+          throw RunnerError("model_error", index + ": weight_map['" + kv.first + "'] = '" + file + "' is not a file inside the model folder",
+                            "shards are named relative to the folder (model-00001-of-00004.safetensors); absolute paths and '..' are refused");
+        where_[kv.first] = file;
       }
       index_ = index;
     } else if (file_exists(single)) {
@@ -306,7 +331,31 @@ class CheckpointReader {
 
   bool has(const std::string& name) const { return where_.count(name) > 0; }
 
+  // Refuses a checkpoint holding tensors that were never read: weights the config does not describe (5 layers stored,
+  // num_hidden_layers 3) mean config.json is not this checkpoint's, and loading part of it would give garbage.
+  // Not counted: rotary inv_freq buffers (recomputed from the config) and a stored lm_head when the embedding is tied
+  // (transformers ties it over whatever is stored).
+  void check_all_used(bool tied) const {
+    std::vector<std::string> unused;
+    for (const auto& kv : where_) {
+      const std::string& n = kv.first;
+      if (used_.count(n) > 0) continue;
+      static const std::string inv_freq = ".rotary_emb.inv_freq";
+      if (n.size() >= inv_freq.size() && n.compare(n.size() - inv_freq.size(), inv_freq.size(), inv_freq) == 0) continue;
+      if (tied && n == "lm_head.weight") continue;
+      unused.push_back(n);
+    }
+    if (unused.empty()) return;
+    std::string list;
+    for (size_t i = 0; i < unused.size() && i < 5; ++i) list += (i ? ", " : "") + unused[i];
+    if (unused.size() > 5) list += ", … (" + std::to_string(unused.size()) + " in all)";
+    throw RunnerError("model_error", (index_.empty() ? dir_ + "/model.safetensors" : index_) + " holds " + std::to_string(unused.size()) +
+                                         " tensor" + (unused.size() > 1 ? "s" : "") + " that config.json does not use: " + list,
+                      "config.json does not describe this checkpoint (num_hidden_layers? tie_word_embeddings? model_type?)");
+  }
+
   Tensor read(const std::string& name, const std::vector<int64_t>& shape) {
+    used_.insert(name);
     auto it = where_.find(name);
     if (it == where_.end())
       throw RunnerError("model_error", dir_ + ": tensor '" + name + "' is missing" + (index_.empty() ? "" : " from " + index_),
@@ -323,8 +372,22 @@ class CheckpointReader {
   }
 
  private:
+  // A relative path with no '..' component: a file in the folder or below it.
+  static bool inside_folder(const std::string& file) {
+    if (file.empty() || file[0] == '/' || file.find('\0') != std::string::npos) return false;
+    size_t start = 0;
+    while (start <= file.size()) {
+      size_t end = file.find('/', start);
+      if (end == std::string::npos) end = file.size();
+      if (file.compare(start, end - start, "..") == 0 && end - start == 2) return false;
+      start = end + 1;
+    }
+    return true;
+  }
+
   std::string dir_, index_;
   std::map<std::string, std::string> where_;  // tensor → file name
+  std::set<std::string> used_;                // tensors read
   std::map<std::string, std::unique_ptr<SafetensorsFile>> files_;
 };
 
@@ -402,6 +465,7 @@ Model load_hf_folder(const std::string& dir_in) {
     }
     m.layers.push_back(std::move(w));
   }
+  ck.check_all_used(c.tie_embeddings);
   return m;
 }
 

@@ -88,6 +88,9 @@ struct Model {
 // linear / llama3), mistral (explicit head_dim, sliding_window), qwen2 (q/k/v bias, use_sliding_window), phi3
 // (longrope / su). Throws RunnerError("model_error" | "unsupported") naming the key and what was expected.
 ModelConfig parse_hf_config(const Json& cfg, const std::string& where);
+// The config.json keys parse_hf_config reads (any other key of a real config.json is ignored, as transformers' own
+// bookkeeping keys are; synthetic overrides must name one of these or a key of the preset).
+const std::vector<std::string>& hf_config_keys();
 
 // A Hugging Face folder's config: config.json + generation_config.json's eos ids (read, parsed, validated; no weights).
 // `raw` receives config.json as read.

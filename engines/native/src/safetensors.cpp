@@ -67,14 +67,9 @@ std::string shape_str(const std::vector<int64_t>& shape) {
 }
 
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno), "check the path and its permissions");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    fail(path, std::string("cannot stat: ") + std::strerror(errno));
-  }
-  size_ = static_cast<size_t>(st.st_size);
+  uint64_t size = 0;
+  const int fd = open_regular_file(path, std::numeric_limits<uint64_t>::max(), &size);
+  size_ = static_cast<size_t>(size);
   if (size_ < 8) {
     ::close(fd);
     fail(path, "file is " + std::to_string(size_) + " bytes; a safetensors file starts with an 8-byte header length");
@@ -106,16 +101,26 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       fail(path, "tensor '" + name + "': header entry needs dtype (string), shape (array) and data_offsets ([begin, end])");
     TensorInfo t;
     t.dtype = e["dtype"].as_string();
+    // Every count is bounded by the file size (≤ 2^53 bytes for any real file), so none overflows below; a number
+    // beyond that is refused by name rather than wrapped.
+    const double limit = static_cast<double>(size_);
     uint64_t numel = 1;
     for (const auto& d : e["shape"].as_array()) {
       if (!d.is_number() || !d.is_integer() || d.as_number() < 0) fail(path, "tensor '" + name + "': shape entries must be non-negative integers");
+      if (d.as_number() > limit)
+        fail(path, "tensor '" + name + "': shape " + e["shape"].dump() + " has a dimension larger than the file (" + std::to_string(size_) + " bytes)");
       t.shape.push_back(d.as_int());
-      numel *= static_cast<uint64_t>(d.as_int());
+      const uint64_t dim = static_cast<uint64_t>(d.as_int());
+      if (dim != 0 && numel > size_ / dim)
+        fail(path, "tensor '" + name + "': shape " + e["shape"].dump() + " holds more elements than the file has bytes (" + std::to_string(size_) + ")");
+      numel *= dim;
     }
     const Json& b = e["data_offsets"][0];
     const Json& en = e["data_offsets"][1];
     if (!b.is_number() || !b.is_integer() || !en.is_number() || !en.is_integer() || b.as_number() < 0 || en.as_number() < b.as_number())
       fail(path, "tensor '" + name + "': data_offsets must be integers with 0 ≤ begin ≤ end");
+    if (en.as_number() > limit)
+      fail(path, "tensor '" + name + "': data_offsets " + e["data_offsets"].dump() + " run past the end of the file (" + std::to_string(size_) + " bytes)");
     t.begin = static_cast<uint64_t>(b.as_int());
     t.end = static_cast<uint64_t>(en.as_int());
     if (t.end > data_size)
@@ -168,6 +173,62 @@ Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>
       out.data[static_cast<size_t>(i)] = bf ? bf16_to_float(h) : half_to_float(h);
     }
   }
+  // A NaN or infinite weight turns every activation it touches into NaN: refused here, by name, rather than
+  // "completing" with garbage tokens (one pass over what was just converted).
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = out.data[static_cast<size_t>(i)];
+    if (!std::isfinite(v))
+      throw RunnerError("model_error",
+                        path_ + ": tensor '" + name + "' holds " + (std::isnan(v) ? "NaN" : "an infinite value") + " at element " +
+                            std::to_string(i) + " of " + std::to_string(n),
+                        "the weights are damaged (a failed conversion or download?); every value must be finite");
+  }
+  return out;
+}
+
+int open_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw RunnerError("model_error", "cannot open " + path + ": " + std::strerror(errno), "check the path and its permissions");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw RunnerError("model_error", "cannot stat " + path + ": " + std::strerror(err), "check the path and its permissions");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    const char* kind = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) ? "a character device"
+                       : S_ISBLK(st.st_mode) ? "a block device" : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file";
+    throw RunnerError("model_error", path + " is " + kind + ", not a regular file",
+                      "model files must be plain files (or links to plain files)");
+  }
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    throw RunnerError("model_error", path + " is " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(max_bytes) + " expected of it",
+                      "is this the right file?");
+  }
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+std::string read_regular_file(const std::string& path, uint64_t max_bytes) {
+  uint64_t size = 0;
+  const int fd = open_regular_file(path, max_bytes, &size);
+  std::string out(static_cast<size_t>(size), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t r = ::read(fd, &out[got], out.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw RunnerError("model_error", "reading " + path + " failed" + (r < 0 ? std::string(": ") + std::strerror(err) : " (it shrank while read)"),
+                        "check the file");
+    }
+    got += static_cast<size_t>(r);
+  }
+  ::close(fd);
   return out;
 }
 

@@ -45,4 +45,11 @@ int64_t write_safetensors(const std::string& path, const std::map<std::string, c
 
 std::string shape_str(const std::vector<int64_t>& shape);  // "[4096, 128]"
 
+// Opens `path` read-only if it is a regular file (or a link to one) of at most `max_bytes`: a FIFO would block the
+// runner and a device (a link to /dev/zero) would never end, so both are refused, as are oversized files. Returns the
+// descriptor and sets *size; throws RunnerError("model_error") naming the file and what it is.
+int open_regular_file(const std::string& path, uint64_t max_bytes, uint64_t* size);
+// The whole of a regular file of at most `max_bytes` (open_regular_file's checks).
+std::string read_regular_file(const std::string& path, uint64_t max_bytes);
+
 }  // namespace gem

@@ -12,6 +12,7 @@
 //              product then a rounded sum (no fused multiply-add: a GPU port must use __fmul_rn / __fadd_rn)
 // scales: embeddings √3 (unit variance); a linear layer [out, in] √(3/in) (unit-variance outputs for unit inputs);
 // lm_head √(3/hidden); q/k/v biases 0.5; RMSNorm weights 1 + 0.1·u.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -139,6 +140,16 @@ Json synthetic_config(const std::string& preset, const Json& overrides) {
   Json cfg = Json::parse(it->second);
   if (!overrides.is_null()) {
     if (!overrides.is_object()) throw RunnerError("bad_request", "overrides must be an object of config.json keys", "e.g. {\"num_hidden_layers\": 2}");
+    // A key nobody reads would be silently ignored (a typo like "num_hidden_layer" then runs the full-size preset).
+    const auto& known = hf_config_keys();
+    for (const auto& kv : overrides.as_object()) {
+      if (!cfg.has(kv.first) && std::find(known.begin(), known.end(), kv.first) == known.end()) {
+        std::string names;
+        for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+        throw RunnerError("bad_request", "overrides: unknown config.json key '" + kv.first + "' for synthetic:" + preset,
+                          "keys the runner reads: " + names);
+      }
+    }
     for (const auto& kv : overrides.as_object()) cfg.set(kv.first, kv.second);
   }
   return cfg;
