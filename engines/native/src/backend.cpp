@@ -2,53 +2,44 @@
 
 namespace gem {
 
-void KVCache::init(const ModelConfig& c, int reserve_rows) {
-  head_dim = c.head_dim;
-  layers.clear();
-  layers.resize(static_cast<size_t>(c.num_layers));
-  for (auto& L : layers) {
-    L.heads = c.num_kv_heads;
-    L.len = 0;
-    for (int h = 0; h < L.heads; ++h) {
-      L.k.emplace_back(MemCat::KV);
-      L.v.emplace_back(MemCat::KV);
-      if (reserve_rows > 0) {
-        L.k.back().reserve(static_cast<size_t>(reserve_rows) * head_dim);
-        L.v.back().reserve(static_cast<size_t>(reserve_rows) * head_dim);
-      }
-    }
-  }
+std::unique_ptr<Backend> make_cpu_backend();
+#if GEM_CUDA
+std::unique_ptr<Backend> make_cuda_backend(int device);
+#endif
+
+DVec Stats::row_copy(int h) const {
+  DVec out(MemCat::Workspace);
+  out.append(row(h), static_cast<size_t>(keys));
+  return out;
 }
 
-int64_t KVCache::bytes() const {
-  int64_t b = 0;
-  for (const auto& L : layers)
-    for (int h = 0; h < L.heads; ++h) b += static_cast<int64_t>((L.k[h].size() + L.v[h].size()) * sizeof(float));
-  return b;
+void Backend::load(const LoadSpec& spec) {
+  unload();  // free the old model before building the new one
+  adopt(std::make_unique<Model>(spec.synthetic() ? make_synthetic(spec.model.substr(10), spec.overrides, spec.seed)
+                                                 : load_hf_folder(spec.model)));
 }
 
-void KVCache::compress(int layer, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head,
-                       int reserve_extra) {
-  Layer& L = layers[static_cast<size_t>(layer)];
-  const int d = head_dim;
-  std::vector<FVec> nk, nv;
-  int len = keep.empty() ? 0 : static_cast<int>(keep[0].size());
-  for (size_t h = 0; h < keep.size(); ++h) {
-    const FVec& sk = L.k[static_cast<size_t>(src_head[h])];
-    const FVec& sv = L.v[static_cast<size_t>(src_head[h])];
-    nk.emplace_back(MemCat::KV);
-    nv.emplace_back(MemCat::KV);
-    nk.back().reserve(static_cast<size_t>(len + reserve_extra) * d);
-    nv.back().reserve(static_cast<size_t>(len + reserve_extra) * d);
-    for (int row : keep[h]) {
-      nk.back().append(sk.data() + static_cast<int64_t>(row) * d, static_cast<size_t>(d));
-      nv.back().append(sv.data() + static_cast<int64_t>(row) * d, static_cast<size_t>(d));
-    }
-  }
-  L.k = std::move(nk);
-  L.v = std::move(nv);
-  L.heads = static_cast<int>(keep.size());
-  L.len = len;
+std::vector<std::string> backend_names() {
+#if GEM_CUDA
+  return {"cpu", "cuda"};
+#else
+  return {"cpu"};
+#endif
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& name, int device) {
+  if (name == "cpu") return make_cpu_backend();
+#if GEM_CUDA
+  if (name == "cuda") return make_cuda_backend(device);
+#else
+  (void)device;
+#endif
+  std::string names;
+  for (const auto& n : backend_names()) names += (names.empty() ? "" : ", ") + n;
+  throw RunnerError("unsupported", "backend '" + name + "' is not built into this runner (backends: " + names + ")",
+                    name == "cuda" ? "this runner was built without CUDA (no nvcc at build time): use --devices cpu, or "
+                                     "rebuild on a machine with the CUDA toolkit"
+                                   : "use --backend cpu");
 }
 
 }  // namespace gem

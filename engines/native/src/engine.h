@@ -58,12 +58,14 @@ struct InspectLayer {
 // Names of the methods this build knows, in registry order.
 std::vector<std::string> method_names();
 
-// Validate the request against the model (method known, params in range, ids < vocab, length ≤ positions — or
-// max_context — unless allow_long_input; within a sliding window, always) — throws RunnerError(code, message, hint) —
-// then run it.
-GenerateResult generate(const Model& model, const GenerateRequest& req, bool allow_long_input);
+class Backend;
+
+// Validate the request against the backend's model (method known, params in range, ids < vocab, length ≤ positions —
+// or max_context — unless allow_long_input; within a sliding window, always) — throws RunnerError(code, message,
+// hint) — then run it.
+GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow_long_input);
 
 // Dense prefill over input_ids; returns post-RoPE Q and K of the requested layers.
-std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& input_ids, const std::vector<int>& layers);
+std::vector<InspectLayer> inspect(Backend& backend, const std::vector<int>& input_ids, const std::vector<int>& layers);
 
 }  // namespace gem

@@ -41,19 +41,12 @@ void check_ids(const ModelConfig& c, const std::vector<int>& ids) {
 
 }  // namespace
 
-GenerateResult generate(const Model& model, const GenerateRequest& req, bool allow_long_input) {
+GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow_long_input) {
   auto t_start = std::chrono::steady_clock::now();
-  const ModelConfig& c = model.config;
+  const ModelConfig& c = backend.config();
 
-  const MethodEntry* entry = nullptr;
-  for (const auto& e : method_registry())
-    if (req.method == e.name) entry = &e;
-  if (!entry) {
-    std::string names;
-    for (const auto& n : method_names()) names += (names.empty() ? "" : ", ") + n;
-    throw RunnerError("unknown_method", "unknown method '" + req.method + "'", "known methods: " + names);
-  }
-  std::unique_ptr<Method> method = entry->make(req.params, c);
+  const MethodEntry& entry = find_method(req.method);
+  std::unique_ptr<Method> method = entry.make(Params(entry.spec, req.params, c));
   if (req.max_new_tokens < 0)
     throw RunnerError("bad_request", "maxNewTokens must be ≥ 0 (got " + std::to_string(req.max_new_tokens) + ")", "");
   if (req.min_new_tokens < 0 || req.min_new_tokens > req.max_new_tokens)
@@ -79,12 +72,11 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
 
   MemoryTracker mem;
   ActiveTracker active(&mem);
-  mem.add(MemCat::Weights, model.weight_bytes());
-  std::unique_ptr<Backend> backend = make_cpu_backend();
+  mem.add(MemCat::Weights, backend.weight_bytes());
 
   GenerateResult res;
   res.input_length = static_cast<int>(n);
-  PrefillContext ctx(model, *backend, req.input_ids, req.max_new_tokens, mem);
+  PrefillContext ctx(backend, req.input_ids, req.max_new_tokens, mem);
   ctx.want_selection = req.return_selection;
   method->prefill(ctx);
   res.kept_length = ctx.kept_length;
@@ -106,11 +98,11 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
   res.stop_reason = "length";
   ForwardOptions o;
   o.want_logits = true;
-  o.hook = method->decode_hook();
+  o.eviction = method->decode_eviction();
   std::chrono::steady_clock::time_point t_dec;
   for (int step = 0; step < req.max_new_tokens; ++step) {
     if (step > 0) {
-      logits = backend->forward(model, {res.output_ids.back()}, {pos}, &ctx.cache, o);
+      logits = backend.forward({res.output_ids.back()}, {pos}, ctx.cache.get(), o);
       ++pos;
       ++res.decode_tokens;
     }
@@ -135,8 +127,8 @@ GenerateResult generate(const Model& model, const GenerateRequest& req, bool all
   return res;
 }
 
-std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& input_ids, const std::vector<int>& layers) {
-  const ModelConfig& c = model.config;
+std::vector<InspectLayer> inspect(Backend& backend, const std::vector<int>& input_ids, const std::vector<int>& layers) {
+  const ModelConfig& c = backend.config();
   check_ids(c, input_ids);
   if (layers.empty()) throw RunnerError("bad_request", "inspect: layers is empty", "e.g. \"layers\": [0]");
   for (int l : layers)
@@ -145,9 +137,7 @@ std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& in
                         "layers are 0-based, < " + std::to_string(c.num_layers));
   MemoryTracker mem;
   ActiveTracker active(&mem);
-  std::unique_ptr<Backend> backend = make_cpu_backend();
   const int n = static_cast<int>(input_ids.size());
-  const int H = c.num_heads, G = c.num_kv_heads, d = c.head_dim;
   std::vector<InspectLayer> out;
   for (int l : layers) {
     out.emplace_back();
@@ -158,14 +148,8 @@ std::vector<InspectLayer> inspect(const Model& model, const std::vector<int>& in
   ForwardOptions o;
   o.last_layer = *std::max_element(layers.begin(), layers.end());
   o.stop_after_qk = true;
-  o.hook = [&](const LayerView& v) {
-    for (auto& il : out)
-      if (il.layer == v.layer) {
-        il.q.assign(v.q, v.q + static_cast<int64_t>(n) * H * d);
-        il.k.assign(v.k, v.k + static_cast<int64_t>(n) * G * d);
-      }
-  };
-  backend->forward(model, input_ids, pos, nullptr, o);
+  o.capture = &out;
+  backend.forward(input_ids, pos, nullptr, o);
   return out;
 }
 

@@ -49,10 +49,13 @@ struct ModelConfig {
   int bos_id = -1;  // -1 when absent
 };
 
-// Row-major fp32 tensor. Linear weights keep the Hugging Face layout [out_features, in_features].
+// Row-major tensor, held widened to fp32 on the host. Linear weights keep the Hugging Face layout [out_features,
+// in_features]. `dtype` is the dtype it was stored in ("F32", "F16", "BF16", "F64"; synthetic weights are "F32"): a
+// backend that computes in a narrower type (cuda: bf16) converts from these exact values.
 struct Tensor {
   std::vector<int64_t> shape;
   std::vector<float> data;
+  std::string dtype = "F32";
   int64_t numel() const {
     int64_t n = 1;
     for (auto s : shape) n *= s;

@@ -3,6 +3,7 @@
 // op end the process.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,8 +15,11 @@
 #include <string>
 #include <thread>
 
+#include "backend.h"
 #include "build_id.h"
 #include "engine.h"
+#include "methods/method.h"
+#include "selftest.h"
 #include "json.h"
 #include "model.h"
 #include "threads.h"
@@ -26,22 +30,6 @@ namespace {
 constexpr int kProtocol = 1;
 
 void log(const std::string& msg) { std::fprintf(stderr, "[gem-runner] %s\n", msg.c_str()); }
-
-std::string cpu_name() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto p = line.find(':');
-      if (p != std::string::npos) {
-        std::string s = line.substr(p + 1);
-        while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-        return s;
-      }
-    }
-  }
-  return "CPU";
-}
 
 // Typed request fields: errors name the field and what was expected (bad_request).
 class Request {
@@ -135,13 +123,14 @@ Json rows_json(const std::vector<float>& flat, int rows, int width) {
 
 class Runner {
  public:
-  explicit Runner(bool allow_faults) : allow_faults_(allow_faults) {}
+  Runner(std::unique_ptr<Backend> backend, bool allow_faults) : backend_(std::move(backend)), allow_faults_(allow_faults) {}
 
   Json hello() const {
     Json caps = Json::object();
-    caps.set("backends", Json::array_of(std::vector<std::string>{"cpu"}));
+    caps.set("backends", Json::array_of(backend_names()));
     caps.set("methods", Json::array_of(method_names()));
-    caps.set("dtypes", Json::array_of(std::vector<std::string>{"f32"}));
+    caps.set("methodSpecs", method_specs_json());
+    caps.set("dtypes", Json::array_of(backend_->dtypes()));
     caps.set("families", Json::array_of(std::vector<std::string>{"llama", "mistral", "qwen2", "phi3"}));
     caps.set("presets", Json::array_of(synthetic_preset_names()));
     caps.set("ops", Json::array_of(std::vector<std::string>{"load", "describe", "generate", "inspect", "export", "unload", "shutdown"}));
@@ -149,9 +138,10 @@ class Runner {
     h.set("type", "hello");
     h.set("protocol", kProtocol);
     h.set("build", GEM_BUILD_ID);
-    h.set("backend", "cpu");
-    h.set("device", cpu_name() + " (" + std::to_string(num_threads()) + " threads)");
-    h.set("computeCapability", Json());
+    h.set("backend", backend_->name());
+    h.set("device", backend_->device_name());
+    const std::string cc = backend_->compute_capability();
+    h.set("computeCapability", cc.empty() ? Json() : Json(cc));
     h.set("capabilities", caps);
     return h;
   }
@@ -179,7 +169,7 @@ class Runner {
       else if (op == "inspect") result = inspect(r);
       else if (op == "export") result = export_model(r);
       else if (op == "unload") {
-        model_.reset();
+        backend_->unload();
         result = Json::object();
       } else if (op == "shutdown") {
         result = Json::object();
@@ -219,9 +209,9 @@ class Runner {
     return resp;
   }
 
-  const Model& need_model() const {
-    if (!model_) throw RunnerError("no_model", "no model is loaded", "send a load request first");
-    return *model_;
+  Backend& need_model() const {
+    if (!backend_->loaded()) throw RunnerError("no_model", "no model is loaded", "send a load request first");
+    return *backend_;
   }
 
   // What load and describe answer: the architecture as parsed, and the fp32 weight footprint.
@@ -259,12 +249,14 @@ class Runner {
     int max_context = 0;
     bool synthetic = false;
   };
-  static Source source_of(const Request& r) {
+  Source source_of(const Request& r) const {
     Source s;
     s.name = r.str("model");
-    const std::string dtype = r.has("dtype") ? r.str("dtype") : "f32";
-    if (dtype != "f32")
-      throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the cpu backend", "the cpu backend is the fp32 reference: use dtype f32");
+    const std::vector<std::string> dtypes = backend_->dtypes();
+    const std::string dtype = r.has("dtype") ? r.str("dtype") : dtypes.front();
+    if (std::find(dtypes.begin(), dtypes.end(), dtype) == dtypes.end())
+      throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the " + backend_->name() + " backend",
+                        "this backend computes in " + dtypes.front() + ": use dtype " + dtypes.front());
     s.max_context = static_cast<int>(r.integer("maxContext", 0, 1, 2147483647));
     s.seed = static_cast<uint64_t>(r.integer("seed", 0, 0, 9007199254740991LL));
     s.synthetic = s.name.rfind("synthetic:", 0) == 0;
@@ -285,22 +277,23 @@ class Runner {
   Json load(const Request& r) {
     const Source s = source_of(r);
     const auto t0 = std::chrono::steady_clock::now();
-    model_.reset();  // free the old model before building the new one
-    std::unique_ptr<Model> m = std::make_unique<Model>(s.synthetic ? make_synthetic(s.name.substr(10), r.raw("overrides"), s.seed)
-                                                                   : load_hf_folder(s.name));
+    LoadSpec spec;
+    spec.model = s.name;
+    spec.overrides = r.raw("overrides");
+    spec.seed = s.seed;
+    backend_->load(spec);
     const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    model_ = std::move(m);
     max_context_ = s.max_context;
-    const ModelConfig& c = model_->config;
-    log("loaded " + model_->source + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers) in " +
-        std::to_string(static_cast<int>(load_ms)) + " ms");
-    Json o = model_info(c, model_->source, max_context_);
+    const ModelConfig& c = backend_->config();
+    log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers) on " +
+        backend_->name() + " in " + std::to_string(static_cast<int>(load_ms)) + " ms");
+    Json o = model_info(c, backend_->source(), max_context_);
     o.set("loadMs", load_ms);
     return o;
   }
 
   Json generate(const Request& r) {
-    const Model& m = need_model();
+    Backend& m = need_model();
     GenerateRequest g;
     g.input_ids = r.ids("inputIds", true);
     const Json& method = r.raw("method");
@@ -358,10 +351,10 @@ class Runner {
   }
 
   Json inspect(const Request& r) {
-    const Model& m = need_model();
+    Backend& m = need_model();
     std::vector<int> ids = r.ids("inputIds", true);
     std::vector<int> layers = r.ids("layers", true);
-    const ModelConfig& c = m.config;
+    const ModelConfig& c = m.config();
     Json out = Json::array();
     for (const auto& il : gem::inspect(m, ids, layers)) {
       Json l = Json::object();
@@ -376,8 +369,11 @@ class Runner {
   }
 
   Json export_model(const Request& r) {
-    const Model& m = need_model();
-    ExportResult e = export_hf_folder(m, r.str("dir"), r.flag("overwrite", false));
+    const Model* m = need_model().host_model();
+    if (!m)
+      throw RunnerError("unsupported", "export needs the weights on the host; the " + backend_->name() + " backend keeps them on the device",
+                        "export with a cpu runner (--devices cpu): the weights are the same for the same model and seed");
+    ExportResult e = export_hf_folder(*m, r.str("dir"), r.flag("overwrite", false));
     Json o = Json::object();
     o.set("dir", r.str("dir"));
     o.set("files", Json::array_of(e.files));
@@ -396,13 +392,16 @@ class Runner {
     throw RunnerError("bad_request", "unknown fault kind '" + kind + "'", "crash, hang or exit");
   }
 
+  std::unique_ptr<Backend> backend_;
   bool allow_faults_;
-  std::unique_ptr<Model> model_;
   int max_context_ = 0;
 };
 
 const char* kUsage =
-    "usage: gem-runner [--backend cpu] [--threads N] [--allow-faults]\n"
+    "usage: gem-runner [--backend cpu|cuda] [--device N] [--threads N] [--allow-faults]\n"
+    "       gem-runner --method-specs              every method's parameter spec (JSON) and exit\n"
+    "       gem-runner selftest [--backend X] [--device N] [--threads N]\n"
+    "                                              every op of a backend against the cpu reference at awkward shapes\n"
     "Speaks the gembench runner protocol (engines/native/PROTOCOL.md): JSON lines on stdin/stdout, logs on stderr.\n";
 
 }  // namespace
@@ -410,8 +409,9 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace gem;
-  bool allow_faults = false;
+  bool allow_faults = false, selftest = false;
   std::string backend = "cpu";
+  int device = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char* name) -> std::string {
@@ -421,7 +421,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--allow-faults") {
+    if (a == "selftest" && i == 1) {
+      selftest = true;
+    } else if (a == "--method-specs") {
+      std::string out = method_specs_json().dump();
+      std::printf("%s\n", out.c_str());
+      return 0;
+    } else if (a == "--device") {
+      std::string v = value("--device");
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || n < 0 || n > 1023) {
+        std::fprintf(stderr, "gem-runner: --device expects a GPU index ≥ 0, got '%s'\n", v.c_str());
+        return 2;
+      }
+      device = static_cast<int>(n);
+    } else if (a == "--allow-faults") {
       allow_faults = true;
     } else if (a == "--threads") {
       std::string v = value("--threads");
@@ -445,14 +460,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (backend != "cpu") {
-    std::fprintf(stderr,
-                 "gem-runner: backend '%s' is not built into this runner (backends: cpu); %s\n", backend.c_str(),
-                 backend == "cuda" ? "the CUDA backend is not part of this build: use --devices cpu" : "use --backend cpu");
+  if (selftest) return run_selftest(backend, device);
+  std::unique_ptr<Backend> be;
+  try {
+    be = make_backend(backend, device);
+  } catch (const RunnerError& e) {
+    std::fprintf(stderr, "gem-runner: %s; %s\n", e.what(), e.hint.c_str());
     return 2;
   }
   std::ios::sync_with_stdio(false);
-  Runner runner(allow_faults);
+  Runner runner(std::move(be), allow_faults);
   std::string out = runner.hello().dump();
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fputc('\n', stdout);

@@ -154,6 +154,7 @@ Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>
                       "supported dtypes: F32, F16, BF16 (F64); quantized checkpoints are not supported");
   Tensor out;
   out.shape = shape;
+  out.dtype = t.dtype;
   const int64_t n = out.numel();
   out.data.resize(static_cast<size_t>(n));
   const unsigned char* src = map_ + data_start_ + t.begin;

@@ -13,6 +13,7 @@
 #include "../src/cpu/kernels.h"
 #include "../src/engine.h"
 #include "../src/methods/method.h"
+#include "../src/select.h"
 #include "../src/threads.h"
 
 using namespace gem;
@@ -188,7 +189,9 @@ static GenerateResult run(const Model& m, const std::vector<int>& ids, const std
   r.ignore_eos = true;
   r.return_logits = true;
   r.return_selection = selection;
-  return generate(m, r, false);
+  std::unique_ptr<Backend> b = make_backend("cpu", 0);
+  b->adopt(std::make_unique<Model>(m));
+  return generate(*b, r, false);
 }
 
 // ---------- tests ----------
@@ -259,13 +262,13 @@ static void test_rope_scalings() {
 
 static void test_pooling_and_topk() {
   std::vector<double> x = {1, 2, 3, 4, 5, 6};
-  auto a = avg_pool1d(x, 5);
+  auto a = avg_pool1d(x.data(), 6, 5).vec();
   const double wa[6] = {6.0 / 5, 10.0 / 5, 15.0 / 5, 20.0 / 5, 18.0 / 5, 15.0 / 5};
   for (int i = 0; i < 6; ++i) CHECK(near(a[static_cast<size_t>(i)], wa[i], 1e-15), "avg pool edge %d: %g vs %g", i, a[static_cast<size_t>(i)], wa[i]);
-  auto a1 = avg_pool1d(x, 1);
+  auto a1 = avg_pool1d(x.data(), 6, 1).vec();
   CHECK(a1 == x, "kernel 1 is the identity");
   std::vector<double> y = {-5, -1, -7, -3, -9};
-  auto mp = max_pool1d(y, 3);
+  auto mp = max_pool1d(y.data(), 5, 3).vec();
   const double wm[5] = {-1, -1, -1, -3, -3};
   for (int i = 0; i < 5; ++i) CHECK(mp[static_cast<size_t>(i)] == wm[i], "max pool (-inf padding) %d", i);
   std::vector<double> s = {1, 3, 3, 2, 3};
@@ -283,8 +286,16 @@ static void test_column_sums() {
   std::vector<float> q(static_cast<size_t>(n * H * d)), k(static_cast<size_t>(n * G * d));
   for (auto& v : q) v = 2 * g.next();
   for (auto& v : k) v = 2 * g.next();
+  // The statistics op (ProbSum over every row, per query head) = H2O's column sums.
+  cpu::KeyRows keys;
+  for (int g2 = 0; g2 < G; ++g2) keys.head.push_back(k.data() + g2 * d);
+  keys.stride = G * d;
+  keys.rows = n;
+  Stats st;
+  cpu::attn_stats(q.data(), n, H, d, keys, StatsRequest{0, StatsMode::ProbSum, 0, n, -1, StatsAgg::PerQueryHead}, st);
+  CHECK(st.heads == H && st.keys == n, "column sums shape");
   for (int h = 0; h < H; ++h) {
-    auto cs = causal_column_sums(q.data(), k.data(), n, H, G, d, h);
+    const double* cs = st.row(h);
     // explicit n×n causal softmax matrix
     std::vector<std::vector<double>> P(static_cast<size_t>(n), std::vector<double>(static_cast<size_t>(n), 0.0));
     for (int i = 0; i < n; ++i) {
@@ -302,8 +313,8 @@ static void test_column_sums() {
     for (int j = 0; j < n; ++j) {
       double want = 0;
       for (int i = j; i < n; ++i) want += P[static_cast<size_t>(i)][static_cast<size_t>(j)];
-      CHECK(near(cs[static_cast<size_t>(j)], want, 1e-12), "h2o column sum h=%d j=%d: %.17g vs %.17g", h, j, cs[static_cast<size_t>(j)], want);
-      total += cs[static_cast<size_t>(j)];
+      CHECK(near(cs[j], want, 1e-12), "h2o column sum h=%d j=%d: %.17g vs %.17g", h, j, cs[j], want);
+      total += cs[j];
     }
     CHECK(near(total, n, 1e-10), "column sums add up to n (rows sum to 1)");
   }

@@ -241,5 +241,105 @@ void attention(const float* q, int T, int H, int d, const std::vector<const floa
   });
 }
 
+namespace {
+double dot_d(const float* a, const float* b, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+  return s;
+}
+}  // namespace
+
+void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req, Stats& out) {
+  const int C = static_cast<int>(keys.head.size());
+  const int group = H / C, N = keys.rows, past = N - T;
+  const int K = req.key_end < 0 ? N : std::min(req.key_end, N);
+  const int q0 = std::max(0, req.q_begin), q1 = std::min(T, req.q_end);
+  const double inv_sqrt_d = 1.0 / std::sqrt(static_cast<double>(d));
+  auto qrow = [&](int t, int h) { return q + (static_cast<int64_t>(t) * H + h) * d; };
+  auto krow = [&](int c, int j) { return keys.head[static_cast<size_t>(c)] + static_cast<int64_t>(j) * keys.stride; };
+  out.keys = K;
+  out.layer = req.layer;
+  const double work = 2.0 * std::max(1, q1 - q0) * static_cast<double>(N) * d * H;
+
+  if (req.mode == StatsMode::RawDot && req.agg == StatsAgg::AllSum) {
+    // One accumulator per key, summed in the order (row, head, dimension).
+    out.heads = 1;
+    out.data.assign(static_cast<size_t>(K), 0.0);
+    parallel_for(K, work, [&](int64_t jb, int64_t je) {
+      for (int64_t j = jb; j < je; ++j) {
+        double s = 0;
+        for (int t = q0; t < q1; ++t) {
+          if (j > past + t) continue;
+          for (int h = 0; h < H; ++h) {
+            const float* a = qrow(t, h);
+            const float* b = krow(h / group, static_cast<int>(j));
+            for (int i = 0; i < d; ++i) s += static_cast<double>(a[i]) * static_cast<double>(b[i]);
+          }
+        }
+        out.data[static_cast<size_t>(j)] = s;
+      }
+    });
+    return;
+  }
+
+  // Per query head: RawDot sums, or softmax probabilities (max-subtracted, normalised over the visible keys).
+  DVec per(MemCat::Workspace, static_cast<size_t>(H) * K, 0.0);
+  DVec scratch(MemCat::Workspace, req.mode == StatsMode::ProbSum ? static_cast<size_t>(H) * N : 0);
+  parallel_for(H, work, [&](int64_t hb, int64_t he) {
+    for (int64_t h = hb; h < he; ++h) {
+      double* acc = per.data() + h * K;
+      double* s = req.mode == StatsMode::ProbSum ? scratch.data() + h * N : nullptr;
+      const int c = static_cast<int>(h) / group;
+      for (int t = q0; t < q1; ++t) {
+        const int vis = past + t + 1;
+        const float* qt = qrow(t, static_cast<int>(h));
+        if (req.mode == StatsMode::RawDot) {
+          for (int j = 0; j < std::min(vis, K); ++j) acc[j] += dot_d(qt, krow(c, j), d);
+          continue;
+        }
+        double mx = -INFINITY;
+        for (int j = 0; j < vis; ++j) {
+          s[j] = dot_d(qt, krow(c, j), d) * inv_sqrt_d;
+          mx = std::max(mx, s[j]);
+        }
+        double z = 0;
+        for (int j = 0; j < vis; ++j) z += std::exp(s[j] - mx);
+        for (int j = 0; j < std::min(vis, K); ++j) acc[j] += std::exp(s[j] - mx) / z;
+      }
+    }
+  });
+  scratch.clear_and_free();
+
+  switch (req.agg) {
+    case StatsAgg::PerQueryHead:
+      out.heads = H;
+      out.data = std::move(per);
+      return;
+    case StatsAgg::AllSum:
+      out.heads = 1;
+      out.data.assign(static_cast<size_t>(K), 0.0);
+      for (int h = 0; h < H; ++h)
+        for (int j = 0; j < K; ++j) out.data[static_cast<size_t>(j)] += per[static_cast<size_t>(h) * K + j];
+      return;
+    case StatsAgg::KvMean:
+    case StatsAgg::KvMax: {
+      const bool mx = req.agg == StatsAgg::KvMax;
+      out.heads = C;
+      out.data.assign(static_cast<size_t>(C) * K, mx ? -INFINITY : 0.0);
+      for (int c = 0; c < C; ++c) {
+        double* o = out.data.data() + static_cast<int64_t>(c) * K;
+        for (int h = c * group; h < (c + 1) * group; ++h)
+          for (int j = 0; j < K; ++j) {
+            const double x = per[static_cast<size_t>(h) * K + j];
+            o[j] = mx ? std::max(o[j], x) : o[j] + x;
+          }
+        if (!mx)
+          for (int j = 0; j < K; ++j) o[j] /= group;
+      }
+      return;
+    }
+  }
+}
+
 }  // namespace cpu
 }  // namespace gem

@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "../backend.h"
 #include "../model.h"
 
 namespace gem {
@@ -41,6 +42,18 @@ void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFre
 // Query head h reads cache head h / (H / cache_heads). Scaling 1/sqrt(d), softmax with max subtraction.
 void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                const std::vector<const float*>& v, int len, float* out);
+
+// Keys of one layer as attention sees them: cache head c's row j starts at head[c] + j * stride.
+struct KeyRows {
+  std::vector<const float*> head;
+  int64_t stride = 0;
+  int rows = 0;
+};
+
+// The attention-statistics op (backend.h: StatsRequest) — the reference, written once: queries q [T][H*d] (row t sees
+// keys 0 .. rows - T + t); result [heads][K] doubles into `out`. Parallel over query heads with fixed per-head order,
+// so results are bitwise independent of the thread count.
+void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req, Stats& out);
 
 inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 

@@ -1,4 +1,5 @@
-// Helpers shared by the method files: parameter parsing, top-k with deterministic ties, 1-D pooling, dense prefill.
+// Helpers shared by the method files: parameter specs and their checking, top-k with deterministic ties, 1-D pooling,
+// dense prefill, the one-set methods' second pass.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,97 +9,147 @@
 
 namespace gem {
 
-Params::Params(const std::string& method, const Json& params, const std::vector<std::string>& known)
-    : method_(method), params_(params) {
-  if (params_.is_null()) params_ = Json::object();
-  if (!params_.is_object()) fail("params of method '" + method + "' must be an object", "e.g. {\"k\": 1024}");
-  for (const auto& kv : params_.as_object()) {
-    if (std::find(known.begin(), known.end(), kv.first) == known.end()) {
+namespace {
+
+[[noreturn]] void bad_param(const std::string& msg, const std::string& hint) { throw RunnerError("bad_param", msg, hint); }
+
+std::string kind_name(ParamSpec::Kind k) {
+  switch (k) {
+    case ParamSpec::Kind::Int: return "int";
+    case ParamSpec::Kind::Bool: return "bool";
+    default: return "enum";
+  }
+}
+
+std::string range_text(const ParamSpec& p, const ModelConfig* cfg) {
+  std::string hi = p.below_layers ? (cfg ? std::to_string(cfg->num_layers - 1) : "layers - 1") : std::to_string(p.max);
+  std::string s = std::to_string(p.min) + " ≤ " + p.name + " ≤ " + hi;
+  if (p.odd) s += ", odd";
+  return s;
+}
+
+}  // namespace
+
+Json spec_json(const MethodSpec& s) {
+  Json params = Json::object();
+  for (const ParamSpec& p : s.params) {
+    Json o = Json::object();
+    o.set("kind", kind_name(p.kind));
+    o.set("description", p.doc);
+    o.set("required", p.required);
+    if (!p.required) o.set("default", p.def);
+    if (p.kind == ParamSpec::Kind::Int) {
+      o.set("min", p.min);
+      if (p.below_layers) o.set("max", "layers-1");
+      else if (p.max < kMaxInt) o.set("max", p.max);
+      if (p.odd) o.set("odd", true);
+    }
+    if (p.kind == ParamSpec::Kind::Enum) o.set("values", Json::array_of(p.values));
+    params.set(p.name, std::move(o));
+  }
+  Json rules = Json::array();
+  for (const ParamRule& r : s.rules) {
+    Json o = Json::object();
+    o.set("kind", r.kind == ParamRule::Kind::Greater ? "greater" : "atMost");
+    o.set("a", r.a);
+    o.set("b", r.b);
+    o.set("hint", r.hint);
+    rules.push(std::move(o));
+  }
+  Json o = Json::object();
+  o.set("name", s.name);
+  o.set("description", s.description);
+  o.set("params", std::move(params));
+  o.set("rules", std::move(rules));
+  return o;
+}
+
+Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& cfg) : values_(Json::object()) {
+  const std::string& method = spec.name;
+  const Json given = given_in.is_null() ? Json::object() : given_in;
+  if (!given.is_object()) bad_param("params of method '" + method + "' must be an object", "e.g. {\"k\": 1024}");
+  for (const auto& kv : given.as_object()) {
+    const bool known = std::any_of(spec.params.begin(), spec.params.end(), [&](const ParamSpec& p) { return p.name == kv.first; });
+    if (!known) {
       std::string names;
-      for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
-      fail("unknown parameter '" + kv.first + "' for method '" + method + "'",
-           known.empty() ? "method '" + method + "' takes no parameters" : "known parameters: " + names);
+      for (const auto& p : spec.params) names += (names.empty() ? "" : ", ") + p.name;
+      bad_param("unknown parameter '" + kv.first + "' for method '" + method + "'",
+                spec.params.empty() ? "method '" + method + "' takes no parameters" : "known parameters: " + names);
     }
   }
+  for (const ParamSpec& p : spec.params) {
+    const bool has = given.has(p.name) && !given[p.name].is_null();
+    if (!has) {
+      if (p.required) bad_param(method + ": parameter '" + p.name + "' is required", "give " + (p.kind == ParamSpec::Kind::Int ? "an integer in [" + std::to_string(p.min) + ", " + (p.below_layers ? std::to_string(cfg.num_layers - 1) : std::to_string(p.max)) + "]" : "a value") + ": " + p.doc);
+      values_.set(p.name, p.def);
+      continue;
+    }
+    const Json& v = given[p.name];
+    switch (p.kind) {
+      case ParamSpec::Kind::Int: {
+        if (!v.is_number() || !v.is_integer()) bad_param(method + ": parameter '" + p.name + "' must be an integer", "got " + v.dump());
+        const double x = v.as_number();
+        const int64_t hi = p.below_layers ? std::min<int64_t>(p.max, cfg.num_layers - 1) : p.max;
+        if (x < static_cast<double>(p.min) || x > static_cast<double>(hi))
+          bad_param(method + ": parameter '" + p.name + "' = " + v.dump() + " is out of range", "allowed: " + range_text(p, &cfg));
+        if (p.odd && static_cast<int64_t>(x) % 2 == 0)
+          bad_param(method + ": " + p.name + " = " + v.dump() + " must be odd", p.doc);
+        break;
+      }
+      case ParamSpec::Kind::Bool:
+        if (!v.is_bool()) bad_param(method + ": parameter '" + p.name + "' must be a boolean", "got " + v.dump());
+        break;
+      case ParamSpec::Kind::Enum: {
+        std::string names;
+        for (const auto& n : p.values) names += (names.empty() ? "\"" : ", \"") + n + "\"";
+        if (!v.is_string() || std::find(p.values.begin(), p.values.end(), v.as_string()) == p.values.end())
+          bad_param(method + ": parameter '" + p.name + "' = " + v.dump() + " is not allowed", "one of " + names);
+        break;
+      }
+    }
+    values_.set(p.name, v);
+  }
+  for (const ParamRule& r : spec.rules) {
+    const int64_t a = values_[r.a].as_int(), b = values_[r.b].as_int();
+    const bool ok = r.kind == ParamRule::Kind::Greater ? a > b : a <= b;
+    if (!ok)
+      bad_param(method + ": " + r.a + " = " + std::to_string(a) + " must be " +
+                    (r.kind == ParamRule::Kind::Greater ? "greater than " : "at most ") + r.b + " = " + std::to_string(b),
+                r.hint);
+  }
 }
 
-void Params::fail(const std::string& msg, const std::string& hint) const { throw RunnerError("bad_param", msg, hint); }
+int64_t Params::integer(const std::string& key) const { return values_[key].as_int(); }
+bool Params::boolean(const std::string& key) const { return values_[key].as_bool(); }
+const std::string& Params::choice(const std::string& key) const { return values_[key].as_string(); }
 
-bool Params::has(const std::string& key) const { return params_.has(key) && !params_[key].is_null(); }
-
-int64_t Params::integer(const std::string& key, int64_t lo, int64_t hi) const {
-  if (!has(key)) fail(method_ + ": parameter '" + key + "' is required", "give an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return integer(key, 0, lo, hi);
-}
-
-int64_t Params::integer(const std::string& key, int64_t def, int64_t lo, int64_t hi) const {
-  if (!has(key)) return def;
-  const Json& v = params_[key];
-  if (!v.is_number() || !v.is_integer())
-    fail(method_ + ": parameter '" + key + "' must be an integer", "got " + v.dump());
-  double x = v.as_number();
-  if (x < static_cast<double>(lo) || x > static_cast<double>(hi))
-    fail(method_ + ": parameter '" + key + "' = " + v.dump() + " is out of range",
-         "allowed: " + std::to_string(lo) + " ≤ " + key + " ≤ " + std::to_string(hi));
-  return static_cast<int64_t>(x);
-}
-
-bool Params::boolean(const std::string& key, bool def) const {
-  if (!has(key)) return def;
-  const Json& v = params_[key];
-  if (!v.is_bool()) fail(method_ + ": parameter '" + key + "' must be a boolean", "got " + v.dump());
-  return v.as_bool();
-}
-
-std::string Params::choice(const std::string& key, const std::string& def, const std::vector<std::string>& allowed) const {
-  if (!has(key)) return def;
-  const Json& v = params_[key];
+const MethodEntry& find_method(const std::string& name) {
+  for (const auto& e : method_registry())
+    if (e.spec.name == name) return e;
   std::string names;
-  for (const auto& n : allowed) names += (names.empty() ? "\"" : ", \"") + n + "\"";
-  if (!v.is_string() || std::find(allowed.begin(), allowed.end(), v.as_string()) == allowed.end())
-    fail(method_ + ": parameter '" + key + "' = " + v.dump() + " is not allowed", "one of " + names);
-  return v.as_string();
+  for (const auto& n : method_names()) names += (names.empty() ? "" : ", ") + n;
+  throw RunnerError("unknown_method", "unknown method '" + name + "'", "known methods: " + names);
 }
 
-std::vector<int> top_k_indices(const std::vector<double>& scores, int k, const std::vector<char>& allowed) {
-  std::vector<int> cand;
-  for (int i = 0; i < static_cast<int>(scores.size()); ++i)
-    if (allowed.empty() || allowed[static_cast<size_t>(i)]) cand.push_back(i);
-  k = std::max(0, std::min(k, static_cast<int>(cand.size())));
-  auto better = [&](int a, int b) {
-    double sa = scores[static_cast<size_t>(a)], sb = scores[static_cast<size_t>(b)];
-    // NaN ranks last; equal scores → lower index first.
-    bool na = std::isnan(sa), nb = std::isnan(sb);
-    if (na != nb) return nb;
-    if (!na && sa != sb) return sa > sb;
-    return a < b;
-  };
-  std::partial_sort(cand.begin(), cand.begin() + k, cand.end(), better);
-  cand.resize(static_cast<size_t>(k));
-  std::sort(cand.begin(), cand.end());
-  return cand;
+std::vector<std::string> method_names() {
+  std::vector<std::string> names;
+  for (const auto& e : method_registry()) names.push_back(e.spec.name);
+  return names;
 }
 
-std::vector<double> avg_pool1d(const std::vector<double>& x, int kernel) {
-  const int n = static_cast<int>(x.size()), p = kernel / 2;
-  std::vector<double> y(x.size());
-  for (int j = 0; j < n; ++j) {
-    double s = 0;
-    for (int t = j - p; t <= j + p; ++t) s += (t >= 0 && t < n) ? x[static_cast<size_t>(t)] : 0.0;
-    y[static_cast<size_t>(j)] = s / kernel;
-  }
-  return y;
+Json method_specs_json() {
+  Json a = Json::array();
+  for (const auto& e : method_registry()) a.push(spec_json(e.spec));
+  return a;
 }
 
-std::vector<double> max_pool1d(const std::vector<double>& x, int kernel) {
-  const int n = static_cast<int>(x.size()), p = kernel / 2;
-  std::vector<double> y(x.size());
-  for (int j = 0; j < n; ++j) {
-    double s = -std::numeric_limits<double>::infinity();
-    for (int t = std::max(0, j - p); t <= std::min(n - 1, j + p); ++t) s = std::max(s, x[static_cast<size_t>(t)]);
-    y[static_cast<size_t>(j)] = s;
-  }
-  return y;
+Gqa parse_gqa(const std::string& s) { return s == "max" ? Gqa::Max : s == "per-query-head" ? Gqa::PerQueryHead : Gqa::Mean; }
+
+ParamSpec gqa_param(const std::string& doc) {
+  ParamSpec p{"gqa", ParamSpec::Kind::Enum, doc};
+  p.def = "mean";
+  p.values = {"mean", "max", "per-query-head"};
+  return p;
 }
 
 std::vector<int> all_indices(int n) {
@@ -113,7 +164,7 @@ void prefill_kept(PrefillContext& ctx, std::vector<int> sel) {
   std::vector<int> kept_ids;
   kept_ids.reserve(sel.size());
   for (int j : sel) kept_ids.push_back(ctx.ids[static_cast<size_t>(j)]);
-  ctx.logits = dense_prefill(ctx, kept_ids, 0, {});
+  ctx.logits = dense_prefill(ctx, kept_ids, 0);
   ctx.prefill_ms = ms_since(t0);
   ctx.mem_prefill = ctx.mem.phase_peak();
   ctx.next_position = static_cast<int>(sel.size());
@@ -122,16 +173,17 @@ void prefill_kept(PrefillContext& ctx, std::vector<int> sel) {
   ctx.selection.indices = std::move(sel);
 }
 
-std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0, const LayerHook& hook,
-                                 bool reserve_decode) {
+std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0, std::vector<StatsRequest> stats,
+                                 StatsCallback on_stats, bool reserve_decode) {
   const int n = static_cast<int>(ids.size());
-  ctx.cache.init(ctx.model.config, reserve_decode ? n + ctx.max_new_tokens : 0);
+  ctx.cache = ctx.backend.new_cache(reserve_decode ? n + ctx.max_new_tokens : 0);
   std::vector<int> pos(static_cast<size_t>(n));
   std::iota(pos.begin(), pos.end(), pos0);
   ForwardOptions o;
   o.want_logits = true;
-  o.hook = hook;
-  return ctx.backend.forward(ctx.model, ids, pos, &ctx.cache, o);
+  o.stats = std::move(stats);
+  o.on_stats = std::move(on_stats);
+  return ctx.backend.forward(ids, pos, ctx.cache.get(), o);
 }
 
 }  // namespace gem

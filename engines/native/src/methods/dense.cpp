@@ -9,7 +9,7 @@ class Dense final : public Method {
   void prefill(PrefillContext& ctx) override {
     auto t0 = std::chrono::steady_clock::now();
     ctx.mem.begin_phase();
-    ctx.logits = dense_prefill(ctx, ctx.ids, 0, {});
+    ctx.logits = dense_prefill(ctx, ctx.ids, 0);
     ctx.prefill_ms = ms_since(t0);
     ctx.mem_prefill = ctx.mem.phase_peak();
     ctx.next_position = static_cast<int>(ctx.ids.size());
@@ -20,9 +20,8 @@ class Dense final : public Method {
 
 }  // namespace
 
-std::unique_ptr<Method> make_dense(const Json& params, const ModelConfig&) {
-  Params p("dense", params, {});
-  return std::make_unique<Dense>();
-}
+const MethodSpec kDenseSpec{"dense", "full attention over all n tokens; KV cache of n tokens per layer", {}, {}};
+
+std::unique_ptr<Method> make_dense(const Params&) { return std::make_unique<Dense>(); }
 
 }  // namespace gem

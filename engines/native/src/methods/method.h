@@ -1,5 +1,7 @@
 // A method = how the prompt becomes the KV cache that decoding reads (and, for h2o with evictDuringDecode, how the
-// cache is kept at budget while decoding). One file per method; registry.cpp lists them.
+// cache is kept at budget while decoding). One file per method: its parameter spec (declared once, published in the
+// runner's hello) and its selector, written against the backend (backend.h): request attention statistics → pool /
+// aggregate → top-k → keep. Methods never touch Q or K. registry.cpp lists them.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -11,22 +13,62 @@
 #include "../engine.h"
 #include "../json.h"
 #include "../memory.h"
+#include "../select.h"
 
 namespace gem {
 
 constexpr int64_t kMaxInt = 2147483647;  // upper bound of integer parameters
 
+// ---- parameter specs: one per method, the single source of names, types, bounds, defaults and docs ----
+struct ParamSpec {
+  enum class Kind { Int, Bool, Enum };
+  std::string name;
+  Kind kind = Kind::Int;
+  std::string doc;
+  bool required = false;
+  Json def;                          // default (null when required)
+  int64_t min = 0, max = kMaxInt;    // Int bounds (inclusive)
+  bool below_layers = false;         // Int: also < the model's num_hidden_layers (a 0-based layer index)
+  bool odd = false;                  // Int: must be odd
+  std::vector<std::string> values;   // Enum
+};
+// A cross-parameter rule: `a` > `b` (Greater) or `a` ≤ `b` (AtMost), with the message's hint.
+struct ParamRule {
+  enum class Kind { Greater, AtMost };
+  Kind kind;
+  std::string a, b, hint;
+};
+struct MethodSpec {
+  std::string name, description;
+  std::vector<ParamSpec> params;
+  std::vector<ParamRule> rules;
+};
+Json spec_json(const MethodSpec& s);
+
+// Parameters checked against a spec (and the model, for model-dependent bounds), defaults filled in. Throws
+// RunnerError("bad_param") naming the parameter, the allowed range and what was given.
+class Params {
+ public:
+  Params(const MethodSpec& spec, const Json& params, const ModelConfig& cfg);
+  int64_t integer(const std::string& key) const;
+  bool boolean(const std::string& key) const;
+  const std::string& choice(const std::string& key) const;
+
+ private:
+  Json values_;
+};
+
 // What the generate loop hands a method and gets back from its prefill.
 struct PrefillContext {
-  const Model& model;
   Backend& backend;
+  const ModelConfig& config;
   const std::vector<int>& ids;  // the n input ids
   int max_new_tokens = 0;
   MemoryTracker& mem;
   bool want_selection = false;
 
   // Filled by the method.
-  KVCache cache;
+  std::unique_ptr<KVCache> cache;
   int next_position = 0;  // position of the first generated token's forward step
   int kept_length = 0;
   std::vector<float> logits;  // logits of the last prompt token (they choose the first output token)
@@ -34,8 +76,8 @@ struct PrefillContext {
   double filter_ms = 0, prefill_ms = 0;
   MemoryBytes mem_filter, mem_prefill;  // phase peaks
 
-  PrefillContext(const Model& m, Backend& b, const std::vector<int>& i, int mnt, MemoryTracker& t)
-      : model(m), backend(b), ids(i), max_new_tokens(mnt), mem(t) {}
+  PrefillContext(Backend& b, const std::vector<int>& i, int mnt, MemoryTracker& t)
+      : backend(b), config(b.config()), ids(i), max_new_tokens(mnt), mem(t) {}
 };
 
 class Method {
@@ -43,54 +85,37 @@ class Method {
   virtual ~Method() = default;
   // Build ctx.cache (+ logits, positions, timings, phase memory, selection).
   virtual void prefill(PrefillContext& ctx) = 0;
-  // Hook for decode forward steps (empty: the cache just grows).
-  virtual LayerHook decode_hook() { return {}; }
+  // Options for every decode forward step (default: the cache just grows).
+  virtual DecodeEviction decode_eviction() const { return {}; }
 };
 
-// Parses and validates params (throws RunnerError "bad_param"); cfg is the loaded model's config.
-using MethodFactory = std::function<std::unique_ptr<Method>(const Json& params, const ModelConfig& cfg)>;
+// The methods (one file each; registry.cpp lists them in order).
+extern const MethodSpec kDenseSpec, kGemFilterSpec, kSnapKVSpec, kH2OSpec, kRandomSpec;
+std::unique_ptr<Method> make_dense(const Params& p);
+std::unique_ptr<Method> make_gemfilter(const Params& p);
+std::unique_ptr<Method> make_snapkv(const Params& p);
+std::unique_ptr<Method> make_h2o(const Params& p);
+std::unique_ptr<Method> make_random(const Params& p);
+
+using MethodFactory = std::function<std::unique_ptr<Method>(const Params& params)>;
 struct MethodEntry {
-  const char* name;
+  const MethodSpec& spec;
   MethodFactory make;
 };
 const std::vector<MethodEntry>& method_registry();
+// The registry entry of `name`; RunnerError("unknown_method") listing the known ones otherwise.
+const MethodEntry& find_method(const std::string& name);
+// Every method's spec, as published in the hello (`capabilities.methodSpecs`) and by `gem-runner --method-specs`.
+Json method_specs_json();
 
 // ---- shared helpers (methods/common.cpp) ----
 
-// Parameter reader: rejects unknown names, wrong types and out-of-range values with RunnerError("bad_param").
-class Params {
- public:
-  Params(const std::string& method, const Json& params, const std::vector<std::string>& known);
-  bool has(const std::string& key) const;
-  int64_t integer(const std::string& key, int64_t lo, int64_t hi) const;           // required
-  int64_t integer(const std::string& key, int64_t def, int64_t lo, int64_t hi) const;  // optional
-  bool boolean(const std::string& key, bool def) const;
-  std::string choice(const std::string& key, const std::string& def, const std::vector<std::string>& allowed) const;
-  [[noreturn]] void fail(const std::string& msg, const std::string& hint) const;
-
- private:
-  std::string method_;
-  Json params_;
-};
-
-// Indices of the `k` largest scores (ties → lower index first), returned sorted ascending. Only indices in
-// [0, scores.size()) with allowed[i] (when `allowed` is non-empty) compete.
-std::vector<int> top_k_indices(const std::vector<double>& scores, int k, const std::vector<char>& allowed = {});
-
-// 1-D pooling, stride 1, padding kernel/2. avg: zero padding, divisor always `kernel` (count_include_pad);
-// max: padding is -inf (never wins).
-std::vector<double> avg_pool1d(const std::vector<double>& x, int kernel);
-std::vector<double> max_pool1d(const std::vector<double>& x, int kernel);
-
-// Dense prefill of `ids` at positions pos0.. into a fresh ctx.cache; returns last-token logits. Optional per-layer
-// hook. reserve_decode: reserve room for the decode rows up front (methods that compress each layer pass false and
-// reserve when compressing, so uncompressed capacity is never held for layers not yet reached).
-std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0, const LayerHook& hook,
+// Dense prefill of `ids` at positions pos0.. into a fresh ctx.cache; returns last-token logits. Optional statistics
+// requests with their callback. reserve_decode: reserve room for the decode rows up front (methods that compress each
+// layer pass false and reserve when compressing, so uncompressed capacity is never held for layers not yet reached).
+std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& ids, int pos0,
+                                 std::vector<StatsRequest> stats = {}, StatsCallback on_stats = {},
                                  bool reserve_decode = true);
-
-// h2o's fused two-pass column sums for query head h: score[j] = Σ_{i≥j} softmax_{j'≤i}(q_i·k_j'/√d)[j], O(n) memory.
-// q: [n][H*d], k: [n][G*d].
-std::vector<double> causal_column_sums(const float* q, const float* k, int n, int H, int G, int d, int h);
 
 // random's selection (methods/random.cpp documents the PRNG): sorted min(k, n) of [0, n).
 std::vector<int> random_selection(int n, int k, uint64_t seed);
@@ -107,5 +132,11 @@ std::vector<int> all_indices(int n);
 // as a new sequence at positions 0..|sel|-1 (decoding continues at |sel|); records prefillMs, the prefill memory
 // phase, keptLength and the selection.
 void prefill_kept(PrefillContext& ctx, std::vector<int> sel);
+
+// The per-head methods' GQA modes (snapkv, h2o): mean / max over a KV head's query heads, or per query head (the
+// official variant, caching H heads).
+enum class Gqa { Mean, Max, PerQueryHead };
+Gqa parse_gqa(const std::string& s);
+ParamSpec gqa_param(const std::string& doc);
 
 }  // namespace gem

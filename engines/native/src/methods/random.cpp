@@ -64,13 +64,26 @@ class Random final : public Method {
   uint64_t seed_;
 };
 
+ParamSpec p_k() {
+  ParamSpec p{"k", ParamSpec::Kind::Int, "tokens kept, uniformly at random (sorted); second pass as GemFilter's"};
+  p.required = true;
+  p.min = 1;
+  return p;
+}
+ParamSpec p_seed() {
+  ParamSpec p{"seed", ParamSpec::Kind::Int, "PRNG seed (splitmix64, documented in methods/random.cpp)"};
+  p.def = 0;
+  p.max = 9007199254740991LL;
+  return p;
+}
+
 }  // namespace
 
-std::unique_ptr<Method> make_random(const Json& params, const ModelConfig&) {
-  Params p("random", params, {"k", "seed"});
-  int k = static_cast<int>(p.integer("k", 1, kMaxInt));
-  uint64_t seed = static_cast<uint64_t>(p.integer("seed", 0, 0, 9007199254740991LL));
-  return std::make_unique<Random>(k, seed);
+const MethodSpec kRandomSpec{"random", "sanity baseline: k tokens uniformly at random, then GemFilter's second pass",
+                             {p_k(), p_seed()}, {}};
+
+std::unique_ptr<Method> make_random(const Params& p) {
+  return std::make_unique<Random>(static_cast<int>(p.integer("k")), static_cast<uint64_t>(p.integer("seed")));
 }
 
 }  // namespace gem
