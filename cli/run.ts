@@ -2,7 +2,7 @@
 import { join, resolve } from "node:path";
 import { suites as suiteRegistry } from "../datasets/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
-import { toError } from "../core/errors.ts";
+import { toError, UsageError } from "../core/errors.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
 import { loadConfig } from "../harness/config.ts";
 import { parseFaultSpec, runExperiment, type RunSummary } from "../harness/run.ts";
@@ -34,6 +34,8 @@ export interface RunCommandOptions {
 /** `gembench run`: returns the exit code. */
 export async function runCommand(configPath: string, o: RunCommandOptions): Promise<{ code: number; summary: RunSummary | null; reports: string[] }> {
   const registry = o.suites ?? suiteRegistry;
+  // "" would resolve to the current folder and write the run into it.
+  if (o.out !== undefined && o.out.trim() === "") throw new UsageError(`--out: expected a run folder, got ${JSON.stringify(o.out)}`);
   const config = loadConfig(configPath, registry);
   const devices = parseDevices(o.devices);
   const outDir = resolve(o.out ?? join("results", config.name));

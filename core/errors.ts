@@ -15,3 +15,6 @@ export function toError(e: unknown): Error {
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** An input file that cannot be used (missing, not a regular file, too large, not valid JSON …): exit 2, like bad usage. */
+export class InputError extends UsageError {}

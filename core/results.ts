@@ -1,4 +1,6 @@
 // The run folder: results/<run>/config.json (resolved) and records.jsonl (append-only, one record per line).
+// It carries gembench-run.json (the record schema); a run writes only into such a folder or a new/empty one
+// (prepareRunDir), so `--out` pointed at someone's folder never overwrites their files.
 //
 // Durability: each record is written as one full line with a single write on an O_APPEND descriptor, then fsync'd.
 // A kill -9 can at worst leave a torn last line (no trailing newline); on resume that fragment is truncated away.
@@ -8,16 +10,21 @@
 // Resume skips every recordKey that already has a completed / unsupported / skipped record. Errored cases are
 // retried on resume: the retry appends a new record and the earlier errored one stays in the file (nothing is
 // rewritten), so readers take the LAST record per recordKey (latestRecords does this).
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "./errors.ts";
-import { GemRecord } from "./records.ts";
+import { InputError, UsageError } from "./errors.ts";
+import { MAX_BYTES, readJsonFile, readRegularFile, readTextFile } from "./files.ts";
+import { GemRecord, RECORD_SCHEMA_VERSION } from "./records.ts";
 import { canonicalJson } from "./canonical-json.ts";
 
 export const RECORDS_FILE = "records.jsonl";
 export const CONFIG_FILE = "config.json";
 export const LOCK_FILE = "run.lock";
+/** Marks a folder as a gembench run folder (and its record schema): only such a folder, or a new/empty one, is written. */
+export const MARKER_FILE = "gembench-run.json";
+/** The files gembench writes into a run folder (reports included), for recognising run folders made before the marker. */
+const RUN_FILE_RE = /^(records\.jsonl|config(\.\d+)?\.json|run\.lock|model-info\.json|summary\.(csv|md)|report\.html|longbench-summary\.csv|.*\.tmp-\d+)$/;
 
 /** Write all of `buf` at the descriptor's position (a single writeSync may write less than asked). */
 function writeAll(fd: number, buf: Buffer): void {
@@ -68,7 +75,7 @@ export function acquireRunLock(dir: string): string {
     }
     let holder = "";
     try {
-      holder = readFileSync(path, "utf8");
+      holder = readTextFile(path, { maxBytes: 4096, what: "lock file" });
     } catch {
       continue; // released meanwhile
     }
@@ -104,7 +111,7 @@ export interface ExistingRecords {
  */
 export function readRecordsFile(path: string, opts: { repair: boolean }): ExistingRecords {
   if (!existsSync(path)) return { all: [], truncatedBytes: 0 };
-  const buf = readFileSync(path);
+  const buf = readRegularFile(path, { maxBytes: MAX_BYTES.data, what: "records file" });
   const lastNl = buf.lastIndexOf(0x0a);
   const cleanLen = lastNl + 1;
   const truncatedBytes = buf.length - cleanLen;
@@ -126,13 +133,44 @@ export function readRecordsFile(path: string, opts: { repair: boolean }): Existi
     try {
       value = JSON.parse(line);
     } catch (e) {
-      throw new Error(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
+      throw new InputError(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
     }
     const r = GemRecord.safeParse(value);
-    if (!r.success) throw new Error(`${path}:${i + 1}: not a record: ${r.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+    if (!r.success) throw new InputError(`${path}:${i + 1}: not a record: ${r.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
     all.push(r.data);
   });
   return { all, truncatedBytes };
+}
+
+/**
+ * Makes sure `dir` may be written as a run folder, creating it when missing: an existing folder must be a gembench run
+ * folder of this record schema (its marker file), or empty, or a run folder from before the marker (only gembench's own
+ * files, records.jsonl, config.json or run.lock among them: a lone summary.md is not enough). Anything else — the current folder via `--out ""`, a home folder, a file — is
+ * refused with a UsageError before a single file is written.
+ */
+export function prepareRunDir(dir: string): void {
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    return;
+  }
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder: the run folder (--out) must be a new, empty or earlier gembench run folder`);
+  const marker = join(dir, MARKER_FILE);
+  if (existsSync(marker)) {
+    const m = readJsonFile(marker, { maxBytes: 4096, what: "run folder marker" }) as { gembench?: unknown; schema?: unknown } | null;
+    if (m === null || typeof m !== "object" || m.gembench !== "run") throw new InputError(`${marker} is not a gembench run folder marker`);
+    if (m.schema !== RECORD_SCHEMA_VERSION) {
+      throw new UsageError(`${dir} holds records of schema ${JSON.stringify(m.schema)}; this gembench writes schema ${RECORD_SCHEMA_VERSION}: give --out a new folder`);
+    }
+    return;
+  }
+  const entries = readdirSync(dir);
+  if (entries.length === 0) return;
+  const runFiles = [RECORDS_FILE, CONFIG_FILE, LOCK_FILE];
+  if (entries.some((e) => runFiles.includes(e)) && entries.every((e) => RUN_FILE_RE.test(e))) return;
+  const shown = entries.slice(0, 5).join(", ") + (entries.length > 5 ? `, … (${entries.length} entries)` : "");
+  throw new UsageError(
+    `${dir} is not empty and not a gembench run folder (no ${MARKER_FILE}; it holds ${shown}): refusing to write into it — give --out a new or empty folder`,
+  );
 }
 
 /** The last record per recordKey, in order of first appearance: what reporters should read. */
@@ -175,8 +213,14 @@ export class RunStore {
   private lockPath: string | null;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    prepareRunDir(dir);
     this.lockPath = acquireRunLock(dir);
+    try {
+      if (!existsSync(join(dir, MARKER_FILE))) writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`);
+    } catch (e) {
+      this.close();
+      throw e;
+    }
     this.recordsPath = join(dir, RECORDS_FILE);
     let existing: ExistingRecords;
     try {
@@ -198,7 +242,7 @@ export class RunStore {
     const path = join(this.dir, CONFIG_FILE);
     const text = `${JSON.stringify(resolved, null, 2)}\n`;
     if (existsSync(path)) {
-      const old = readFileSync(path, "utf8");
+      const old = readTextFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
       if (sameJson(old, text)) return;
       let n = 1;
       while (existsSync(join(this.dir, `config.${n}.json`))) n++;

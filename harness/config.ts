@@ -1,6 +1,5 @@
 // The experiment config (configs/*.json): schema, parsing, and error messages that name the JSON path and what
 // was expected. Sweep axes are method parameters given as lists or range strings ("0..31", "0..31:4").
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { getMethod, methods, paramsSchema } from "../engines/index.ts";
@@ -8,6 +7,7 @@ import type { MethodParams } from "../engines/index.ts";
 import type { Scalar } from "../core/records.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
 import { UsageError } from "../core/errors.ts";
+import { MAX_BYTES, readTextFile } from "../core/files.ts";
 
 // ---------- schema ----------
 
@@ -287,7 +287,7 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
 export function loadConfig(path: string, suites: SuiteRegistry): ResolvedConfig {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path, { maxBytes: MAX_BYTES.smallJson, what: "config" });
   } catch (e) {
     throw new ConfigError(path, [`cannot read the file: ${(e as Error).message}`]);
   }

@@ -1,12 +1,13 @@
 // The execution loop: cells (model-major) → cases (built once per model × suite) → generate on the runner pool →
 // cut at stop strings → score → one GemRecord per case appended to records.jsonl. Resumes from what is there.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { getMethod } from "../engines/index.ts";
 import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { collectEnvironment } from "./environment.ts";
 import { toError } from "../core/errors.ts";
+import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { Progress } from "./progress.ts";
 import type { GemRecord, Timings } from "../core/records.ts";
 import { keptForViewer } from "../core/selection.ts";
@@ -154,7 +155,7 @@ function readModelInfoCache(runDir: string): Record<string, LoadedModel> {
   const p = join(runDir, MODEL_INFO_FILE);
   if (!existsSync(p)) return {};
   try {
-    return JSON.parse(readFileSync(p, "utf8")) as Record<string, LoadedModel>;
+    return readJsonFile(p, { maxBytes: MAX_BYTES.smallJson, what: "model info cache" }) as Record<string, LoadedModel>;
   } catch {
     return {};
   }
@@ -255,7 +256,16 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
         writeFileAtomic(join(runDir, MODEL_INFO_FILE), `${JSON.stringify(modelInfo, null, 2)}\n`);
       }
       const facts = loaded;
-      const tokenizer = loadTokenizer(first.model.source, first.model.tokenizer);
+      let tokenizer: GemTokenizer;
+      try {
+        tokenizer = loadTokenizer(first.model.source, first.model.tokenizer);
+      } catch (e) {
+        // A broken tokenizer fails this model only, as a failed model load does: the other models still run.
+        const msg = `model ${first.model.id}: ${toError(e).message}`;
+        p.log(msg);
+        summary.modelErrors.push(msg);
+        continue;
+      }
       const casesBySuite = new Map<number, SuiteCase[]>();
       const tasks: CaseTask[] = [];
       for (const cell of group) {

@@ -1,7 +1,9 @@
 // Sweep expansion: models × suites × engines × (cartesian product of list-valued params) → cells, each with a
 // stable key, ordered model-major (then suite, then engine, then params) so each model loads once per runner.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { InputError } from "../core/errors.ts";
+import { MAX_BYTES, readRegularFile } from "../core/files.ts";
 import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
@@ -46,11 +48,13 @@ export function modelHash(m: { id: string; source: string; overrides: Record<str
   } else {
     const dir = m.source;
     const cfg = join(dir, "config.json");
-    if (existsSync(cfg)) h.update(readFileSync(cfg));
+    if (existsSync(cfg)) h.update(readRegularFile(cfg, { maxBytes: MAX_BYTES.smallJson, what: "model config" }));
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".safetensors")).sort() : [];
     for (const f of files) {
       const p = join(dir, f);
-      const size = statSync(p).size;
+      const st = statSync(p);
+      if (!st.isFile()) throw new InputError(`model file ${p} is not a regular file`);
+      const size = st.size;
       h.update(`${f}\0${size}\0`);
       const fd = openSync(p, "r");
       try {
@@ -88,7 +92,7 @@ export function cellKeyOf(parts: {
 function tokenizerKey(m: ResolvedModel): string | null {
   if (m.tokenizer === null) return null;
   const p = join(m.tokenizer, "tokenizer.json");
-  return existsSync(p) ? `sha256:${sha256Hex(readFileSync(p)).slice(0, 16)}` : m.tokenizer;
+  return existsSync(p) ? `sha256:${sha256Hex(readRegularFile(p, { maxBytes: MAX_BYTES.tokenizer, what: "tokenizer.json" })).slice(0, 16)}` : m.tokenizer;
 }
 
 /** Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). */

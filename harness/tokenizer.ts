@@ -1,9 +1,11 @@
 // TextTokenizer implementations: a Hugging Face folder (tokenizer.json + tokenizer_config.json, chat template via
 // jinja) and the built-in byte-level tokenizer that synthetic models use.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { Template } from "@huggingface/jinja";
+import { InputError, toError } from "../core/errors.ts";
+import { MAX_BYTES, readJsonFile, readTextFile } from "../core/files.ts";
 import type { ChatMessage, TextTokenizer } from "../core/suite.ts";
 
 /**
@@ -58,10 +60,10 @@ export class ByteTokenizer implements TextTokenizer {
   }
 }
 
-function readJson(path: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(readFileSync(path, "utf8"));
+function readJson(path: string, what: string, maxBytes: number): Record<string, unknown> {
+  const value = readJsonFile(path, { maxBytes, what });
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`${path}: expected a JSON object`);
+    throw new InputError(`${what} ${path}: expected a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -85,12 +87,18 @@ export class HfTokenizer implements TextTokenizer {
   private readonly byteFallback: { byteOf: Map<number, number>; ffId: number } | null;
 
   constructor(readonly dir: string) {
+    if (!existsSync(dir)) throw new InputError(`tokenizer folder ${dir} does not exist`);
+    if (!statSync(dir).isDirectory()) throw new InputError(`tokenizer folder ${dir} is not a folder`);
     const tokPath = join(dir, "tokenizer.json");
-    if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json (give the model's folder or a "tokenizer" path)`);
+    if (!existsSync(tokPath)) throw new InputError(`${dir}: no tokenizer.json (give the model's folder or a "tokenizer" path)`);
     const cfgPath = join(dir, "tokenizer_config.json");
-    const tokJson = readJson(tokPath);
-    const cfg = existsSync(cfgPath) ? readJson(cfgPath) : {};
-    this.tok = new Tokenizer(tokJson, cfg);
+    const tokJson = readJson(tokPath, "tokenizer.json", MAX_BYTES.tokenizer);
+    const cfg = existsSync(cfgPath) ? readJson(cfgPath, "tokenizer_config.json", MAX_BYTES.smallJson) : {};
+    try {
+      this.tok = new Tokenizer(tokJson, cfg);
+    } catch (e) {
+      throw new InputError(`tokenizer.json ${tokPath} is not a tokenizer the tokenizers library accepts: ${toError(e).message}`);
+    }
     this.bosToken = tokenContent(cfg.bos_token) ?? "";
     this.eosToken = tokenContent(cfg.eos_token) ?? "";
     const bos = this.bosToken === "" ? undefined : this.tok.token_to_id(this.bosToken);
@@ -110,9 +118,13 @@ export class HfTokenizer implements TextTokenizer {
     }
     if (src === null) {
       const jinjaPath = join(dir, "chat_template.jinja");
-      if (existsSync(jinjaPath)) src = readFileSync(jinjaPath, "utf8");
+      if (existsSync(jinjaPath)) src = readTextFile(jinjaPath, { maxBytes: MAX_BYTES.smallJson, what: "chat template" });
     }
-    this.template = src === null ? null : new Template(src);
+    try {
+      this.template = src === null ? null : new Template(src);
+    } catch (e) {
+      throw new InputError(`${dir}: the chat template does not parse: ${toError(e).message}`);
+    }
   }
 
   encode(text: string, opts?: { addSpecialTokens?: boolean }): number[] {
@@ -195,5 +207,6 @@ export type GemTokenizer = ByteTokenizer | HfTokenizer;
 export function loadTokenizer(modelId: string, tokenizerPath: string | null): GemTokenizer {
   if (tokenizerPath !== null) return new HfTokenizer(tokenizerPath);
   if (modelId.startsWith("synthetic:")) return new ByteTokenizer();
+  if (!existsSync(modelId)) throw new InputError(`model folder ${modelId} does not exist`);
   return new HfTokenizer(modelId);
 }

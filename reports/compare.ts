@@ -9,7 +9,8 @@
 // A cell regresses when a metric drops by more than maxAccuracyDrop points, a time ratio exceeds maxTimeRatio, the
 // memory ratio exceeds maxMemoryRatio, or any case newly fails. Cells (and cases) present on one side only are
 // listed, never a regression. Thresholds: defaults < thresholds file < flags; null turns a check off.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
@@ -41,12 +42,11 @@ const ThresholdsFile = Thresholds.partial();
 
 /** Reads a thresholds JSON file ({"maxAccuracyDrop": 2, "maxTimeRatio": null, …}); UsageError when malformed. */
 export function readThresholdsFile(path: string): Partial<Thresholds> {
-  if (!existsSync(path)) throw new UsageError(`--thresholds: ${path} does not exist`);
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(path, "utf8"));
+    value = readJsonFile(path, { maxBytes: MAX_BYTES.smallJson, what: "thresholds file" });
   } catch (e) {
-    throw new UsageError(`--thresholds: ${path} is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`--thresholds: ${(e as Error).message}`);
   }
   const r = ThresholdsFile.safeParse(value);
   if (!r.success) throw new UsageError(`--thresholds: ${path}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")}`);

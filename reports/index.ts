@@ -5,7 +5,8 @@
 // There is no separate jsonl reporter: records.jsonl, which the run appends to, IS the jsonl format (one GemRecord
 // per line); a second copy would only drift. Readers take the last record per recordKey (errored cases retried on
 // resume leave their earlier attempt in the file).
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { join } from "node:path";
 import type { GemRecord } from "../core/records.ts";
 import { UsageError } from "../core/errors.ts";
@@ -33,7 +34,7 @@ export const REPORTERS: readonly Reporter[] = [csvReporter, markdownReporter, ht
 export function readConfig(runDir: string): unknown {
   const path = join(runDir, CONFIG_FILE);
   if (!existsSync(path)) return null;
-  return JSON.parse(readFileSync(path, "utf8")) as unknown;
+  return readJsonFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
 }
 
 /** A run folder with a records.jsonl; a UsageError (exit 2) naming what is missing otherwise. */

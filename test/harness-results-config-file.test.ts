@@ -26,7 +26,7 @@ test("same config: unchanged (key order ignored); a different one: the old kept 
   withStore(dir, (s) => s.writeConfig({ name: "b" }));
   t.is(readFileSync(join(dir, "config.1.json"), "utf8"), first);
   t.deepEqual(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), { name: "b" });
-  t.deepEqual(readdirSync(dir).sort(), ["config.1.json", "config.json"]);
+  t.deepEqual(readdirSync(dir).sort(), ["config.1.json", "config.json", "gembench-run.json"]);
 });
 
 test("a half-written config.json (a kill during an old, non-atomic write) is kept aside, not fatal", (t) => {

@@ -1,7 +1,8 @@
 // Reading a LongBench folder the way users have it: <dataset>.jsonl / <dataset>_e.jsonl (directly in the folder or in
 // its data/ subfolder, as the Hugging Face data.zip unpacks) and the official config/dataset2prompt.json and
 // dataset2maxlen.json (in <folder>/config/ or <folder>/).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { MAX_BYTES, readTextFile } from "../../core/files.ts";
 import { join, resolve } from "node:path";
 import { BUILTIN_MAXLEN, BUILTIN_PROMPTS } from "./catalog.ts";
 
@@ -98,7 +99,7 @@ export function parseLongBenchJsonl(file: string, text: string, skipMalformed: b
 
 export function loadDataset(dir: string, dataset: string, variant: "v1" | "e", skipMalformed = false): LoadResult {
   const file = datasetFile(dir, dataset, variant);
-  const { rows, skipped } = parseLongBenchJsonl(file, readFileSync(file, "utf8"), skipMalformed);
+  const { rows, skipped } = parseLongBenchJsonl(file, readTextFile(file, { maxBytes: MAX_BYTES.data, what: "LongBench dataset" }), skipMalformed);
   return { rows, file, skipped };
 }
 
@@ -119,7 +120,7 @@ function findConfig(dir: string, name: string): string | null {
 function readJsonObject(file: string): Record<string, unknown> {
   let v: unknown;
   try {
-    v = JSON.parse(readFileSync(file, "utf8"));
+    v = JSON.parse(readTextFile(file, { maxBytes: MAX_BYTES.smallJson, what: "LongBench config" }));
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }

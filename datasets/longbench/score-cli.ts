@@ -1,6 +1,7 @@
 // `gembench score longbench --dataset NAME --predictions FILE.jsonl`: score predictions made elsewhere (e.g. published
 // LongBench prediction files: lines with pred, answers, all_classes, optional length) exactly as eval.py does.
-import { readFileSync } from "node:fs";
+
+import { MAX_BYTES, readTextFile } from "../../core/files.ts";
 import { toError, UsageError } from "../../core/errors.ts";
 import { infoFor, type LengthBucket } from "./catalog.ts";
 import { bucketScores, datasetScore } from "./aggregate.ts";
@@ -101,7 +102,7 @@ export function scorePredictions(lines: readonly PredLine[], opts: Omit<ScoreLon
 }
 
 export async function scoreLongbenchCommand(opts: ScoreLongbenchOptions): Promise<ScoreLongbenchResult> {
-  const text = readFileSync(opts.predictions, "utf8");
+  const text = readTextFile(opts.predictions, { maxBytes: MAX_BYTES.data, what: "predictions file" });
   const result = scorePredictions(parsePredictions(opts.predictions, text), opts);
   if (opts.print ?? true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result;

@@ -1,6 +1,7 @@
 // Haystacks: our own generated English-like prose ("builtin", the default; nothing is downloaded or copied), or a
 // directory of .txt files concatenated in sorted filename order (e.g. the Paul Graham essays of the original NIAH).
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { MAX_BYTES, readTextFile } from "../../core/files.ts";
 import { isAbsolute, join, resolve } from "node:path";
 import { Rng } from "./rng.ts";
 
@@ -160,5 +161,5 @@ export function readHaystackDir(dir: string): string {
     .filter((f) => f.endsWith(".txt"))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (files.length === 0) throw new Error(`niah: haystack directory ${dir} holds no .txt files`);
-  return files.map((f) => readFileSync(join(dir, f), "utf8")).join("");
+  return files.map((f) => readTextFile(join(dir, f), { maxBytes: MAX_BYTES.data, what: "niah haystack file" })).join("");
 }
