@@ -1,24 +1,31 @@
 // `gembench list`: methods with their parameters, suites with their datasets, the runner's synthetic presets.
 import { suites as suiteRegistry } from "../datasets/index.ts";
-import { methods } from "../engines/index.ts";
+import { methods, methodSpec } from "../engines/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { toError } from "../core/errors.ts";
 import { EXIT } from "./process.ts";
 
 export async function listCommand(o: { json?: boolean }): Promise<number> {
-  const methodList = Object.values(methods).map((m) => ({
-    name: m.name,
-    description: m.description,
-    params: Object.entries(m.params).map(([name, spec]) => ({
-      name,
-      kind: spec.kind,
-      required: spec.default === undefined,
-      default: spec.default ?? null,
-      ...(spec.kind === "enum" ? { values: spec.values } : {}),
-      ...(spec.kind === "int" ? { min: spec.min, ...(spec.max !== undefined ? { max: spec.max } : {}), ...(spec.odd ? { odd: true } : {}) } : {}),
-      description: spec.description,
-    })),
-  }));
+  // Parameters as the runner declares them (its --method-specs), the one source of names, bounds and defaults.
+  const methodList = Object.values(methods).map((m) => {
+    const ms = methodSpec(m.name);
+    return {
+      name: m.name,
+      description: ms.description,
+      params: Object.entries(ms.params).map(([name, spec]) => ({
+        name,
+        kind: spec.kind,
+        required: spec.default === undefined,
+        default: spec.default ?? null,
+        ...(spec.kind === "enum" ? { values: spec.values } : {}),
+        ...(spec.kind === "int"
+          ? { min: spec.min, ...(spec.max !== undefined ? { max: spec.max } : {}), ...(spec.maxLayers ? { max: "layers-1" } : {}), ...(spec.odd ? { odd: true } : {}) }
+          : {}),
+        description: spec.description,
+      })),
+      rules: ms.rules.map((r) => `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`),
+    };
+  });
   const suiteList = Object.values(suiteRegistry).map((s) => ({ name: s.name, description: s.description, datasets: s.datasets() }));
   let presets: string[] | null = null;
   let runner: { build: string; backend: string; device: string } | null = null;
@@ -39,9 +46,10 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   for (const m of methodList) {
     lines.push(`  ${m.name} — ${m.description}`);
     for (const p of m.params) {
-      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind;
+      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind;
       lines.push(`      ${p.name} (${kind}${p.required ? ", required" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
     }
+    if (m.rules.length > 0) lines.push(`      rules: ${m.rules.join(", ")}`);
   }
   lines.push("", "Suites:");
   for (const s of suiteList) {

@@ -18,5 +18,5 @@ export function getMethod(name: string): MethodAdapter | undefined {
   return Object.hasOwn(methods, name) ? methods[name] : undefined;
 }
 
-export type { MethodAdapter, MethodParams, ParamSpec } from "./method.ts";
-export { paramsSchema, resolveParams } from "./method.ts";
+export type { MethodAdapter, MethodParams, MethodSpec, ParamRule, ParamSpec } from "./method.ts";
+export { methodSpec, methodSpecs, modelProblems, paramsSchema, resolveParams, ruleProblems } from "./method.ts";

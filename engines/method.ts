@@ -1,27 +1,132 @@
-// What a method adapter is: its parameters (one table gives defaults, validation and the `gembench list` docs),
-// a display label, and the mapping to the runner's `generate` method object.
+// What a method adapter is: a display label and the mapping to the runner's `generate` method object. Its parameters
+// (names, kinds, bounds, defaults, docs, cross-parameter rules) are NOT restated here: the runner declares each
+// method's spec once (engines/native/src/methods/*.cpp) and publishes it (`gem-runner --method-specs`, and in the
+// hello); validation, defaults and `gembench list` read it from there.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import type { RunnerMethod } from "../core/engine.ts";
 import type { Scalar } from "../core/records.ts";
+import { runnerPath } from "./native-engine.ts";
 
 export type ParamSpec =
-  | { kind: "int"; min: number; max?: number; odd?: boolean; default?: number; description: string }
+  | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; description: string }
   | { kind: "enum"; values: readonly string[]; default?: string; description: string }
   | { kind: "bool"; default?: boolean; description: string };
 
 export type MethodParams = Record<string, Scalar>;
 
+/** A cross-parameter rule of the runner's spec: a > b ("greater") or a ≤ b ("atMost"). */
+export interface ParamRule {
+  kind: "greater" | "atMost";
+  a: string;
+  b: string;
+  hint: string;
+}
+
+export interface MethodSpec {
+  name: string;
+  description: string;
+  params: Readonly<Record<string, ParamSpec>>;
+  rules: readonly ParamRule[];
+}
+
+const RunnerParam = z.object({
+  name: z.string(),
+  kind: z.enum(["int", "bool", "enum"]),
+  description: z.string(),
+  required: z.boolean(),
+  default: z.union([z.number(), z.string(), z.boolean(), z.null()]).optional(),
+  min: z.number().optional(),
+  max: z.union([z.number(), z.literal("layers-1")]).optional(),
+  odd: z.boolean().optional(),
+  values: z.array(z.string()).optional(),
+});
+const RunnerSpec = z.object({
+  name: z.string(),
+  description: z.string(),
+  params: z.array(RunnerParam),
+  rules: z.array(z.object({ kind: z.enum(["greater", "atMost"]), a: z.string(), b: z.string(), hint: z.string() })),
+});
+
+function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
+  const def = p.required ? undefined : p.default;
+  switch (p.kind) {
+    case "int":
+      return {
+        kind: "int",
+        min: p.min ?? 0,
+        ...(typeof p.max === "number" ? { max: p.max } : {}),
+        ...(p.max === "layers-1" ? { maxLayers: true as const } : {}),
+        ...(p.odd ? { odd: true } : {}),
+        ...(typeof def === "number" ? { default: def } : {}),
+        description: p.description,
+      };
+    case "enum":
+      return { kind: "enum", values: p.values ?? [], ...(typeof def === "string" ? { default: def } : {}), description: p.description };
+    case "bool":
+      return { kind: "bool", ...(typeof def === "boolean" ? { default: def } : {}), description: p.description };
+  }
+}
+
+/** Parses `gem-runner --method-specs` output (also the hello's capabilities.methodSpecs). */
+export function parseMethodSpecs(json: unknown): Map<string, MethodSpec> {
+  const specs = z.array(RunnerSpec).parse(json);
+  return new Map(specs.map((s) => [s.name, { name: s.name, description: s.description, params: Object.fromEntries(s.params.map((p) => [p.name, toParamSpec(p)])), rules: s.rules }]));
+}
+
+let cached: Map<string, MethodSpec> | null = null;
+/** The runner's method specs (asked once per process). */
+export function methodSpecs(): Map<string, MethodSpec> {
+  if (cached !== null) return cached;
+  const bin = runnerPath();
+  if (!existsSync(bin)) throw new Error(`the runner ${bin} is missing, and the methods' parameters are declared there: run npm run build:native`);
+  let out: string;
+  try {
+    out = execFileSync(bin, ["--method-specs"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+  } catch (e) {
+    throw new Error(`${bin} --method-specs failed: ${(e as Error).message.split("\n")[0] ?? ""} (rebuild it: npm run build:native)`);
+  }
+  cached = parseMethodSpecs(JSON.parse(out));
+  return cached;
+}
+
+export function methodSpec(name: string): MethodSpec {
+  const s = methodSpecs().get(name);
+  if (s === undefined) throw new Error(`the runner ${runnerPath()} declares no method ${JSON.stringify(name)}: rebuild it (npm run build:native)`);
+  return s;
+}
+
 export interface MethodAdapter {
   readonly name: string;
-  readonly description: string;
-  /** Parameter table; a spec without `default` is required. */
-  readonly params: Readonly<Record<string, ParamSpec>>;
-  /** Checks across parameters (e.g. k > window); returns a message naming the parameters, or null. */
-  readonly check?: (p: MethodParams) => string | null;
   /** Short display label, e.g. "gemfilter r=13 k=1024". */
   label(p: MethodParams): string;
   /** The `method` object of a runner `generate` request. */
   toRunner(p: MethodParams): RunnerMethod;
+}
+
+/** The rules of a method's spec that `p` breaks, as messages naming the parameters. */
+export function ruleProblems(spec: MethodSpec, p: MethodParams): string[] {
+  const out: string[] = [];
+  for (const r of spec.rules) {
+    const a = p[r.a];
+    const b = p[r.b];
+    if (typeof a !== "number" || typeof b !== "number") continue;
+    const ok = r.kind === "greater" ? a > b : a <= b;
+    if (!ok) out.push(`${r.a} (${a}) must be ${r.kind === "greater" ? ">" : "≤"} ${r.b} (${b})`);
+  }
+  return out;
+}
+
+/** Model-dependent bounds (a 0-based layer index < layers) that `p` breaks for a model of `layers` layers. */
+export function modelProblems(spec: MethodSpec, p: MethodParams, layers: number): string[] {
+  const out: string[] = [];
+  for (const [name, ps] of Object.entries(spec.params)) {
+    const v = p[name];
+    if (ps.kind === "int" && ps.maxLayers === true && typeof v === "number" && v > layers - 1)
+      out.push(`${name} = ${v} is out of range for a model of ${layers} layers (0 ≤ ${name} ≤ ${layers - 1})`);
+  }
+  return out;
 }
 
 function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
@@ -41,15 +146,16 @@ function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
   }
 }
 
-/** The zod schema of a method's params: strict (unknown names rejected), defaults filled, cross-checks applied. */
+/** The zod schema of a method's params from the runner's spec: strict (unknown names rejected), defaults filled,
+ * cross-parameter rules applied (model-dependent bounds are checked per model: modelProblems). */
 export function paramsSchema(m: MethodAdapter): z.ZodType<MethodParams> {
+  const spec = methodSpec(m.name);
   const shape: Record<string, z.ZodType<Scalar>> = {};
-  for (const [name, spec] of Object.entries(m.params)) shape[name] = specSchema(spec);
+  for (const [name, ps] of Object.entries(spec.params)) shape[name] = specSchema(ps);
   return z
     .strictObject(shape)
     .superRefine((p, ctx) => {
-      const msg = m.check?.(p as MethodParams) ?? null;
-      if (msg !== null) ctx.addIssue({ code: "custom", message: msg });
+      for (const msg of ruleProblems(spec, p as MethodParams)) ctx.addIssue({ code: "custom", message: msg });
     }) as unknown as z.ZodType<MethodParams>;
 }
 
@@ -61,7 +167,7 @@ export function resolveParams(m: MethodAdapter, raw: Record<string, unknown>): M
 /** "k=1024 window=64" for the params that differ from their defaults (labels stay short). */
 export function nonDefaultParams(m: MethodAdapter, p: MethodParams, skip: readonly string[]): string {
   const parts: string[] = [];
-  for (const [name, spec] of Object.entries(m.params)) {
+  for (const [name, spec] of Object.entries(methodSpec(m.name).params)) {
     if (skip.includes(name)) continue;
     const v = p[name];
     if (v === undefined || v === spec.default) continue;

@@ -3,10 +3,11 @@
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { getMethod } from "../engines/index.ts";
+import { cellProblems } from "./preflight.ts";
 import type { Engine, EngineFactory, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { collectEnvironment } from "./environment.ts";
-import { toError } from "../core/errors.ts";
+import { toError, UsageError } from "../core/errors.ts";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { Progress } from "./progress.ts";
 import type { GemRecord, Timings } from "../core/records.ts";
@@ -236,14 +237,16 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
       g.push(c);
       byModel.set(c.modelIndex, g);
     }
+    // Every model described first (cached in the run folder), then every cell checked against its model, so that a
+    // parameter out of range for a model (filterLayer ≥ layers) stops the run before any case, naming each cell.
+    const infos = new Map<number, LoadedModel>();
     for (const group of byModel.values()) {
       if (stopped()) break;
       const first = group[0]!;
-      const spec = modelSpecOf(first);
       const infoKey = `${first.model.hash}/${first.model.dtype}/${String(first.model.maxContext)}`;
       let loaded: LoadedModel | undefined = modelInfo[infoKey];
       if (loaded === undefined) {
-        const got = await pool.modelInfo(spec);
+        const got = await pool.modelInfo(modelSpecOf(first));
         if (!got.ok) {
           // The model cannot load: every case of its cells would fail the same way; say so once and move on.
           const msg = `model ${first.model.id}: ${got.failure.message}${got.failure.hint ? ` (hint: ${got.failure.hint})` : ""}`;
@@ -255,6 +258,15 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
         modelInfo[infoKey] = loaded;
         writeFileAtomic(join(runDir, MODEL_INFO_FILE), `${JSON.stringify(modelInfo, null, 2)}\n`);
       }
+      infos.set(first.modelIndex, loaded);
+    }
+    const problems = cellProblems(cells, (c) => infos.get(c.modelIndex)?.layers ?? null);
+    if (problems.length > 0) throw new UsageError(`${problems.length} cell(s) do not fit their model:\n  ${problems.join("\n  ")}`);
+    for (const group of byModel.values()) {
+      if (stopped()) break;
+      const first = group[0]!;
+      const loaded = infos.get(first.modelIndex);
+      if (loaded === undefined) continue;
       const facts = loaded;
       let tokenizer: GemTokenizer;
       try {

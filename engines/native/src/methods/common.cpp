@@ -31,9 +31,10 @@ std::string range_text(const ParamSpec& p, const ModelConfig* cfg) {
 }  // namespace
 
 Json spec_json(const MethodSpec& s) {
-  Json params = Json::object();
+  Json params = Json::array();  // in declaration order
   for (const ParamSpec& p : s.params) {
     Json o = Json::object();
+    o.set("name", p.name);
     o.set("kind", kind_name(p.kind));
     o.set("description", p.doc);
     o.set("required", p.required);
@@ -45,7 +46,7 @@ Json spec_json(const MethodSpec& s) {
       if (p.odd) o.set("odd", true);
     }
     if (p.kind == ParamSpec::Kind::Enum) o.set("values", Json::array_of(p.values));
-    params.set(p.name, std::move(o));
+    params.push(std::move(o));
   }
   Json rules = Json::array();
   for (const ParamRule& r : s.rules) {
