@@ -76,7 +76,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--scoring <mode>", 'official, or corrected (recursion failures, classification list mutation, per-line all_classes fixed)', "official")
     .option("--code-sim-variant <v>", "code_sim's fuzz.ratio: levenshtein (python-Levenshtein >= 0.13), levenshtein-0.12, or difflib", "levenshtein")
     .action(async (o: { dataset: string; predictions: string; e?: boolean; scoring: string; codeSimVariant: string }) => {
-      const { scoreLongbenchCli } = await import("../datasets/longbench/score-cli.ts");
+      const { scoreLongbenchCli } = await import("./score.ts");
       setExit(await scoreLongbenchCli(o));
     });
 

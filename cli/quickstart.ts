@@ -14,7 +14,7 @@ export async function quickstartCommand(o: { config?: string; out?: string; devi
   log(`gembench quickstart: ${configPath} → ${out}`);
   const { code, summary, reports } = await runCommand(configPath, { out, devices: o.devices, quiet: true });
   if (summary === null || summary.interrupted) return code;
-  const cellKeys = new Set(summary.perCell.map((c) => c.cellKey));
+  const cellKeys = new Set(summary.cellList.map((c) => c.cellKey));
   const lines = [
     "",
     `Quick start done: ${summary.cases} cases (${summary.completed} run now, ${summary.resumed} from an earlier run, ${summary.errored} errored).`,

@@ -3,10 +3,12 @@ import { join, resolve } from "node:path";
 import { suites as suiteRegistry } from "../datasets/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { toError, UsageError } from "../core/errors.ts";
+import { loadRunRecords } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
 import { loadConfig } from "../harness/config.ts";
 import { parseFaultSpec, runExperiment, type RunSummary } from "../harness/run.ts";
 import { RunnerPool } from "../harness/runner-pool.ts";
+import { cellSummaries } from "../reports/aggregate.ts";
 import { summaryTable } from "../reports/console.ts";
 import { writeReports } from "../reports/index.ts";
 import { parseDevices } from "./args.ts";
@@ -76,13 +78,13 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   }
   if (summary.interrupted) {
     log(`interrupted; records so far are in ${outDir}/records.jsonl — re-run the same command to resume`);
-    process.stdout.write(`${JSON.stringify({ ...summary, perCell: undefined })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...summary, cellList: undefined })}\n`);
     return { code: EXIT.interrupted, summary, reports: [] };
   }
   const reports = await writeRunReports(outDir);
   if (!o.quiet) {
     log("");
-    log(summaryTable(summary));
+    log(summaryTable({ perCell: cellSummaries(summary.cellList, loadRunRecords(outDir)) }));
     log("");
     log(`${summary.cases} cases: ${summary.completed} completed now, ${summary.resumed} already done, ${summary.errored} errored, ${summary.unsupported} unsupported`);
     log(`results: ${outDir}`);

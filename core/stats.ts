@@ -48,3 +48,15 @@ export interface Summary {
 export function summarize(xs: readonly number[]): Summary {
   return { n: xs.length, median: median(xs), min: min(xs), max: max(xs), p10: percentile(xs, 10), p90: percentile(xs, 90) };
 }
+
+/** n, median, min and max of a sample; null for an empty one. */
+export interface Spread {
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+}
+export function spreadOf(xs: readonly number[]): Spread | null {
+  if (xs.length === 0) return null;
+  return { n: xs.length, median: median(xs), min: min(xs), max: max(xs) };
+}

@@ -70,23 +70,6 @@ export interface RunPoolLike {
   close(): Promise<void>;
 }
 
-export interface CellSummary {
-  cellKey: string;
-  model: string;
-  suite: string;
-  label: string;
-  cases: number;
-  completed: number;
-  errored: number;
-  unsupported: number;
-  /**
-   * Per dataset (and headline metric: the suite's first score key), the mean headline score over the completed cases,
-   * in first-seen order. A cell can span datasets with different metrics (LongBench), so there is no one cell mean.
-   */
-  scores: { dataset: string; metric: string; n: number; mean: number }[];
-  medianTotalMs: number | null;
-}
-
 export interface RunSummary {
   runId: string;
   runDir: string;
@@ -100,7 +83,8 @@ export interface RunSummary {
   interrupted: boolean;
   /** Models that could not be loaded (their cells have no records; the run exits 1). */
   modelErrors: string[];
-  perCell: CellSummary[];
+  /** The config's cells in order (reports/aggregate.ts cellSummaries sums their records up). */
+  cellList: { cellKey: string; model: string; suite: string; label: string }[];
 }
 
 const MODEL_INFO_FILE = "model-info.json";
@@ -191,32 +175,8 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
 
   const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
   const stopped = (): boolean => p.signal?.aborted === true;
-  const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], perCell: [] };
-  const perCell = new Map<string, { s: CellSummary; scores: Map<string, { dataset: string; metric: string; values: number[] }>; totals: number[] }>();
-  for (const c of cells) {
-    perCell.set(c.cellKey, {
-      s: { cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label, cases: 0, completed: 0, errored: 0, unsupported: 0, scores: [], medianTotalMs: null },
-      scores: new Map(),
-      totals: [],
-    });
-  }
-  const account = (r: GemRecord): void => {
-    const e = perCell.get(r.cellKey);
-    if (e === undefined) return;
-    e.s.cases++;
-    if (r.status === "completed") {
-      e.s.completed++;
-      const first = Object.keys(r.scores)[0];
-      if (first !== undefined) {
-        const key = JSON.stringify([r.dataset, first]);
-        const g = e.scores.get(key) ?? { dataset: r.dataset, metric: first, values: [] };
-        g.values.push(r.scores[first]!);
-        e.scores.set(key, g);
-      }
-      if (r.timings !== null) e.totals.push(r.timings.totalMs);
-    } else if (r.status === "errored") e.s.errored++;
-    else if (r.status === "unsupported") e.s.unsupported++;
-  };
+  const cellList = cells.map((c) => ({ cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label }));
+  const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], cellList };
 
   try {
     await pool.start();
@@ -304,7 +264,6 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
           tasks.push({ cell, c, caseIndex, suite, tokenizer });
         });
       }
-      for (const r of store.previous) if (store.finished.has(r.recordKey) && group.some((c) => c.cellKey === r.cellKey)) account(r);
 
       const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });
       // The first exception (a harness bug, a full disk) stops the run: cases still queued are not started and
@@ -318,7 +277,6 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
             const rec = await runCase(t, pool, p, runId, config.run);
             if (rec === null || stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
             store.append(rec);
-            account(rec);
             if (rec.status === "completed") summary.completed++;
             else if (rec.status === "errored") summary.errored++;
             else if (rec.status === "unsupported") summary.unsupported++;
@@ -339,11 +297,6 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
     await pool.close();
   }
   summary.interrupted = stopped();
-  for (const e of perCell.values()) {
-    e.s.scores = [...e.scores.values()].map((g) => ({ dataset: g.dataset, metric: g.metric, n: g.values.length, mean: g.values.reduce((a, b) => a + b, 0) / g.values.length }));
-    e.s.medianTotalMs = e.totals.length === 0 ? null : median(e.totals);
-    summary.perCell.push(e.s);
-  }
   return summary;
 }
 

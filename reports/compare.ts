@@ -16,8 +16,10 @@ import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import type { GemRecord } from "../core/records.ts";
 import { latestRecords, readRecordsFile, RECORDS_FILE } from "../core/results.ts";
-import { median } from "../core/stats.ts";
-import { fx, groupBy, mdTable, mean, numericMeta, uniq, variantOf } from "./data.ts";
+import { mean, median } from "../core/stats.ts";
+import { fx } from "./format.ts";
+import { groupBy, numericMeta, uniq, variantOf } from "./aggregate.ts";
+import { mdTable } from "./markdown-table.ts";
 
 export const Thresholds = z
   .object({

@@ -1,14 +1,16 @@
 // summary.csv: one row per record, flat columns. Numbers are written raw (full precision, units in the column name:
 // Ms = milliseconds, Bytes = bytes); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
-// A run with LongBench records also gets longbench-summary.csv: the official aggregation (datasets/longbench/summary.ts
-// summaryRows), one row per cell × dataset, category and Average, with the LongBench-E length buckets.
+// A run with LongBench records also gets longbench-summary.csv: the official aggregation (aggregate.ts
+// longbenchRows), one row per cell × dataset, category and Average, with the LongBench-E length buckets.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { summaryRows } from "../datasets/longbench/summary.ts";
+import { longbenchRows } from "./aggregate.ts";
 import type { GemRecord, Scalar } from "../core/records.ts";
-import { decodeMsPerTokenSamples, paramsText, samplesOf, spreadOf, uniq } from "./data.ts";
-import type { Reporter } from "./index.ts";
+import { decodeMsPerTokenSamples, samplesOf, uniq } from "./aggregate.ts";
+import { paramsText } from "./format.ts";
+import { spreadOf } from "../core/stats.ts";
+import type { Reporter } from "./reporter.ts";
 
 type Cell = string | number | boolean | null;
 
@@ -105,12 +107,12 @@ export function csvText(records: readonly GemRecord[]): string {
   return stringify(csvRows(records), { cast: { boolean: (b) => (b ? "true" : "false") } });
 }
 
-type LongbenchRow = ReturnType<typeof summaryRows>[number];
+type LongbenchRow = ReturnType<typeof longbenchRows>[number];
 const LONGBENCH_COLUMNS: readonly (keyof LongbenchRow)[] = ["model", "method", "cellKey", "row", "name", "category", "score", "n", "0-4k", "4-8k", "8k+"];
 
 /** The rows (header first) of longbench-summary.csv: official LongBench scores per cell; null when no LongBench cell. */
 export function longbenchCsvRows(records: readonly GemRecord[]): Cell[][] | null {
-  const rows = summaryRows(records);
+  const rows = longbenchRows(records);
   if (rows.length === 0) return null;
   return [[...LONGBENCH_COLUMNS], ...rows.map((r) => LONGBENCH_COLUMNS.map((k) => r[k]))];
 }

@@ -1,5 +1,5 @@
-// Reporters: one interface, one registry. Each reporter turns the run's records (the one schema, latest record per
-// recordKey as core/results.ts loadRunRecords reads them) into one file in the run folder.
+// The reporter registry (each reporter implements reporter.ts): every format is written from the run's records (the one
+// schema, latest record per recordKey as core/results.ts loadRunRecords reads them) into the run folder.
 // Adding a format = one new module + one line in REPORTERS; nothing else changes.
 //
 // There is no separate jsonl reporter: records.jsonl, which the run appends to, IS the jsonl format (one GemRecord
@@ -14,19 +14,7 @@ import { loadRunRecords, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
 import { csvReporter } from "./csv.ts";
 import { htmlReporter } from "./html/index.ts";
 import { markdownReporter } from "./markdown.ts";
-
-export interface ReportContext {
-  /** The run's resolved config.json, as read (unvalidated: reports show it, never depend on its shape). */
-  config: unknown;
-  /** ISO time the report was generated (fixed in tests for exact output). */
-  generatedAt: string;
-}
-
-export interface Reporter {
-  readonly name: string;
-  /** Writes this format into runDir and returns the path(s) written. */
-  write(runDir: string, records: readonly GemRecord[], ctx: ReportContext): Promise<string[]>;
-}
+import type { ReportContext, Reporter } from "./reporter.ts";
 
 export const REPORTERS: readonly Reporter[] = [csvReporter, markdownReporter, htmlReporter];
 

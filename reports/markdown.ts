@@ -1,32 +1,15 @@
 // summary.md: per suite, a score table (mean headline score ×100 per method variant × dataset, with counts and
-// failures; for LongBench the official aggregation from datasets/longbench/summary.ts instead) and a speed/memory table
+// failures; for LongBench the official aggregation, longbench-markdown.ts, instead) and a speed/memory table
 // (medians with min–max over the raw samples, memory in GiB, or MiB for small models).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { summaryMarkdown } from "../datasets/longbench/summary.ts";
+import { summaryMarkdown } from "./longbench-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import {
-  compareMixed,
-  contextLengthOf,
-  decodeMsPerTokenSamples,
-  fmem,
-  fspread,
-  fx,
-  groupBy,
-  hasManyModels,
-  headline,
-  isFailure,
-  memoryUnit,
-  meanHeadline,
-  md,
-  mdTable,
-  peakOf,
-  samplesOf,
-  spreadOf,
-  uniq,
-  variantOf,
-} from "./data.ts";
-import type { Reporter } from "./index.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, samplesOf, uniq, variantOf } from "./aggregate.ts";
+import { fmem, fspread, fx, memoryUnit } from "./format.ts";
+import { md, mdTable } from "./markdown-table.ts";
+import { spreadOf } from "../core/stats.ts";
+import type { Reporter } from "./reporter.ts";
 
 function scoreTable(records: readonly GemRecord[], withModel: boolean): string | null {
   const scored = records.filter((r) => headline(r) !== null || isFailure(r));
@@ -37,9 +20,9 @@ function scoreTable(records: readonly GemRecord[], withModel: boolean): string |
   const header = ["Method", ...datasets, ...(datasets.length > 1 ? ["Avg"] : []), "n", "Failed"];
   const rows: string[][] = [];
   for (const [variant, rs] of byVariant) {
-    const perDs = datasets.map((d) => meanHeadline(rs.filter((r) => r.dataset === d)));
-    const present = perDs.filter((x): x is number => x !== null);
-    const avg = present.length ? present.reduce((a, b) => a + b, 0) / present.length : null;
+    const means = datasetMeans(rs);
+    const perDs = datasets.map((d) => means.find((m) => m.dataset === d)?.mean ?? null);
+    const avg = meanOverDatasets(means);
     rows.push([
       variant,
       ...perDs.map((x) => fx(x === null ? null : 100 * x, 1)),

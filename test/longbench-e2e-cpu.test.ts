@@ -9,7 +9,8 @@ import { datasetScore } from "../datasets/longbench/aggregate.ts";
 import { infoFor } from "../datasets/longbench/catalog.ts";
 import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";
 import { scoreSample } from "../datasets/longbench/metrics.ts";
-import { cellSummaries, summaryMarkdown } from "../datasets/longbench/summary.ts";
+import { longbenchCells } from "../reports/aggregate.ts";
+import { summaryMarkdown } from "../reports/longbench-markdown.ts";
 import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
 
 // A user's run: `gembench run <config>` on the CPU with the real tiny HF model stories260K (512 positions, real
@@ -66,7 +67,7 @@ test("end to end on the CPU: every case completes with its protocol recorded, of
     t.is(s, scoreSample(name, info.metric, rec.output?.text ?? "", rec.references), where);
   }
   // summaries: per cell, the three datasets with 2 cases each, official dataset scores, their categories, H2O noted
-  const cells = cellSummaries(records);
+  const cells = longbenchCells(records);
   t.is(cells.length, METHODS.length);
   for (const c of cells) {
     t.deepEqual(Object.keys(c.summary.datasets).sort(), [...DATASETS].sort());

@@ -1,8 +1,9 @@
 import test from "ava";
-import { cellSummaries, summaryMarkdown, summaryRows, type SummaryRecord } from "../datasets/longbench/summary.ts";
+import { longbenchCells, longbenchRows, type LongbenchRecord } from "../reports/aggregate.ts";
+import { summaryMarkdown } from "../reports/longbench-markdown.ts";
 import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";
 
-const rec = (cellKey: string, method: string, dataset: string, score: number, extra: { status?: SummaryRecord["status"]; length?: number; promptSource?: string } = {}): SummaryRecord => ({
+const rec = (cellKey: string, method: string, dataset: string, score: number, extra: { status?: LongbenchRecord["status"]; length?: number; promptSource?: string } = {}): LongbenchRecord => ({
   cellKey,
   suite: "longbench",
   dataset,
@@ -26,7 +27,7 @@ const RECORDS = [
 ];
 
 test("summary per cell: official dataset scores, category and overall averages, failures counted apart", (t) => {
-  const cells = cellSummaries(RECORDS);
+  const cells = longbenchCells(RECORDS);
   t.deepEqual(cells.map((c) => [c.cellKey, c.method, c.failed]), [["c1", "dense", 1], ["c2", "h2o k=4096", 0]]);
   const dense = cells[0]?.summary;
   t.deepEqual(dense?.datasets, { hotpotqa: { score: 50, n: 2 }, musique: { score: 25, n: 1 }, trec: { score: 100, n: 1 } });
@@ -34,7 +35,7 @@ test("summary per cell: official dataset scores, category and overall averages, 
   t.is(dense?.average, 58.33); // (50 + 25 + 100) / 3
   t.is(cells[1]?.protocol.h2oInputCap, H2O_INPUT_CAP);
   t.is(cells[0]?.protocol.h2oInputCap, null);
-  const rows = summaryRows(RECORDS);
+  const rows = longbenchRows(RECORDS);
   t.deepEqual(rows.find((r) => r.cellKey === "c2" && r.name === "qasper_e"), {
     model: "Llama", method: "h2o k=4096", cellKey: "c2", row: "dataset", name: "qasper_e", category: "single-doc QA", score: 50, n: 1, "0-4k": null, "4-8k": 50, "8k+": null,
   });

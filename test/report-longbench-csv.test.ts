@@ -1,5 +1,5 @@
 // longbench-summary.csv: written next to summary.csv when the run has LongBench records; the official aggregation
-// (datasets/longbench/summary.ts summaryRows), one row per cell × dataset, category and Average, LongBench-E buckets.
+// (reports/aggregate.ts longbenchRows), one row per cell × dataset, category and Average, LongBench-E buckets.
 import test from "ava";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";

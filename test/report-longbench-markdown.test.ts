@@ -1,4 +1,4 @@
-// summary.md, LongBench: the official aggregation (datasets/longbench/summary.ts) instead of a mean of raw case
+// summary.md, LongBench: the official aggregation (reports/aggregate.ts longbenchCells, reports/longbench-markdown.ts) instead of a mean of raw case
 // scores — rounded dataset scores, category rows and the Average over them, LongBench-E as its own datasets with
 // length buckets in numpy's rounding, the protocol list; two cells of one method labelled apart.
 import test from "ava";

@@ -1,4 +1,4 @@
-// report.html, LongBench section: the official aggregation (datasets/longbench/summary.ts cellSummaries) per cell —
+// report.html, LongBench section: the official aggregation (reports/aggregate.ts longbenchCells) per cell —
 // rounded dataset scores, category and overall averages over them, Δ dense between the official dataset scores,
 // LongBench-E datasets as their own rows (never merged with the v1 dataset) and their length buckets in a second table.
 import test from "ava";

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import test from "ava";
 import { summaryTable } from "../reports/console.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
-import type { CellSummary, RunSummary } from "../harness/run.ts";
+import { cellSummaries, type CellSummary } from "../reports/aggregate.ts";
+import { loadRunRecords } from "../core/results.ts";
 import type { Suite } from "../core/suite.ts";
 import { runInProcess, toySuite, type ToyOptions } from "./helpers/harness-toy-suite.ts";
 
@@ -28,13 +29,14 @@ test("a run's per-cell summary keeps one mean per dataset, and the table average
     out,
     suites,
   );
-  t.deepEqual(summary.perCell[0]?.scores, [
+  const perCell = cellSummaries(summary.cellList, loadRunRecords(out));
+  t.deepEqual(perCell[0]?.scores, [
     { dataset: "a", metric: "f1", n: 2, mean: 0.5 },
     { dataset: "b", metric: "rouge", n: 2, mean: 0.2 },
     { dataset: "c", metric: "acc", n: 1, mean: 1 },
   ]);
   // (0.5 + 0.2 + 1) / 3 = 0.567; a mean over the five cases would say 0.480
-  const row = summaryTable(summary).split("\n")[2]!;
+  const row = summaryTable({ perCell }).split("\n")[2]!;
   t.regex(row, /^tiny-llama +mixed +dense +5 +5 +0 +avg of 3 datasets +0\.567 +\d+\.\d$/);
 });
 
@@ -42,8 +44,7 @@ test("the table: one dataset shows its metric, several are averaged and labelled
   const cell = (label: string, scores: CellSummary["scores"]): CellSummary => ({
     cellKey: label, model: "llama", suite: "longbench", label, cases: 4, completed: 4, errored: 0, unsupported: 0, scores, medianTotalMs: 1234.56,
   });
-  const s: RunSummary = {
-    runId: "r", runDir: "/r", cells: 3, cases: 12, resumed: 0, completed: 12, errored: 0, unsupported: 0, interrupted: false, modelErrors: [],
+  const s = {
     perCell: [
       cell("dense", [{ dataset: "hotpotqa", metric: "qa_f1_score", n: 4, mean: 0.4567 }]),
       cell("snapkv k=1024", [

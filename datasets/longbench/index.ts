@@ -9,7 +9,6 @@ import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, score
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 
 export { summarize, summarizeRecords, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
-export { cellSummaries, summaryMarkdown, summaryRows } from "./summary.ts";
 export { DATASETS, TABLE1_DATASETS, E_DATASETS, CATEGORIES } from "./catalog.ts";
 
 /** Recorded in every case's protocol (see README, Table 1 configs). */

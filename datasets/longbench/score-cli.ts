@@ -1,11 +1,10 @@
-// `gembench score longbench --dataset NAME --predictions FILE.jsonl`: score predictions made elsewhere (e.g. published
-// LongBench prediction files: lines with pred, answers, all_classes, optional length) exactly as eval.py does.
+// Scoring predictions made elsewhere (e.g. published LongBench prediction files: lines with pred, answers, all_classes,
+// optional length) exactly as eval.py does; `gembench score longbench` (cli/score.ts) is its command line.
 
 import { MAX_BYTES, readTextFile } from "../../core/files.ts";
-import { toError, UsageError } from "../../core/errors.ts";
 import { infoFor, type LengthBucket } from "./catalog.ts";
 import { bucketScores, datasetScore } from "./aggregate.ts";
-import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
+import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
 
 export interface ScoreLongbenchOptions {
   dataset: string;
@@ -106,32 +105,4 @@ export async function scoreLongbenchCommand(opts: ScoreLongbenchOptions): Promis
   const result = scorePredictions(parsePredictions(opts.predictions, text), opts);
   if (opts.print ?? true) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return result;
-}
-
-/** Options of `gembench score longbench` as commander parses them. */
-export interface ScoreLongbenchFlags {
-  dataset: string;
-  predictions: string;
-  e?: boolean;
-  scoring: string;
-  codeSimVariant: string;
-}
-
-/** `gembench score longbench`: prints the JSON result; a bad file or dataset is a usage error (exit 2). */
-export async function scoreLongbenchCli(o: ScoreLongbenchFlags): Promise<number> {
-  if (o.scoring !== "official" && o.scoring !== "corrected") throw new UsageError(`--scoring: expected official or corrected, got ${JSON.stringify(o.scoring)}`);
-  const codeSimVariant = CODE_SIM_VARIANTS.find((v) => v === o.codeSimVariant);
-  if (codeSimVariant === undefined) throw new UsageError(`--code-sim-variant: expected one of ${CODE_SIM_VARIANTS.join(", ")}, got ${JSON.stringify(o.codeSimVariant)}`);
-  try {
-    await scoreLongbenchCommand({
-      dataset: o.dataset,
-      predictions: o.predictions,
-      ...(o.e ? { variant: "e" as const } : {}),
-      scoring: o.scoring,
-      codeSimVariant,
-    });
-  } catch (e) {
-    throw new UsageError(`score longbench: ${toError(e).message}`);
-  }
-  return 0;
 }

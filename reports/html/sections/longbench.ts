@@ -1,12 +1,13 @@
-// LongBench: the official aggregation (datasets/longbench/summary.ts cellSummaries, the numbers summary.md and
+// LongBench: the official aggregation (reports/aggregate.ts longbenchCells, the numbers summary.md and
 // `gembench score longbench` give): per dataset the official score (round(100·mean, 2) as eval.py), category averages
 // and the overall Average, one column per cell, and the difference to dense (same model) on those official scores.
 // LongBench-E datasets (`<name>_e`) are their own rows, and their length buckets a second table.
 import { baseName } from "../../../datasets/longbench/aggregate.ts";
 import { CATEGORIES, infoFor, LENGTH_BUCKETS } from "../../../datasets/longbench/catalog.ts";
-import { cellLabels, cellSummaries, datasetOrder, type CellSummary } from "../../../datasets/longbench/summary.ts";
+import { cellLabels, longbenchCells, datasetOrder, type LongbenchCell } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
-import { fx, headline, isFailure, variantOf } from "../../data.ts";
+import { fx } from "../../format.ts";
+import { headline, isFailure, variantOf } from "../../aggregate.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 
@@ -28,11 +29,11 @@ export const longbenchSection: Section = {
   build(records, ctx) {
     const rs = records.filter((r) => r.suite === "longbench");
     if (!rs.some((r) => headline(r))) return null;
-    const cells = cellSummaries(rs);
+    const cells = longbenchCells(rs);
     const first = new Map<string, GemRecord>();
     for (const r of rs) if (!first.has(r.cellKey)) first.set(r.cellKey, r);
     const names = cellLabels(cells, (c) => variantOf(first.get(c.cellKey)!, { withModel: ctx.withModel }));
-    const datasetsOf = (c: CellSummary): string[] => Object.keys(c.summary.datasets);
+    const datasetsOf = (c: LongbenchCell): string[] => Object.keys(c.summary.datasets);
     // the dense baseline of each cell: a dense cell of the same model that scored some of the same datasets
     const baseOf = cells.map((c) =>
       c.methodName === "dense" ? null : (cells.find((d) => d.methodName === "dense" && d.model === c.model && datasetsOf(d).some((n) => n in c.summary.datasets)) ?? null),
@@ -44,7 +45,7 @@ export const longbenchSection: Section = {
       .map((_, i) => `<th>${esc(names[i]!)}</th>${baseOf[i] ? `<th class="d">Δ dense</th>` : ""}`)
       .join("")}</tr>`;
     /** One row's cells: the value per column and, where a column has a baseline, Δ when `comparable`. */
-    const rowCells = (value: (c: CellSummary) => number | undefined, comparable: (c: CellSummary, b: CellSummary) => boolean): string =>
+    const rowCells = (value: (c: LongbenchCell) => number | undefined, comparable: (c: LongbenchCell, b: LongbenchCell) => boolean): string =>
       cells
         .map((c, i) => {
           const b = baseOf[i];
@@ -67,7 +68,7 @@ export const longbenchSection: Section = {
           `<tr><th scope="row">${esc(n)}</th><td class="l">${esc(infoFor(baseName(n)).metric)}</td><td>${cases}${failNote}</td>${rowCells((c) => c.summary.datasets[n]?.score, () => true)}</tr>`,
         );
       }
-      const catSet = (c: CellSummary): string[] => datasetsOf(c).filter((n) => infoFor(baseName(n)).category === cat);
+      const catSet = (c: LongbenchCell): string[] => datasetsOf(c).filter((n) => infoFor(baseName(n)).category === cat);
       body.push(`<tr class="sub"><th scope="row">${esc(cat)} avg</th><td></td><td></td>${rowCells((c) => c.summary.categories[cat], (c, b) => sameSet(catSet(c), catSet(b)))}</tr>`);
     }
     body.push(`<tr class="total"><th scope="row">Average (all datasets)</th><td></td><td></td>${rowCells((c) => c.summary.average, (c, b) => sameSet(datasetsOf(c), datasetsOf(b)))}</tr>`);

@@ -1,8 +1,9 @@
 // NIAH heatmaps: context length × needle depth, colour = mean headline score × 100, one panel per method variant
 // (method label + swept values), with the variant's average in the panel title and an averages table.
 import type { TopLevelSpec } from "vega-lite";
-import type { GemRecord } from "../../../core/records.ts";
-import { fx, groupBy, headline, isFailure, mean, numericMeta, uniq, variantOf } from "../../data.ts";
+import { fx } from "../../format.ts";
+import { groupBy, headline, isFailure, numericMeta, uniq, variantOf } from "../../aggregate.ts";
+import { mean } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Section } from "../section.ts";
 import { CHART_CONFIG, K_LABEL } from "../theme.ts";

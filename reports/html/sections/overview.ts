@@ -1,6 +1,6 @@
 // The overview at the top of the page: what ran, how many records per suite and status, and the failures.
 import type { GemRecord } from "../../../core/records.ts";
-import { groupBy, isFailure, uniq } from "../../data.ts";
+import { groupBy, isFailure, uniq } from "../../aggregate.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 

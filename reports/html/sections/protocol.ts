@@ -1,7 +1,8 @@
 // The run's protocol and environment: methods with their parameters, every protocol field's values (chat template,
 // truncation, prompt source, …), every environment field's values (GPU, driver, CUDA, commit, …), and the config.
 import type { GemRecord } from "../../../core/records.ts";
-import { groupBy, paramsText, uniq, variantOf } from "../../data.ts";
+import { groupBy, uniq, variantOf } from "../../aggregate.ts";
+import { paramsText } from "../../format.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 

@@ -3,7 +3,9 @@
 // throughput (TFLOP/s, GB/s) where the runner recorded it in memory.extra.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
-import { contextLengthOf, fmem, fms, fspread, groupBy, memoryUnit, peakOf, spreadOf, uniq, variantOf, type Spread } from "../../data.ts";
+import { contextLengthOf, groupBy, peakOf, uniq, variantOf } from "../../aggregate.ts";
+import { fmem, fms, fspread, memoryUnit } from "../../format.ts";
+import { spreadOf, type Spread } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";
 import { CHART_CONFIG, K_LABEL } from "../theme.ts";

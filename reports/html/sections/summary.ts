@@ -1,27 +1,25 @@
 // The headline numbers, one row per method configuration: each scored suite's score (mean headline × 100; a suite
-// with several datasets averages its datasets; LongBench shows its official Average from datasets/longbench/summary.ts),
+// with several datasets averages its datasets; LongBench shows its official Average from aggregate.ts longbenchCells),
 // and at the longest context length timed, the filter + prefill time with the speedup over dense and the peak memory.
 // The sections below break these down.
-import { cellSummaries, isLongBenchE } from "../../../datasets/longbench/summary.ts";
+import { datasetMeans, isLongBenchE, longbenchCells, meanOverDatasets } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
 import { median } from "../../../core/stats.ts";
-import { contextLengthOf, fmem, fms, fx, groupBy, headline, isDense, mean, memoryUnit, peakOf, uniq, variantOf } from "../../data.ts";
+import { contextLengthOf, groupBy, headline, isDense, peakOf, uniq, variantOf } from "../../aggregate.ts";
+import { fmem, fms, fx, memoryUnit } from "../../format.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 
 /** Mean over datasets of each dataset's mean headline score (× 100), over completed cases; null when none. */
 function suiteScore(rs: readonly GemRecord[]): number | null {
-  const perDataset = [...groupBy(rs, (r) => r.dataset).values()].flatMap((ds) => {
-    const xs = ds.filter((r) => r.status === "completed").flatMap((r) => (headline(r) ? [headline(r)!.value] : []));
-    return xs.length ? [mean(xs)] : [];
-  });
-  return perDataset.length ? 100 * mean(perDataset) : null;
+  const m = meanOverDatasets(datasetMeans(rs));
+  return m === null ? null : 100 * m;
 }
 
 /** LongBench's official Average (two decimals) of the configuration's cell; several cells (LongBench and LongBench-E)
  *  each named. */
 function longbenchAverage(rs: readonly GemRecord[]): string {
-  const cells = cellSummaries(rs);
+  const cells = longbenchCells(rs);
   if (cells.length === 1) return fx(cells[0]!.summary.average, 2);
   return cells.map((c) => `${fx(c.summary.average, 2)} (${isLongBenchE(c) ? "LongBench-E" : "LongBench"})`).join(" / ") || "–";
 }

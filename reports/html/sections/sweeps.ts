@@ -3,7 +3,9 @@
 // with dense as a dashed reference line.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord, Scalar } from "../../../core/records.ts";
-import { CASE_AXES, fx, groupBy, headline, isDense, mean, paramsText, uniq } from "../../data.ts";
+import { CASE_AXES, groupBy, headline, isDense, uniq } from "../../aggregate.ts";
+import { fx, paramsText } from "../../format.ts";
+import { mean } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";
 import { CHART_CONFIG } from "../theme.ts";

@@ -2,7 +2,7 @@
 // (e.g. the needle) outlined, and the fraction of each mark that was kept. Long inputs are elided far from any kept
 // token or mark so the page stays small; every token string is escaped.
 import type { GemRecord } from "../../../core/records.ts";
-import { variantOf } from "../../data.ts";
+import { variantOf } from "../../aggregate.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 

@@ -1,0 +1,345 @@
+// The one aggregation of records every report reads (csv, md, html, compare and the console tables): headline
+// scores and their means, display variants and groups, pooled timing samples and their medians (core/stats.ts: one
+// median definition), peaks. Queries only: number formatting is in format.ts, markdown in markdown-table.ts.
+import type { GemRecord, Scalar } from "../core/records.ts";
+import { keptForViewer } from "../core/selection.ts";
+import { mean, median } from "../core/stats.ts";
+import { baseName, summarizeRecords } from "../datasets/longbench/aggregate.ts";
+import { DATASETS, infoFor } from "../datasets/longbench/catalog.ts";
+import { paramsText, scalarText } from "./format.ts";
+
+/** Case-level axes that vary inside a cell (never part of a variant label). */
+export const CASE_AXES = new Set(["contextLength", "depthPercent"]);
+
+/** The suite's headline metric: the first key of `scores` (the Suite contract), or null when unscored. */
+export function headline(r: GemRecord): { metric: string; value: number } | null {
+  for (const [metric, value] of Object.entries(r.scores)) return { metric, value };
+  return null;
+}
+
+/** Sweep entries that are not already method params and not case-level axes (e.g. a suite option swept). */
+export function extraSweep(r: GemRecord, omit: ReadonlySet<string> = CASE_AXES): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const [k, v] of Object.entries(r.sweep)) {
+    if (omit.has(k) || k in r.method.params) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * A display name for "this method configuration": method label, plus swept values not in the label, plus the model
+ * when the run has several. Stable across records of one cell.
+ */
+export function variantOf(r: GemRecord, opts: { withModel: boolean; omit?: ReadonlySet<string> }): string {
+  const parts = [r.method.label];
+  const extra = paramsText(extraSweep(r, opts.omit ?? CASE_AXES));
+  if (extra) parts.push(extra);
+  const v = parts.join(" ");
+  return opts.withModel ? `${r.model.name} · ${v}` : v;
+}
+
+export function hasManyModels(records: readonly GemRecord[]): boolean {
+  return new Set(records.map((r) => r.model.hash + r.model.name)).size > 1;
+}
+
+/** Group preserving first-seen order of keys. */
+export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const g = m.get(k);
+    if (g) g.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
+export function uniq<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+export function numericMeta(r: GemRecord, key: string): number | null {
+  const v = r.caseMeta[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** The context length of a case: caseMeta.contextLength, else the sweep's, else the tokenised input length. */
+export function contextLengthOf(r: GemRecord): number {
+  const m = numericMeta(r, "contextLength");
+  if (m !== null) return m;
+  const s = r.sweep.contextLength;
+  if (typeof s === "number") return s;
+  return r.inputLength;
+}
+
+export const isFailure = (r: GemRecord): boolean => r.status === "errored" || r.status === "unsupported";
+
+/** Pooled samples of a timing field over records (raw per-repeat samples where recorded, else the median). */
+export type TimingField = "filterMs" | "prefillMs" | "decodeMs" | "ttftMs" | "totalMs";
+export function samplesOf(records: readonly GemRecord[], field: TimingField): number[] {
+  const out: number[] = [];
+  for (const r of records) {
+    if (r.status !== "completed" || !r.timings) continue;
+    const s = r.timings.samples?.[field];
+    if (s && s.length > 0) out.push(...s);
+    else out.push(r.timings[field]);
+  }
+  return out;
+}
+
+/** Decode milliseconds per generated token, per sample. */
+export function decodeMsPerTokenSamples(records: readonly GemRecord[]): number[] {
+  const out: number[] = [];
+  for (const r of records) {
+    if (r.status !== "completed" || !r.timings || r.timings.decodeTokens <= 0) continue;
+    const n = r.timings.decodeTokens;
+    const s = r.timings.samples?.decodeMs;
+    if (s && s.length > 0) out.push(...s.map((x) => x / n));
+    else out.push(r.timings.decodeMs / n);
+  }
+  return out;
+}
+
+/** One dataset's mean headline score (per dataset and headline metric: the suite's first score key). */
+export interface DatasetMean {
+  dataset: string;
+  metric: string;
+  /** Completed cases with a score. */
+  n: number;
+  mean: number;
+}
+
+/**
+ * Per dataset and headline metric, in first-seen order, the mean headline score over the completed scored records.
+ * A group of records can span datasets with different metrics (LongBench), so this is the one way to average them.
+ */
+export function datasetMeans(records: readonly GemRecord[]): DatasetMean[] {
+  const scored = records.filter((r) => r.status === "completed" && headline(r) !== null);
+  return [...groupBy(scored, (r) => JSON.stringify([r.dataset, headline(r)!.metric])).values()].map((rs) => ({
+    dataset: rs[0]!.dataset,
+    metric: headline(rs[0]!)!.metric,
+    n: rs.length,
+    mean: mean(rs.map((r) => headline(r)!.value)),
+  }));
+}
+
+/** The unweighted mean of per-dataset means (a mean over cases would mix metrics); null when there are none. */
+export function meanOverDatasets(means: readonly { mean: number }[]): number | null {
+  return means.length === 0 ? null : mean(means.map((m) => m.mean));
+}
+
+/** Median over completed records of their (per-case median) total time; null when none is timed. */
+export function medianTotalMs(records: readonly GemRecord[]): number | null {
+  const xs = records.flatMap((r) => (r.status === "completed" && r.timings !== null ? [r.timings.totalMs] : []));
+  return xs.length === 0 ? null : median(xs);
+}
+
+/** A cell as the run expanded it (it may have no records: a model that failed to load). */
+export interface RunCell {
+  cellKey: string;
+  model: string;
+  suite: string;
+  label: string;
+}
+
+/** A cell of a run: its case counts, one mean per dataset, and the median total time. */
+export interface CellSummary extends RunCell {
+  cases: number;
+  completed: number;
+  errored: number;
+  unsupported: number;
+  scores: DatasetMean[];
+  medianTotalMs: number | null;
+}
+
+/** The cells' summaries (in the cells' order) from the run folder's records (latest per recordKey). */
+export function cellSummaries(cells: readonly RunCell[], records: readonly GemRecord[]): CellSummary[] {
+  const byCell = groupBy(records, (r) => r.cellKey);
+  return cells.map((c) => {
+    const rs = byCell.get(c.cellKey) ?? [];
+    const count = (status: GemRecord["status"]): number => rs.filter((r) => r.status === status).length;
+    return { ...c, cases: rs.length, completed: count("completed"), errored: count("errored"), unsupported: count("unsupported"), scores: datasetMeans(rs), medianTotalMs: medianTotalMs(rs) };
+  });
+}
+
+/** One method of the quick start: its score and how far it departs from dense on the same cases. */
+export interface DepartureFromDense {
+  label: string;
+  /** Headline metric and its mean over the method's completed cases; null when unscored. */
+  score: { metric: string; mean: number } | null;
+  /** Cases with a dense output on the same case (0 for dense itself). */
+  paired: number;
+  sameFirstToken: number;
+  sameOutput: number;
+  /** Mean over cases with a needle span and a selection of the fraction of the needle's positions kept; null when none. */
+  needleKept: number | null;
+  medianTotalMs: number | null;
+}
+
+/**
+ * Per method label (first-seen order): headline score, agreement with dense on the same case (same first token; same
+ * whole output), the needle positions covered by the kept tokens (per-head methods: positions kept by at least half
+ * of the layer × head sets, as the viewer shows them), and the median total time per case.
+ */
+export function departureFromDense(records: readonly GemRecord[]): DepartureFromDense[] {
+  const done = records.filter((r) => r.status === "completed");
+  const caseKey = (r: GemRecord): string => `${r.model.id}/${r.dataset}/${r.caseId}`;
+  const denseOut = new Map(done.filter(isDense).map((r) => [caseKey(r), r.output?.ids ?? []]));
+  return [...groupBy(done, (r) => r.method.label)].map(([label, rs]) => {
+    const m = datasetMeans(rs);
+    let paired = 0;
+    let sameFirstToken = 0;
+    let sameOutput = 0;
+    for (const r of rs) {
+      const d = denseOut.get(caseKey(r));
+      if (d === undefined || isDense(r)) continue;
+      const ids = r.output?.ids ?? [];
+      paired++;
+      if (ids[0] !== undefined && ids[0] === d[0]) sameFirstToken++;
+      if (JSON.stringify(d) === JSON.stringify(ids)) sameOutput++;
+    }
+    const kept = rs.flatMap((r) => {
+      const start = r.caseMeta.needleStart, end = r.caseMeta.needleEnd;
+      if (r.selection === null || typeof start !== "number" || typeof end !== "number" || end <= start) return [];
+      const k = new Set(keptForViewer(r.selection, r.inputLength));
+      let n = 0;
+      for (let i = start; i < end; i++) if (k.has(i)) n++;
+      return [n / (end - start)];
+    });
+    return {
+      label,
+      score: m.length === 0 ? null : { metric: m[0]!.metric, mean: meanOverDatasets(m)! },
+      paired,
+      sameFirstToken,
+      sameOutput,
+      needleKept: kept.length === 0 ? null : mean(kept),
+      medianTotalMs: medianTotalMs(rs),
+    };
+  });
+}
+
+export type PeakBytes = NonNullable<GemRecord["memory"]>["peak"];
+/** The largest peak (by total) over completed records, or null. */
+export function peakOf(records: readonly GemRecord[]): PeakBytes | null {
+  let best: PeakBytes | null = null;
+  for (const r of records) {
+    if (r.status !== "completed" || !r.memory) continue;
+    if (!best || r.memory.peak.total > best.total) best = r.memory.peak;
+  }
+  return best;
+}
+
+/** Sorts numeric-looking strings numerically, others lexically. */
+export function compareMixed(a: Scalar, b: Scalar): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  return scalarText(a).localeCompare(scalarText(b), "en", { numeric: true });
+}
+
+/** Dense (keep-everything) records: the baseline of difference columns. */
+export const isDense = (r: GemRecord): boolean => r.method.name === "dense";
+
+// ---------- LongBench: official per-cell scores ----------
+// The official arithmetic (eval.py's rounding, LongBench-E buckets, category and overall averages) is written once, in
+// datasets/longbench/aggregate.ts (also what `gembench score longbench` uses); here the records are grouped by cell.
+
+type Summary = ReturnType<typeof summarizeRecords>;
+
+export interface LongbenchCell {
+  cellKey: string;
+  model: string;
+  method: string;
+  methodName: string;
+  /** Protocol facts shared by the cell's records (a value that differs between records is listed joined by " / "). */
+  protocol: {
+    promptSource: string;
+    chatTemplateMode: string;
+    scoring: string;
+    truncationBudget: string;
+    h2oInputCap: string | null;
+  };
+  summary: Summary;
+  /** Records that did not complete (errored, unsupported, skipped): not in the scores. */
+  failed: number;
+}
+
+export type LongbenchRecord = Pick<GemRecord, "cellKey" | "suite" | "dataset" | "status" | "scores" | "caseMeta" | "protocol" | "model" | "method">;
+
+function joined(records: readonly LongbenchRecord[], key: string): string {
+  const vals = [...new Set(records.map((r) => String(r.protocol[key] ?? "–")))];
+  return vals.join(" / ");
+}
+
+/** One summary per cell of the longbench suite, in the order the cells first appear. */
+export function longbenchCells(records: readonly LongbenchRecord[]): LongbenchCell[] {
+  const byCell = new Map<string, LongbenchRecord[]>();
+  for (const r of records) {
+    if (r.suite !== "longbench") continue;
+    const list = byCell.get(r.cellKey) ?? [];
+    list.push(r);
+    byCell.set(r.cellKey, list);
+  }
+  return [...byCell].map(([cellKey, rs]) => {
+    const first = rs[0] as LongbenchRecord;
+    return {
+      cellKey,
+      model: first.model.name,
+      method: first.method.label,
+      methodName: first.method.name,
+      protocol: {
+        promptSource: joined(rs, "promptSource"),
+        chatTemplateMode: joined(rs, "chatTemplateMode"),
+        scoring: joined(rs, "scoring"),
+        truncationBudget: joined(rs, "truncationBudget"),
+        h2oInputCap: first.method.name === "h2o" ? joined(rs, "h2oInputCap") : null,
+      },
+      summary: summarizeRecords(rs),
+      failed: rs.filter((r) => r.status !== "completed").length,
+    };
+  });
+}
+
+/** Flat rows (one per cell × dataset, category and the overall average) for CSV. */
+export function longbenchRows(
+  records: readonly LongbenchRecord[],
+): { model: string; method: string; cellKey: string; row: "dataset" | "category" | "average"; name: string; category: string; score: number | null; n: number | null; "0-4k": number | null; "4-8k": number | null; "8k+": number | null }[] {
+  const nan = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
+  const out: ReturnType<typeof longbenchRows> = [];
+  for (const c of longbenchCells(records)) {
+    const base = { model: c.model, method: c.method, cellKey: c.cellKey };
+    for (const [name, d] of Object.entries(c.summary.datasets)) {
+      const b = d.buckets;
+      out.push({ ...base, row: "dataset", name, category: infoFor(baseName(name)).category, score: nan(d.score), n: d.n, "0-4k": nan(b?.["0-4k"]), "4-8k": nan(b?.["4-8k"]), "8k+": nan(b?.["8k+"]) });
+    }
+    for (const [cat, v] of Object.entries(c.summary.categories)) {
+      out.push({ ...base, row: "category", name: cat, category: cat, score: nan(v), n: null, "0-4k": null, "4-8k": null, "8k+": null });
+    }
+    out.push({ ...base, row: "average", name: "Average", category: "", score: nan(c.summary.average), n: null, "0-4k": null, "4-8k": null, "8k+": null });
+  }
+  return out;
+}
+
+/** The datasets the cells scored, in the paper's order, each LongBench-E `<name>_e` right after `<name>`. */
+export function datasetOrder(cells: readonly LongbenchCell[]): string[] {
+  const names = new Set(cells.flatMap((c) => Object.keys(c.summary.datasets)));
+  return DATASETS.flatMap((d) => [d.name, `${d.name}_e`]).filter((n) => names.has(n));
+}
+
+/** A LongBench-E cell: every dataset it scored is a `<name>_e` one. */
+export function isLongBenchE(c: LongbenchCell): boolean {
+  const names = Object.keys(c.summary.datasets);
+  return names.length > 0 && names.every((n) => n.endsWith("_e"));
+}
+
+/**
+ * Column labels for cells: `base(cell)`, and where two cells share one (the same method run as LongBench and as
+ * LongBench-E, or with suite options that differ), " · LongBench-E" / " · LongBench" and then " #n" to tell them apart.
+ */
+export function cellLabels(cells: readonly LongbenchCell[], base: (c: LongbenchCell) => string): string[] {
+  const first = cells.map(base);
+  const second = first.map((l, i) => {
+    if (first.filter((x) => x === l).length === 1) return l;
+    return `${l} · ${isLongBenchE(cells[i] as LongbenchCell) ? "LongBench-E" : "LongBench"}`;
+  });
+  return second.map((l, i) => (second.filter((x) => x === l).length > 1 ? `${l} #${second.slice(0, i + 1).filter((x) => x === l).length}` : l));
+}
