@@ -1,30 +1,56 @@
-// Parsers for command-line values: each throws a UsageError naming the flag and what it expected.
+// Parsers for command-line values: each throws a UsageError naming the flag and what it expected. Strict: decimal
+// digits only (no "", " 5", "0x10", "1e3" or "abc" read as some number), lists without empty entries.
 import { UsageError } from "../core/errors.ts";
 import type { Scalar } from "../core/records.ts";
 
+const INT_RE = /^\d+$/;
+/** A JSON number literal (what a config file could hold): no hex, no leading "+", no whitespace, no "Infinity". */
+const NUMBER_RE = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** A non-negative decimal integer of at most 2^53 − 1; `min` its least value. */
+export function parseInteger(name: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!INT_RE.test(v) || !Number.isSafeInteger(n) || n < min) {
+    const what = min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : `an integer ≥ ${min}`;
+    throw new UsageError(`${name}: expected ${what}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/** A comma-separated list with no empty entries ("", ",", "1,,3" are refused). */
+export function parseList(name: string, v: string, expected: string): string[] {
+  const parts = v.split(",").map((x) => x.trim());
+  if (parts.some((p) => p === "")) throw new UsageError(`${name}: expected ${expected}, got ${JSON.stringify(v)} (an empty entry)`);
+  return parts;
+}
+
 export function parseDevices(s: string): string[] {
-  const parts = s.split(",").map((x) => x.trim()).filter((x) => x !== "");
-  if (parts.length === 0) throw new UsageError(`--devices: expected "cpu" or GPU indices like "0,1", got ${JSON.stringify(s)}`);
+  const parts = parseList("--devices", s, '"cpu" or GPU indices like "0,1"');
   for (const p of parts) {
-    if (p !== "cpu" && !/^\d+$/.test(p)) throw new UsageError(`--devices: expected "cpu" or GPU indices like "0,1", got ${JSON.stringify(p)}`);
+    if (p !== "cpu" && !INT_RE.test(p)) throw new UsageError(`--devices: expected "cpu" or GPU indices like "0,1", got ${JSON.stringify(p)}`);
   }
   return parts;
 }
 
-export function parsePositiveInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-    return n;
-  };
+/** "--ids 1,2,3": token ids. */
+export function parseIds(s: string): number[] {
+  return parseList("--ids", s, "comma-separated token ids like 1,2,3").map((x) => parseInteger("--ids", x, 0));
 }
 
-/** "--param k=1024" values: numbers, true/false/null, or strings. */
+export function parsePositiveInt(name: string) {
+  return (v: string): number => parseInteger(name, v, 1);
+}
+
+export function parseNonNegativeInt(name: string) {
+  return (v: string): number => parseInteger(name, v, 0);
+}
+
+/** "--param k=1024" values: JSON numbers, true/false/null, or strings (which the parameter's schema then judges). */
 export function parseParamValue(v: string): Scalar {
   if (v === "true") return true;
   if (v === "false") return false;
   if (v === "null") return null;
-  if (v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  if (NUMBER_RE.test(v) && Number.isFinite(Number(v))) return Number(v);
   return v;
 }
 
@@ -41,7 +67,7 @@ export function parseThreshold(name: string, { positive }: { positive: boolean }
   return (v: string): number | "off" => {
     if (v === "off") return "off";
     const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (positive && n === 0)) {
+    if (!NUMBER_RE.test(v) || !Number.isFinite(n) || n < 0 || (positive && n === 0)) {
       throw new UsageError(`${name}: expected a ${positive ? "positive" : "non-negative"} number or "off", got ${JSON.stringify(v)}`);
     }
     return n;

@@ -5,7 +5,7 @@ import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-
 import { toError, UsageError } from "../core/errors.ts";
 import type { Scalar } from "../core/records.ts";
 import { loadTokenizer } from "../harness/tokenizer.ts";
-import { parseDevices } from "./args.ts";
+import { parseDevices, parseIds } from "./args.ts";
 import { EXIT, log } from "./process.ts";
 
 export interface GenerateOpts {
@@ -49,11 +49,7 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
   })();
   let inputIds: number[];
   if (o.ids !== undefined) {
-    inputIds = o.ids.split(",").map((x) => {
-      const n = Number(x.trim());
-      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--ids: expected comma-separated token ids, got ${JSON.stringify(x)}`);
-      return n;
-    });
+    inputIds = parseIds(o.ids);
   } else {
     if (tokenizer === null) throw new UsageError("--prompt needs a tokenizer");
     inputIds = tokenizer.encode(o.prompt ?? "", { addSpecialTokens: true });

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { methods } from "../engines/index.ts";
 import { toError, UsageError } from "../core/errors.ts";
-import { collectKeyValue, parsePositiveInt, parseThreshold } from "./args.ts";
+import { collectKeyValue, parseNonNegativeInt, parsePositiveInt, parseThreshold } from "./args.ts";
 import { compareCliCommand, type CompareFlags } from "./compare.ts";
 import { generateCommand, type GenerateOpts } from "./generate.ts";
 import { listCommand } from "./list.ts";
@@ -13,6 +13,7 @@ import { EXIT, EXIT_HELP, log } from "./process.ts";
 import { quickstartCommand } from "./quickstart.ts";
 import { reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
+import { LARGE_GRID_CELLS } from "../harness/config.ts";
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
@@ -30,8 +31,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--out <dir>", "run folder (default results/<config name>)")
     .option("--devices <list>", 'one runner per entry: "cpu" or GPU indices "0,1"', "cpu")
     .option("--limit <n>", "at most n cases per cell (the first ones)", parsePositiveInt("--limit"))
+    .option("--allow-large-grid", `run a grid of more than ${LARGE_GRID_CELLS} cells (refused without it)`)
     .addHelpText("after", EXIT_HELP)
-    .action(async (config: string, o: { out?: string; devices: string; limit?: number }) => {
+    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean }) => {
       setExit((await runCommand(config, o)).code);
     });
 
@@ -42,7 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption("--method <name>", Object.keys(methods).join(" | "))
     .option("--param <name=value>", "method parameter (repeatable)", collectKeyValue("--param"), {})
     .option("--override <key=value>", "synthetic model config override (repeatable)", collectKeyValue("--override"), {})
-    .option("--seed <n>", "synthetic weight seed", (v) => Number(v), 0)
+    .option("--seed <n>", "synthetic weight seed", parseNonNegativeInt("--seed"), 0)
     .option("--tokenizer <dir>", "tokenizer folder (default: the model's, or byte-level for synthetic)")
     .option("--prompt <text>", "prompt text (BOS added as the tokenizer does)")
     .option("--ids <list>", "prompt token ids, comma-separated")
@@ -114,7 +116,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
 Exit codes:
   0    no regression (cells only in one run are listed, not failed)
   1    a regression: a metric dropped, a time or memory ratio exceeded its threshold, or a case newly errored
-  2    bad usage: a missing folder, no records.jsonl, a bad thresholds file, or no cells in common`,
+  2    bad usage: a missing folder, no records.jsonl, a corrupt records file, a bad thresholds file, or no cells in common`,
     )
     .action((baseline: string, candidate: string, o: CompareFlags) => {
       setExit(compareCliCommand(baseline, candidate, o));

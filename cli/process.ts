@@ -7,8 +7,9 @@ export const EXIT = { ok: 0, errored: 1, usage: 2, interrupted: 130 } as const;
 export const EXIT_HELP = `
 Exit codes:
   0    success (every case completed, unsupported or skipped)
-  1    the run finished but some cases errored (or a model failed to load); see records.jsonl
-  2    bad usage or invalid config (the message names the JSON path and what was expected)
+  1    the run finished but some cases errored (or a model or its tokenizer failed to load); see records.jsonl
+  2    bad usage, an invalid config (the message names the JSON path and what was expected) or an unreadable
+       input file (missing, not a regular file, too large, corrupt)
   130  interrupted (Ctrl-C or SIGTERM); re-run the same command to resume`;
 
 /** Progress and logs go to stderr; stdout is for machine-readable results. */

@@ -5,7 +5,7 @@ import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-
 import { toError, UsageError } from "../core/errors.ts";
 import { loadRunRecords } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
-import { loadConfig } from "../harness/config.ts";
+import { gridSize, LARGE_GRID_CELLS, loadConfig } from "../harness/config.ts";
 import { parseFaultSpec, runExperiment, type RunSummary } from "../harness/run.ts";
 import { RunnerPool } from "../harness/runner-pool.ts";
 import { cellSummaries } from "../reports/aggregate.ts";
@@ -28,6 +28,8 @@ export interface RunCommandOptions {
   out?: string;
   devices: string;
   limit?: number;
+  /** Run a grid of more than LARGE_GRID_CELLS cells. */
+  allowLargeGrid?: boolean;
   suites?: SuiteRegistry;
   /** Quiet: no summary table (quickstart prints its own). */
   quiet?: boolean;
@@ -39,6 +41,13 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   // "" would resolve to the current folder and write the run into it.
   if (o.out !== undefined && o.out.trim() === "") throw new UsageError(`--out: expected a run folder, got ${JSON.stringify(o.out)}`);
   const config = loadConfig(configPath, registry);
+  const cells = gridSize(config);
+  if (cells > LARGE_GRID_CELLS && o.allowLargeGrid !== true) {
+    throw new UsageError(
+      `${configPath}: the grid has ${cells} cells (models × suites × parameter combinations), more than ${LARGE_GRID_CELLS}; ` +
+        `every cell runs every case of its suites, which at this size is days of work. Re-run with --allow-large-grid if that is intended.`,
+    );
+  }
   const devices = parseDevices(o.devices);
   const outDir = resolve(o.out ?? join("results", config.name));
   const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];

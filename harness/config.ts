@@ -152,6 +152,13 @@ export class ConfigError extends UsageError {
 
 // ---------- ranges ----------
 
+/** The most values one parameter axis may hold (a range "1..100000000" is a typo, not a sweep). */
+export const MAX_AXIS_VALUES = 10_000;
+/** The most parameter combinations one engine entry may expand to (each is validated, then becomes a cell per model × suite). */
+export const MAX_ENGINE_COMBINATIONS = 100_000;
+/** Grids with more cells than this need `gembench run --allow-large-grid`: a grid this size is days of work. */
+export const LARGE_GRID_CELLS = 1_000;
+
 /** "0..31" → 0,1,…,31; "0..31:4" → 0,4,…,28 (inclusive ends, positive step); null when not a range string. */
 export function parseRange(s: string): number[] | null {
   const m = RANGE_RE.exec(s.trim());
@@ -159,8 +166,11 @@ export function parseRange(s: string): number[] | null {
   const a = Number(m[1]);
   const b = Number(m[2]);
   const step = m[3] === undefined ? 1 : Number(m[3]);
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || !Number.isSafeInteger(step)) throw new Error(`range "${s}": the numbers must be integers below 2^53`);
   if (step <= 0) throw new Error(`range "${s}": the step must be ≥ 1`);
   if (b < a) throw new Error(`range "${s}": the end must be ≥ the start`);
+  const count = Math.floor((b - a) / step) + 1;
+  if (count > MAX_AXIS_VALUES) throw new Error(`range "${s}" has ${count} values; at most ${MAX_AXIS_VALUES} per parameter (a typo?)`);
   const out: number[] = [];
   for (let v = a; v <= b; v += step) out.push(v);
   return out;
@@ -172,9 +182,20 @@ function expandValue(v: Scalar | Scalar[]): Scalar[] {
   for (const item of items) {
     const r = typeof item === "string" ? parseRange(item) : null;
     if (r === null) out.push(item);
-    else out.push(...r);
+    else for (const x of r) out.push(x);
+    if (out.length > MAX_AXIS_VALUES) throw new Error(`${out.length}+ values; at most ${MAX_AXIS_VALUES} per parameter (a typo?)`);
   }
   return out;
+}
+
+/** How many combinations the axes expand to (their product), without building them. */
+export function combinationCount(axes: Record<string, readonly unknown[]>): number {
+  return Object.values(axes).reduce((n, vs) => n * vs.length, 1);
+}
+
+/** The number of cells a resolved config expands to (models × suites × parameter combinations), without building them. */
+export function gridSize(config: Pick<ResolvedConfig, "models" | "suites" | "engines">): number {
+  return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + combinationCount(e.axes), 0);
 }
 
 /** Every combination of the axes' values, the first axis varying slowest (cartesian product in key order). */
@@ -234,12 +255,20 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
       return;
     }
     const axes: Record<string, Scalar[]> = {};
+    let expanded = true;
     for (const [name, v] of Object.entries(e.params)) {
       try {
         axes[name] = expandValue(v);
       } catch (err) {
         problems.push(`engines[${i}].params.${name}: ${(err as Error).message}`);
+        expanded = false;
       }
+    }
+    if (!expanded) return;
+    const combos = combinationCount(axes);
+    if (combos > MAX_ENGINE_COMBINATIONS) {
+      problems.push(`engines[${i}].params: ${combos} parameter combinations; at most ${MAX_ENGINE_COMBINATIONS} per engine entry`);
+      return;
     }
     const schema = paramsSchema(adapter);
     const seen = new Set<string>();

@@ -18,7 +18,7 @@ export const H2O_INPUT_CAP = "none: same input as every other method (the GemFil
  *  4k → 3500, 8k → 7500, 32k → 31500), so 128K → 127500. */
 export const OFFICIAL_128K_BUDGET = 127500;
 
-export const LongBenchOptions = z.object({
+export const LongBenchOptions = z.strictObject({
   /** LongBench folder (relative paths resolve from the config file's directory). */
   dir: z.string().min(1),
   /** Dataset names, or "table1" (the 14 English datasets of the GemFilter paper's Table 1, default for v1),
