@@ -13,6 +13,7 @@
 #include <set>
 
 #include "model.h"
+#include "json_reader.h"
 #include "safetensors.h"
 
 namespace gem {
@@ -21,86 +22,13 @@ namespace {
 
 const std::vector<std::string> kFamilies = {"llama", "mistral", "qwen2", "phi3"};
 
-// Typed reads of config.json keys with errors that name the file, the key and what was expected.
-class ConfigReader {
- public:
-  ConfigReader(const Json& j, std::string where) : j_(j), where_(std::move(where)) {}
+const char* kUnsupportedHint = "gembench's runner implements llama, mistral, qwen2 and phi3 as transformers does, without this option";
 
-  [[noreturn]] void fail(const std::string& key, const std::string& what, const std::string& code = "model_error") const {
-    throw RunnerError(code, where_ + ": " + key + " " + what,
-                      code == "unsupported" ? "gembench's runner implements llama, mistral, qwen2 and phi3 as transformers does, without this option"
-                                            : "fix config.json (it must match the checkpoint's architecture)");
-  }
-  bool present(const std::string& key) const { return j_.has(key) && !j_[key].is_null(); }
-  const Json& raw(const std::string& key) const { return j_[key]; }
-
-  int64_t integer(const std::string& key, int64_t lo) const {
-    if (!present(key)) fail(key, "is missing (expected an integer ≥ " + std::to_string(lo) + ")");
-    return integer(key, lo, 0);
-  }
-  int64_t integer(const std::string& key, int64_t lo, int64_t def) const {
-    if (!present(key)) return def;
-    const Json& v = j_[key];
-    if (!v.is_number() || !v.is_integer()) fail(key, "= " + v.dump() + " is not an integer");
-    if (v.as_number() < static_cast<double>(lo) || v.as_number() > 2147483647.0)
-      fail(key, "= " + v.dump() + " is out of range (expected ≥ " + std::to_string(lo) + ")");
-    return v.as_int();
-  }
-  double number(const std::string& key, double def) const {
-    if (!present(key)) return def;
-    if (!j_[key].is_number()) fail(key, "= " + j_[key].dump() + " is not a number");
-    if (!std::isfinite(j_[key].as_number())) fail(key, "is not finite");
-    return j_[key].as_number();
-  }
-  // A finite number > 0 (a scale, a factor, an epsilon): anything else makes the forward pass divide by zero or
-  // produce NaN, so it is refused at load.
-  double positive(const std::string& key, double def) const {
-    const double v = number(key, def);
-    if (!(v > 0)) fail(key, "= " + (present(key) ? j_[key].dump() : std::to_string(def)) + " must be a finite number > 0");
-    return v;
-  }
-  bool boolean(const std::string& key, bool def) const {
-    if (!present(key)) return def;
-    if (!j_[key].is_bool()) fail(key, "= " + j_[key].dump() + " is not a boolean");
-    return j_[key].as_bool();
-  }
-  std::string string(const std::string& key, const std::string& def) const {
-    if (!present(key)) return def;
-    if (!j_[key].is_string()) fail(key, "= " + j_[key].dump() + " is not a string");
-    return j_[key].as_string();
-  }
-  // An integer, a list of integers, or null → ids.
-  std::vector<int> ids(const std::string& key) const {
-    std::vector<int> out;
-    if (!present(key)) return out;
-    const Json& v = j_[key];
-    auto one = [&](const Json& x) {
-      if (!x.is_number() || !x.is_integer() || x.as_number() < 0 || x.as_number() > 2147483647.0)
-        fail(key, "must be a token id or a list of token ids (got " + v.dump() + ")");
-      out.push_back(static_cast<int>(x.as_int()));
-    };
-    if (v.is_array()) {
-      for (const auto& x : v.as_array()) one(x);
-    } else {
-      one(v);
-    }
-    return out;
-  }
-  std::vector<double> numbers(const std::string& key, size_t want) const {
-    if (!present(key) || !j_[key].is_array()) fail(key, "is missing or not a list (expected " + std::to_string(want) + " numbers)");
-    std::vector<double> out;
-    for (const auto& x : j_[key].as_array()) {
-      if (!x.is_number() || !(x.as_number() > 0) || !std::isfinite(x.as_number())) fail(key, "must hold finite numbers > 0 only");
-      out.push_back(x.as_number());
-    }
-    if (out.size() != want) fail(key, "has " + std::to_string(out.size()) + " entries, expected head_dim/2 = " + std::to_string(want));
-    return out;
-  }
-
- private:
-  const Json& j_;
-  std::string where_;
-};
+// Typed reads of a config file's keys: errors name the file, the key and what was expected (model_error).
+JsonReader config_reader(const Json& j, const std::string& where) {
+  return JsonReader(j, "model_error", [where](const std::string& key) { return where + ": " + key; },
+                    "fix config.json (it must match the checkpoint's architecture)");
+}
 
 // config.json, generation_config.json and the shard index are small; 64 MiB bounds a wrong file given in their place.
 constexpr uint64_t kMaxJsonFileBytes = 64ull << 20;
@@ -195,25 +123,25 @@ const std::vector<std::string>& hf_config_keys() {
 
 ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
   if (!cfg.is_object()) throw RunnerError("model_error", where + ": expected a JSON object", "");
-  ConfigReader r(cfg, where);
+  const JsonReader r = config_reader(cfg, where);
   ModelConfig c;
-  c.model_type = r.string("model_type", "");
+  c.model_type = r.string_or("model_type", "");
   if (std::find(kFamilies.begin(), kFamilies.end(), c.model_type) == kFamilies.end())
     throw RunnerError("model_error", where + ": unknown model_type '" + c.model_type + "'",
                       "supported model_type values: llama, mistral, qwen2, phi3");
-  const std::string act = r.string("hidden_act", "silu");
-  if (act != "silu") r.fail("hidden_act", "= '" + act + "' (only silu, the SwiGLU MLP, is implemented)", "unsupported");
+  const std::string act = r.string_or("hidden_act", "silu");
+  if (act != "silu") r.fail("hidden_act", "= '" + act + "' (only silu, the SwiGLU MLP, is implemented)", "unsupported", kUnsupportedHint);
 
-  c.vocab_size = static_cast<int>(r.integer("vocab_size", 1));
-  c.hidden_size = static_cast<int>(r.integer("hidden_size", 1));
-  c.intermediate_size = static_cast<int>(r.integer("intermediate_size", 1));
-  c.num_layers = static_cast<int>(r.integer("num_hidden_layers", 1));
-  c.num_heads = static_cast<int>(r.integer("num_attention_heads", 1));
-  c.num_kv_heads = static_cast<int>(r.integer("num_key_value_heads", 1, c.num_heads));
+  c.vocab_size = static_cast<int>(r.integer("vocab_size", 1, 2147483647));
+  c.hidden_size = static_cast<int>(r.integer("hidden_size", 1, 2147483647));
+  c.intermediate_size = static_cast<int>(r.integer("intermediate_size", 1, 2147483647));
+  c.num_layers = static_cast<int>(r.integer("num_hidden_layers", 1, 2147483647));
+  c.num_heads = static_cast<int>(r.integer("num_attention_heads", 1, 2147483647));
+  c.num_kv_heads = static_cast<int>(r.integer_or("num_key_value_heads", c.num_heads, 1, 2147483647));
   if (c.num_heads % c.num_kv_heads != 0)
     r.fail("num_key_value_heads", "= " + std::to_string(c.num_kv_heads) + " does not divide num_attention_heads = " + std::to_string(c.num_heads));
   if (r.present("head_dim")) {
-    c.head_dim = static_cast<int>(r.integer("head_dim", 2));
+    c.head_dim = static_cast<int>(r.integer("head_dim", 2, 2147483647));
   } else {
     if (c.hidden_size % c.num_heads != 0)
       r.fail("hidden_size", "= " + std::to_string(c.hidden_size) + " is not a multiple of num_attention_heads and head_dim is not given");
@@ -227,11 +155,11 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
     if (params * 4 > 1e18)
       r.fail("hidden_size", "and the other sizes describe " + std::to_string(params) + " parameters, far beyond any real model (a typo?)");
   }
-  c.max_positions = static_cast<int>(r.integer("max_position_embeddings", 1));
+  c.max_positions = static_cast<int>(r.integer("max_position_embeddings", 1, 2147483647));
   c.rms_eps = r.positive("rms_norm_eps", 1e-6);  // > 0: an all-zero hidden state (a zero pad embedding) would divide by 0
   c.tie_embeddings = r.boolean("tie_word_embeddings", false);
-  c.eos_ids = r.ids("eos_token_id");
-  std::vector<int> bos = r.ids("bos_token_id");
+  c.eos_ids = r.token_ids("eos_token_id");
+  std::vector<int> bos = r.token_ids("bos_token_id");
   c.bos_id = bos.empty() ? -1 : bos.front();
   for (int id : c.eos_ids)
     if (id >= c.vocab_size) r.fail("eos_token_id", "holds " + std::to_string(id) + ", not below vocab_size " + std::to_string(c.vocab_size));
@@ -240,14 +168,14 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
   // Family specifics.
   if (c.model_type == "qwen2") {
     c.qkv_bias = true;
-    if (r.boolean("use_sliding_window", false)) c.sliding_window = static_cast<int>(r.integer("sliding_window", 1, 0));
+    if (r.boolean("use_sliding_window", false)) c.sliding_window = static_cast<int>(r.integer_or("sliding_window", 0, 1, 2147483647));
   } else {
-    if (r.boolean("attention_bias", false)) r.fail("attention_bias", "= true (biased q/k/v/o projections)", "unsupported");
-    if (r.boolean("mlp_bias", false)) r.fail("mlp_bias", "= true (biased MLP projections)", "unsupported");
-    if (c.model_type != "llama" && r.present("sliding_window")) c.sliding_window = static_cast<int>(r.integer("sliding_window", 1));
+    if (r.boolean("attention_bias", false)) r.fail("attention_bias", "= true (biased q/k/v/o projections)", "unsupported", kUnsupportedHint);
+    if (r.boolean("mlp_bias", false)) r.fail("mlp_bias", "= true (biased MLP projections)", "unsupported", kUnsupportedHint);
+    if (c.model_type != "llama" && r.present("sliding_window")) c.sliding_window = static_cast<int>(r.integer("sliding_window", 1, 2147483647));
   }
   if (c.model_type == "phi3" && r.number("partial_rotary_factor", 1.0) != 1.0)
-    r.fail("partial_rotary_factor", "≠ 1 (partial rotary embeddings)", "unsupported");
+    r.fail("partial_rotary_factor", "≠ 1 (partial rotary embeddings)", "unsupported", kUnsupportedHint);
   if (c.sliding_window >= c.max_positions) c.sliding_window = 0;  // a window as long as the context changes nothing
 
   // RoPE: rope_theta + rope_scaling (transformers 4.x) or rope_parameters (transformers 5.x).
@@ -255,10 +183,10 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
   const Json empty = Json::object();
   const Json& rs = v5 ? r.raw("rope_parameters") : (r.present("rope_scaling") ? r.raw("rope_scaling") : empty);
   if (!rs.is_object()) r.fail(v5 ? "rope_parameters" : "rope_scaling", "must be an object or null");
-  ConfigReader s(rs, where + " " + (v5 ? "rope_parameters" : "rope_scaling"));
+  const JsonReader s = config_reader(rs, where + " " + (v5 ? "rope_parameters" : "rope_scaling"));
   c.rope_theta = v5 ? s.number("rope_theta", r.number("rope_theta", 10000.0)) : r.number("rope_theta", 10000.0);
   if (!(c.rope_theta > 1)) r.fail("rope_theta", "= " + std::to_string(c.rope_theta) + " must be a finite number > 1");
-  std::string type = s.string("rope_type", s.string("type", "default"));
+  std::string type = s.string_or("rope_type", s.string_or("type", "default"));
   if (type == "default") {
     c.rope.type = "none";
   } else if (type == "linear") {
@@ -269,21 +197,21 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
     c.rope.factor = s.number("factor", 0);
     c.rope.low_freq_factor = s.number("low_freq_factor", 0);
     c.rope.high_freq_factor = s.number("high_freq_factor", 0);
-    c.rope.original_max_positions = static_cast<int>(s.integer("original_max_position_embeddings", 1));
+    c.rope.original_max_positions = static_cast<int>(s.integer("original_max_position_embeddings", 1, 2147483647));
     if (!(c.rope.factor > 0) || !(c.rope.low_freq_factor > 0) || !(c.rope.high_freq_factor > c.rope.low_freq_factor))
       s.fail("factor / low_freq_factor / high_freq_factor", "must be positive with high_freq_factor > low_freq_factor");
   } else if (type == "longrope" || type == "su") {
     c.rope.type = "longrope";
     const size_t half = static_cast<size_t>(c.head_dim / 2);
-    c.rope.short_factor = s.numbers("short_factor", half);
-    c.rope.long_factor = s.numbers("long_factor", half);
+    c.rope.short_factor = s.positives("short_factor", half);
+    c.rope.long_factor = s.positives("long_factor", half);
     // As transformers' _compute_longrope_parameters: with original_max_position_embeddings in config.json, the
     // scaling factor is max_position_embeddings / original; otherwise original = max_position_embeddings.
     double factor;
     if (r.present("original_max_position_embeddings") || s.present("original_max_position_embeddings")) {
       c.rope.original_max_positions = static_cast<int>(r.present("original_max_position_embeddings")
-                                                           ? r.integer("original_max_position_embeddings", 1)
-                                                           : s.integer("original_max_position_embeddings", 1));
+                                                           ? r.integer("original_max_position_embeddings", 1, 2147483647)
+                                                           : s.integer("original_max_position_embeddings", 1, 2147483647));
       factor = static_cast<double>(c.max_positions) / c.rope.original_max_positions;
     } else {
       c.rope.original_max_positions = c.max_positions;
@@ -293,7 +221,7 @@ ModelConfig parse_hf_config(const Json& cfg, const std::string& where) {
     if (s.present("attention_factor")) c.rope.attention_factor = s.positive("attention_factor", 1.0);
     else c.rope.attention_factor = factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(factor) / std::log(static_cast<double>(c.rope.original_max_positions)));
   } else {
-    s.fail("rope_type", "= '" + type + "' (implemented: default, linear, llama3, longrope/su)", "unsupported");
+    s.fail("rope_type", "= '" + type + "' (implemented: default, linear, llama3, longrope/su)", "unsupported", kUnsupportedHint);
   }
   return c;
 }
@@ -410,8 +338,8 @@ ModelConfig read_hf_folder_config(const std::string& dir_in, Json* raw) {
   const std::string gen_path = dir + "/generation_config.json";
   if (file_exists(gen_path)) {  // generate() stops on these too (Llama 3.1 lists three eos ids here)
     Json gen = read_json_file(gen_path);
-    ConfigReader g(gen, gen_path);
-    for (int id : g.ids("eos_token_id")) {
+    const JsonReader g = config_reader(gen, gen_path);
+    for (int id : g.token_ids("eos_token_id")) {
       if (id >= c.vocab_size) g.fail("eos_token_id", "holds " + std::to_string(id) + ", not below vocab_size " + std::to_string(c.vocab_size));
       if (std::find(c.eos_ids.begin(), c.eos_ids.end(), id) == c.eos_ids.end()) c.eos_ids.push_back(id);
     }

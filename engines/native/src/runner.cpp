@@ -21,6 +21,7 @@
 #include "methods/method.h"
 #include "selftest.h"
 #include "json.h"
+#include "json_reader.h"
 #include "model.h"
 #include "threads.h"
 
@@ -32,50 +33,9 @@ constexpr int kProtocol = 1;
 void log(const std::string& msg) { std::fprintf(stderr, "[gem-runner] %s\n", msg.c_str()); }
 
 // Typed request fields: errors name the field and what was expected (bad_request).
-class Request {
- public:
-  explicit Request(const Json& j) : j_(j) {}
-  [[noreturn]] static void fail(const std::string& field, const std::string& want, const std::string& hint = "") {
-    throw RunnerError("bad_request", "field '" + field + "' " + want, hint.empty() ? "see engines/native/PROTOCOL.md" : hint);
-  }
-  bool has(const std::string& k) const { return j_.has(k) && !j_[k].is_null(); }
-  const Json& raw(const std::string& k) const { return j_[k]; }
-  std::string str(const std::string& k) const {
-    if (!has(k) || !j_[k].is_string()) fail(k, "must be a string");
-    return j_[k].as_string();
-  }
-  bool flag(const std::string& k, bool def) const {
-    if (!has(k)) return def;
-    if (!j_[k].is_bool()) fail(k, "must be true or false");
-    return j_[k].as_bool();
-  }
-  int64_t integer(const std::string& k, int64_t def, int64_t lo, int64_t hi) const {
-    if (!has(k)) return def;
-    const Json& v = j_[k];
-    if (!v.is_number() || !v.is_integer() || v.as_number() < static_cast<double>(lo) || v.as_number() > static_cast<double>(hi))
-      fail(k, "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got " + v.dump() + ")");
-    return v.as_int();
-  }
-  std::vector<int> ids(const std::string& k, bool required) const {
-    std::vector<int> out;
-    if (!has(k)) {
-      if (required) fail(k, "is required (a list of token ids)");
-      return out;
-    }
-    if (!j_[k].is_array()) fail(k, "must be a list of token ids");
-    for (const auto& x : j_[k].as_array()) {
-      if (!x.is_number() || !x.is_integer()) fail(k, "must hold integers only (got " + x.dump() + ")");
-      const double v = x.as_number();
-      // Out-of-vocabulary ids are the generate check's job (bad_input); only what cannot be an int is refused here.
-      if (v < -2147483648.0 || v > 2147483647.0) fail(k, "holds " + x.dump() + ", which is not a token id");
-      out.push_back(static_cast<int>(x.as_int()));
-    }
-    return out;
-  }
-
- private:
-  const Json& j_;
-};
+JsonReader request_reader(const Json& j) {
+  return JsonReader(j, "bad_request", [](const std::string& key) { return "field '" + key + "'"; }, "see engines/native/PROTOCOL.md");
+}
 
 Json memory_json(const MemoryBytes& m) {
   Json o = Json::object();
@@ -160,8 +120,8 @@ class Runner {
       }
       if (!req.is_object()) throw RunnerError("bad_request", "a request must be a JSON object", "e.g. {\"id\":1,\"op\":\"load\",…}");
       id = req["id"];
-      Request r(req);
-      const std::string op = r.has("op") ? r.str("op") : "";
+      const JsonReader r = request_reader(req);
+      const std::string op = r.present("op") ? r.string("op") : "";
       Json result;
       if (op == "load") result = load(r);
       else if (op == "describe") result = describe(r);
@@ -249,24 +209,24 @@ class Runner {
     int max_context = 0;
     bool synthetic = false;
   };
-  Source source_of(const Request& r) const {
+  Source source_of(const JsonReader& r) const {
     Source s;
-    s.name = r.str("model");
+    s.name = r.string("model");
     const std::vector<std::string> dtypes = backend_->dtypes();
-    const std::string dtype = r.has("dtype") ? r.str("dtype") : dtypes.front();
+    const std::string dtype = r.present("dtype") ? r.string("dtype") : dtypes.front();
     if (std::find(dtypes.begin(), dtypes.end(), dtype) == dtypes.end())
       throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the " + backend_->name() + " backend",
                         "this backend computes in " + dtypes.front() + ": use dtype " + dtypes.front());
-    s.max_context = static_cast<int>(r.integer("maxContext", 0, 1, 2147483647));
-    s.seed = static_cast<uint64_t>(r.integer("seed", 0, 0, 9007199254740991LL));
+    s.max_context = static_cast<int>(r.integer_or("maxContext", 0, 1, 2147483647));
+    s.seed = static_cast<uint64_t>(r.integer_or("seed", 0, 0, 9007199254740991LL));
     s.synthetic = s.name.rfind("synthetic:", 0) == 0;
-    if (!s.synthetic && r.has("overrides") && r.raw("overrides").size() > 0)
+    if (!s.synthetic && r.present("overrides") && r.raw("overrides").size() > 0)
       throw RunnerError("bad_request", "overrides apply to synthetic models only", "edit the folder's config.json instead");
     return s;
   }
 
   // The model's info without loading any weight (for planning and for `gembench list`).
-  Json describe(const Request& r) {
+  Json describe(const JsonReader& r) {
     const Source s = source_of(r);
     Json raw;
     const ModelConfig c = s.synthetic ? parse_hf_config(synthetic_config(s.name.substr(10), r.raw("overrides")), s.name)
@@ -274,7 +234,7 @@ class Runner {
     return model_info(c, s.name, s.max_context);
   }
 
-  Json load(const Request& r) {
+  Json load(const JsonReader& r) {
     const Source s = source_of(r);
     const auto t0 = std::chrono::steady_clock::now();
     LoadSpec spec;
@@ -292,33 +252,37 @@ class Runner {
     return o;
   }
 
-  Json generate(const Request& r) {
+  Json generate(const JsonReader& r) {
     Backend& m = need_model();
     GenerateRequest g;
-    g.input_ids = r.ids("inputIds", true);
+    g.input_ids = r.int_list("inputIds", true);
     const Json& method = r.raw("method");
     if (method.is_string()) {
       g.method = method.as_string();
     } else if (method.is_object()) {
-      Request mr(method);
-      g.method = mr.str("name");
+      const JsonReader mr = request_reader(method);
+      g.method = mr.string("name");
       g.params = method["params"];
     } else {
-      Request::fail("method", "must be {\"name\": …, \"params\": {…}} or a method name", "methods: dense, gemfilter, snapkv, h2o, random");
+      r.fail("method", "must be {\"name\": …, \"params\": {…}} or a method name", "", "methods: " + [] {
+        std::string names;
+        for (const auto& n : method_names()) names += (names.empty() ? "" : ", ") + n;
+        return names;
+      }());
     }
-    g.max_new_tokens = static_cast<int>(r.integer("maxNewTokens", 16, 0, 1 << 30));
-    g.min_new_tokens = static_cast<int>(r.integer("minNewTokens", 0, 0, 1 << 30));
-    g.stop_ids = r.ids("stopIds", false);
-    if (r.has("eosIds")) {
+    g.max_new_tokens = static_cast<int>(r.integer_or("maxNewTokens", 16, 0, 1 << 30));
+    g.min_new_tokens = static_cast<int>(r.integer_or("minNewTokens", 0, 0, 1 << 30));
+    g.stop_ids = r.int_list("stopIds", false);
+    if (r.present("eosIds")) {
       g.eos_override = true;
-      g.eos_ids = r.ids("eosIds", true);
+      g.eos_ids = r.int_list("eosIds", true);
     }
-    g.stop_check_from = static_cast<int>(r.integer("stopCheckFrom", 0, 0, 1 << 30));
-    g.ignore_eos = r.flag("ignoreEos", false);
-    g.return_selection = r.flag("returnSelection", false);
-    g.return_logits = r.flag("returnLogits", false);
+    g.stop_check_from = static_cast<int>(r.integer_or("stopCheckFrom", 0, 0, 1 << 30));
+    g.ignore_eos = r.boolean("ignoreEos", false);
+    g.return_selection = r.boolean("returnSelection", false);
+    g.return_logits = r.boolean("returnLogits", false);
     g.max_context = max_context_;
-    GenerateResult res = gem::generate(m, g, r.flag("allowLongInput", false));
+    GenerateResult res = gem::generate(m, g, r.boolean("allowLongInput", false));
 
     Json o = Json::object();
     o.set("outputIds", Json::array_of(res.output_ids));
@@ -350,10 +314,10 @@ class Runner {
     return o;
   }
 
-  Json inspect(const Request& r) {
+  Json inspect(const JsonReader& r) {
     Backend& m = need_model();
-    std::vector<int> ids = r.ids("inputIds", true);
-    std::vector<int> layers = r.ids("layers", true);
+    std::vector<int> ids = r.int_list("inputIds", true);
+    std::vector<int> layers = r.int_list("layers", true);
     const ModelConfig& c = m.config();
     Json out = Json::array();
     for (const auto& il : gem::inspect(m, ids, layers)) {
@@ -368,22 +332,22 @@ class Runner {
     return o;
   }
 
-  Json export_model(const Request& r) {
+  Json export_model(const JsonReader& r) {
     const Model* m = need_model().host_model();
     if (!m)
       throw RunnerError("unsupported", "export needs the weights on the host; the " + backend_->name() + " backend keeps them on the device",
                         "export with a cpu runner (--devices cpu): the weights are the same for the same model and seed");
-    ExportResult e = export_hf_folder(*m, r.str("dir"), r.flag("overwrite", false));
+    ExportResult e = export_hf_folder(*m, r.string("dir"), r.boolean("overwrite", false));
     Json o = Json::object();
-    o.set("dir", r.str("dir"));
+    o.set("dir", r.string("dir"));
     o.set("files", Json::array_of(e.files));
     o.set("bytes", e.bytes);
     return o;
   }
 
-  void fault(const Request& r) {
+  void fault(const JsonReader& r) {
     if (!allow_faults_) throw RunnerError("bad_request", "fault injection is disabled in this runner", "start it with --allow-faults (tests only)");
-    const std::string kind = r.str("kind");
+    const std::string kind = r.string("kind");
     log("fault injection: " + kind);
     if (kind == "crash") std::abort();
     if (kind == "hang")

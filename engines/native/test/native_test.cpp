@@ -587,8 +587,78 @@ static void test_h2o_evict_vs_naive() {
   }
 }
 
+// ---------- the JSON reader/writer (json.h): numbers at the edges, escapes, surrogates, nesting, garbage ----------
+static bool parse_fails(const std::string& text, const char* needle) {
+  try {
+    Json::parse(text);
+  } catch (const JsonError& e) {
+    return std::string(e.what()).find(needle) != std::string::npos;
+  }
+  return false;
+}
+
+static void test_json() {
+  // Integers up to 2^53 are exact; int64 edges parse as doubles (as_int refuses what is not an exact integer).
+  CHECK(Json::parse("9007199254740992").as_int() == 9007199254740992LL, "2^53 exact");
+  CHECK(Json::parse("-9007199254740992").as_int() == -9007199254740992LL, "-2^53 exact");
+  CHECK(Json::parse("9007199254740993").as_number() == 9007199254740992.0, "2^53+1 rounds to the nearest double");
+  CHECK(Json::parse("9223372036854775807").as_number() == 9223372036854775808.0, "int64 max → 2^63 as a double");
+  CHECK(Json::parse("-9223372036854775808").as_number() == -9223372036854775808.0, "int64 min exact as a double");
+  CHECK(Json::parse("1e308").as_number() == 1e308 && Json::parse("2.2250738585072014e-308").as_number() == 2.2250738585072014e-308,
+        "double edges");
+  CHECK(Json::parse("5e-324").as_number() == 5e-324, "smallest subnormal");
+  CHECK(Json::parse("-0").as_number() == 0.0 && std::signbit(Json::parse("-0").as_number()), "-0 keeps its sign");
+  CHECK(Json::parse("1.5").is_number() && !Json::parse("1.5").is_integer(), "1.5 is not an integer");
+  CHECK(Json::parse("1E2").as_int() == 100, "exponent form integer");
+  bool threw = false;
+  try {
+    Json::parse("2.5").as_int();
+  } catch (const JsonError&) {
+    threw = true;
+  }
+  CHECK(threw, "as_int of 2.5 throws");
+  for (const char* bad : {"01", "+1", ".5", "1.", "1e", "-", "NaN", "Infinity", "0x10"})
+    CHECK(parse_fails(bad, "invalid JSON"), "number %s is refused", bad);
+  CHECK(parse_fails("1e999", "invalid JSON"), "1e999 (overflow) is refused");
+  // Round trip of doubles: dump writes the shortest text that parses back to the same value.
+  for (double d : {0.1, 1.0 / 3.0, 1e-7, 123456789.125, 3.4028234663852886e38})
+    CHECK(Json::parse(Json(d).dump()).as_number() == d, "round trip %.17g", d);
+  CHECK(Json(std::nan("")).dump() == "null" && Json(INFINITY).dump() == "null", "non-finite numbers are written as null");
+
+  // Strings: escapes, \u, surrogate pairs → UTF-8, and back.
+  CHECK(Json::parse(R"("a\"b\\c\/d\b\f\n\r\t")").as_string() == "a\"b\\c/d\b\f\n\r\t", "simple escapes");
+  CHECK(Json::parse(R"("\u00e9\u4e2d")").as_string() == "\xc3\xa9\xe4\xb8\xad", "\\u escapes → UTF-8");
+  CHECK(Json::parse(R"("\ud83d\ude00")").as_string() == "\xf0\x9f\x98\x80", "surrogate pair → one 4-byte code point");
+  CHECK(parse_fails(R"("\ud83d")", "unpaired high surrogate"), "lone high surrogate");
+  CHECK(parse_fails(R"("\ude00")", "unpaired low surrogate"), "lone low surrogate");
+  CHECK(parse_fails(R"("\ud83d\u0041")", "low surrogate"), "high surrogate + non-surrogate");
+  CHECK(parse_fails(R"("\u12G4")", "hex digit"), "bad hex");
+  CHECK(parse_fails(R"("\x")", "invalid JSON"), "unknown escape");
+  CHECK(parse_fails("\"a\nb\"", "invalid JSON"), "raw control character in a string");
+  CHECK(parse_fails("\"abc", "invalid JSON"), "unterminated string");
+  const std::string s = "quote\" backslash\\ nl\n tab\t ctl\x01 é 😀";
+  CHECK(Json::parse(Json(s).dump()).as_string() == s, "string round trip");
+  CHECK(Json(std::string("a\nb")).dump().find('\n') == std::string::npos, "dump is one line");
+
+  // Nesting: deep but bounded.
+  std::string deep(500, '[');
+  deep += std::string(500, ']');
+  CHECK(Json::parse(deep).is_array(), "500 levels parse");
+  std::string too_deep(100000, '[');
+  CHECK(parse_fails(too_deep, "nesting too deep"), "100000 levels are refused, not a stack overflow");
+
+  // Trailing garbage, trailing commas, comments, duplicates.
+  CHECK(parse_fails("{} x", "trailing"), "trailing garbage");
+  CHECK(parse_fails("[1,]", "invalid JSON"), "trailing comma in an array");
+  CHECK(parse_fails("{\"a\":1,}", "invalid JSON"), "trailing comma in an object");
+  CHECK(parse_fails("// c\n{}", "invalid JSON"), "comments");
+  CHECK(parse_fails("", "invalid JSON") && parse_fails("   ", "invalid JSON"), "empty document");
+  CHECK(Json::parse(" {\"a\" : [true, false, null, 1, \"x\"]} ")["a"].size() == 5, "whitespace and every type");
+}
+
 int main() {
   set_num_threads(2);
+  test_json();
   test_rope_scalings();
   test_pooling_and_topk();
   test_column_sums();
