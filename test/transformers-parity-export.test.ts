@@ -28,3 +28,18 @@ if (skip) console.warn(skip);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+// The written-weights retrieval model (engines/native/RETRIEVAL-MODEL.md) is a plain Llama too: explicit head_dim 256
+// (≠ hidden/heads), rope_theta 1e24, zero MLPs in two layers.
+(skip ? test.skip : test)("exported synthetic:retrieval-tiny: transformers' logits and greedy tokens equal ours", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gembench-hf-retrieval-"));
+  const r = await openRunner();
+  try {
+    await r.ok({ op: "load", model: "synthetic:retrieval-tiny" });
+    await r.ok({ op: "export", dir: path.join(dir, "m") });
+    await assertTransformersParity(t, r, path.join(dir, "m"), "retrieval-tiny");
+  } finally {
+    await r.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 import { buildIds, contextBudget, PeriodTokens, promptFrame, type NeedleSpec, type PromptFrame } from "./build.ts";
 import { BuiltinHaystack, readHaystackDir, resolveHaystackDir } from "./haystack.ts";
-import { paperRecall, rouge1F, substringMatch, wordRecall } from "./metrics.ts";
+import { exactMatch, paperRecall, rouge1F, substringMatch, wordRecall } from "./metrics.ts";
 import {
   PAPER_ANSWER,
   PAPER_CONTEXT_BUFFER,
@@ -19,12 +19,21 @@ import {
   RULER_NEEDLE_TEMPLATE,
   RULER_PROMPT_TEMPLATE,
 } from "./paper.ts";
+import {
+  MULTIKEY_PROMPT_TEMPLATE,
+  PASSKEY_PROMPT_TEMPLATE,
+  RETRIEVAL_MAX_NEW_TOKENS,
+  retrievalCase,
+} from "./retrieval.ts";
 import { Rng } from "./rng.ts";
 
 export const NiahOptions = z
   .object({
-    /** "single": the paper's one needle. "multi": RULER-style key→value needles, one key asked. */
-    variant: z.enum(["single", "multi"]).default("single"),
+    /**
+     * "single": the paper's one needle. "multi": RULER-style key→value needles, one key asked. "passkey": Mohtashami &
+     * Jaggi's pass key. "multikey": several "The value of key XQZ is 48213." needles, one key asked (exact match).
+     */
+    variant: z.enum(["single", "multi", "passkey", "multikey"]).default("single"),
     /** Context lengths in tokens (see lengthSemantics). Default: the paper's 40 lengths, 1000 … 128000. */
     lengths: z.array(z.number().int().positive()).min(1).default([...PAPER_LENGTHS]),
     /** Needle depths in percent of the context. Default: the paper's 10 depths 0, 11, …, 100. */
@@ -64,8 +73,11 @@ export const NiahOptions = z
     if (o.promptTemplate !== undefined && o.promptTemplate.split("{context}").length !== 2) {
       ctx.addIssue({ code: "custom", path: ["promptTemplate"], message: "must contain {context} exactly once" });
     }
-    if (o.variant === "multi" && o.needle !== undefined && !(o.needle.includes("{key}") && o.needle.includes("{value}"))) {
-      ctx.addIssue({ code: "custom", path: ["needle"], message: "the multi variant's needle must contain {key} and {value}" });
+    if ((o.variant === "multi" || o.variant === "multikey") && o.needle !== undefined && !(o.needle.includes("{key}") && o.needle.includes("{value}"))) {
+      ctx.addIssue({ code: "custom", path: ["needle"], message: `the ${o.variant} variant's needle must contain {key} and {value}` });
+    }
+    if (o.variant === "passkey" && o.needle !== undefined && !o.needle.includes("{value}")) {
+      ctx.addIssue({ code: "custom", path: ["needle"], message: "the passkey variant's needle must contain {value}" });
     }
   });
 export type NiahOptions = z.output<typeof NiahOptions>;
@@ -182,6 +194,14 @@ function variantSetup(o: NiahOptions): VariantSetup {
       maxNewTokens: o.maxNewTokens ?? PAPER_MAX_NEW_TOKENS,
     };
   }
+  if (o.variant === "passkey" || o.variant === "multikey") {
+    const passkey = o.variant === "passkey";
+    return {
+      template: o.promptTemplate ?? (passkey ? PASSKEY_PROMPT_TEMPLATE : MULTIKEY_PROMPT_TEMPLATE),
+      promptSource: o.promptTemplate !== undefined ? "custom" : passkey ? "mohtashami-jaggi-2023:passkey" : "gembench:multikey",
+      maxNewTokens: o.maxNewTokens ?? RETRIEVAL_MAX_NEW_TOKENS,
+    };
+  }
   return {
     template: o.promptTemplate ?? RULER_PROMPT_TEMPLATE,
     promptSource: o.promptTemplate === undefined ? "ruler:niah" : "custom",
@@ -220,6 +240,14 @@ async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[
         frame = singleFrame as PromptFrame;
         needles = [{ label: "needle", ids: singleNeedleIds, depthPercent: depth }];
         references = [o.retrievalAnswer ?? PAPER_ANSWER];
+      } else if (o.variant === "passkey" || o.variant === "multikey") {
+        const depthsOf = o.variant === "passkey" ? [depth] : multiNeedleDepths(depth, o.numNeedles);
+        const rc = retrievalCase(o.variant, tok, { seed: o.seed, needle: o.needle, template: setup.template, ...frameOpts }, length, depthsOf);
+        frame = rc.frame;
+        needles = rc.needles;
+        references = rc.references;
+        Object.assign(extraMeta, rc.meta);
+        if (o.variant === "multikey") extraMeta.needleDepths = depthsOf.map((d) => Number(d.toFixed(4))).join(",");
       } else {
         const kv = multiNeedles(o.seed, length, depth, o.numNeedles);
         const asked = kv[0] as MultiNeedle;
@@ -303,6 +331,10 @@ function score(c: SuiteCase, outputText: string): Record<string, number> {
     substring: substringMatch(outputText, expected),
     rouge1F: rouge1F(outputText, expected),
   };
+  if (c.scoring.variant === "passkey" || c.scoring.variant === "multikey") {
+    // A copied value is right or wrong: exact match is the headline (first key).
+    return { exactMatch: exactMatch(outputText, expected), substring: s.substring };
+  }
   if (c.scoring.variant === "multi") {
     // RULER scores by string match: substring is the headline (first key).
     return { substring: s.substring, paperRecall: s.paperRecall, wordRecall: s.wordRecall, rouge1F: s.rouge1F };
@@ -313,9 +345,9 @@ function score(c: SuiteCase, outputText: string): Record<string, number> {
 export const niahSuite: Suite<NiahOptions> = {
   name: "niah",
   description:
-    "Needle-in-a-Haystack: the GemFilter paper's single-needle setup (their needle, prompt, grids and word-recall score) and a RULER-style multi-key variant",
+    "Needle-in-a-Haystack: the GemFilter paper's single-needle setup (their needle, prompt, grids and word-recall score) a RULER-style multi-key variant, passkey retrieval and a multi-key exact-match variant",
   options: NiahOptions,
-  datasets: () => ["niah-single", "niah-multi"],
+  datasets: () => ["niah-single", "niah-multi", "niah-passkey", "niah-multikey"],
   buildCases,
   score,
 };

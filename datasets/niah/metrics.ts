@@ -87,3 +87,12 @@ export function rouge1F(output: string, expected: string): number {
   const recall = overlap / ref.length;
   return (2 * precision * recall) / (precision + recall);
 }
+
+/**
+ * Exact match of a copied value (passkey, multi-key): the output's first whitespace-separated word, with trailing
+ * sentence punctuation removed, equals the expected value ("71432." and " 71432" match 71432; "714320" does not).
+ */
+export function exactMatch(output: string, expected: string): number {
+  const first = pySplit(output)[0] ?? "";
+  return first.replace(/[.,;:!?]+$/u, "") === expected.trim() ? 1 : 0;
+}

@@ -18,6 +18,7 @@
 
 #include "cpu/kernels.h"
 #include "model.h"
+#include "retrieval_model.h"
 
 namespace gem {
 
@@ -86,6 +87,8 @@ const std::map<std::string, std::string>& presets() {
         "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":8192,
         "rms_norm_eps":1e-5,"rope_theta":10000.0,"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
+      // Written (not trained) weights that retrieve key → value pairs: retrieval_model.cpp, RETRIEVAL-MODEL.md.
+      {kRetrievalPreset, retrieval_config_json()},
   };
   return p;
 }
@@ -156,6 +159,7 @@ Json synthetic_config(const std::string& preset, const Json& overrides) {
 }
 
 Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed) {
+  if (preset == kRetrievalPreset) return make_retrieval_model("synthetic:" + preset, synthetic_config(preset, overrides));
   Model m;
   m.source = "synthetic:" + preset;
   m.hf_config = synthetic_config(preset, overrides);
