@@ -121,6 +121,8 @@ void check_host_memory(int64_t bytes, const std::string& what);
 std::vector<std::string> synthetic_preset_names();
 // The preset's config.json with `overrides` (any config.json key) merged in; RunnerError for an unknown preset.
 Json synthetic_config(const std::string& preset, const Json& overrides);
+// The generator stream of one tensor: mix(seed ^ fnv1a64(name)) (values: synthetic_value in cuda/synthetic_gen.h).
+uint64_t synthetic_stream(uint64_t seed, const std::string& name);
 // synthetic_config, parsed, with seeded weights.
 Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed);
 

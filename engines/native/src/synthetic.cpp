@@ -17,6 +17,7 @@
 #include <map>
 
 #include "cpu/kernels.h"
+#include "cuda/synthetic_gen.h"
 #include "model.h"
 #include "retrieval_model.h"
 
@@ -93,39 +94,29 @@ const std::map<std::string, std::string>& presets() {
   return p;
 }
 
-uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t fnv1a64(const std::string& s) {
-  uint64_t h = 0xCBF29CE484222325ULL;
-  for (unsigned char ch : s) {
-    h ^= ch;
-    h *= 0x100000001B3ULL;
-  }
-  return h;
-}
-
 Tensor seeded(const std::string& name, std::vector<int64_t> shape, uint64_t seed, float scale, float offset = 0.0f) {
   Tensor t;
   t.shape = std::move(shape);
   const int64_t n = t.numel();
   t.data.resize(static_cast<size_t>(n));
-  const uint64_t stream = mix(seed ^ fnv1a64(name));
+  const uint64_t stream = synthetic_stream(seed, name);
   float* out = t.data.data();
   cpu::parallel_for(n, static_cast<double>(n) * 8, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const uint64_t z = mix(stream + static_cast<uint64_t>(i + 1) * 0x9E3779B97F4A7C15ULL);
-      const float u = static_cast<float>(z >> 40) * (1.0f / 16777216.0f) * 2.0f - 1.0f;
-      out[i] = scale * u + offset;
-    }
+    for (int64_t i = b; i < e; ++i) out[i] = synthetic_value(stream, i, scale, offset);
   });
   return t;
 }
 
 }  // namespace
+
+uint64_t synthetic_stream(uint64_t seed, const std::string& name) {
+  uint64_t h = 0xCBF29CE484222325ULL;  // fnv1a64(name)
+  for (unsigned char ch : name) {
+    h ^= ch;
+    h *= 0x100000001B3ULL;
+  }
+  return synthetic_mix(seed ^ h);
+}
 
 std::vector<std::string> synthetic_preset_names() {
   std::vector<std::string> names;

@@ -1,0 +1,203 @@
+// Element-wise and small ops of the CUDA backend (ops.h): embedding, RMSNorm, RoPE, SwiGLU, residual add, KV append
+// and gather, argmax, the non-finite flag, synthetic weights, dtype conversions.
+#include <cub/block/block_reduce.cuh>
+
+#include "../model.h"
+#include "ops.h"
+#include "synthetic_gen.h"
+
+namespace gem {
+namespace cuda {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw RunnerError("cuda_error", std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+namespace {
+
+constexpr int kThreads = 256;
+int blocks_for(int64_t n, int per_block = kThreads) {
+  const int64_t b = (n + per_block - 1) / per_block;
+  return static_cast<int>(b < 65535 * 32 ? (b < 1 ? 1 : b) : 65535 * 32);
+}
+
+__global__ void embed_kernel(const bf16* table, const int* ids, int D, float* x) {
+  const int t = blockIdx.y;
+  const bf16* row = table + static_cast<int64_t>(ids[t]) * D;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < D; i += gridDim.x * blockDim.x)
+    x[static_cast<int64_t>(t) * D + i] = __bfloat162float(row[i]);
+}
+
+__global__ void rmsnorm_kernel(const float* x, int D, const bf16* w, float eps, bf16* y) {
+  using Reduce = cub::BlockReduce<float, kThreads>;
+  __shared__ typename Reduce::TempStorage tmp;
+  __shared__ float inv;
+  const float* xr = x + static_cast<int64_t>(blockIdx.x) * D;
+  float ss = 0;
+  for (int i = threadIdx.x; i < D; i += kThreads) ss += xr[i] * xr[i];
+  ss = Reduce(tmp).Sum(ss);
+  if (threadIdx.x == 0) inv = rsqrtf(ss / D + eps);
+  __syncthreads();
+  bf16* yr = y + static_cast<int64_t>(blockIdx.x) * D;
+  for (int i = threadIdx.x; i < D; i += kThreads) yr[i] = __float2bfloat16_rn(xr[i] * inv * __bfloat162float(w[i]));
+}
+
+__global__ void rope_kernel(bf16* x, int heads, int d, const float* cs, const float* sn) {
+  const int t = blockIdx.y, half = d / 2;
+  for (int w = blockIdx.x * blockDim.x + threadIdx.x; w < heads * half; w += gridDim.x * blockDim.x) {
+    const int h = w / half, i = w % half;
+    bf16* v = x + (static_cast<int64_t>(t) * heads + h) * d;
+    const float c = cs[static_cast<int64_t>(t) * half + i], s = sn[static_cast<int64_t>(t) * half + i];
+    const float x1 = __bfloat162float(v[i]), x2 = __bfloat162float(v[i + half]);
+    v[i] = __float2bfloat16_rn(x1 * c - x2 * s);
+    v[i + half] = __float2bfloat16_rn(x2 * c + x1 * s);
+  }
+}
+
+__global__ void swiglu_kernel(const bf16* gate, const bf16* up, int64_t n, bf16* out) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const float g = __bfloat162float(gate[i]);
+    out[i] = __float2bfloat16_rn(g / (1.0f + __expf(-g)) * __bfloat162float(up[i]));
+  }
+}
+
+__global__ void add_kernel(float* x, const bf16* y, int64_t n) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    x[i] += __bfloat162float(y[i]);
+}
+
+// One block row per (token, head); 16-byte copies when d allows (d % 8 == 0 for every supported head_dim).
+__global__ void kv_append_kernel(const bf16* src, int G, int d, bf16* cache, int cap, int row0) {
+  const int t = blockIdx.x, g = blockIdx.y;
+  const uint4* s = reinterpret_cast<const uint4*>(src + (static_cast<int64_t>(t) * G + g) * d);
+  uint4* o = reinterpret_cast<uint4*>(cache + (static_cast<int64_t>(g) * cap + row0 + t) * d);
+  for (int i = threadIdx.x; i < d / 8; i += blockDim.x) o[i] = s[i];
+}
+
+__global__ void kv_gather_kernel(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head,
+                                 int keep, int d) {
+  const int h = blockIdx.y;
+  for (int i = blockIdx.x; i < keep; i += gridDim.x) {
+    const int r = rows[static_cast<int64_t>(h) * keep + i];
+    const uint4* s = reinterpret_cast<const uint4*>(src + (static_cast<int64_t>(src_head[h]) * src_cap + r) * d);
+    uint4* o = reinterpret_cast<uint4*>(dst + (static_cast<int64_t>(h) * dst_cap + i) * d);
+    for (int c = threadIdx.x; c < d / 8; c += blockDim.x) o[c] = s[c];
+  }
+}
+
+struct ArgMax {
+  float v;
+  int i;
+};
+struct ArgMaxOp {
+  __device__ ArgMax operator()(const ArgMax& a, const ArgMax& b) const {
+    const bool an = isnan(a.v), bn = isnan(b.v);
+    if (an != bn) return an ? b : a;
+    if (a.v != b.v && !an) return a.v > b.v ? a : b;
+    return a.i < b.i ? a : b;
+  }
+};
+
+__global__ void argmax_kernel(const float* x, int n, int* out) {
+  using Reduce = cub::BlockReduce<ArgMax, 1024>;
+  __shared__ typename Reduce::TempStorage tmp;
+  ArgMax best{NAN, 0};
+  for (int i = threadIdx.x; i < n; i += 1024) best = ArgMaxOp()(best, ArgMax{x[i], i});
+  best = Reduce(tmp).Reduce(best, ArgMaxOp());
+  if (threadIdx.x == 0) *out = best.i;
+}
+
+template <class T>
+__global__ void nonfinite_kernel(const T* x, int64_t n, int* flag) {
+  bool bad = false;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    bad |= !isfinite(static_cast<float>(x[i]));
+  if (__syncthreads_or(bad) && threadIdx.x == 0) atomicOr(flag, 1);
+}
+
+__global__ void synthetic_kernel(bf16* out, int64_t n, uint64_t stream, float scale, float offset) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    out[i] = __float2bfloat16_rn(synthetic_value(stream, i, scale, offset));
+}
+
+__global__ void to_bf16_kernel(const float* x, int64_t n, bf16* y) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    y[i] = __float2bfloat16_rn(x[i]);
+}
+__global__ void to_f32_kernel(const bf16* x, int64_t n, float* y) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    y[i] = __bfloat162float(x[i]);
+}
+
+}  // namespace
+
+void embed(const bf16* table, const int* ids, int T, int D, float* x, cudaStream_t s) {
+  if (T <= 0) return;
+  embed_kernel<<<dim3(blocks_for(D), T), kThreads, 0, s>>>(table, ids, D, x);
+  check(cudaGetLastError(), "embed");
+}
+void rmsnorm(const float* x, int T, int D, const bf16* w, float eps, bf16* y, cudaStream_t s) {
+  if (T <= 0) return;
+  rmsnorm_kernel<<<T, kThreads, 0, s>>>(x, D, w, eps, y);
+  check(cudaGetLastError(), "rmsnorm");
+}
+void rope(bf16* x, int T, int heads, int d, const float* cs, const float* sn, cudaStream_t s) {
+  if (T <= 0) return;
+  rope_kernel<<<dim3(blocks_for(static_cast<int64_t>(heads) * d / 2), T), kThreads, 0, s>>>(x, heads, d, cs, sn);
+  check(cudaGetLastError(), "rope");
+}
+void swiglu(const bf16* gate, const bf16* up, int64_t n, bf16* out, cudaStream_t s) {
+  if (n <= 0) return;
+  swiglu_kernel<<<blocks_for(n), kThreads, 0, s>>>(gate, up, n, out);
+  check(cudaGetLastError(), "swiglu");
+}
+void add_residual(float* x, const bf16* y, int64_t n, cudaStream_t s) {
+  if (n <= 0) return;
+  add_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
+  check(cudaGetLastError(), "add_residual");
+}
+void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
+  if (T <= 0) return;
+  if (d % 8) throw RunnerError("unsupported", "kv_append: head_dim " + std::to_string(d) + " is not a multiple of 8");
+  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, row0);
+  check(cudaGetLastError(), "kv_append");
+}
+void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head, int heads_out,
+               int keep, int d, cudaStream_t s) {
+  if (keep <= 0 || heads_out <= 0) return;
+  if (d % 8) throw RunnerError("unsupported", "kv_gather: head_dim " + std::to_string(d) + " is not a multiple of 8");
+  kv_gather_kernel<<<dim3(keep < 4096 ? keep : 4096, heads_out), 32, 0, s>>>(src, src_cap, dst, dst_cap, rows, src_head, keep, d);
+  check(cudaGetLastError(), "kv_gather");
+}
+void argmax(const float* x, int n, int* out, cudaStream_t s) {
+  argmax_kernel<<<1, 1024, 0, s>>>(x, n, out);
+  check(cudaGetLastError(), "argmax");
+}
+void flag_nonfinite(const float* x, int64_t n, int* flag, cudaStream_t s) {
+  if (n <= 0) return;
+  nonfinite_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, flag);
+  check(cudaGetLastError(), "flag_nonfinite");
+}
+void flag_nonfinite(const bf16* x, int64_t n, int* flag, cudaStream_t s) {
+  if (n <= 0) return;
+  nonfinite_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, flag);
+  check(cudaGetLastError(), "flag_nonfinite");
+}
+void synthetic_fill(bf16* out, int64_t n, uint64_t stream, float scale, float offset, cudaStream_t s) {
+  if (n <= 0) return;
+  synthetic_kernel<<<blocks_for(n), kThreads, 0, s>>>(out, n, stream, scale, offset);
+  check(cudaGetLastError(), "synthetic_fill");
+}
+void to_bf16(const float* x, int64_t n, bf16* y, cudaStream_t s) {
+  if (n <= 0) return;
+  to_bf16_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, y);
+  check(cudaGetLastError(), "to_bf16");
+}
+void to_f32(const bf16* x, int64_t n, float* y, cudaStream_t s) {
+  if (n <= 0) return;
+  to_f32_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, n, y);
+  check(cudaGetLastError(), "to_f32");
+}
+
+}  // namespace cuda
+}  // namespace gem

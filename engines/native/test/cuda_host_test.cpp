@@ -1,0 +1,269 @@
+// Host-side tests of the CUDA backend's GPU-free parts, run on every build (with or without nvcc) by
+// test/native-cuda-host.test.ts: the cuBLASLt loader against its header and a stand-in library, and the kernels'
+// index math (tile schedules, causal ranges, GQA row packing, mma.sync fragment maps, swizzles), which is written as
+// __host__ __device__ functions so that exactly the code the kernels run is checked here.
+// Usage: gem-cuda-host-test <path of fake libcublasLt> ; exit status 0 iff every check passed.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../src/cuda/cublaslt.h"
+#include "../src/cuda/index_math.h"
+#include "../src/methods/method.h"
+#include "../src/model.h"
+
+using namespace gem;
+
+static int g_failures = 0, g_checks = 0;
+#define CHECK(cond, ...)                                                    \
+  do {                                                                      \
+    ++g_checks;                                                             \
+    if (!(cond)) {                                                          \
+      ++g_failures;                                                         \
+      std::fprintf(stderr, "FAIL %s:%d: %s — ", __FILE__, __LINE__, #cond); \
+      std::fprintf(stderr, __VA_ARGS__);                                    \
+      std::fprintf(stderr, "\n");                                           \
+    }                                                                       \
+  } while (0)
+
+// Every function declared in cublaslt_api.h's extern "C" block is in the loader's table, and nothing else is.
+static void test_symbol_table_matches_header() {
+  std::ifstream f(GEM_CUBLASLT_API_HEADER);
+  CHECK(f.good(), "cannot read %s", GEM_CUBLASLT_API_HEADER);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  const size_t block = text.find("extern \"C\" {");
+  CHECK(block != std::string::npos, "no extern \"C\" block in the header");
+  std::set<std::string> declared;
+  std::regex decl(R"((cublasLt\w+)\s*\()");
+  const std::string tail = text.substr(block);
+  for (std::sregex_iterator it(tail.begin(), tail.end(), decl), end; it != end; ++it) declared.insert((*it)[1]);
+  const auto names = cuda::cublaslt_symbol_names();
+  const std::set<std::string> table(names.begin(), names.end());
+  CHECK(table.size() == names.size(), "duplicate names in the table");
+  CHECK(declared.size() == 16, "header declares %zu functions", declared.size());
+  for (const auto& d : declared) CHECK(table.count(d) == 1, "%s is declared but not in the loader's table", d.c_str());
+  for (const auto& t : table) CHECK(declared.count(t) == 1, "%s is in the table but not declared", t.c_str());
+}
+
+static std::string load_error(const std::string& path) {
+  try {
+    cuda::load_cublaslt(path);
+  } catch (const RunnerError& e) {
+    return e.code + ": " + e.what() + " | " + e.hint;
+  }
+  return "";
+}
+
+// The loader resolves every symbol of a library that has them all, checks the version, and fails clearly otherwise.
+static void test_loader(const std::string& fake) {
+  unsetenv("FAKE_CUBLASLT_VERSION");
+  cuda::CublasLt lt = cuda::load_cublaslt(fake);
+  CHECK(lt.lib != nullptr && lt.path == fake, "loaded %s", lt.path.c_str());
+  CHECK(lt.version == 130000, "version %zu", lt.version);
+  int resolved = 0;
+#define COUNT(f) resolved += lt.f != nullptr;
+  GEM_CUBLASLT_FUNCTIONS(COUNT)
+#undef COUNT
+  CHECK(resolved == 16, "%d of 16 functions resolved", resolved);
+  CHECK(std::string(lt.cublasLtGetStatusString(lt::kSuccess)) == "CUBLAS_STATUS_SUCCESS", "status string");
+  lt::Handle h = nullptr;
+  CHECK(lt.cublasLtCreate(&h) == lt::kNotSupported, "the stand-in's cublasLtCreate was called");
+
+  setenv("FAKE_CUBLASLT_VERSION", "110800", 1);
+  std::string e = load_error(fake);
+  CHECK(e.find("unsupported: ") == 0 && e.find("is cuBLASLt 11.8.0; the CUDA backend needs 12.0.0 or newer") != std::string::npos,
+        "too old: %s", e.c_str());
+  unsetenv("FAKE_CUBLASLT_VERSION");
+
+  e = load_error("/nonexistent/libcublasLt.so.13");
+  CHECK(e.find("unsupported: the CUDA backend needs cuBLASLt, which could not be loaded (/nonexistent/libcublasLt.so.13: ") == 0 &&
+            e.find("GEMBENCH_CUBLASLT=") != std::string::npos,
+        "missing: %s", e.c_str());
+
+  // A real shared library without the symbols (libc's loader itself is always there: use this test's libm).
+  e = load_error("libm.so.6");
+  CHECK(e.find("lacks cuBLASLt functions the CUDA backend calls: cublasLtGetVersion, cublasLtGetCudartVersion") != std::string::npos,
+        "wrong library: %s", e.c_str());
+
+  // GEMBENCH_CUBLASLT names the file when no explicit path is given.
+  setenv("GEMBENCH_CUBLASLT", fake.c_str(), 1);
+  lt = cuda::load_cublaslt();
+  CHECK(lt.path == fake, "env path: %s", lt.path.c_str());
+  setenv("GEMBENCH_CUBLASLT", "/nonexistent/x.so", 1);
+  e = load_error("");
+  CHECK(e.find("(/nonexistent/x.so: ") != std::string::npos, "env path missing: %s", e.c_str());
+  unsetenv("GEMBENCH_CUBLASLT");
+}
+
+using namespace gem::cuda;
+
+// Each mma.sync fragment map covers its tile exactly once over (lane, element), and agrees with the PTX ISA's
+// figures at sample points.
+static void test_mma_fragment_maps() {
+  std::set<int> a, b, c;
+  for (int lane = 0; lane < 32; ++lane) {
+    for (int e = 0; e < 8; ++e) a.insert(mma_a_row(lane, e) * 16 + mma_a_col(lane, e));
+    for (int e = 0; e < 4; ++e) b.insert(mma_b_k(lane, e) * 8 + mma_b_n(lane, e));
+    for (int e = 0; e < 4; ++e) c.insert(mma_c_row(lane, e) * 8 + mma_c_col(lane, e));
+  }
+  CHECK(a.size() == 256 && *a.rbegin() == 255, "A covers %zu of 256", a.size());
+  CHECK(b.size() == 128 && *b.rbegin() == 127, "B covers %zu of 128", b.size());
+  CHECK(c.size() == 128 && *c.rbegin() == 127, "C covers %zu of 128", c.size());
+  // PTX ISA, m16n8k16 .bf16: a0,a1 (row groupID, cols 2·tid + {0,1}); a2,a3 row + 8; a4..a7 cols + 8.
+  CHECK(mma_a_row(5, 0) == 1 && mma_a_col(5, 0) == 2, "A lane 5 a0");
+  CHECK(mma_a_row(5, 3) == 9 && mma_a_col(5, 3) == 3, "A lane 5 a3");
+  CHECK(mma_a_row(31, 6) == 15 && mma_a_col(31, 6) == 14, "A lane 31 a6");
+  CHECK(mma_b_k(6, 3) == 13 && mma_b_n(6, 3) == 1, "B lane 6 b3");
+  CHECK(mma_c_row(13, 2) == 11 && mma_c_col(13, 2) == 2, "C lane 13 c2");
+  // The attention kernel packs P (C fragments of two 8-key blocks) into an A fragment: element e of A register r
+  // must be the C element at the same (row, col) of block e / 4 (cols + 8).
+  for (int lane = 0; lane < 32; ++lane)
+    for (int e = 0; e < 8; ++e) {
+      // pa[r] = pack(sc[2kk + r / 2][2 (r % 2)], sc[…][2 (r % 2) + 1]) with e = 2r + {0, 1}
+      const int r = e / 2, cblk = r / 2, celem = 2 * (r % 2) + e % 2;
+      CHECK(mma_a_row(lane, e) == mma_c_row(lane, celem) && mma_a_col(lane, e) == cblk * 8 + mma_c_col(lane, celem),
+            "P repack lane %d e %d", lane, e);
+    }
+}
+
+static void test_gqa_packing_and_causal_ranges() {
+  for (int R : {1, 4, 7}) {
+    const int T = 37, G = 3;
+    for (int g = 0; g < G; ++g) {
+      std::set<std::pair<int, int>> seen;
+      for (int i = 0; i < T * R; ++i) {
+        const int t = packed_token(i, R), h = packed_head(i, R, g);
+        CHECK(t >= 0 && t < T && h >= g * R && h < (g + 1) * R, "R %d i %d", R, i);
+        seen.insert({t, h});
+      }
+      CHECK(static_cast<int>(seen.size()) == T * R, "R %d: %zu (token, head) pairs", R, seen.size());
+    }
+    for (int past : {0, 5, 100}) {
+      const int len = past + T;
+      for (int row0 = 0; row0 < T * R; row0 += kAttnBlockM) {
+        int want = 0;
+        for (int i = row0; i < std::min(row0 + kAttnBlockM, T * R); ++i)
+          for (int key = 0; key < len; ++key)
+            if (key_visible(key, packed_token(i, R), past, len)) want = std::max(want, key + 1);
+        CHECK(block_key_end(row0, kAttnBlockM, R, T, past, len) == want, "R %d past %d row0 %d", R, past, row0);
+      }
+    }
+  }
+  CHECK(key_visible(10, 0, 10, 20) && !key_visible(11, 0, 10, 20) && !key_visible(20, 15, 10, 20), "key_visible");
+  CHECK(first_row_seeing(130, 100, 0) == 30 && first_row_seeing(50, 100, 7) == 7, "first_row_seeing");
+}
+
+static void test_split_schedule() {
+  for (int key_end : {1, 63, 64, 65, 1000, 131072})
+    for (int splits : {1, 2, 3, 7, 64}) {
+      int covered = 0, prev_end = 0;
+      for (int s = 0; s < splits; ++s) {
+        const int b = split_key_begin(s, key_end, splits), e = split_key_end(s, key_end, splits);
+        CHECK(b == prev_end || b == e, "splits contiguous (%d, %d, s %d)", key_end, splits, s);
+        CHECK(b % kAttnBlockN == 0 || b == key_end, "tile aligned");
+        if (e > b) {
+          covered += e - b;
+          prev_end = e;
+        }
+      }
+      CHECK(covered == key_end && prev_end == key_end, "key_end %d splits %d covered %d", key_end, splits, covered);
+    }
+  CHECK(decode_splits(131072, 8, 264) == 33, "decode_splits %d", decode_splits(131072, 8, 264));
+  CHECK(decode_splits(100, 8, 264) == 1 && decode_splits(1, 1, 1) == 1, "decode_splits small");
+  CHECK(decode_splits(1 << 24, 1, 1 << 20) == kMaxSplits, "decode_splits cap");
+}
+
+// The swizzle is a permutation of each row's elements, keeps 8-element chunks contiguous (16-byte stores), and the
+// fragment loads of a warp (8 rows × 4 consecutive words) hit 32 distinct banks for 64- and 128-column tiles.
+static void test_swizzle() {
+  for (int cols : {64, 96, 128}) {
+    const int rows = 128;
+    std::vector<int> hit(static_cast<size_t>(rows * cols), 0);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) {
+        const int o = swizzle(r, c, cols);
+        CHECK(o / cols == r, "row kept");
+        if (o >= 0 && o < rows * cols) ++hit[static_cast<size_t>(o)];
+        if (c % 8) CHECK(o == swizzle(r, c - c % 8, cols) + c % 8, "chunk contiguous");
+      }
+    CHECK(std::count(hit.begin(), hit.end(), 1) == rows * cols, "cols %d: not a permutation", cols);
+    if (cols == 96) continue;
+    for (int row_base : {0, 8, 56})
+      for (int k0 = 0; k0 < cols; k0 += 8) {
+        std::set<int> banks;
+        for (int lane = 0; lane < 32; ++lane) banks.insert(swizzle(row_base + mma_b_n(lane, 0), k0 + mma_b_k(lane, 0) % 8, cols) / 2 % 32);
+        CHECK(banks.size() == 32, "cols %d rows %d k0 %d: %zu banks", cols, row_base, k0, banks.size());
+      }
+  }
+}
+
+// order_key is monotonic (NaN lowest, −0 == +0); the radix select built from order_key and radix_pick, emulated
+// pass by pass as the kernel runs it, gives exactly the CPU's top_k_indices (ties → lower index, NaN last, sorted).
+static void test_topk_radix() {
+  const float vals[] = {-INFINITY, -1e30f, -2.5f, -1e-30f, -0.0f, 0.0f, 1e-30f, 1.0f, 3.5f, 1e30f, INFINITY};
+  for (size_t i = 1; i < sizeof(vals) / sizeof(vals[0]); ++i)
+    CHECK(order_key(vals[i - 1]) <= order_key(vals[i]) && (vals[i - 1] == vals[i] || order_key(vals[i - 1]) < order_key(vals[i])),
+          "order_key %zu", i);
+  CHECK(order_key(NAN) == 0 && order_key(-INFINITY) > 0, "NaN lowest");
+  uint64_t st = 12345;
+  auto next = [&] {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(st >> 33);
+  };
+  for (int trial = 0; trial < 60; ++trial) {
+    const int n = 1 + static_cast<int>(next() % 700);
+    std::vector<float> x(static_cast<size_t>(n));
+    for (auto& v : x) {
+      const uint32_t r = next() % 100;
+      v = r < 5 ? NAN : r < 40 ? static_cast<float>(next() % 7) - 3.0f : static_cast<float>(next()) / 4e9f - 0.5f;
+    }
+    const int k = 1 + static_cast<int>(next() % static_cast<uint32_t>(n + 3));
+    const int kk = std::min(k, n);
+    // Emulate the kernel.
+    uint32_t prefix = 0, mask = 0, want = static_cast<uint32_t>(kk);
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      uint32_t hist[256] = {0};
+      for (float v : x)
+        if ((order_key(v) & mask) == prefix) ++hist[(order_key(v) >> shift) & 255u];
+      uint32_t above = 0;
+      const int dgt = radix_pick(hist, want, &above);
+      prefix |= static_cast<uint32_t>(dgt) << shift;
+      want -= above;
+      mask |= 255u << shift;
+    }
+    std::vector<int> got;
+    uint32_t eq_seen = 0;
+    for (int i = 0; i < n; ++i) {
+      const uint32_t key = order_key(x[static_cast<size_t>(i)]);
+      if (key > prefix || (key == prefix && eq_seen++ < want)) got.push_back(i);
+    }
+    std::vector<double> xd(x.begin(), x.end());
+    const std::vector<int> ref = top_k_indices(xd, kk);
+    CHECK(got == ref, "trial %d n %d k %d: %zu vs %zu indices", trial, n, kk, got.size(), ref.size());
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: gem-cuda-host-test <fake libcublasLt.so>\n");
+    return 2;
+  }
+  test_symbol_table_matches_header();
+  test_loader(argv[1]);
+  test_mma_fragment_maps();
+  test_gqa_packing_and_causal_ranges();
+  test_split_schedule();
+  test_swizzle();
+  test_topk_radix();
+  std::printf("%d checks, %d failures\n", g_checks, g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
