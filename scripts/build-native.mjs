@@ -4,6 +4,7 @@
 //   GEMBENCH_SKIP_NATIVE=1     skip the build (e.g. a docs-only install); the harness then reports the missing runner
 //   GEMBENCH_NATIVE_JOBS=N     parallel compile jobs (default: the CPU count)
 //   GEMBENCH_BUILD_TYPE=Debug  CMake build type (default Release)
+//   GEMBENCH_CUDA=0            do not build the CUDA backend even where nvcc is found
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -48,7 +49,7 @@ function run(args) {
 
 const jobs = Number(process.env.GEMBENCH_NATIVE_JOBS ?? availableParallelism());
 say(`building the native runner in ${build}`);
-run(["-S", src, "-B", build, `-DCMAKE_BUILD_TYPE=${process.env.GEMBENCH_BUILD_TYPE ?? "Release"}`]);
+run(["-S", src, "-B", build, `-DCMAKE_BUILD_TYPE=${process.env.GEMBENCH_BUILD_TYPE ?? "Release"}`, `-DGEM_CUDA=${process.env.GEMBENCH_CUDA === "0" ? "OFF" : "ON"}`]);
 run(["--build", build, "--parallel", String(Number.isInteger(jobs) && jobs > 0 ? jobs : 2)]);
 const bin = join(src, "build", "gem-runner");
 if (!existsSync(bin)) {

@@ -33,6 +33,8 @@ if(GEM_CUDA_SOURCES)
 endif()
 if(GEM_CUDA_HOPPER_SOURCES)
   gem_cuda_objects(gemcuda_hopper "90a-real" ${GEM_CUDA_HOPPER_SOURCES})
+  # attention_prefill (attention.cu) then tries attention_prefill_hopper before the portable kernel.
+  target_compile_definitions(gemcuda PRIVATE GEM_CUDA_HOPPER=1)
 endif()
 # Only the CUDA runtime is linked (statically); cuBLASLt and libcuda entry points are resolved at run time.
 target_link_libraries(gemcore PUBLIC CUDA::cudart_static)

@@ -256,6 +256,19 @@ void launch(const KernelArgs& ka, cudaStream_t s) {
 
 }  // namespace
 
+#if GEM_CUDA_HOPPER
+// Defined in src/cuda/hopper/ (built for sm_90a only): runs the Hopper kernel and returns true, or returns false
+// without touching anything when it does not apply (device not compute capability 9.0, unsupported shape).
+bool attention_prefill_hopper(const AttnArgs& a, cudaStream_t s);
+#endif
+
+void attention_prefill(const AttnArgs& a, cudaStream_t s) {
+#if GEM_CUDA_HOPPER
+  if (attention_prefill_hopper(a, s)) return;
+#endif
+  attention_prefill_mma(a, s);
+}
+
 void attention_prefill_mma(const AttnArgs& a, cudaStream_t s) {
   validate(a, "attention_prefill");
   KernelArgs ka;
