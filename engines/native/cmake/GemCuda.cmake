@@ -1,17 +1,15 @@
-# The CUDA backend (src/cuda/*.cu, src/cuda/hopper/*.cu), included by CMakeLists.txt when a CUDA compiler is found.
+# The CUDA backend (src/cuda/*.cu), included by CMakeLists.txt when a CUDA compiler is found. The Hopper kernels
+# (src/cuda/hopper/) are built by cmake/Hopper.cmake (gem_hopper, sm_90a only) and linked here.
 #
-# Targets (CMake's CUDA_ARCHITECTURES is per target, so one object library per target set):
-#   gemcuda        src/cuda/*.cu         "80-virtual;90a-real": sm_90a machine code (H100/H200) + compute_80 PTX that
-#                                         the driver compiles for any other GPU from Ampere on (mma.sync needs sm_80)
-#   gemcuda_hopper src/cuda/hopper/*.cu  "90a-real" only (wgmma/TMA/setmaxnreg exist on sm_90a alone; a plain
-#                                         compute_90 pass would reject them, which is why nothing says -arch=sm_90a)
+# gemcuda: src/cuda/*.cu with CUDA_ARCHITECTURES "80-virtual;90a-real": sm_90a machine code (H100/H200) + compute_80
+# PTX that the driver compiles for any other GPU from Ampere on (mma.sync needs sm_80). Never -arch=sm_90a, which
+# would also run a plain compute_90 pass.
 # ptxas runs once per file (for sm_90a) with -v,-warn-spills,-warn-lmem-usage under cmake/ptxas-guard.sh, which
 # fails the build on register spills or on more than 227 KB of static shared memory per kernel and writes the report
 # beside each object (<object>.ptxas.txt). Dynamic shared memory is checked by static_asserts in the kernels.
 set(GEM_CUDA_FLAGS -O3 --expt-relaxed-constexpr -Xptxas=-v,-warn-spills,-warn-lmem-usage)
 
 file(GLOB GEM_CUDA_SOURCES CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/*.cu")
-file(GLOB GEM_CUDA_HOPPER_SOURCES CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/cuda/hopper/*.cu")
 
 function(gem_cuda_objects name archs)
   add_library(${name} OBJECT ${ARGN})
@@ -31,13 +29,8 @@ endfunction()
 if(GEM_CUDA_SOURCES)
   gem_cuda_objects(gemcuda "80-virtual;90a-real" ${GEM_CUDA_SOURCES})
 endif()
-if(GEM_CUDA_HOPPER_SOURCES)
-  gem_cuda_objects(gemcuda_hopper "90a-real" ${GEM_CUDA_HOPPER_SOURCES})
-  # attention_prefill (attention.cu) then tries attention_prefill_hopper before the portable kernel.
-  target_compile_definitions(gemcuda PRIVATE GEM_CUDA_HOPPER=1)
-endif()
 # Only the CUDA runtime is linked (statically); cuBLASLt and libcuda entry points are resolved at run time.
-target_link_libraries(gemcore PUBLIC CUDA::cudart_static)
+target_link_libraries(gemcore PUBLIC gem_hopper CUDA::cudart_static)
 target_compile_definitions(gemcore PUBLIC GEM_CUDA=1)
 # gemcore itself compiles no CUDA sources (it only carries the objects above).
 set_target_properties(gemcore PROPERTIES CUDA_ARCHITECTURES OFF)

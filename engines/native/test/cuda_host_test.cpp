@@ -16,7 +16,7 @@
 
 #include "../src/cuda/cublaslt.h"
 #include "../src/cuda/index_math.h"
-#include "../src/methods/method.h"
+#include "../src/select.h"
 #include "../src/model.h"
 
 using namespace gem;

@@ -8,8 +8,11 @@
 // O += P·V with P re-packed from the S accumulators into A fragments. K is stored [key][d] and V transposed [d][key],
 // both swizzled (index_math.h), so every B fragment is one 32-bit shared load.
 #include <cfloat>
+#include <cmath>
+#include <cstdlib>
 
 #include "../model.h"
+#include "hopper/attention.h"
 #include "index_math.h"
 #include "ops.h"
 
@@ -256,16 +259,45 @@ void launch(const KernelArgs& ka, cudaStream_t s) {
 
 }  // namespace
 
-#if GEM_CUDA_HOPPER
-// Defined in src/cuda/hopper/ (built for sm_90a only): runs the Hopper kernel and returns true, or returns false
-// without touching anything when it does not apply (device not compute capability 9.0, unsupported shape).
-bool attention_prefill_hopper(const AttnArgs& a, cudaStream_t s);
-#endif
-
+// The dispatch point: the Hopper kernel (src/cuda/hopper/, cmake/Hopper.cmake) on compute capability 9.0 devices
+// when it supports the shape, else the portable kernel. GEMBENCH_CUDA_ATTENTION=mma forces the portable kernel (the
+// GPU check runs the selftest both ways).
 void attention_prefill(const AttnArgs& a, cudaStream_t s) {
-#if GEM_CUDA_HOPPER
-  if (attention_prefill_hopper(a, s)) return;
-#endif
+  static const bool force_mma = [] {
+    const char* e = std::getenv("GEMBENCH_CUDA_ATTENTION");
+    return e && std::string(e) == "mma";
+  }();
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  if (!force_mma && hopper::available(device)) {
+    hopper::PrefillParams p;
+    p.q = a.q;
+    p.q_row_stride = static_cast<int64_t>(a.H) * a.d;
+    p.q_head_stride = a.d;
+    p.k = a.k;
+    p.k_row_stride = a.d;
+    p.k_head_stride = static_cast<int64_t>(a.cap) * a.d;
+    p.v = a.v;
+    p.v_row_stride = a.d;
+    p.v_head_stride = static_cast<int64_t>(a.cap) * a.d;
+    p.o = a.out;
+    p.o_row_stride = static_cast<int64_t>(a.H) * a.d;
+    p.o_head_stride = a.d;
+    p.lse = a.lse;
+    p.lse_head_stride = a.T;
+    p.n_q = a.T;
+    p.n_k = a.len;
+    p.q_offset = a.len - a.T;
+    p.heads = a.H;
+    p.kv_heads = a.G;
+    p.head_dim = a.d;
+    p.scale = 1.0f / std::sqrt(static_cast<float>(a.d));
+    if (hopper::unsupported(p).empty()) {
+      const std::string err = hopper::attention_prefill(p, s);
+      if (!err.empty()) throw RunnerError("cuda_error", err);
+      return;
+    }
+  }
   attention_prefill_mma(a, s);
 }
 

@@ -66,6 +66,11 @@ __global__ void add_kernel(float* x, const bf16* y, int64_t n) {
     x[i] += __bfloat162float(y[i]);
 }
 
+__global__ void bias_kernel(float* y, const bf16* bias, int64_t n, int out) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    y[i] += __bfloat162float(bias[i % out]);
+}
+
 // One block row per (token, head); 16-byte copies when d allows (d % 8 == 0 for every supported head_dim).
 __global__ void kv_append_kernel(const bf16* src, int G, int d, bf16* cache, int cap, int row0) {
   const int t = blockIdx.x, g = blockIdx.y;
@@ -155,6 +160,12 @@ void add_residual(float* x, const bf16* y, int64_t n, cudaStream_t s) {
   if (n <= 0) return;
   add_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, y, n);
   check(cudaGetLastError(), "add_residual");
+}
+void add_bias(float* y, const bf16* bias, int T, int out, cudaStream_t s) {
+  const int64_t n = static_cast<int64_t>(T) * out;
+  if (n <= 0) return;
+  bias_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, bias, n, out);
+  check(cudaGetLastError(), "add_bias");
 }
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
   if (T <= 0) return;

@@ -28,6 +28,8 @@ void rope(bf16* x, int T, int heads, int d, const float* cs, const float* sn, cu
 void swiglu(const bf16* gate, const bf16* up, int64_t n, bf16* out, cudaStream_t s);
 // x[i] += y[i]
 void add_residual(float* x, const bf16* y, int64_t n, cudaStream_t s);
+// y[t][o] += bias[o]  (fp32 GEMM output, bf16 bias)
+void add_bias(float* y, const bf16* bias, int T, int out, cudaStream_t s);
 // Appends T rows: cache[g][row0 + t][:] = src[t][g·d .. g·d + d)   (src is [T][G·d], post-RoPE K or V)
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s);
 // Keep/compaction: dst[h][i][:] = src[src_head[h]][rows[h·keep + i]][:] for h < heads_out, i < keep.
