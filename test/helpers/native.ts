@@ -27,9 +27,13 @@ export interface RunnerHandle {
   close(): Promise<void>;
 }
 
+// GEMBENCH_RUNNER_ARGS adds arguments to every runner the tests open (the GPU check runs the reference tests with
+// "--backend cuda").
+const extraArgs = (process.env.GEMBENCH_RUNNER_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+
 export async function openRunner(args: string[] = ["--threads", "2"]): Promise<RunnerHandle> {
   if (!fs.existsSync(runnerPath)) throw new Error(`${runnerPath} is missing: run npm run build:native`);
-  const child: ChildProcessWithoutNullStreams = spawn(runnerPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcessWithoutNullStreams = spawn(runnerPath, [...args, ...extraArgs], { stdio: ["pipe", "pipe", "pipe"] });
   child.stderr.resume();
   let exited = false;
   const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
