@@ -52,7 +52,7 @@ export function parsePredictions(file: string, text: string): PredLine[] {
     if (!Array.isArray(r.answers) || !r.answers.every((a) => typeof a === "string")) {
       throw new Error(`${file}:${i + 1}: "answers" must be an array of strings`);
     }
-    if (!("all_classes" in r)) throw new Error(`${file}:${i + 1}: "all_classes" missing (eval.py reads it from every line; use null)`);
+    if (!("all_classes" in r)) throw new Error(`${file}:${i + 1}: "all_classes" missing (eval.py reads it from every line: the class list for trec/lsht, null for the others)`);
     const ac = r.all_classes;
     if (ac !== null && !(Array.isArray(ac) && ac.every((a) => typeof a === "string"))) {
       throw new Error(`${file}:${i + 1}: "all_classes" must be null or an array of strings`);
@@ -73,8 +73,21 @@ export function scorePredictions(lines: readonly PredLine[], opts: Omit<ScoreLon
   const variant = opts.variant ?? (opts.dataset.endsWith("_e") ? "e" : "v1");
   const scoring = opts.scoring ?? "official";
   const codeSimVariant = opts.codeSimVariant ?? DEFAULT_CODE_SIM_VARIANT;
+  if (lines.length === 0) throw new Error(`no predictions to score (the file has no lines); eval.py would divide by zero`);
   // Official: the last line's all_classes is used for every line.
-  const lastClasses = lines.length > 0 ? (lines[lines.length - 1] as PredLine).all_classes : null;
+  const lastClasses = (lines[lines.length - 1] as PredLine).all_classes;
+  if (info.metric === "classification_score") {
+    // classification_score matches the prediction against the class list; with null the official eval.py raises
+    // (iterating None), so such a score does not exist — refused rather than scored 0.
+    const missing = scoring === "official" ? (lastClasses === null ? lines.length : 0) : lines.findIndex((l) => l.all_classes === null) + 1;
+    if (missing > 0) {
+      throw new Error(
+        `${dataset} is scored with classification_score, which needs "all_classes" (the dataset's class list); ` +
+          (scoring === "official" ? `the last line's all_classes (used for every line, as eval.py does) is null` : `line ${missing} has all_classes null`) +
+          ` — the official eval.py raises there`,
+      );
+    }
+  }
   const scores = lines.map((l) =>
     scoreSample(dataset, info.metric, l.pred, l.answers, {
       scoring,
@@ -88,7 +101,7 @@ export function scorePredictions(lines: readonly PredLine[], opts: Omit<ScoreLon
     variant,
     scoring,
     codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${codeSimVariant}` : null,
-    score: lines.length > 0 ? nanToNull(datasetScore(scores)) : null,
+    score: nanToNull(datasetScore(scores)),
     n: lines.length,
   };
   if (variant === "e") {
