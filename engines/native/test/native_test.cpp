@@ -401,6 +401,23 @@ static void test_methods_edges() {
   CHECK(sq.selection.kind == Selection::Kind::PerQueryHead && sq.selection.per_layer[0].size() == 4, "per query head selection");
   CHECK(sq.mem_decode.kv == 2 * s.mem_decode.kv, "per-query-head caches H heads: %lld vs %lld", (long long)sq.mem_decode.kv, (long long)s.mem_decode.kv);
 
+  // Every method's scoring buffers are counted as workspace. A phase peak is the breakdown at the moment the total
+  // was highest — for snapkv and h2o the moment a layer is compressed (old and new rows both held), when the pooled
+  // votes ([H][n-w] doubles) or the column sums ([G][n]) are alive; for gemfilter the scores and their pooled copy.
+  {
+    const int n = 30, H = 4, G = 2;
+    p = Json::object(); p.set("filterLayer", 1); p.set("k", 8);
+    auto g = run(m, ids, "gemfilter", p, 2);
+    CHECK(g.mem_filter.workspace >= 2LL * n * 8, "gemfilter scores + pooled in workspace: %lld", (long long)g.mem_filter.workspace);
+    p = Json::object(); p.set("k", 12); p.set("window", 4);
+    auto sk = run(m, ids, "snapkv", p, 2);
+    CHECK(sk.mem_prefill.workspace >= 1LL * H * (n - 4) * 8, "snapkv pooled votes in workspace: %lld", (long long)sk.mem_prefill.workspace);
+    p = Json::object(); p.set("k", 12); p.set("recent", 4);
+    auto h2 = run(m, ids, "h2o", p, 2);
+    CHECK(h2.mem_prefill.workspace >= 1LL * G * n * 8, "h2o column sums in workspace: %lld", (long long)h2.mem_prefill.workspace);
+    CHECK(dense.mem_prefill.workspace == 0, "dense scores nothing: %lld", (long long)dense.mem_prefill.workspace);
+  }
+
   // gemfilter keepLast: the last tokens are always there
   p = Json::object(); p.set("filterLayer", 0); p.set("k", 6); p.set("keepLast", 3);
   auto gsel = run(m, ids, "gemfilter", p, 2, true).selection.indices;
