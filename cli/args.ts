@@ -45,6 +45,11 @@ export function parseNonNegativeInt(name: string) {
   return (v: string): number => parseInteger(name, v, 0);
 }
 
+/** "1,3": shard indices for `gembench slurm --tasks`. */
+export function parseTaskList(v: string): number[] {
+  return parseList("--tasks", v, "shard indices like 1,3").map((x) => parseInteger("--tasks", x, 0));
+}
+
 /** "--param k=1024" values: JSON numbers, true/false/null, or strings (which the parameter's schema then judges). */
 export function parseParamValue(v: string): Scalar {
   if (v === "true") return true;

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { methods } from "../engines/index.ts";
 import { toError, UsageError } from "../core/errors.ts";
-import { collectKeyValue, parseNonNegativeInt, parsePositiveInt, parseThreshold } from "./args.ts";
+import { collectKeyValue, parseNonNegativeInt, parsePositiveInt, parseTaskList, parseThreshold } from "./args.ts";
 import { compareCliCommand, type CompareFlags } from "./compare.ts";
 import { generateCommand, type GenerateOpts } from "./generate.ts";
 import { listCommand } from "./list.ts";
@@ -14,6 +14,8 @@ import { quickstartCommand } from "./quickstart.ts";
 import { reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { LARGE_GRID_CELLS } from "../harness/config.ts";
+import { slurmCommand, type SlurmFlags } from "./slurm.ts";
+import { statusCommand } from "./status.ts";
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
@@ -32,8 +34,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--devices <list>", 'one runner per entry: "cpu" or GPU indices "0,1"', "cpu")
     .option("--limit <n>", "at most n cases per cell (the first ones)", parsePositiveInt("--limit"))
     .option("--allow-large-grid", `run a grid of more than ${LARGE_GRID_CELLS} cells (refused without it)`)
+    .option("--shard <i/N>", "run only shard i of N (0-based) into its own records file; N processes with one --out make one run")
     .addHelpText("after", EXIT_HELP)
-    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean }) => {
+    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean; shard?: string }) => {
       setExit((await runCommand(config, o)).code);
     });
 
@@ -90,6 +93,35 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--devices <list>", "as for run", "cpu")
     .action(async (o: { config?: string; out?: string; devices: string }) => {
       setExit(await quickstartCommand(o));
+    });
+
+  program
+    .command("slurm")
+    .description("run a config as a Slurm job array, one shard per task, into one run folder; re-submitting resumes the shards not done")
+    .argument("<config>", "configs/*.json")
+    .option("--out <dir>", "run folder, on a filesystem every node sees (default results/<config name>)")
+    .option("--shards <n>", "number of shards = array tasks (default: the last submission's, else one per model)", parsePositiveInt("--shards"))
+    .option("--gpus-per-task <g>", "GPUs per shard (one runner each); 0 runs on the CPU", parseNonNegativeInt("--gpus-per-task"), 1)
+    .option("--cpus-per-task <c>", "CPUs per shard", parsePositiveInt("--cpus-per-task"), 1)
+    .option("--partition <p>", "Slurm partition")
+    .option("--time <HH:MM:SS>", "time limit per shard")
+    .option("--sbatch-arg <arg>", "any other sbatch option, e.g. --sbatch-arg=--account=lab (repeatable)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option("--tasks <list>", "submit only these shards, e.g. 1,3 (default: every shard not done, running or queued)", parseTaskList)
+    .option("--limit <n>", "as for run: at most n cases per cell", parsePositiveInt("--limit"))
+    .option("--allow-large-grid", `as for run: a grid of more than ${LARGE_GRID_CELLS} cells`)
+    .option("--no-report", "do not submit the dependent job that writes the merged reports")
+    .option("--dry-run", "print the sbatch scripts and submit nothing")
+    .action((config: string, o: SlurmFlags) => {
+      setExit(slurmCommand(config, o));
+    });
+
+  program
+    .command("status")
+    .description("per-shard progress of a run folder (done / errored / running / pending), from its records and squeue/sacct where present")
+    .argument("<runDir>", "a run folder")
+    .option("--json", "one JSON object on stdout")
+    .action((runDir: string, o: { json?: boolean }) => {
+      setExit(statusCommand(runDir, o));
     });
 
   program

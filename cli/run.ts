@@ -3,10 +3,11 @@ import { join, resolve } from "node:path";
 import { suites as suiteRegistry } from "../datasets/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { toError, UsageError } from "../core/errors.ts";
-import { loadRunRecords } from "../core/results.ts";
+import { loadRunRecords, recordsFileFor } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
-import { gridSize, LARGE_GRID_CELLS, loadConfig } from "../harness/config.ts";
+import { checkGridSize, loadConfig } from "../harness/config.ts";
 import { parseFaultSpec, runExperiment, type RunSummary } from "../harness/run.ts";
+import { parseShard } from "../harness/shards.ts";
 import { RunnerPool } from "../harness/runner-pool.ts";
 import { cellSummaries } from "../reports/aggregate.ts";
 import { summaryTable } from "../reports/console.ts";
@@ -30,6 +31,8 @@ export interface RunCommandOptions {
   limit?: number;
   /** Run a grid of more than LARGE_GRID_CELLS cells. */
   allowLargeGrid?: boolean;
+  /** "i/N": run only shard i of N (harness/shards.ts). */
+  shard?: string;
   suites?: SuiteRegistry;
   /** Quiet: no summary table (quickstart prints its own). */
   quiet?: boolean;
@@ -41,14 +44,9 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   // "" would resolve to the current folder and write the run into it.
   if (o.out !== undefined && o.out.trim() === "") throw new UsageError(`--out: expected a run folder, got ${JSON.stringify(o.out)}`);
   const config = loadConfig(configPath, registry);
-  const cells = gridSize(config);
-  if (cells > LARGE_GRID_CELLS && o.allowLargeGrid !== true) {
-    throw new UsageError(
-      `${configPath}: the grid has ${cells} cells (models × suites × parameter combinations), more than ${LARGE_GRID_CELLS}; ` +
-        `every cell runs every case of its suites, which at this size is days of work. Re-run with --allow-large-grid if that is intended.`,
-    );
-  }
+  checkGridSize(configPath, config, o.allowLargeGrid === true);
   const devices = parseDevices(o.devices);
+  const shard = o.shard === undefined ? null : parseShard(o.shard);
   const outDir = resolve(o.out ?? join("results", config.name));
   const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
   const allowFaults = runnerArgs.includes("--allow-faults");
@@ -71,6 +69,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
       outDir,
       devices,
       limit: o.limit ?? null,
+      shard,
       engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
       makePool: (d, f, po) => new RunnerPool(d, f, po),
       suites: registry,
@@ -86,11 +85,12 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
     process.off("SIGTERM", onInterrupt);
   }
   if (summary.interrupted) {
-    log(`interrupted; records so far are in ${outDir}/records.jsonl — re-run the same command to resume`);
+    log(`interrupted; records so far are in ${outDir}/${recordsFileFor(shard)} — re-run the same command to resume`);
     process.stdout.write(`${JSON.stringify({ ...summary, cellList: undefined })}\n`);
     return { code: EXIT.interrupted, summary, reports: [] };
   }
-  const reports = await writeRunReports(outDir);
+  // A shard leaves the reports to `gembench report` (or the Slurm report job): its siblings may still be writing.
+  const reports = shard === null ? await writeRunReports(outDir) : [];
   if (!o.quiet) {
     log("");
     log(summaryTable({ perCell: cellSummaries(summary.cellList, loadRunRecords(outDir)) }));
@@ -98,6 +98,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
     log(`${summary.cases} cases: ${summary.completed} completed now, ${summary.resumed} already done, ${summary.errored} errored, ${summary.unsupported} unsupported`);
     log(`results: ${outDir}`);
     for (const r of reports) log(`  ${r}`);
+    if (shard !== null) log(`shard ${shard.index}/${shard.count} done; \`gembench status ${outDir}\` shows every shard, \`gembench report ${outDir}\` merges them once all are done`);
   }
   process.stdout.write(`${JSON.stringify({ runDir: outDir, cells: summary.cells, cases: summary.cases, completed: summary.completed, resumed: summary.resumed, errored: summary.errored, unsupported: summary.unsupported, modelErrors: summary.modelErrors, reports })}\n`);
   const code = summary.errored > 0 || summary.modelErrors.length > 0 ? EXIT.errored : EXIT.ok;

@@ -10,6 +10,15 @@
 // Resume skips every recordKey that already has a completed / unsupported / skipped record. Errored cases are
 // retried on resume: the retry appends a new record and the earlier errored one stays in the file (nothing is
 // rewritten), so readers take the LAST record per recordKey (latestRecords does this).
+//
+// Sharded runs (`--shard i/N`, harness/shards.ts): shard i of N writes records.<i>-of-<N>.jsonl under its own lock
+// run.<i>-of-<N>.lock (no two processes ever append to one file, which a network filesystem would not keep whole),
+// and shard.<i>-of-<N>.json, its manifest (config hash, record schema, Slurm job, final counts). Every reader and
+// every resume reads ALL record files of the folder as one run: the latest record per recordKey (by finishedAt
+// across files), so a case finished by any shard, or by an unsharded run, is never run again. A shard file whose
+// manifest names another config or record schema is refused (loadRunRecords).
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -24,7 +33,90 @@ export const LOCK_FILE = "run.lock";
 /** Marks a folder as a gembench run folder (and its record schema): only such a folder, or a new/empty one, is written. */
 export const MARKER_FILE = "gembench-run.json";
 /** The files gembench writes into a run folder (reports included), for recognising run folders made before the marker. */
-const RUN_FILE_RE = /^(records\.jsonl|config(\.\d+)?\.json|run\.lock|model-info\.json|summary\.(csv|md)|report\.html|longbench-summary\.csv|.*\.tmp-\d+)$/;
+const RUN_FILE_RE =
+  /^(records\.jsonl|config(\.\d+)?\.json|run\.lock|model-info\.json|summary\.(csv|md)|report\.html|longbench-summary\.csv|.*\.tmp-(.+-)?\d+|records\.\d+-of-\d+\.jsonl|run\.\d+-of-\d+\.lock|shard\.\d+-of-\d+\.json|slurm(\.json)?)$/;
+
+/** Shard i of N of a run (0-based index); harness/shards.ts plans which cases each one runs. */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** "2-of-4": the name part of a shard's files in the run folder. */
+export function shardTag(s: ShardSpec): string {
+  return `${s.index}-of-${s.count}`;
+}
+
+/** records.jsonl, or records.<i>-of-<N>.jsonl for a shard. */
+export function recordsFileFor(shard: ShardSpec | null): string {
+  return shard === null ? RECORDS_FILE : `records.${shardTag(shard)}.jsonl`;
+}
+
+export function lockFileFor(shard: ShardSpec | null): string {
+  return shard === null ? LOCK_FILE : `run.${shardTag(shard)}.lock`;
+}
+
+export function manifestFileFor(shard: ShardSpec): string {
+  return `shard.${shardTag(shard)}.json`;
+}
+
+const SHARD_RECORDS_RE = /^records\.(\d+)-of-(\d+)\.jsonl$/;
+
+/** The folder's record files: records.jsonl (when there) first, then the shards' by N, then i. */
+export function recordFiles(dir: string): { file: string; shard: ShardSpec | null }[] {
+  if (!existsSync(dir)) return [];
+  const shards: ShardSpec[] = [];
+  for (const f of readdirSync(dir)) {
+    const m = SHARD_RECORDS_RE.exec(f);
+    if (m !== null) shards.push({ index: Number(m[1]), count: Number(m[2]) });
+  }
+  shards.sort((a, b) => a.count - b.count || a.index - b.index);
+  return [
+    ...(existsSync(join(dir, RECORDS_FILE)) ? [{ file: RECORDS_FILE, shard: null }] : []),
+    ...shards.map((s) => ({ file: recordsFileFor(s), shard: s })),
+  ];
+}
+
+/** What a shard writes beside its records: which config and schema they belong to, where it ran, how it ended. */
+export interface ShardManifest {
+  schema: number;
+  /** configHash of the run folder's config.json when the shard started. */
+  configHash: string;
+  shard: ShardSpec;
+  /** --limit the shard ran with (all shards of a run must agree). */
+  limit: number | null;
+  host: string;
+  pid: number;
+  /** The Slurm array task it ran as (SLURM_ARRAY_JOB_ID / SLURM_ARRAY_TASK_ID / SLURM_JOB_ID), or null. */
+  slurm: { arrayJobId: string; taskId: string; jobId: string } | null;
+  startedAt: string;
+  /** Set when the shard's run returned (interrupted or not); null while it runs or after a kill. */
+  finished: {
+    at: string;
+    cases: number;
+    completed: number;
+    resumed: number;
+    errored: number;
+    unsupported: number;
+    interrupted: boolean;
+    modelErrors: number;
+  } | null;
+}
+
+/** The identity of a resolved config as written to config.json (key order ignored). */
+export function configHash(resolved: unknown): string {
+  return `sha256:${createHash("sha256").update(canonicalJson(resolved)).digest("hex").slice(0, 16)}`;
+}
+
+export function readManifest(dir: string, shard: ShardSpec): ShardManifest | null {
+  const p = join(dir, manifestFileFor(shard));
+  if (!existsSync(p)) return null;
+  return readJsonFile(p, { maxBytes: MAX_BYTES.smallJson, what: "shard manifest" }) as ShardManifest;
+}
+
+export function writeManifest(dir: string, m: ShardManifest): void {
+  writeFileAtomic(join(dir, manifestFileFor(m.shard)), `${JSON.stringify(m, null, 2)}\n`);
+}
 
 /** Write all of `buf` at the descriptor's position (a single writeSync may write less than asked). */
 function writeAll(fd: number, buf: Buffer): void {
@@ -34,7 +126,7 @@ function writeAll(fd: number, buf: Buffer): void {
 
 /** Replace `path` with `text` atomically: write a temporary file beside it, fsync, rename over. */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${hostname()}-${process.pid}`; // shards on several hosts can share a folder
   const fd = openSync(tmp, "w");
   try {
     writeAll(fd, Buffer.from(text, "utf8"));
@@ -54,13 +146,25 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Whether Slurm still knows the job (squeue lists it); null when squeue cannot tell (not installed, no cluster). */
+function slurmJobAlive(jobId: string): boolean | null {
+  try {
+    return execFileSync("squeue", ["-h", "-j", jobId, "-o", "%i"], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "pipe"] }).trim() !== "";
+  } catch (e) {
+    const stderr = String((e as { stderr?: unknown }).stderr ?? "");
+    return /Invalid job id/i.test(stderr) ? false : null;
+  }
+}
+
 /**
- * Take the run folder's lock: refuse when another live process on this host holds it; take over a lock whose
- * process is gone (a killed run). Returns the lock's path.
+ * Take the run folder's lock (run.lock, or a shard's own): refuse when another live process on this host holds it;
+ * take over a lock whose process is gone (a killed run), or, on another host, whose Slurm job has ended (a preempted
+ * or killed array task resubmitted elsewhere). Returns the lock's path.
  */
-export function acquireRunLock(dir: string): string {
-  const path = join(dir, LOCK_FILE);
-  const mine = `${process.pid} ${hostname()}\n`;
+export function acquireRunLock(dir: string, name: string = LOCK_FILE): string {
+  const path = join(dir, name);
+  const job = process.env.SLURM_JOB_ID;
+  const mine = `${process.pid} ${hostname()}${job ? ` slurm:${job}` : ""}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, "wx");
@@ -79,14 +183,15 @@ export function acquireRunLock(dir: string): string {
     } catch {
       continue; // released meanwhile
     }
-    const [pidText = "", host = ""] = holder.trim().split(" ");
+    const [pidText = "", host = "", slurmTag = ""] = holder.trim().split(" ");
     const pid = Number(pidText);
     if (Number.isInteger(pid) && pid > 0 && host === hostname() && processAlive(pid)) {
       throw new UsageError(
         `${dir} is being written by another gembench run (pid ${pid}); wait for it to finish or stop it (if no run is active, delete ${path})`,
       );
     }
-    if (host !== "" && host !== hostname()) {
+    const holderJob = slurmTag.startsWith("slurm:") ? slurmTag.slice("slurm:".length) : "";
+    if (host !== "" && host !== hostname() && !(holderJob !== "" && slurmJobAlive(holderJob) === false)) {
       throw new UsageError(`${dir} is locked by a run on host ${host} (pid ${pidText}); if that run is over, delete ${path}`);
     }
     try {
@@ -134,6 +239,10 @@ export function readRecordsFile(path: string, opts: { repair: boolean }): Existi
       value = JSON.parse(line);
     } catch (e) {
       throw new InputError(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
+    }
+    const schema = (value as { schema?: unknown } | null)?.schema;
+    if (typeof schema === "number" && schema !== RECORD_SCHEMA_VERSION) {
+      throw new InputError(`${path}:${i + 1}: a record of schema v${schema}; this gembench reads v${RECORD_SCHEMA_VERSION} (read these runs with the gembench version that made them, or re-run)`);
     }
     const r = GemRecord.safeParse(value);
     if (!r.success) throw new InputError(`${path}:${i + 1}: not a record: ${r.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
@@ -183,9 +292,49 @@ export function latestRecords(all: readonly GemRecord[]): GemRecord[] {
   return [...byKey.values()];
 }
 
-/** Read a run folder's records (no repair), latest per recordKey. */
+/**
+ * Merge per-file latest records into one run: per recordKey the record that finished last (a later file wins a tie),
+ * in order of first appearance.
+ */
+export function mergeRecordFiles(files: readonly (readonly GemRecord[])[]): GemRecord[] {
+  const byKey = new Map<string, GemRecord>();
+  for (const rs of files) {
+    for (const r of rs) {
+      const had = byKey.get(r.recordKey);
+      if (had === undefined || r.finishedAt >= had.finishedAt) byKey.set(r.recordKey, r);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Check that every shard record file of the folder belongs to the folder's config and to this record schema (its
+ * manifest says so); a UsageError naming the file otherwise.
+ */
+export function checkShardFiles(runDir: string): void {
+  const shards = recordFiles(runDir).flatMap((f) => (f.shard === null ? [] : [{ file: f.file, shard: f.shard }]));
+  if (shards.length === 0) return;
+  const cfgPath = join(runDir, CONFIG_FILE);
+  if (!existsSync(cfgPath)) throw new UsageError(`${runDir}: shard record files but no ${CONFIG_FILE}`);
+  const want = configHash(readJsonFile(cfgPath, { maxBytes: MAX_BYTES.smallJson, what: "run config" }));
+  for (const { file, shard } of shards) {
+    const m = readManifest(runDir, shard);
+    if (m === null) throw new UsageError(`${join(runDir, file)}: no ${manifestFileFor(shard)} beside it, so it cannot be told to belong to this run; move it away`);
+    if (m.schema !== RECORD_SCHEMA_VERSION) {
+      throw new UsageError(`${join(runDir, file)}: written with record schema v${m.schema}; this gembench reads v${RECORD_SCHEMA_VERSION}. Shards of one run must come from one gembench version.`);
+    }
+    if (m.configHash !== want) {
+      throw new UsageError(
+        `${join(runDir, file)}: written for another config (${m.configHash}) than this run folder's ${CONFIG_FILE} (${want}); shards of one run must share one config — move the stray shard files away or re-run them`,
+      );
+    }
+  }
+}
+
+/** Read a run folder's records as one run (no repair): every record file (records.jsonl and all shards), latest per recordKey. */
 export function loadRunRecords(runDir: string): GemRecord[] {
-  return latestRecords(readRecordsFile(join(runDir, RECORDS_FILE), { repair: false }).all);
+  checkShardFiles(runDir);
+  return mergeRecordFiles(recordFiles(runDir).map(({ file }) => latestRecords(readRecordsFile(join(runDir, file), { repair: false }).all)));
 }
 
 /** Two JSON texts with the same content (key order ignored); an unparseable text equals nothing. */
@@ -197,6 +346,40 @@ function sameJson(a: string, b: string): boolean {
   }
 }
 
+/**
+ * Write config.json for `resolved` (a no-op when it holds the same). A different one is archived as config.<n>.json
+ * and replaced when `replace`; otherwise, and whenever shard files of the old config are in the folder, refused.
+ */
+export function writeRunConfig(dir: string, resolved: unknown, opts: { replace: boolean }): void {
+  const path = join(dir, CONFIG_FILE);
+  const text = `${JSON.stringify(resolved, null, 2)}\n`;
+  if (existsSync(path)) {
+    const old = readTextFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
+    if (sameJson(old, text)) return;
+    const shards = recordFiles(dir).filter((f) => f.shard !== null);
+    if (!opts.replace || shards.length > 0) {
+      throw new UsageError(
+        `${dir} holds a run of another config (${CONFIG_FILE} differs${shards.length > 0 ? `, with ${shards.length} shard record files` : ""}); the shards of one run must share one config — use a new --out for this config`,
+      );
+    }
+    let n = 1;
+    while (existsSync(join(dir, `config.${n}.json`))) n++;
+    writeFileAtomic(join(dir, `config.${n}.json`), old);
+  }
+  writeFileAtomic(path, text);
+}
+
+/** Mark a prepared folder as a run folder of this record schema (once). */
+function markRunDir(dir: string): void {
+  if (!existsSync(join(dir, MARKER_FILE))) writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`);
+}
+
+/** prepareRunDir, then mark the folder (gembench slurm does it before submitting, before any shard runs). */
+export function openRunDir(dir: string): void {
+  prepareRunDir(dir);
+  markRunDir(dir);
+}
+
 export function isFinished(r: GemRecord): boolean {
   return r.status === "completed" || r.status === "unsupported" || r.status === "skipped";
 }
@@ -204,51 +387,54 @@ export function isFinished(r: GemRecord): boolean {
 export class RunStore {
   readonly recordsPath: string;
   private fd: number | null = null;
-  /** recordKeys with a finished record (skipped on resume). */
+  /** recordKeys with a finished record in any record file of the folder (skipped on resume). */
   readonly finished = new Set<string>();
-  /** Records found when the store was opened (latest per key). */
+  /** Records found when the store was opened, all record files merged (latest per key). */
   readonly previous: GemRecord[];
+  /** Bytes of a torn last line cut from this store's own records file. */
   readonly truncatedBytes: number;
 
   private lockPath: string | null;
 
-  constructor(readonly dir: string) {
+  /** `shard`: write records.<i>-of-<N>.jsonl under its own lock; null: records.jsonl under run.lock. */
+  constructor(
+    readonly dir: string,
+    readonly shard: ShardSpec | null = null,
+  ) {
     prepareRunDir(dir);
-    this.lockPath = acquireRunLock(dir);
+    this.lockPath = acquireRunLock(dir, lockFileFor(shard));
     try {
-      if (!existsSync(join(dir, MARKER_FILE))) writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`);
+      markRunDir(dir);
     } catch (e) {
       this.close();
       throw e;
     }
-    this.recordsPath = join(dir, RECORDS_FILE);
+    const own = recordsFileFor(shard);
+    this.recordsPath = join(dir, own);
     let existing: ExistingRecords;
+    let others: GemRecord[][];
     try {
       existing = readRecordsFile(this.recordsPath, { repair: true });
+      // Other files may be written right now by other shards: read up to their last full line, never repair them.
+      others = recordFiles(dir)
+        .filter((f) => f.file !== own)
+        .map((f) => latestRecords(readRecordsFile(join(dir, f.file), { repair: false }).all));
     } catch (e) {
       this.close();
       throw e;
     }
     this.truncatedBytes = existing.truncatedBytes;
-    this.previous = latestRecords(existing.all);
+    this.previous = others.length === 0 ? latestRecords(existing.all) : mergeRecordFiles([...others, latestRecords(existing.all)]);
     for (const r of this.previous) if (isFinished(r)) this.finished.add(r.recordKey);
   }
 
   /**
    * Write the resolved config. When a different config.json is already there (the same --out reused with an
-   * edited config), the old one is kept as config.<n>.json, so nothing is lost.
+   * edited config), the old one is kept as config.<n>.json, so nothing is lost. A shard never replaces it: its
+   * siblings share the folder, so it refuses a folder holding another config.
    */
   writeConfig(resolved: unknown): void {
-    const path = join(this.dir, CONFIG_FILE);
-    const text = `${JSON.stringify(resolved, null, 2)}\n`;
-    if (existsSync(path)) {
-      const old = readTextFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
-      if (sameJson(old, text)) return;
-      let n = 1;
-      while (existsSync(join(this.dir, `config.${n}.json`))) n++;
-      writeFileAtomic(join(this.dir, `config.${n}.json`), old);
-    }
-    writeFileAtomic(path, text);
+    writeRunConfig(this.dir, resolved, { replace: this.shard === null });
   }
 
   /** Append one record: validated, one write of the full line, fsync. */

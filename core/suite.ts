@@ -65,6 +65,11 @@ export interface Suite<Options> {
   /** The datasets/variants this suite offers (for `gembench list`). */
   datasets(): string[];
   buildCases(options: Options, ctx: SuiteContext): Promise<SuiteCase[]>;
+  /**
+   * A rough cost of the cases buildCases would make (prompt tokens summed over cases: context length × cases),
+   * without building them; only used to balance shards (harness/shards.ts). Absent: the mean of the other cells'.
+   */
+  estimateCost?(options: Options): number;
   /** Scores in [0, 1] keyed by metric name; the first key is the suite's headline metric. */
   score(c: SuiteCase, outputText: string): Record<string, number>;
 }

@@ -198,6 +198,17 @@ export function gridSize(config: Pick<ResolvedConfig, "models" | "suites" | "eng
   return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + combinationCount(e.axes), 0);
 }
 
+/** Refuse a grid of more than LARGE_GRID_CELLS cells unless --allow-large-grid was given (run and slurm alike). */
+export function checkGridSize(configPath: string, config: Pick<ResolvedConfig, "models" | "suites" | "engines">, allowLargeGrid: boolean): void {
+  const cells = gridSize(config);
+  if (cells > LARGE_GRID_CELLS && !allowLargeGrid) {
+    throw new UsageError(
+      `${configPath}: the grid has ${cells} cells (models × suites × parameter combinations), more than ${LARGE_GRID_CELLS}; ` +
+        `every cell runs every case of its suites, which at this size is days of work. Re-run with --allow-large-grid if that is intended.`,
+    );
+  }
+}
+
 /** Every combination of the axes' values, the first axis varying slowest (cartesian product in key order). */
 export function cartesian(axes: Record<string, Scalar[]>): MethodParams[] {
   let combos: MethodParams[] = [{}];

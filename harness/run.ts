@@ -1,6 +1,8 @@
 // The execution loop: cells (model-major) → cases (built once per model × suite) → generate on the runner pool →
 // cut at stop strings → score → one GemRecord per case appended to records.jsonl. Resumes from what is there.
+// With a shard (i of N, harness/shards.ts) only that shard's cases run, into the shard's own records file.
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { getMethod } from "../engines/index.ts";
 import { cellProblems } from "./preflight.ts";
@@ -13,9 +15,10 @@ import { Progress } from "./progress.ts";
 import type { GemRecord, Timings } from "../core/records.ts";
 import { keptForViewer } from "../core/selection.ts";
 import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
-import { RunStore, writeFileAtomic } from "../core/results.ts";
+import { configHash, RunStore, writeFileAtomic, writeManifest, type ShardManifest, type ShardSpec } from "../core/results.ts";
 import { median } from "../core/stats.ts";
 import type { Suite, SuiteCase, SuiteRegistry } from "../core/suite.ts";
+import { planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
 import { loadTokenizer, type GemTokenizer } from "./tokenizer.ts";
 
@@ -47,6 +50,8 @@ export interface RunParams {
   devices: string[];
   /** At most this many cases per cell (the first ones), or null for all. */
   limit: number | null;
+  /** Run only shard i of N (its own records file, harness/shards.ts); null or absent: the whole run. */
+  shard?: ShardSpec | null;
   engineFactory: EngineFactory;
   /** Builds the runner pool (runner-pool.ts); injected so this file stays free of process management. */
   makePool: (devices: string[], factory: EngineFactory, opts: { loadTimeoutMs: number; log: (m: string) => void }) => RunPoolLike;
@@ -154,23 +159,67 @@ interface CaseTask {
   tokenizer: GemTokenizer;
 }
 
+/** What config.json holds: the resolved config and its expanded cells (every shard of a run writes the same). */
+export function runConfigRecord(config: ResolvedConfig, cells: readonly Cell[]): unknown {
+  return { ...config, cells: cells.map((c) => ({ cellKey: c.cellKey, model: c.model.id, modelHash: c.model.hash, suite: c.suite.name, method: c.method, sweep: c.sweep })) };
+}
+
+/**
+ * Each shard's portions of the cells, balanced by the suites' cost estimates (a suite without one counts as the mean
+ * of the others'); a pure function of the config, the suite registry and N.
+ */
+export function shardPlan(cells: readonly Cell[], suites: SuiteRegistry, count: number): CellPortion[][] {
+  const est = cells.map((c) => {
+    const suite = suites[c.suite.name];
+    const v = suite?.estimateCost?.(c.suite.options);
+    return v !== undefined && Number.isFinite(v) && v > 0 ? v : null;
+  });
+  const known = est.filter((v): v is number => v !== null);
+  const fallback = known.length === 0 ? 1 : known.reduce((a, b) => a + b, 0) / known.length;
+  return planShards(cells.map((c, i) => ({ cellKey: c.cellKey, modelIndex: c.modelIndex, cost: est[i] ?? fallback })), count);
+}
+
 export async function runExperiment(p: RunParams): Promise<RunSummary> {
-  const { config } = p;
   const runDir = resolve(p.outDir);
   const runId = p.runId ?? basename(runDir);
-  const cells = expandSweep(config);
-  const store = new RunStore(runDir);
+  const cells = expandSweep(p.config);
+  const shard = p.shard ?? null;
+  const portions = shard === null ? null : new Map(shardPlan(cells, p.suites, shard.count)[shard.index]!.map((x) => [x.cellKey, x]));
+  const store = new RunStore(runDir, shard);
   try {
-    return await runWithStore(p, cells, store, runDir, runId);
+    const resolved = runConfigRecord(p.config, cells);
+    store.writeConfig(resolved);
+    let manifest: ShardManifest | null = null;
+    if (shard !== null) {
+      const env = process.env;
+      manifest = {
+        schema: RECORD_SCHEMA_VERSION,
+        configHash: configHash(resolved),
+        shard,
+        limit: p.limit,
+        host: hostname(),
+        pid: process.pid,
+        slurm: env.SLURM_JOB_ID ? { arrayJobId: env.SLURM_ARRAY_JOB_ID ?? env.SLURM_JOB_ID, taskId: env.SLURM_ARRAY_TASK_ID ?? "", jobId: env.SLURM_JOB_ID } : null,
+        startedAt: new Date().toISOString(),
+        finished: null,
+      };
+      writeManifest(runDir, manifest);
+    }
+    const summary = await runWithStore(p, portions === null ? cells : cells.filter((c) => portions.has(c.cellKey)), portions, store, runDir, runId);
+    if (manifest !== null) {
+      const s = summary;
+      manifest.finished = { at: new Date().toISOString(), cases: s.cases, completed: s.completed, resumed: s.resumed, errored: s.errored, unsupported: s.unsupported, interrupted: s.interrupted, modelErrors: s.modelErrors.length };
+      writeManifest(runDir, manifest);
+    }
+    return summary;
   } finally {
     store.close();
   }
 }
 
-async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir: string, runId: string): Promise<RunSummary> {
+async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, CellPortion> | null, store: RunStore, runDir: string, runId: string): Promise<RunSummary> {
   const { config } = p;
-  if (store.truncatedBytes > 0) p.log(`records.jsonl ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
-  store.writeConfig({ ...config, cells: cells.map((c) => ({ cellKey: c.cellKey, model: c.model.id, modelHash: c.model.hash, suite: c.suite.name, method: c.method, sweep: c.sweep })) });
+  if (store.truncatedBytes > 0) p.log(`${basename(store.recordsPath)} ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
   const modelInfo = readModelInfoCache(runDir);
 
   const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
@@ -253,16 +302,20 @@ async function runWithStore(p: RunParams, cells: Cell[], store: RunStore, runDir
           });
           casesBySuite.set(cell.suiteIndex, cases);
         }
-        const chosen = p.limit === null ? cases : cases.slice(0, p.limit);
-        chosen.forEach((c, caseIndex) => {
+        const limited = p.limit === null ? cases : cases.slice(0, p.limit);
+        const portion = portions?.get(cell.cellKey);
+        // A shard's part of the cell: its cases by their real prompt + output lengths (caseIndex stays the cell's).
+        const mine = portion === undefined ? limited.map((_, i) => i) : portionIndices(limited.map((c) => c.inputIds.length + (cell.suite.maxNewTokens ?? c.maxNewTokens)), portion);
+        for (const caseIndex of mine) {
+          const c = limited[caseIndex]!;
           const recordKey = `${cell.cellKey}/${c.caseId}`;
           summary.cases++;
           if (store.finished.has(recordKey)) {
             summary.resumed++;
-            return;
+            continue;
           }
           tasks.push({ cell, c, caseIndex, suite, tokenizer });
-        });
+        }
       }
 
       const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });

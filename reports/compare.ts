@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import type { GemRecord } from "../core/records.ts";
-import { latestRecords, readRecordsFile, RECORDS_FILE } from "../core/results.ts";
+import { latestRecords, loadRunRecords, readRecordsFile, recordFiles, RECORDS_FILE } from "../core/results.ts";
 import { mean, median } from "../core/stats.ts";
 import { fx } from "./format.ts";
 import { groupBy, numericMeta, uniq, variantOf } from "./aggregate.ts";
@@ -384,12 +384,22 @@ export function compareMarkdown(res: CompareResult): string {
   return out.join("\n");
 }
 
-/** A run folder (its records.jsonl) or a records.jsonl file; latest record per recordKey. UsageError when absent. */
+/**
+ * A run folder (all its record files, shards merged, as loadRunRecords) or one records file; latest record per
+ * recordKey. UsageError when absent or when the folder's shards do not belong together.
+ */
 export function loadComparable(path: string, which: string): GemRecord[] {
   if (!existsSync(path)) throw new UsageError(`${which}: ${path} does not exist`);
-  const file = statSync(path).isDirectory() ? join(path, RECORDS_FILE) : path;
-  if (!existsSync(file)) throw new UsageError(`${which}: ${path} has no ${RECORDS_FILE} (is it a run folder?)`);
-  return latestRecords(readRecordsFile(file, { repair: false }).all);
+  if (statSync(path).isDirectory()) {
+    if (recordFiles(path).length === 0) throw new UsageError(`${which}: ${path} has no ${RECORDS_FILE} (is it a run folder?)`);
+    try {
+      return loadRunRecords(path);
+    } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`${which}: ${e.message}`);
+      throw e;
+    }
+  }
+  return latestRecords(readRecordsFile(path, { repair: false }).all);
 }
 
 export interface CompareOptions {

@@ -1,7 +1,9 @@
-// The tables the CLI prints on the console: the per-cell table of `gembench run` and the quick start's per-method table.
+// The tables the CLI prints on the console: the per-cell table of `gembench run`, the quick start's per-method table
+// and the per-shard table of `gembench status`.
 // Numbers come from aggregate.ts; this file only lays them out.
 import type { GemRecord } from "../core/records.ts";
 import { departureFromDense, meanOverDatasets, type CellSummary } from "./aggregate.ts";
+import type { RunStatus, ShardState } from "../harness/shard-status.ts";
 
 /**
  * The score columns of a cell: its metric and mean when it has one dataset; when it spans several (LongBench), the
@@ -57,4 +59,36 @@ export function quickstartTable(records: readonly GemRecord[]): string[] {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => `  ${r.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("   ")}`);
+}
+
+/** `gembench status`: one row per shard, then what to do next. */
+export function statusTable(s: RunStatus): string {
+  const lines: string[] = [];
+  if (s.shards === null) {
+    lines.push(`${s.dir}: not a sharded run (no shard record files, no Slurm submission).`);
+  } else {
+    const header = ["shard", "state", "completed", "errored", "other", "cases", "host", "slurm job", "slurm state"];
+    const rows = s.perShard.map((x) => [
+      `${x.shard.index}/${x.shard.count}`,
+      x.state,
+      String(x.completed),
+      String(x.errored),
+      String(x.other),
+      x.cases === null ? "?" : String(x.cases),
+      x.host ?? "-",
+      x.job ?? "-",
+      x.slurmState ?? "-",
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const fmt = (r: string[]): string => r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+    lines.push(fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt));
+    const by = (st: ShardState): number => s.perShard.filter((x) => x.state === st).length;
+    lines.push("", `${by("done")} of ${s.shards} shards done, ${by("running")} running, ${by("pending")} pending, ${s.shards - by("done") - by("running") - by("pending")} to resubmit.`);
+    if (by("done") === s.shards) lines.push(`All shards done: \`gembench report ${s.dir}\` writes the merged reports (the Slurm report job does it too).`);
+    else if (by("running") + by("pending") < s.shards - by("done")) {
+      lines.push(`Resubmit the others (finished cases are skipped): \`gembench slurm <config> --out ${s.dir}\`.`);
+    }
+  }
+  if (s.unsharded !== null) lines.push(`records.jsonl (unsharded): ${s.unsharded.completed} completed, ${s.unsharded.errored} errored, ${s.unsharded.other} other.`);
+  return lines.join("\n");
 }

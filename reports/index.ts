@@ -10,7 +10,7 @@ import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { join } from "node:path";
 import type { GemRecord } from "../core/records.ts";
 import { UsageError } from "../core/errors.ts";
-import { loadRunRecords, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
+import { loadRunRecords, recordFiles, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
 import { csvReporter } from "./csv.ts";
 import { htmlReporter } from "./html/index.ts";
 import { markdownReporter } from "./markdown.ts";
@@ -25,10 +25,10 @@ export function readConfig(runDir: string): unknown {
   return readJsonFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
 }
 
-/** A run folder with a records.jsonl; a UsageError (exit 2) naming what is missing otherwise. */
+/** A run folder with a records file (records.jsonl or a shard's); a UsageError (exit 2) naming what is missing otherwise. */
 export function requireRunDir(runDir: string): void {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`${runDir}: no such run folder`);
-  if (!existsSync(join(runDir, RECORDS_FILE))) throw new UsageError(`${runDir}: no ${RECORDS_FILE} in this folder (is it a run folder?)`);
+  if (recordFiles(runDir).length === 0) throw new UsageError(`${runDir}: no ${RECORDS_FILE} in this folder (is it a run folder?)`);
 }
 
 /** Writes every registered format for the run folder; returns the written paths. */

@@ -47,6 +47,7 @@ export const benchSuite: Suite<BenchOptions> = {
   description: "Speed and memory at fixed input lengths with a forced generation length (EOS ignored)",
   options: BenchOptions,
   datasets: () => ["bench"],
+  estimateCost: (o) => o.lengths.reduce((a, b) => a + b + o.maxNewTokens, 0),
   async buildCases(options: BenchOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
     const cases: SuiteCase[] = [];
     for (const length of options.lengths) {

@@ -193,5 +193,7 @@ export const longbenchSuite: Suite<LongBenchOptions> = {
   options: LongBenchOptions as unknown as z.ZodType<LongBenchOptions>,
   datasets: () => [...DATASETS.map((d) => d.name), ...E_DATASETS.map((n) => `${n}_e`)],
   buildCases,
+  // LongBench v1 has 200 cases per dataset, -E about 300; prompts are cut to the budget (unknown here: ~8k).
+  estimateCost: (o) => resolveDatasets(o.datasets, o.variant).length * (o.limit ?? (o.variant === "e" ? 300 : 200)) * (o.maxLength ?? 8000),
   score,
 };

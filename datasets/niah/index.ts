@@ -349,5 +349,6 @@ export const niahSuite: Suite<NiahOptions> = {
   options: NiahOptions,
   datasets: () => ["niah-single", "niah-multi", "niah-passkey", "niah-multikey"],
   buildCases,
+  estimateCost: (o) => o.lengths.reduce((a, b) => a + b, 0) * o.depths.length,
   score,
 };
