@@ -3,7 +3,11 @@
 // O(H·n) memory) and top-k per row by radix select.
 #include <cub/block/block_scan.cuh>
 
+#include <cmath>
+#include <cstdlib>
+
 #include "../model.h"
+#include "hopper/attention.h"
 #include "index_math.h"
 #include "ops.h"
 
@@ -126,6 +130,42 @@ void attn_stats(const StatsArgs& a, cudaStream_t s) {
   if (a.d != 64 && a.d != 96 && a.d != 128) throw RunnerError("unsupported", "attn_stats: head_dim " + std::to_string(a.d) + " is not supported");
   if (a.key_end <= 0 || a.q_begin >= a.q_end) return;
   if (a.mode == StatMode::ProbSum && !a.lse) throw RunnerError("bad_request", "attn_stats: ProbSum needs the attention's LSE");
+  // ProbSum (H2O's column sums, SnapKV's window) on compute capability 9.0: the Hopper column-sum kernel (tensor
+  // cores, src/cuda/hopper/) when it supports the shape; GEMBENCH_CUDA_ATTENTION=mma keeps the portable kernel below
+  // (the GPU check runs the selftest both ways).
+  static const bool force_portable = [] {
+    const char* e = std::getenv("GEMBENCH_CUDA_ATTENTION");
+    return e && std::string(e) == "mma";
+  }();
+  int device = 0;
+  check(cudaGetDevice(&device), "cudaGetDevice");
+  if (a.mode == StatMode::ProbSum && !force_portable && a.key_end <= a.len && hopper::available(device)) {
+    hopper::ColsumParams c;
+    c.q = a.q;
+    c.q_row_stride = static_cast<int64_t>(a.H) * a.d;
+    c.q_head_stride = a.d;
+    c.k = a.k;
+    c.k_row_stride = a.d;
+    c.k_head_stride = static_cast<int64_t>(a.cap) * a.d;
+    c.lse = a.lse;
+    c.lse_head_stride = a.T;
+    c.out = a.out;
+    c.out_head_stride = a.key_end;
+    c.n_q = a.T;
+    c.n_k = a.key_end;  // only keys < key_end are reported; the causal limit is the query's position
+    c.q_offset = a.len - a.T;
+    c.q_begin = a.q_begin;
+    c.q_end = a.q_end;
+    c.heads = a.H;
+    c.kv_heads = a.G;
+    c.head_dim = a.d;
+    c.scale = 1.0f / std::sqrt(static_cast<float>(a.d));
+    if (hopper::unsupported(c).empty()) {
+      const std::string err = hopper::attention_colsum(c, s);
+      if (!err.empty()) throw RunnerError("cuda_error", err);
+      return;
+    }
+  }
   const dim3 grid(ceil_div(a.key_end, kStatsKeys), a.G);
   switch (a.d) {
     case 64: stats_kernel<64><<<grid, kStatsKeys, 0, s>>>(a); break;
