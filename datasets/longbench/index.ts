@@ -18,6 +18,13 @@ export const H2O_INPUT_CAP = "none: same input as every other method (the GemFil
  *  4k → 3500, 8k → 7500, 32k → 31500), so 128K → 127500. */
 export const OFFICIAL_128K_BUDGET = 127500;
 
+/**
+ * A truncated prompt kept to fewer tokens than this is mostly the template's head and tail with almost nothing of
+ * the context (a 4-token budget keeps 2 tokens each side): such a case is flagged (protocol.contextStarved) and
+ * named on the console, so its score is not read as a normal LongBench result.
+ */
+export const MIN_CONTEXT_BUDGET = 128;
+
 export const LongBenchOptions = z.strictObject({
   /** LongBench folder (relative paths resolve from the config file's directory). */
   dir: z.string().min(1),
@@ -112,6 +119,8 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token.
     const minNewTokens = name === "samsum" ? 1 : 0;
     const seen = new Set<string>();
+    let starved = 0;
+    let smallestBudget = Infinity;
     for (const row of rows) {
       const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
       let budget = defaultBudget;
@@ -121,6 +130,11 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
       for (let i = 0; fit && i < 8 && built.inputIds.length + maxNew > maxPositions && budget > 2; i++) {
         budget = Math.max(2, budget - (built.inputIds.length + maxNew - maxPositions));
         built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      }
+      const contextStarved = built.truncated && budget < MIN_CONTEXT_BUDGET;
+      if (contextStarved) {
+        starved++;
+        smallestBudget = Math.min(smallestBudget, budget);
       }
       let caseId = `${name}/${row._id || `line${row.line}`}`;
       if (seen.has(caseId)) caseId = `${caseId}#${row.line}`;
@@ -162,6 +176,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           truncationBudgetSource: fit ? (budget < defaultBudget ? "fitted to context (below default)" : "default") : "maxLength option",
           promptTokens: built.originalTokens,
           truncated: built.truncated,
+          contextStarved,
           maxNewTokens: maxNew,
           maxNewTokensOfficial: officialNew,
           scoring: opts.scoring,
@@ -175,6 +190,13 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         marks: [],
         scoring: scoring as unknown as Record<string, unknown>,
       });
+    }
+    if (starved > 0) {
+      ctx.log(
+        `LongBench ${name}: ${starved} of ${rows.length} case(s) truncated to a budget below ${MIN_CONTEXT_BUDGET} tokens (as low as ${smallestBudget}): ` +
+          `almost none of the context is kept, so their scores are not LongBench results (flagged protocol.contextStarved in the records; ` +
+          `${fit ? `the model's ${maxPositions}-token context leaves no more` : "raise the maxLength option"})`,
+      );
     }
   }
   return cases;
