@@ -58,6 +58,7 @@ test("GemFilter (r = 2, k = 256) retrieves; its second pass is dense over the ke
       const s = await gen(r, shifted.map((i) => c.inputIds[i]!), { name: "dense" });
       if (correct(c, s.outputIds)) rightShifted++;
     }
+    t.log(`GemFilter ${right}/6, off-by-one selection ${rightShifted}/6`);
     t.true(right >= MIN_CORRECT, `GemFilter answered ${right}/6 (threshold ${MIN_CORRECT})`);
     t.true(rightShifted <= MAX_CORRECT_SHIFTED, `the shifted selection answered ${rightShifted}/6 (threshold ${MAX_CORRECT_SHIFTED})`);
   } finally {
