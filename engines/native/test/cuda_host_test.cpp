@@ -252,6 +252,119 @@ static void test_topk_radix() {
   }
 }
 
+// The attention kernels' algorithm, emulated on the CPU with the kernels' own index functions and in their order:
+// blocks of 64 packed rows per KV head, 64-key tiles up to block_key_end, the causal mask, the online softmax in the
+// exp2 domain, the split-K schedule with normalised partials (m, l) and the combine formula, and the natural-log
+// LSE — against attention and log-sum-exp computed directly in double. (What the GPU adds — fragments, bf16
+// rounding — is checked by the fragment-map tests above and, on a GPU, by the selftest.)
+struct EmuOut {
+  std::vector<double> o, lse;
+};
+static EmuOut emulate_attention(const std::vector<float>& q, const std::vector<float>& k, const std::vector<float>& v, int T, int H,
+                                int G, int d, int len, int splits) {
+  const int R = H / G, rows_total = T * R, past = len - T;
+  const double scale_log2 = 1.0 / std::sqrt(static_cast<double>(d)) * 1.4426950408889634;
+  EmuOut e;
+  e.o.assign(static_cast<size_t>(T) * H * d, 0.0);
+  e.lse.assign(static_cast<size_t>(H) * T, 0.0);
+  for (int g = 0; g < G; ++g)
+    for (int row0 = 0; row0 < rows_total; row0 += kAttnBlockM) {
+      const int full = block_key_end(row0, kAttnBlockM, R, T, past, len);
+      for (int i = row0; i < std::min(row0 + kAttnBlockM, rows_total); ++i) {
+        const int t = packed_token(i, R), h = packed_head(i, R, g);
+        std::vector<double> pm, pl;
+        std::vector<std::vector<double>> po;
+        for (int s = 0; s < splits; ++s) {
+          const int kb = splits == 1 ? 0 : split_key_begin(s, full, splits), ke = splits == 1 ? full : split_key_end(s, full, splits);
+          double m = -INFINITY, l = 0;
+          std::vector<double> acc(static_cast<size_t>(d), 0.0);
+          for (int n0 = kb; n0 < ke; n0 += kAttnBlockN) {
+            std::vector<double> sc(kAttnBlockN);
+            double mnew = m;
+            for (int c = 0; c < kAttnBlockN; ++c) {
+              const int key = n0 + c;
+              double dot = 0;
+              if (key < ke)
+                for (int x = 0; x < d; ++x)
+                  dot += static_cast<double>(q[(static_cast<size_t>(t) * H + h) * d + x]) * k[(static_cast<size_t>(g) * len + key) * d + x];
+              sc[static_cast<size_t>(c)] = key_visible(key, t, past, ke) ? dot * scale_log2 : -INFINITY;
+              mnew = std::max(mnew, sc[static_cast<size_t>(c)]);
+            }
+            const double base = mnew == -INFINITY ? 0 : mnew, corr = std::exp2(m - base);
+            m = mnew;
+            l *= corr;
+            for (auto& a : acc) a *= corr;
+            for (int c = 0; c < kAttnBlockN; ++c) {
+              const double p = std::exp2(sc[static_cast<size_t>(c)] - base);
+              l += p;
+              if (p > 0)
+                for (int x = 0; x < d; ++x) acc[static_cast<size_t>(x)] += p * v[(static_cast<size_t>(g) * len + n0 + c) * d + x];
+            }
+          }
+          for (auto& a : acc) a = l > 0 ? a / l : 0;
+          pm.push_back(m);
+          pl.push_back(l);
+          po.push_back(acc);
+        }
+        double M = -INFINITY, L = 0;
+        for (int s = 0; s < splits; ++s)
+          if (pl[static_cast<size_t>(s)] > 0) M = std::max(M, pm[static_cast<size_t>(s)]);
+        std::vector<double> acc(static_cast<size_t>(d), 0.0);
+        for (int s = 0; s < splits; ++s) {
+          if (pl[static_cast<size_t>(s)] <= 0) continue;
+          const double w = pl[static_cast<size_t>(s)] * std::exp2(pm[static_cast<size_t>(s)] - M);
+          L += w;
+          for (int x = 0; x < d; ++x) acc[static_cast<size_t>(x)] += w * po[static_cast<size_t>(s)][static_cast<size_t>(x)];
+        }
+        for (int x = 0; x < d; ++x) e.o[(static_cast<size_t>(t) * H + h) * d + x] = acc[static_cast<size_t>(x)] / L;
+        e.lse[static_cast<size_t>(h) * T + t] = (M + std::log2(L)) * 0.6931471805599453;
+      }
+    }
+  return e;
+}
+
+static void test_attention_algorithm() {
+  uint64_t st = 99;
+  auto rnd = [&] {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<float>(static_cast<double>(st >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+  };
+  struct Case { int T, len, H, G, d, splits; };
+  for (const Case c : {Case{1, 1, 4, 4, 64, 1}, Case{1, 300, 7, 1, 64, 3}, Case{1, 1000, 8, 2, 64, decode_splits(1000, 2, 264)},
+                       Case{17, 17, 4, 1, 64, 1}, Case{70, 70, 7, 1, 96, 1}, Case{17, 146, 7, 1, 64, 1}, Case{129, 200, 8, 2, 64, 1},
+                       Case{3, 500, 4, 2, 64, 5}}) {
+    std::vector<float> q(static_cast<size_t>(c.T) * c.H * c.d), k(static_cast<size_t>(c.G) * c.len * c.d), v(k.size());
+    for (auto& x : q) x = rnd() * 2;
+    for (auto& x : k) x = rnd() * 2;
+    for (auto& x : v) x = rnd();
+    const EmuOut e = emulate_attention(q, k, v, c.T, c.H, c.G, c.d, c.len, c.splits);
+    double worst = 0, worst_lse = 0;
+    const int R = c.H / c.G, past = c.len - c.T;
+    for (int t = 0; t < c.T; ++t)
+      for (int h = 0; h < c.H; ++h) {
+        const int g = h / R;
+        std::vector<double> s(static_cast<size_t>(past + t + 1));
+        double mx = -INFINITY, z = 0;
+        for (int j = 0; j <= past + t; ++j) {
+          double dot = 0;
+          for (int x = 0; x < c.d; ++x)
+            dot += static_cast<double>(q[(static_cast<size_t>(t) * c.H + h) * c.d + x]) * k[(static_cast<size_t>(g) * c.len + j) * c.d + x];
+          s[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(c.d));
+          mx = std::max(mx, s[static_cast<size_t>(j)]);
+        }
+        for (auto& x : s) z += std::exp(x - mx);
+        worst_lse = std::max(worst_lse, std::fabs(e.lse[static_cast<size_t>(h) * c.T + t] - (mx + std::log(z))));
+        for (int x = 0; x < c.d; ++x) {
+          double o = 0;
+          for (int j = 0; j <= past + t; ++j) o += std::exp(s[static_cast<size_t>(j)] - mx) / z * v[(static_cast<size_t>(g) * c.len + j) * c.d + x];
+          worst = std::max(worst, std::fabs(e.o[(static_cast<size_t>(t) * c.H + h) * c.d + x] - o));
+        }
+      }
+    CHECK(worst < 1e-9 && worst_lse < 1e-9, "T %d len %d H %d G %d splits %d: out err %.3g, lse err %.3g", c.T, c.len, c.H, c.G,
+          c.splits, worst, worst_lse);
+  }
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: gem-cuda-host-test <fake libcublasLt.so>\n");
@@ -264,6 +377,7 @@ int main(int argc, char** argv) {
   test_split_schedule();
   test_swizzle();
   test_topk_radix();
+  test_attention_algorithm();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
