@@ -8,17 +8,17 @@
 #
 #   scripts/gpu-check.sh [--out DIR] [--steps a,b,…] [--skip-build] [--runner PATH] [--shared DIR]
 #     --out DIR     where the JSON and the log go (default: $OUT, else ./gpu-check-out)
-#     --steps       a subset of: probe,build,selftest,hopper,sanitizer,models,speed (default: all, in that order)
+#     --steps       a subset of: probe,build,selftest,ops,hopper,sanitizer,models,speed (default: all, in order)
 #     --skip-build  use the runner already built (engines/native/build/)
 #     --runner P    the gem-runner binary (default engines/native/build/gem-runner)
 #     --shared DIR  the folder holding models/stories260K (default ../shared beside the checkout)
-# Budgets (seconds; the whole script stays under ~6 minutes): build 240, selftest 60 ×2, hopper 60, sanitizer 120,
-# models 120, speed 150.
+# Budgets (seconds; the whole script stays under ~6 minutes): build 240, selftest 60 ×2, ops 30, hopper 60,
+# sanitizer 120, models 120, speed 150.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-all_steps="probe,build,selftest,hopper,sanitizer,models,speed"
+all_steps="probe,build,selftest,ops,hopper,sanitizer,models,speed"
 out=${OUT:-$root/gpu-check-out}
 steps=$all_steps
 skip_build=0
@@ -151,6 +151,18 @@ if wants selftest; then
   sum=$(selftest_summary)
   record selftest-mma "$(outcome)" "$secs" "portable attention kernel forced: ${sum:-$(printf '%s' "$tail_out" | tail -n 3)}" \
     "\"failures\":$(jstr "$(printf '%s' "$tail_out" | grep -E '^FAIL' | head -n 20)")"
+fi
+
+if wants ops; then
+  ob="$root/engines/native/build/gem-cuda-op-test"
+  if [ -x "$ob" ]; then
+    run_step ops 30 "$ob"
+    st=$(outcome)
+    [ "$st" = pass ] && printf '%s' "$tail_out" | grep -q '^skipped' && st=skip
+    record ops "$st" "$secs" "$(printf '%s' "$tail_out" | grep -E '^FAIL|checks, |^skipped' | head -n 8 | tr '\n' ' ')"
+  else
+    record ops skip 0 "$ob is not built (no nvcc at build time)"
+  fi
 fi
 
 if wants hopper; then

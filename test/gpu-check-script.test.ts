@@ -18,7 +18,7 @@ function run(args: string[]) {
 test("unknown steps and arguments are refused with exit 2", (t) => {
   const bad = run(["--steps", "probe,warp"]);
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,hopper,sanitizer,models,speed\)/);
+  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,speed\)/);
   const arg = run(["--fast"]);
   t.is(arg.status, 2);
   t.regex(arg.stderr, /unknown argument '--fast'/);
@@ -31,13 +31,14 @@ test("without a GPU: JSON per step, skips with reasons, the selftest fails, exit
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "gpu-check-"));
   try {
     const r = run(["--out", out, "--skip-build", "--runner", runner, "--shared", path.join(out, "no-shared"),
-                   "--steps", "probe,build,selftest,sanitizer,models,speed"]);
+                   "--steps", "probe,build,selftest,ops,sanitizer,models,speed"]);
     const doc = JSON.parse(fs.readFileSync(path.join(out, "gpu-check.json"), "utf8")) as {
       steps: { step: string; status: string; seconds: number; detail: string }[];
       failed: number;
     };
     const by = new Map(doc.steps.map((s) => [s.step, s]));
-    t.deepEqual(doc.steps.map((s) => s.step), ["probe", "build", "selftest", "selftest-mma", "sanitizer", "models", "speed"]);
+    t.deepEqual(doc.steps.map((s) => s.step), ["probe", "build", "selftest", "selftest-mma", "ops", "sanitizer", "models", "speed"]);
+    t.is(by.get("ops")?.status, "skip");
     t.is(by.get("probe")?.status, "pass");
     t.is(by.get("build")?.status, "skip");
     // No GPU here: the runner answers exit 2 with a clear message (no usable GPU, or cuda not built in).

@@ -1,6 +1,7 @@
 // The CUDA backend's GPU-free checks (no GPU needed; they run in CI): the host test binary (cuBLASLt loader vs its
 // header and a stand-in library, kernel index math), the ptxas budget guard on sample reports, and — where the
-// build found nvcc — that every .cu file went through the guard for sm_90a and nothing links cuBLAS or libcuda.
+// build found nvcc — that every .cu file went through the guard for sm_90a, nothing links cuBLAS or libcuda, and the
+// device-op test binary starts (and skips without a GPU).
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -93,4 +94,15 @@ test("with nvcc: every .cu file was compiled for sm_90a through the guard; the r
   const ldd = spawnSync("ldd", [path.join(native, "build", "gem-runner")], { encoding: "utf8" });
   t.is(ldd.status, 0);
   t.notRegex(ldd.stdout, /libcublas|libcuda\.so|libcudart/);
+});
+
+test("with nvcc: gem-cuda-op-test runs (its checks on a GPU; skipped cleanly without one)", (t) => {
+  if (!cudaBuilt) {
+    t.log("this build found no CUDA compiler: nothing to check");
+    t.pass();
+    return;
+  }
+  const r = spawnSync(path.join(native, "build", "gem-cuda-op-test"), [], { encoding: "utf8", timeout: 60_000 });
+  t.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  t.regex(r.stdout, /^skipped: no usable GPU|\d+ checks, 0 failures/m);
 });
