@@ -1,12 +1,15 @@
 // The CUDA device ops that the selftest's BackendOps table does not reach, each against its CPU reference on a GPU:
 // synthetic weights (bit-identical to synthetic.cpp's values rounded to bf16), embedding, residual add, bias add,
 // KV append, KV keep/gather (with per-query-head expansion), argmax (ties → lower index, NaN never wins), the
-// non-finite flag (fp32 and bf16), bf16 round trips. Without a usable GPU it prints "skipped: …" and exits 0 (CI);
+// non-finite flag (fp32 and bf16), bf16 round trips, and attention + the statistics op at the small head dims
+// (generic kernels). Without a usable GPU it prints "skipped: …" and exits 0 (CI);
 // scripts/gpu-check.sh runs it on the GPU. Exit status 1 on any failed check.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -172,6 +175,63 @@ int main() {
       check(cudaMemset(flag.p, 0, sizeof(int)), "memset");
       flag_nonfinite(infb.p, 5000, flag.p, nullptr);
       check_that(flag.get()[0] == 1, "flag_nonfinite (bf16): +inf is flagged");
+    }
+    // Attention and the statistics op at the small test models' head dims (8: stories260K, 24: tiny-mistral), which
+    // run the generic kernels: prefill with a query offset, and decode, against double-precision references.
+    for (int d : {8, 24}) {
+      const int T = 5, len = 9, H = 4, G = 2, R = H / G, past = len - T;
+      const auto q = rnd(static_cast<size_t>(T) * H * d, 3, 1.0f), k = rnd(static_cast<size_t>(G) * len * d, 4, 1.0f),
+                 v = rnd(static_cast<size_t>(G) * len * d, 5, 1.0f);
+      auto dev_bf16 = [](const std::vector<float>& h, std::vector<float>* rounded) {
+        auto out = std::make_unique<Dev<bf16>>(h.size());
+        Dev<float> f(h);
+        to_bf16(f.p, static_cast<int64_t>(h.size()), out->p, nullptr);
+        *rounded = f32_of(*out);
+        return out;
+      };
+      std::vector<float> qr, kr, vr;
+      auto dq = dev_bf16(q, &qr), dk = dev_bf16(k, &kr), dv = dev_bf16(v, &vr);
+      Dev<bf16> out(q.size());
+      Dev<float> lse(static_cast<size_t>(H) * T), st(static_cast<size_t>(H) * len);
+      AttnArgs a;
+      a.q = dq->p, a.k = dk->p, a.v = dv->p, a.out = out.p, a.lse = lse.p;
+      a.T = T, a.H = H, a.G = G, a.d = d, a.len = len, a.cap = len;
+      attention_prefill(a, nullptr);
+      StatsArgs sa;
+      sa.q = dq->p, sa.k = dk->p, sa.lse = lse.p, sa.out = st.p, sa.mode = StatMode::ProbSum;
+      sa.T = T, sa.H = H, sa.G = G, sa.d = d, sa.len = len, sa.cap = len, sa.q_begin = 0, sa.q_end = T, sa.key_end = len;
+      attn_stats(sa, nullptr);
+      const auto o = f32_of(out), ls = lse.get(), sums = st.get();
+      double worst = 0, worst_lse = 0, worst_sum = 0, scale_o = 1e-6;
+      std::vector<double> col(static_cast<size_t>(H) * len, 0.0);
+      for (int t = 0; t < T; ++t)
+        for (int h = 0; h < H; ++h) {
+          const int g = h / R;
+          std::vector<double> sc(static_cast<size_t>(past + t + 1));
+          double mx = -INFINITY, z = 0;
+          for (int j = 0; j <= past + t; ++j) {
+            double dot = 0;
+            for (int i = 0; i < d; ++i) dot += static_cast<double>(qr[(static_cast<size_t>(t) * H + h) * d + i]) * kr[(static_cast<size_t>(g) * len + j) * d + i];
+            sc[static_cast<size_t>(j)] = dot / std::sqrt(static_cast<double>(d));
+            mx = std::max(mx, sc[static_cast<size_t>(j)]);
+          }
+          for (auto x : sc) z += std::exp(x - mx);
+          worst_lse = std::max(worst_lse, std::fabs(ls[static_cast<size_t>(h) * T + t] - (mx + std::log(z))));
+          for (int j = 0; j <= past + t; ++j) col[static_cast<size_t>(h) * len + j] += std::exp(sc[static_cast<size_t>(j)] - mx) / z;
+          for (int i = 0; i < d; ++i) {
+            double ref = 0;
+            for (int j = 0; j <= past + t; ++j) ref += std::exp(sc[static_cast<size_t>(j)] - mx) / z * vr[(static_cast<size_t>(g) * len + j) * d + i];
+            scale_o = std::max(scale_o, std::fabs(ref));
+            worst = std::max(worst, std::fabs(o[(static_cast<size_t>(t) * H + h) * d + i] - ref));
+          }
+        }
+      for (size_t i = 0; i < col.size(); ++i) worst_sum = std::max(worst_sum, std::fabs(sums[i] - col[i]));
+      char b[160];
+      std::snprintf(b, sizeof b, "attention d=%d (generic kernel, query offset %d): out err %.2g of max %.2g, lse err %.2g", d, past,
+                    worst, scale_o, worst_lse);
+      check_that(worst <= 1e-2 * scale_o && worst_lse <= 1e-4, b);
+      std::snprintf(b, sizeof b, "attn_stats ProbSum d=%d (generic kernel): column sums err %.2g", d, worst_sum);
+      check_that(worst_sum <= 1e-4 * T, b);
     }
     check(cudaDeviceSynchronize(), "synchronize");
   } catch (const RunnerError& err) {

@@ -237,10 +237,60 @@ __global__ void combine_kernel(KernelArgs ka) {
   if (a.lse && threadIdx.x == 0) a.lse[static_cast<int64_t>(h) * a.T + t] = (M + log2f(L)) * kLn2;
 }
 
+// Any other head_dim (even, ≤ kGenericMaxD: the test models' 8/16/24/32, …): one warp per (query row, head), fp32 on
+// the CUDA cores, keys in chunks of 32 (one per lane) with the online softmax; each lane owns dims lane + 32u.
+constexpr int kGenericMaxD = 256;
+__global__ void __launch_bounds__(32) generic_kernel(AttnArgs a) {
+  const int t = blockIdx.x, h = blockIdx.y, lane = threadIdx.x, d = a.d, R = a.H / a.G, g = h / R;
+  const int visible = imin(a.len, a.len - a.T + t + 1);
+  __shared__ float qs[kGenericMaxD];
+  for (int i = lane; i < d; i += 32) qs[i] = __bfloat162float(a.q[(static_cast<int64_t>(t) * a.H + h) * d + i]);
+  __syncwarp();
+  const bf16* kh = a.k + static_cast<int64_t>(g) * a.cap * d;
+  const bf16* vh = a.v + static_cast<int64_t>(g) * a.cap * d;
+  const float scale = rsqrtf(static_cast<float>(d));
+  float m = -INFINITY, l = 0.f, acc[kGenericMaxD / 32];
+#pragma unroll
+  for (int u = 0; u < kGenericMaxD / 32; ++u) acc[u] = 0.f;
+  for (int j0 = 0; j0 < visible; j0 += 32) {
+    const int j = j0 + lane;
+    float s = -INFINITY;
+    if (j < visible) {
+      float dot = 0.f;
+      for (int i = 0; i < d; ++i) dot += qs[i] * __bfloat162float(kh[static_cast<int64_t>(j) * d + i]);
+      s = dot * scale;
+    }
+    float mc = s;
+    for (int o = 16; o > 0; o /= 2) mc = fmaxf(mc, __shfl_xor_sync(0xffffffffu, mc, o));
+    const float mnew = fmaxf(m, mc), corr = expf(m - mnew);  // m = −inf → 0; mnew is finite (key j0 is visible)
+    const float p = j < visible ? expf(s - mnew) : 0.f;
+    float ps = p;
+    for (int o = 16; o > 0; o /= 2) ps += __shfl_xor_sync(0xffffffffu, ps, o);
+    l = l * corr + ps;
+    m = mnew;
+#pragma unroll
+    for (int u = 0; u < kGenericMaxD / 32; ++u) acc[u] *= corr;
+    const int n = imin(32, visible - j0);
+    for (int c = 0; c < n; ++c) {
+      const float pc = __shfl_sync(0xffffffffu, p, c);
+      const bf16* vr = vh + static_cast<int64_t>(j0 + c) * d;
+#pragma unroll
+      for (int u = 0; u < kGenericMaxD / 32; ++u)
+        if (lane + 32 * u < d) acc[u] += pc * __bfloat162float(vr[lane + 32 * u]);
+    }
+  }
+#pragma unroll
+  for (int u = 0; u < kGenericMaxD / 32; ++u)
+    if (lane + 32 * u < d) a.out[(static_cast<int64_t>(t) * a.H + h) * d + lane + 32 * u] = __float2bfloat16_rn(acc[u] / l);
+  if (a.lse && lane == 0) a.lse[static_cast<int64_t>(h) * a.T + t] = m + logf(l);
+}
+
+bool tensor_core_dim(int d) { return d == 64 || d == 96 || d == 128; }
+
 void validate(const AttnArgs& a, const char* what) {
-  if (a.d != 64 && a.d != 96 && a.d != 128)
+  if (a.d <= 0 || a.d % 2 != 0 || a.d > kGenericMaxD)
     throw RunnerError("unsupported", std::string(what) + ": head_dim " + std::to_string(a.d) + " is not supported by the CUDA backend",
-                      "head_dim 64, 96 or 128");
+                      "an even head_dim up to 256 (64, 96 and 128 use the tensor-core kernels)");
   if (a.G <= 0 || a.H % a.G != 0) throw RunnerError("bad_request", std::string(what) + ": query heads must be a multiple of KV heads");
   if (a.T <= 0 || a.len < a.T || a.len > a.cap) throw RunnerError("bad_request", std::string(what) + ": need 0 < T <= len <= cap");
 }
@@ -269,7 +319,7 @@ void attention_prefill(const AttnArgs& a, cudaStream_t s) {
   }();
   int device = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
-  if (!force_mma && hopper::available(device)) {
+  if (!force_mma && tensor_core_dim(a.d) && hopper::available(device)) {
     hopper::PrefillParams p;
     p.q = a.q;
     p.q_row_stride = static_cast<int64_t>(a.H) * a.d;
@@ -301,8 +351,15 @@ void attention_prefill(const AttnArgs& a, cudaStream_t s) {
   attention_prefill_mma(a, s);
 }
 
+void attention_generic(const AttnArgs& a, cudaStream_t s) {
+  validate(a, "attention");
+  generic_kernel<<<dim3(a.T, a.H), 32, 0, s>>>(a);
+  check(cudaGetLastError(), "attention (generic head_dim)");
+}
+
 void attention_prefill_mma(const AttnArgs& a, cudaStream_t s) {
   validate(a, "attention_prefill");
+  if (!tensor_core_dim(a.d)) return attention_generic(a, s);
   KernelArgs ka;
   ka.a = a;
   launch<false>(ka, s);
@@ -314,6 +371,7 @@ int64_t decode_workspace_floats(const AttnArgs& a, int splits) {
 
 void attention_decode(const AttnArgs& a, float* work, int splits, cudaStream_t s) {
   validate(a, "attention_decode");
+  if (!tensor_core_dim(a.d)) return attention_generic(a, s);
   if (splits < 1 || splits > kMaxSplits) throw RunnerError("bad_request", "attention_decode: splits out of range");
   // Partials: [G][splits][T·R packed rows][…], written by the split kernel, read by the combine kernel.
   const int rows_total = a.T * (a.H / a.G);

@@ -135,7 +135,7 @@ class CudaOps final : public BackendOps {
   }
   bool attention(const float* q, int T, int H, int d, const std::vector<const float*>& k, const std::vector<const float*>& v,
                  int rows, float* out) override {
-    if (d != 64 && d != 96 && d != 128) return false;
+    if (d % 2 != 0 || d > 256) return false;
     const int C = static_cast<int>(k.size());
     auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     auto dk = upload_heads(k, rows, d, s_), dv = upload_heads(v, rows, d, s_);
@@ -152,7 +152,7 @@ class CudaOps final : public BackendOps {
   }
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
-    if (d != 64 && d != 96 && d != 128) return false;
+    if (d % 2 != 0 || d > 256) return false;
     const int C = static_cast<int>(k.size()), R = H / C, K = req.key_end < 0 ? rows : req.key_end;
     auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     auto dk = upload_heads(k, rows, d, s_);

@@ -46,10 +46,12 @@ struct AttnArgs {
   int T = 0, H = 0, G = 0, d = 0, len = 0, cap = 0;
 };
 // Prefill: the dispatch point. Chooses the Hopper kernel (src/cuda/hopper/, sm_90a) when one is built and
-// applicable, else the portable mma.sync flash kernel (sm_80+). head_dim 64, 96 or 128.
+// applicable, else the portable mma.sync flash kernel (sm_80+) for head_dim 64, 96 or 128; any other even head_dim up
+// to 256 (the small test models) runs attention_generic, fp32 on the CUDA cores.
 void attention_prefill(const AttnArgs& a, cudaStream_t s);
 // The portable flash kernel itself (also the reference the Hopper kernel is tested against).
 void attention_prefill_mma(const AttnArgs& a, cudaStream_t s);
+void attention_generic(const AttnArgs& a, cudaStream_t s);
 // Decode (T small, long cache): split-K flash-decoding + a combine kernel; `work` holds
 // decode_workspace_floats(a) floats.
 int64_t decode_workspace_floats(const AttnArgs& a, int splits);

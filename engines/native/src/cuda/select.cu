@@ -64,6 +64,23 @@ __global__ void __launch_bounds__(kStatsKeys) stats_kernel(StatsArgs a) {
   }
 }
 
+// Any other head_dim: one thread per (key, query head), q and k read from global memory (small test models).
+__global__ void stats_generic_kernel(StatsArgs a) {
+  const int key = blockIdx.x * blockDim.x + threadIdx.x, h = blockIdx.y, R = a.H / a.G, d = a.d, past = a.len - a.T;
+  if (key >= a.key_end) return;
+  const bf16* kr = a.k + (static_cast<int64_t>(h / R) * a.cap + key) * d;
+  const float scale = rsqrtf(static_cast<float>(d));
+  float acc = 0.f;
+  const int t0 = a.mode == StatMode::ProbSum ? first_row_seeing(key, past, a.q_begin) : a.q_begin;
+  for (int t = t0; t < a.q_end; ++t) {
+    const bf16* qr = a.q + (static_cast<int64_t>(t) * a.H + h) * d;
+    float dot = 0.f;
+    for (int i = 0; i < d; ++i) dot += __bfloat162float(qr[i]) * __bfloat162float(kr[i]);
+    acc += a.mode == StatMode::RawDot ? dot : __expf(dot * scale - a.lse[static_cast<int64_t>(h) * a.T + t]);
+  }
+  a.out[static_cast<int64_t>(h) * a.key_end + key] = acc;
+}
+
 // One block per row. Four 8-bit radix passes (MSB first) over order_key(score) find the k-th largest key K and how
 // many elements equal to K are taken (`need`); then an ordered pass (block scans) writes every index with key > K
 // and the first `need` indices with key == K, so the output is ascending and ties go to the lower index.
@@ -127,7 +144,7 @@ __global__ void __launch_bounds__(kTopkThreads) topk_kernel(const float* scores,
 }  // namespace
 
 void attn_stats(const StatsArgs& a, cudaStream_t s) {
-  if (a.d != 64 && a.d != 96 && a.d != 128) throw RunnerError("unsupported", "attn_stats: head_dim " + std::to_string(a.d) + " is not supported");
+  if (a.d <= 0 || a.d > 256) throw RunnerError("unsupported", "attn_stats: head_dim " + std::to_string(a.d) + " is not supported");
   if (a.key_end <= 0 || a.q_begin >= a.q_end) return;
   if (a.mode == StatMode::ProbSum && !a.lse) throw RunnerError("bad_request", "attn_stats: ProbSum needs the attention's LSE");
   // ProbSum (H2O's column sums, SnapKV's window) on compute capability 9.0: the Hopper column-sum kernel (tensor
@@ -165,6 +182,11 @@ void attn_stats(const StatsArgs& a, cudaStream_t s) {
       if (!err.empty()) throw RunnerError("cuda_error", err);
       return;
     }
+  }
+  if (a.d != 64 && a.d != 96 && a.d != 128) {
+    stats_generic_kernel<<<dim3(ceil_div(a.key_end, 128), a.H), 128, 0, s>>>(a);
+    check(cudaGetLastError(), "attn_stats (generic head_dim)");
+    return;
   }
   const dim3 grid(ceil_div(a.key_end, kStatsKeys), a.G);
   switch (a.d) {
