@@ -7,12 +7,6 @@ std::unique_ptr<Backend> make_cpu_backend();
 std::unique_ptr<Backend> make_cuda_backend(int device);
 #endif
 
-DVec Stats::row_copy(int h) const {
-  DVec out(MemCat::Workspace);
-  out.append(row(h), static_cast<size_t>(keys));
-  return out;
-}
-
 void Backend::load(const LoadSpec& spec) {
   unload();  // free the old model before building the new one
   adopt(std::make_unique<Model>(spec.synthetic() ? make_synthetic(spec.model.substr(10), spec.overrides, spec.seed)

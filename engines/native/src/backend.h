@@ -47,8 +47,6 @@ struct Stats {
   int layer = 0, heads = 0, keys = 0;
   DVec data{MemCat::Workspace};
   const double* row(int h) const { return data.data() + static_cast<int64_t>(h) * keys; }
-  // One row as a tracked vector (a method's own scoring buffer).
-  DVec row_copy(int h) const;
 };
 
 // ---- the KV cache ----
@@ -63,8 +61,6 @@ class KVCache {
   virtual int heads(int layer) const = 0;
   virtual int rows(int layer) const = 0;
   virtual int64_t bytes() const = 0;
-  // Room for `rows` rows per head of `layer` (never shrinks what is held).
-  virtual void reserve(int layer, int rows) = 0;
   // New head h of `layer` = rows keep[h] (sorted ascending, all of equal count) of current head src_head[h]; room for
   // reserve_extra more rows per head. With `scores` (same shape as keep), the kept rows carry those scores.
   virtual void keep(int layer, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, int reserve_extra,

@@ -57,10 +57,6 @@ class CpuKVCache final : public KVCache {
       for (size_t h = 0; h < L.k.size(); ++h) b += static_cast<int64_t>((L.k[h].size() + L.v[h].size()) * sizeof(float));
     return b;
   }
-  void reserve(int l, int rows) override {
-    for (auto& b : at(l).k) b.reserve(static_cast<size_t>(rows) * d_);
-    for (auto& b : at(l).v) b.reserve(static_cast<size_t>(rows) * d_);
-  }
   void keep(int l, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, int reserve_extra,
             const std::vector<std::vector<double>>* scores) override {
     Layer& L = at(l);
