@@ -55,6 +55,10 @@ export interface GenerateRequest {
   /** The first minNewTokens tokens are never an EOS or stop id (transformers' min_length). */
   minNewTokens: number;
   stopIds: number[];
+  /** When present, replaces the model's EOS ids for stopping and for minNewTokens' banning. */
+  eosIds?: number[];
+  /** An EOS or stop id ends generation only at output index ≥ stopCheckFrom (runner default 0). */
+  stopCheckFrom?: number;
   ignoreEos: boolean;
   returnSelection: boolean;
   /** Past the model's max_position_embeddings on purpose (otherwise the runner refuses it as bad_input). */

@@ -17,6 +17,8 @@ export interface TextTokenizer {
   applyChatTemplate(messages: ChatMessage[]): string | null;
   /** Token id of BOS, or null. */
   readonly bosId: number | null;
+  /** The tokenizer's own single `eos_token` id (tokenizer_config.json), or null; the model may have more EOS ids. */
+  readonly eosId: number | null;
   readonly vocabSize: number;
 }
 
@@ -36,6 +38,10 @@ export interface SuiteCase {
   maxNewTokens: number;
   /** Extra stop token ids (added to the model's EOS ids). */
   stopIds: number[];
+  /** When present, these ids replace the model's EOS ids (for stopping and for minNewTokens' banning). */
+  eosIds?: number[];
+  /** An EOS or stop id ends generation only at output index ≥ stopCheckFrom (default 0; 1 = never on the first token). */
+  stopCheckFrom?: number;
   /** The first minNewTokens generated tokens may not be an EOS or stop id (default 0). */
   minNewTokens?: number;
   /** Stop strings: the output text is cut at the first occurrence before scoring. */
@@ -53,6 +59,8 @@ export interface SuiteCase {
 export interface SuiteContext {
   tokenizer: TextTokenizer;
   model: SuiteModelInfo;
+  /** The method the cases are built for (the harness sets it; read it only when casesVaryByMethod says so). */
+  method?: string;
   /** Directory the config file lives in (relative data paths resolve from here). */
   baseDir: string;
   log: (msg: string) => void;
@@ -70,6 +78,9 @@ export interface Suite<Options> {
    * without building them; only used to balance shards (harness/shards.ts). Absent: the mean of the other cells'.
    */
   estimateCost?(options: Options): number;
+  /** True when these options build different cases per method (e.g. a per-method input cap); cases are then built
+   *  once per (model, method) instead of once per model. Default: false. */
+  casesVaryByMethod?(options: Options): boolean;
   /** Scores in [0, 1] keyed by metric name; the first key is the suite's headline metric. */
   score(c: SuiteCase, outputText: string): Record<string, number>;
 }

@@ -3,6 +3,7 @@ import { joinLabel, nonDefaultParams, type MethodAdapter } from "./method.ts";
 
 export const snapkv: MethodAdapter = {
   name: "snapkv",
-  label: (p) => joinLabel(`snapkv k=${String(p.k)}`, nonDefaultParams(snapkv, p, ["k"])),
+  // gqa is always shown: the default (mean) is not the paper's SnapKV (per-query-head).
+  label: (p) => joinLabel(`snapkv k=${String(p.k)} gqa=${String(p.gqa ?? "mean")}`, nonDefaultParams(snapkv, p, ["k", "gqa"])),
   toRunner: (p) => ({ name: "snapkv", params: p }),
 };

@@ -287,20 +287,22 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
         summary.modelErrors.push(msg);
         continue;
       }
-      const casesBySuite = new Map<number, SuiteCase[]>();
+      const casesBySuite = new Map<string, SuiteCase[]>();
       const tasks: CaseTask[] = [];
       for (const cell of group) {
         const suite = p.suites[cell.suite.name];
         if (suite === undefined) throw new Error(`suite ${cell.suite.name} is not registered`);
-        let cases = casesBySuite.get(cell.suiteIndex);
+        const casesKey = `${cell.suiteIndex}/${suite.casesVaryByMethod?.(cell.suite.options) === true ? cell.method.name : ""}`;
+        let cases = casesBySuite.get(casesKey);
         if (cases === undefined) {
           cases = await suite.buildCases(cell.suite.options, {
             tokenizer,
             model: { id: cell.model.id, name: cell.model.name, maxPositions: facts.maxPositions, eosIds: facts.eosIds },
+            method: cell.method.name,
             baseDir: config.baseDir,
             log: p.log,
           });
-          casesBySuite.set(cell.suiteIndex, cases);
+          casesBySuite.set(casesKey, cases);
         }
         const limited = p.limit === null ? cases : cases.slice(0, p.limit);
         const portion = portions?.get(cell.cellKey);
@@ -384,6 +386,8 @@ async function runCase(t: CaseTask, pool: RunPoolLike, p: RunParams, runId: stri
           maxNewTokens,
           minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens),
           stopIds: c.stopIds,
+          ...(c.eosIds === undefined ? {} : { eosIds: c.eosIds }),
+          ...(c.stopCheckFrom === undefined ? {} : { stopCheckFrom: c.stopCheckFrom }),
           ignoreEos: cell.suite.ignoreEos,
           returnSelection: (run.returnSelection || viewer) && i === warmups + repeats - 1,
           allowLongInput: c.allowLongInput === true,

@@ -78,6 +78,7 @@ function tokenContent(v: unknown): string | null {
 /** A Hugging Face tokenizer folder (tokenizer.json, tokenizer_config.json). */
 export class HfTokenizer implements TextTokenizer {
   readonly bosId: number | null;
+  readonly eosId: number | null;
   readonly vocabSize: number;
   private readonly tok: Tokenizer;
   private readonly template: Template | null;
@@ -103,6 +104,8 @@ export class HfTokenizer implements TextTokenizer {
     this.eosToken = tokenContent(cfg.eos_token) ?? "";
     const bos = this.bosToken === "" ? undefined : this.tok.token_to_id(this.bosToken);
     this.bosId = bos ?? null;
+    const eos = this.eosToken === "" ? undefined : this.tok.token_to_id(this.eosToken);
+    this.eosId = eos ?? null;
     this.vocabSize = this.tok.get_vocab(true).size;
     this.byteFallback = usesByteFallback(tokJson.decoder) ? byteTokenIds(this.tok) : null;
     const tpl = cfg.chat_template;

@@ -28,13 +28,31 @@ export function extraSweep(r: GemRecord, omit: ReadonlySet<string> = CASE_AXES):
 }
 
 /**
- * A display name for "this method configuration": method label, plus swept values not in the label, plus the model
- * when the run has several. Stable across records of one cell.
+ * The protocol facts that tell a variant from the paper's, for records that carry them: the profile and the cell's
+ * input cap ("longbench cap=127500", "paper cap=8192", "paper"); "" for records without a profile.
+ */
+export function protocolTag(protocol: Readonly<Record<string, Scalar>>): string {
+  if (typeof protocol.profile !== "string") return "";
+  const cap = protocol.inputCap;
+  return cap === undefined || cap === null ? protocol.profile : `${protocol.profile} cap=${scalarText(cap)}`;
+}
+
+/** The method label followed by the protocol tag, when there is one ("snapkv k=1024 gqa=mean · paper cap=128000"). */
+export function labelWithProtocol(r: Pick<GemRecord, "method" | "protocol">): string {
+  const tag = protocolTag(r.protocol);
+  return tag === "" ? r.method.label : `${r.method.label} · ${tag}`;
+}
+
+/**
+ * A display name for "this method configuration": method label, plus swept values not in the label, plus the
+ * protocol tag (profile, input cap), plus the model when the run has several. Stable across records of one cell.
  */
 export function variantOf(r: GemRecord, opts: { withModel: boolean; omit?: ReadonlySet<string> }): string {
   const parts = [r.method.label];
   const extra = paramsText(extraSweep(r, opts.omit ?? CASE_AXES));
   if (extra) parts.push(extra);
+  const tag = protocolTag(r.protocol);
+  if (tag) parts.push(`· ${tag}`);
   const v = parts.join(" ");
   return opts.withModel ? `${r.model.name} · ${v}` : v;
 }
@@ -284,7 +302,7 @@ export function longbenchCells(records: readonly LongbenchRecord[]): LongbenchCe
     return {
       cellKey,
       model: first.model.name,
-      method: first.method.label,
+      method: labelWithProtocol(first),
       methodName: first.method.name,
       protocol: {
         promptSource: joined(rs, "promptSource"),

@@ -65,7 +65,7 @@ test("loader: without dataset2prompt.json, built-in prompts are used and every c
   const dir = tempDir({ "hotpotqa.jsonl": [row(), row({ _id: "id2" })].join("\n") });
   const logs: string[] = [];
   const cases = await longbenchSuite.buildCases(
-    { dir, datasets: ["hotpotqa"], variant: "v1", chatTemplate: "off", scoring: "official", codeSimVariant: "levenshtein", skipMalformed: false },
+    { profile: "longbench", dir, datasets: ["hotpotqa"], variant: "v1", chatTemplate: "off", scoring: "official", codeSimVariant: "levenshtein", skipMalformed: false },
     ctxFor(charTokenizer(), "/", 131072, logs),
   );
   t.is(cases.length, 2);

@@ -48,6 +48,7 @@ function storiesTokenizer(): TextTokenizer {
   const tok = new Tokenizer(tokJson, cfg);
   return {
     bosId: tok.token_to_id("<s>") ?? null,
+    eosId: tok.token_to_id("</s>") ?? null,
     vocabSize: tok.get_vocab(true).size,
     encode: (text: string, o?: { addSpecialTokens?: boolean }) =>
       text === "" && !o?.addSpecialTokens ? [] : tok.encode(text, { add_special_tokens: o?.addSpecialTokens ?? false }).ids,

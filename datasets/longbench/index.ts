@@ -6,17 +6,18 @@ import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
+import { GENERATION_RULE, inputCeiling, OFFICIAL_128K_BUDGET, PAPER_H2O_INPUT_CAP, PROFILES, type Profile } from "./profile.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
+import { pyStrip } from "./pycompat.ts";
 
 export { summarize, summarizeRecords, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
 export { DATASETS, TABLE1_DATASETS, E_DATASETS, CATEGORIES } from "./catalog.ts";
+export { OFFICIAL_128K_BUDGET, PAPER_INPUT_CAP, PAPER_H2O_INPUT_CAP, PROFILES, type Profile } from "./profile.ts";
 
-/** Recorded in every case's protocol (see README, Table 1 configs). */
+/** Recorded in every case's protocol under the `longbench` profile (see README, Table 1 configs). */
 export const H2O_INPUT_CAP = "none: same input as every other method (the GemFilter paper capped H2O at 8K tokens)";
-
-/** Input budget for 128K-context models by LongBench v1's model2maxlen convention (500 below the nominal context:
- *  4k → 3500, 8k → 7500, 32k → 31500), so 128K → 127500. */
-export const OFFICIAL_128K_BUDGET = 127500;
+/** …and under the `paper` profile. */
+export const H2O_INPUT_CAP_PAPER = `${PAPER_H2O_INPUT_CAP} tokens, as the paper (GemFilter config/model2maxlen.json): H2O's cases are built with their own budget`;
 
 /**
  * A truncated prompt kept to fewer tokens than this is mostly the template's head and tail with almost nothing of
@@ -26,6 +27,8 @@ export const OFFICIAL_128K_BUDGET = 127500;
 export const MIN_CONTEXT_BUDGET = 128;
 
 export const LongBenchOptions = z.strictObject({
+  /** "longbench": THUDM's official pipeline. "paper": what the GemFilter authors ran (see profile.ts, README). */
+  profile: z.enum(PROFILES).default("longbench"),
   /** LongBench folder (relative paths resolve from the config file's directory). */
   dir: z.string().min(1),
   /** Dataset names, or "table1" (the 14 English datasets of the GemFilter paper's Table 1, default for v1),
@@ -35,12 +38,21 @@ export const LongBenchOptions = z.strictObject({
   /** Model input budget in tokens (the official truncation length, used as given). Default: fitted to the model,
    *  see defaultMaxLength and fitToContext. */
   maxLength: z.number().int().positive().optional(),
-  chatTemplate: z.enum(["official", "off"]).default("official"),
+  /** Default: "official" under the longbench profile, "off" under paper (which allows nothing else). */
+  chatTemplate: z.enum(["official", "off"]).optional(),
   /** At most this many cases per dataset (the first in file order). */
   limit: z.number().int().positive().optional(),
   scoring: z.enum(["official", "corrected"]).default("official"),
   codeSimVariant: z.enum(CODE_SIM_VARIANTS).default(DEFAULT_CODE_SIM_VARIANT),
   skipMalformed: z.boolean().default(false),
+}).superRefine((o, ctx) => {
+  if (o.profile !== "paper") return;
+  if (o.chatTemplate === "official") {
+    ctx.addIssue({ code: "custom", path: ["chatTemplate"], message: 'the paper profile uses no chat template (GemFilter pred.py); remove chatTemplate or use profile "longbench"' });
+  }
+  if (o.scoring === "corrected") {
+    ctx.addIssue({ code: "custom", path: ["scoring"], message: 'the paper profile scores with the official eval.py; use profile "longbench" for corrected scoring' });
+  }
 });
 export type LongBenchOptions = z.infer<typeof LongBenchOptions>;
 
@@ -66,11 +78,12 @@ export function resolveDatasets(sel: LongBenchOptions["datasets"], variant: "v1"
 }
 
 /**
- * Default input budget: min(127500, maxPositions − maxNewTokens), so that prompt + output fit the model. For real
- * 128K models that is the 127500 convention; only small-context models get less.
+ * Default input budget: min(ceiling, maxPositions − maxNewTokens), so that prompt + output fit the model. The ceiling
+ * is the profile's (127500 for longbench; 128000, or 8192 for H2O, for paper): real 128K models get the ceiling, only
+ * small-context models get less.
  */
-export function defaultMaxLength(maxPositions: number, maxNewTokens: number): number {
-  return Math.max(2, Math.min(OFFICIAL_128K_BUDGET, maxPositions - maxNewTokens));
+export function defaultMaxLength(maxPositions: number, maxNewTokens: number, ceiling: number = OFFICIAL_128K_BUDGET): number {
+  return Math.max(2, Math.min(ceiling, maxPositions - maxNewTokens));
 }
 
 /**
@@ -88,10 +101,18 @@ interface LongBenchScoring {
   allClasses: string[] | null;
   scoring: ScoringVariant;
   codeSimVariant: CodeSimVariant;
+  /** Paper profile: the prediction is strip()ped first (my_generation.py returns decode(...).strip()). */
+  strip: boolean;
 }
 
 async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
   const opts = LongBenchOptions.parse(options);
+  const profile: Profile = opts.profile;
+  const paper = profile === "paper";
+  const chatMode = opts.chatTemplate ?? (paper ? "off" : "official");
+  const ceiling = inputCeiling(profile, ctx.method);
+  // The paper's loop stops only on the tokenizer's single eos_token_id (never checked on the first token).
+  const paperEos = ctx.tokenizer.eosId === null ? [] : [ctx.tokenizer.eosId];
   const dir = resolve(ctx.baseDir, opts.dir);
   const names = resolveDatasets(opts.datasets, opts.variant);
   const pc = loadPromptConfig(dir, ctx.log);
@@ -110,26 +131,29 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     // plus output exceeds the model's context). Without one, the budget is fitted to the model per case.
     const fit = opts.maxLength === undefined;
     const maxPositions = ctx.model.maxPositions;
-    const maxNew = fit ? fittedMaxNewTokens(maxPositions, officialNew) : officialNew;
-    const defaultBudget = opts.maxLength ?? defaultMaxLength(maxPositions, maxNew);
+    // maxGen: dataset2maxlen (fitted to small models). The paper's loop makes up to maxGen + 1 tokens.
+    const maxGen = fit ? fittedMaxNewTokens(maxPositions, officialNew) : officialNew;
+    const maxNew = paper ? maxGen + 1 : maxGen;
+    const defaultBudget = opts.maxLength ?? defaultMaxLength(maxPositions, maxNew, ceiling);
     // eval.py reads all_classes from every line and keeps the last one for the whole file (official); corrected
     // scoring uses each case's own.
     const lastClasses = rows[rows.length - 1]?.all_classes ?? null;
-    const stopIds = name === "samsum" ? newlineStopIds(ctx.tokenizer) : [];
-    // pred.py generates samsum with min_length = prompt + 1: EOS and "\n" cannot be the first new token.
-    const minNewTokens = name === "samsum" ? 1 : 0;
+    // THUDM's pred.py: samsum also stops at "\n", and min_length = prompt + 1 keeps EOS and "\n" from being the first
+    // new token. GemFilter's pred.py has neither.
+    const stopIds = name === "samsum" && !paper ? newlineStopIds(ctx.tokenizer) : [];
+    const minNewTokens = name === "samsum" && !paper ? 1 : 0;
     const seen = new Set<string>();
     let starved = 0;
     let smallestBudget = Infinity;
     for (const row of rows) {
       const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
       let budget = defaultBudget;
-      let built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+      let built = buildPrompt(ctx.tokenizer, name, prompt, budget, chatMode);
       // Fitting: the chat template (applied after truncation) and the decode/re-encode can add tokens; lower the
       // budget by the overflow until prompt + output fit (only small-context models ever need this).
       for (let i = 0; fit && i < 8 && built.inputIds.length + maxNew > maxPositions && budget > 2; i++) {
         budget = Math.max(2, budget - (built.inputIds.length + maxNew - maxPositions));
-        built = buildPrompt(ctx.tokenizer, name, prompt, budget, opts.chatTemplate);
+        built = buildPrompt(ctx.tokenizer, name, prompt, budget, chatMode);
       }
       const contextStarved = built.truncated && budget < MIN_CONTEXT_BUDGET;
       if (contextStarved) {
@@ -145,6 +169,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         allClasses: opts.scoring === "official" ? lastClasses : row.all_classes,
         scoring: opts.scoring,
         codeSimVariant: opts.codeSimVariant,
+        strip: paper,
       };
       cases.push({
         caseId,
@@ -154,6 +179,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         maxNewTokens: maxNew,
         minNewTokens,
         stopIds,
+        ...(paper ? { eosIds: paperEos, stopCheckFrom: 1 } : {}),
         // No stop strings: pred.py decodes everything generated up to the stop id and eval.py's first-line rule (which
         // strips leading newlines first) does the rest. Cutting at "\n" here would turn "\n\nSummary…" into "".
         stopStrings: [],
@@ -167,24 +193,31 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           line: row.line,
         },
         protocol: {
+          profile,
           benchmark: opts.variant === "e" ? "LongBench-E" : "LongBench",
           promptSource: pc.promptSource,
           chatTemplate: built.chatTemplate,
-          chatTemplateMode: opts.chatTemplate,
+          chatTemplateMode: chatMode,
           truncation: "middle",
           truncationBudget: budget,
           truncationBudgetSource: fit ? (budget < defaultBudget ? "fitted to context (below default)" : "default") : "maxLength option",
+          // The cell's input cap (the same for every case of the cell; labels show it): the maxLength option, or the
+          // profile's ceiling for this method.
+          inputCap: opts.maxLength ?? ceiling,
           promptTokens: built.originalTokens,
           truncated: built.truncated,
           contextStarved,
           maxNewTokens: maxNew,
           maxNewTokensOfficial: officialNew,
+          generation: GENERATION_RULE[profile],
+          eosIds: paper ? paperEos.join(",") : "model",
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
           firstLineRule: FIRST_LINE_DATASETS.has(name),
-          // Cases are built once per model and shared by every method: H2O gets the same (truncated) input as the
-          // others, where the GemFilter paper capped H2O's input at 8K tokens.
-          h2oInputCap: H2O_INPUT_CAP,
+          // longbench profile: cases are built once per model and shared by every method, so H2O gets the same
+          // (truncated) input as the others, where the GemFilter paper capped H2O's input at 8K tokens; the paper
+          // profile builds H2O's cases with that cap.
+          h2oInputCap: paper ? H2O_INPUT_CAP_PAPER : H2O_INPUT_CAP,
           minNewTokens: minNewTokens > 0 ? minNewTokens : null,
         },
         marks: [],
@@ -205,7 +238,8 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
 function score(c: SuiteCase, outputText: string): Record<string, number> {
   const s = c.scoring as unknown as LongBenchScoring;
   const opts = { scoring: s.scoring, allClasses: s.allClasses, codeSimVariant: s.codeSimVariant };
-  return { [s.metric]: scoreSample(s.dataset, s.metric, outputText, c.references, opts) };
+  const pred = s.strip ? pyStrip(outputText) : outputText;
+  return { [s.metric]: scoreSample(s.dataset, s.metric, pred, c.references, opts) };
 }
 
 export const longbenchSuite: Suite<LongBenchOptions> = {
@@ -217,5 +251,7 @@ export const longbenchSuite: Suite<LongBenchOptions> = {
   buildCases,
   // LongBench v1 has 200 cases per dataset, -E about 300; prompts are cut to the budget (unknown here: ~8k).
   estimateCost: (o) => resolveDatasets(o.datasets, o.variant).length * (o.limit ?? (o.variant === "e" ? 300 : 200)) * (o.maxLength ?? 8000),
+  // Under the paper profile H2O gets its own (8192-token) input cap, so cases are built per method.
+  casesVaryByMethod: (o) => o.profile === "paper",
   score,
 };

@@ -120,3 +120,13 @@ export function npMean(a: readonly number[]): number {
   if (a.length === 0) return NaN;
   return npSum(a) / a.length;
 }
+
+/** Python's `s.strip()` (no argument): strip leading and trailing characters for which str.isspace() is true. */
+export function pyStrip(s: string): string {
+  const chars = [...s];
+  let a = 0;
+  let b = chars.length;
+  while (a < b && PY_WHITESPACE.has(chars[a]!)) a++;
+  while (b > a && PY_WHITESPACE.has(chars[b - 1]!)) b--;
+  return chars.slice(a, b).join("");
+}

@@ -39,6 +39,7 @@ export function charTokenizer(opts: { chat?: boolean } = {}): TextTokenizer {
       return `<s>[U]${messages.map((m) => m.content).join("")}[/U]`;
     },
     bosId: BOS,
+    eosId: 2,
     vocabSize: 0x110000 + OFFSET,
   };
 }
