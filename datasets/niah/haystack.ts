@@ -149,17 +149,29 @@ export function resolveHaystackDir(dir: string, baseDir: string): string {
 }
 
 /**
- * The .txt files of a directory, read in sorted filename order (code-unit order, so it does not depend on the
- * locale or the file system's listing order) and concatenated with nothing in between, as the original NIAH code
- * concatenates `f.read()` results.
+ * The texts of a directory's .txt files: in `order` when given (file names in that folder; the official code's
+ * `glob.glob` order is the file system's listing order, which differs between machines, so a captured listing can be
+ * replayed), else in sorted filename order (code-unit order: independent of locale and file system).
  */
-export function readHaystackDir(dir: string): string {
+export function readHaystackFiles(dir: string, order?: readonly string[]): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new Error(`niah: haystack directory ${dir} does not exist (give "builtin" or a folder of .txt files)`);
   }
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(".txt"))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (files.length === 0) throw new Error(`niah: haystack directory ${dir} holds no .txt files`);
-  return files.map((f) => readTextFile(join(dir, f), { maxBytes: MAX_BYTES.data, what: "niah haystack file" })).join("");
+  const present = readdirSync(dir).filter((f) => f.endsWith(".txt"));
+  if (present.length === 0) throw new Error(`niah: haystack directory ${dir} holds no .txt files`);
+  let files: readonly string[];
+  if (order === undefined) files = present.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  else {
+    const missing = order.filter((f) => !present.includes(f));
+    if (missing.length > 0) throw new Error(`niah: haystackFiles names ${missing.map((f) => JSON.stringify(f)).join(", ")}, not .txt files of ${dir}`);
+    if (new Set(order).size !== order.length) throw new Error("niah: haystackFiles lists a file twice");
+    files = order;
+  }
+  return files.map((f) => readTextFile(join(dir, f), { maxBytes: MAX_BYTES.data, what: "niah haystack file" }));
+}
+
+/** The .txt files of a directory (see readHaystackFiles) concatenated with nothing in between, as the original
+ *  NIAH code concatenates `f.read()` results. */
+export function readHaystackDir(dir: string, order?: readonly string[]): string {
+  return readHaystackFiles(dir, order).join("");
 }

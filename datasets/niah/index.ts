@@ -4,7 +4,8 @@
 import { z } from "zod";
 import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 import { buildIds, contextBudget, PeriodTokens, promptFrame, type NeedleSpec, type PromptFrame } from "./build.ts";
-import { BuiltinHaystack, readHaystackDir, resolveHaystackDir } from "./haystack.ts";
+import { BuiltinHaystack, readHaystackDir, readHaystackFiles, resolveHaystackDir } from "./haystack.ts";
+import { OfficialNiah } from "./official.ts";
 import { exactMatch, paperRecall, rouge1F, substringMatch, wordRecall } from "./metrics.ts";
 import {
   PAPER_ANSWER,
@@ -27,8 +28,20 @@ import {
 } from "./retrieval.ts";
 import { Rng } from "./rng.ts";
 
+/** NIAH protocol profiles: "gembench" (our construction: exact prompt lengths, ids spliced without a text round trip)
+ *  and "paper" (the GemFilter authors' needle_in_haystack.py construction and generation loop; see official.ts). */
+export const NIAH_PROFILES = ["gembench", "paper"] as const;
+
+/** What `protocol.generation` says for each profile. */
+const GENERATION_RULE = {
+  gembench: "greedy, maxNewTokens, stop on every model EOS id",
+  paper: "GemFilter my_greedy_generate: the first token plus up to 50 more, stop only on the tokenizer's eos_token_id and never on the first token; response strip()ped",
+} as const;
+
 export const NiahOptions = z
   .object({
+    /** "gembench" (default) or "paper": the GemFilter authors' construction and generation loop (single variant). */
+    profile: z.enum(NIAH_PROFILES).default("gembench"),
     /**
      * "single": the paper's one needle. "multi": RULER-style key→value needles, one key asked. "passkey": Mohtashami &
      * Jaggi's pass key. "multikey": several "The value of key XQZ is 48213." needles, one key asked (exact match).
@@ -40,6 +53,8 @@ export const NiahOptions = z
     depths: z.array(z.number().min(0).max(100)).min(1).default([...PAPER_DEPTHS]),
     /** "builtin" (our generated prose) or a directory of .txt files, relative to the config's directory. */
     haystack: z.string().min(1).default("builtin"),
+    /** Directory haystack: the .txt file names in the order to concatenate them (default: sorted by name). */
+    haystackFiles: z.array(z.string().min(1)).min(1).optional(),
     /** Single: the needle text. Multi: the needle template with {key} and {value}. */
     needle: z.string().min(1).optional(),
     /** Single only: the question ({question} in the prompt template). */
@@ -50,8 +65,9 @@ export const NiahOptions = z
     promptTemplate: z.string().min(1).optional(),
     /** Wrap the prompt as one user message in the model's chat template (the paper used none). */
     chatTemplate: z.boolean().default(false),
-    /** Prepend the tokenizer's BOS (their HF tokenizer call adds it); ignored with a chat template. */
-    addBos: z.boolean().default(true),
+    /** Prepend the tokenizer's BOS (their HF tokenizer call adds it); ignored with a chat template. Default true;
+     *  not with the paper profile (the tokenizer adds what it adds, as in their code). */
+    addBos: z.boolean().optional(),
     /** Default: 51 (single; their 1 + max_gen_len 50) or 128 (multi; RULER's niah tokens_to_generate). */
     maxNewTokens: z.number().int().positive().optional(),
     /** Seed of the built-in haystack and of the multi-needle keys and values. */
@@ -62,7 +78,7 @@ export const NiahOptions = z
      * "prompt": the final inputIds have exactly `length` tokens. "paper": their arithmetic — haystack + needle =
      * length − contextBuffer tokens, the prompt wording and BOS come on top.
      */
-    lengthSemantics: z.enum(["prompt", "paper"]).default("prompt"),
+    lengthSemantics: z.enum(["prompt", "paper"]).optional(),
     /** Their final_context_length_buffer (lengthSemantics "paper" only). */
     contextBuffer: z.number().int().min(0).default(PAPER_CONTEXT_BUFFER),
     /** Keep cases whose prompt is longer than the model's maxPositions (default: skip them with a log line). */
@@ -70,6 +86,16 @@ export const NiahOptions = z
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o.profile === "paper") {
+      const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+      if (o.variant !== "single") bad("variant", 'the paper profile has one needle (variant "single")');
+      if (o.chatTemplate) bad("chatTemplate", "the paper profile uses no chat template (their needle_in_haystack.py)");
+      if (o.lengthSemantics !== undefined) bad("lengthSemantics", "the paper profile builds lengths as their code does; remove lengthSemantics");
+      if (o.addBos !== undefined) bad("addBos", "the paper profile adds what the tokenizer adds, as their code; remove addBos");
+    }
+    if (o.haystackFiles !== undefined && o.haystack === "builtin") {
+      ctx.addIssue({ code: "custom", path: ["haystackFiles"], message: "haystackFiles orders the files of a haystack folder; the builtin haystack has none" });
+    }
     if (o.promptTemplate !== undefined && o.promptTemplate.split("{context}").length !== 2) {
       ctx.addIssue({ code: "custom", path: ["promptTemplate"], message: "must contain {context} exactly once" });
     }
@@ -142,13 +168,14 @@ class HaystackTokens {
     haystack: string,
     seed: number,
     baseDir: string,
+    files: readonly string[] | undefined,
   ) {
     if (haystack === "builtin") {
       this.builtin = new BuiltinHaystack(seed);
       this.dirText = null;
     } else {
       this.builtin = null;
-      this.dirText = readHaystackDir(resolveHaystackDir(haystack, baseDir));
+      this.dirText = readHaystackDir(resolveHaystackDir(haystack, baseDir), files);
     }
   }
 
@@ -216,13 +243,15 @@ function dedupe(xs: number[], what: string, log: (m: string) => void): number[] 
 }
 
 async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+  if (o.profile === "paper") return buildPaperCases(o, ctx);
   const tok = ctx.tokenizer;
   const setup = variantSetup(o);
   const periods = new PeriodTokens(tok);
-  const haystack = new HaystackTokens(tok, o.haystack, o.seed, ctx.baseDir);
+  const haystack = new HaystackTokens(tok, o.haystack, o.seed, ctx.baseDir, o.haystackFiles);
   const lengths = dedupe(o.lengths, "lengths", ctx.log);
   const depths = dedupe(o.depths, "depths", ctx.log);
-  const frameOpts = { chatTemplate: o.chatTemplate, addBos: o.addBos };
+  const lengthSemantics = o.lengthSemantics ?? "prompt";
+  const frameOpts = { chatTemplate: o.chatTemplate, addBos: o.addBos ?? true };
   const question = o.question ?? PAPER_QUESTION;
   const singleFrame: PromptFrame | null = o.variant === "single" ? promptFrame(tok, setup.template, { question }, frameOpts) : null;
   const singleNeedleIds = o.variant === "single" ? tok.encode(o.needle ?? PAPER_NEEDLE) : [];
@@ -266,7 +295,7 @@ async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[
         extraMeta.needleDepths = depthsOf.map((d) => Number(d.toFixed(4))).join(",");
       }
       const needleTokens = needles.reduce((s, n) => s + n.ids.length, 0);
-      const budget = contextBudget(length, frame, needleTokens, o.lengthSemantics, o.contextBuffer);
+      const budget = contextBudget(length, frame, needleTokens, lengthSemantics, o.contextBuffer);
       const promptLen = (frame.bos === null ? 0 : 1) + frame.prefixIds.length + budget + needleTokens + frame.suffixIds.length;
       if (budget < 0) {
         if (!skippedLength) ctx.log(`niah: skipping length ${length}: the prompt wording and needle alone take ${promptLen - budget} tokens`);
@@ -308,15 +337,96 @@ async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[
           ...extraMeta,
         },
         protocol: {
+          profile: "gembench",
           chatTemplate: o.chatTemplate,
           haystack: o.haystack,
           haystackSeed: o.haystack === "builtin" ? o.seed : null,
+          haystackOrder: o.haystack === "builtin" ? null : o.haystackFiles === undefined ? "sorted" : "haystackFiles",
           promptSource: setup.promptSource,
-          lengthSemantics: o.lengthSemantics,
+          lengthSemantics,
           bos: frame.bos !== null,
+          generation: GENERATION_RULE.gembench,
         },
         marks: built.needles.map((n) => ({ label: n.label, start: n.start, end: n.end })),
         scoring: { variant: o.variant },
+      });
+    }
+  }
+  return cases;
+}
+
+/** The haystack's text pieces for the paper construction: the folder's files, or the builtin stream as one piece. */
+function paperHaystackTexts(o: NiahOptions, baseDir: string, minChars: number): string[] {
+  if (o.haystack !== "builtin") return readHaystackFiles(resolveHaystackDir(o.haystack, baseDir), o.haystackFiles);
+  return [new BuiltinHaystack(o.seed).textOfAtLeast(minChars)];
+}
+
+/** The paper profile: cases built as the GemFilter authors' needle_in_haystack.py builds them (official.ts). */
+async function buildPaperCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+  const tok = ctx.tokenizer;
+  const setup = variantSetup(o);
+  const lengths = dedupe(o.lengths, "lengths", ctx.log);
+  const depths = dedupe(o.depths, "depths", ctx.log);
+  const maxLength = Math.max(...lengths);
+  // read_context_files() reads until the text reaches the grid's longest length (max(self.context_lengths)).
+  const official = new OfficialNiah(tok, paperHaystackTexts(o, ctx.baseDir, maxLength * 8), maxLength, o.needle ?? PAPER_NEEDLE, o.contextBuffer);
+  const question = o.question ?? PAPER_QUESTION;
+  const parts = setup.template.split("{context}");
+  // An f-string: {question} is filled in the template's own text, never inside the context.
+  const fill = (t: string): string => t.replaceAll("{question}", question);
+  const prefix = fill(parts[0] ?? "");
+  const suffix = fill(parts[1] ?? "");
+  const eosIds = tok.eosId === null ? [] : [tok.eosId];
+  const cases: SuiteCase[] = [];
+  for (const length of lengths) {
+    let skippedLength = false;
+    for (const depth of depths) {
+      if (skippedLength) continue;
+      const built = official.build(length, depth, prefix, suffix);
+      const tooLong = built.inputIds.length + setup.maxNewTokens > ctx.model.maxPositions;
+      if (tooLong && !o.allowLongInput) {
+        ctx.log(
+          `niah: skipping length ${length}: ${built.inputIds.length}-token prompt + ${setup.maxNewTokens} new tokens > ${ctx.model.name} maxPositions ${ctx.model.maxPositions} (allowLongInput: true keeps it)`,
+        );
+        skippedLength = true;
+        continue;
+      }
+      cases.push({
+        caseId: niahCaseId(length, depth),
+        dataset: "niah-single",
+        inputIds: built.inputIds,
+        references: [o.retrievalAnswer ?? PAPER_ANSWER],
+        maxNewTokens: setup.maxNewTokens,
+        stopIds: [],
+        eosIds,
+        stopCheckFrom: 1,
+        stopStrings: [],
+        allowLongInput: tooLong,
+        caseMeta: {
+          variant: "single",
+          contextLength: length,
+          depthPercent: depth,
+          inputLength: built.inputIds.length,
+          contextTokens: built.contextTokens,
+          needleStart: built.needleStart,
+          needleEnd: built.needleEnd,
+          requestedPoint: built.requestedPoint,
+          insertionPoint: built.insertionPoint,
+        },
+        protocol: {
+          profile: "paper",
+          chatTemplate: false,
+          haystack: o.haystack,
+          haystackSeed: o.haystack === "builtin" ? o.seed : null,
+          haystackOrder: o.haystack === "builtin" ? null : o.haystackFiles === undefined ? "sorted" : "haystackFiles",
+          promptSource: setup.promptSource,
+          construction: "gemfilter:eval/needle/needle_in_haystack.py (text round trip, special tokens kept)",
+          contextBuffer: o.contextBuffer,
+          generation: GENERATION_RULE.paper,
+          eosIds: eosIds.join(","),
+        },
+        marks: [{ label: "needle", start: built.needleStart, end: built.needleEnd }],
+        scoring: { variant: "single" },
       });
     }
   }
