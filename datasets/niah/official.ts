@@ -7,7 +7,7 @@
 //   prompt and tokenized once more: BOS tokens end up in the middle of the prompt, and token boundaries at the seams
 //   are whatever the final tokenization makes of them.
 // README.md ("The paper profile") walks through it; test/niah-paper-construction.test.ts derives a case by hand.
-import type { TextTokenizer } from "../../harness/suite.ts";
+import type { TextTokenizer } from "../../core/suite.ts";
 
 /** Python's `xs[:stop]` (a negative stop counts from the end). */
 function pySliceTo<T>(xs: readonly T[], stop: number): T[] {
