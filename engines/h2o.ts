@@ -3,6 +3,7 @@ import { joinLabel, nonDefaultParams, type MethodAdapter } from "./method.ts";
 
 export const h2o: MethodAdapter = {
   name: "h2o",
-  label: (p) => joinLabel(`h2o k=${String(p.k)}`, nonDefaultParams(h2o, p, ["k"])),
+  // gqa is always shown: the default (mean) is not the paper's H2O (per-query-head).
+  label: (p) => joinLabel(`h2o k=${String(p.k)} gqa=${String(p.gqa ?? "mean")}`, nonDefaultParams(h2o, p, ["k", "gqa"])),
   toRunner: (p) => ({ name: "h2o", params: p }),
 };

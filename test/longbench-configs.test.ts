@@ -9,7 +9,7 @@ import type { Suite } from "../core/suite.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MODELS: [string, number][] = [["llama-3.1-8b", 13], ["mistral-nemo-12b", 19], ["phi-3.5-mini", 19]];
 
-test("Table 1 configs parse with the harness schema under the paper profile: dense, snapkv (per query head)/gemfilter at 1024/2048/4096, h2o 4096, filter layer per model", (t) => {
+test("Table 1 configs parse with the harness schema under the paper profile: dense, snapkv (per query head)/gemfilter at 1024/2048/4096, h2o 4096 (per query head), filter layer per model", (t) => {
   for (const [slug, layer] of MODELS) {
     const path = join(root, "configs", `longbench-table1-${slug}.json`);
     const cfg = parseConfig(JSON.parse(readFileSync(path, "utf8")), {
@@ -21,6 +21,7 @@ test("Table 1 configs parse with the harness schema under the paper profile: den
     t.deepEqual(axes.dense, {}, slug);
     t.deepEqual(axes.snapkv?.k, [1024, 2048, 4096], slug);
     t.deepEqual(axes.snapkv?.gqa, ["per-query-head"], slug);
+    t.deepEqual(axes.h2o?.gqa, ["per-query-head"], slug);
     t.deepEqual(axes.gemfilter?.k, [1024, 2048, 4096], slug);
     t.deepEqual(axes.gemfilter?.filterLayer, [layer], slug);
     t.deepEqual(axes.h2o?.k, [4096], slug);

@@ -13,7 +13,7 @@ import { parseRecord, type GemRecord } from "../core/records.ts";
 import type { Suite } from "../core/suite.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
-import { variantOf } from "../reports/data.ts";
+import { variantOf } from "../reports/aggregate.ts";
 import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,7 +24,7 @@ const SLUGS: [string, number][] = [["llama-3.1-8b", 13], ["mistral-nemo-12b", 19
 const suites = { longbench: longbenchSuite, niah: niahSuite } as unknown as Record<string, Suite<unknown>>;
 const read = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(root, "configs", name), "utf8")) as Record<string, unknown>;
 
-test("paper NIAH configs: the paper profile, the essays, the 40 × 10 grid, k = 1024 for all four methods, filter layer per model", (t) => {
+test("paper NIAH configs: the paper profile, the essays, the 40 × 10 grid, k = 1024 for all four methods (SnapKV and H2O per query head), filter layer per model", (t) => {
   for (const [slug, layer] of SLUGS) {
     const name = `paper-niah-${slug}.json`;
     const cfg = parseConfig(read(name), { source: name, baseDir: join(root, "configs"), suites });
@@ -38,6 +38,7 @@ test("paper NIAH configs: the paper profile, the essays, the 40 × 10 grid, k = 
     t.deepEqual(Object.keys(axes).sort(), ["dense", "gemfilter", "h2o", "snapkv"], name);
     for (const m of ["snapkv", "h2o", "gemfilter"]) t.deepEqual(axes[m]?.k, [1024], `${name} ${m}`);
     t.deepEqual(axes.snapkv?.gqa, ["per-query-head"], name);
+    t.deepEqual(axes.h2o?.gqa, ["per-query-head"], name);
     t.deepEqual(axes.gemfilter?.filterLayer, [layer], name);
     t.regex(cfg.description, /Figure 4/, name);
     t.regex(cfg.description, /Deviations:/, name);
@@ -90,10 +91,10 @@ test("paper configs on the CPU with stories260K in place of the 8B model: every 
       t.is(rec.protocol.chatTemplateMode, "off", where);
     }
   }
-  // labels: SnapKV says it is per query head, every LongBench variant carries profile and cap
+  // labels: SnapKV and H2O say they are per query head, every LongBench variant carries profile and cap
   const labels = records.map((x) => variantOf(x, { withModel: false }));
   t.true(labels.includes("snapkv k=64 gqa=per-query-head · paper cap=128000"), labels.join(" | "));
-  t.true(labels.some((l) => /^h2o k=64.* · paper cap=8192$/.test(l)), labels.join(" | "));
+  t.true(labels.includes("h2o k=64 gqa=per-query-head · paper cap=8192"), labels.join(" | "));
   t.true(labels.includes("snapkv k=64 gqa=per-query-head · paper"), labels.join(" | "));
   t.is(new Set(records.map((x) => x.cellKey)).size, 8);
   t.is(new Set(labels).size, 8);
