@@ -53,8 +53,10 @@ test("multikey: four distinct keys and values, the asked one's cue ends the prom
   }
 });
 
-test("exactMatch: the first word, trailing punctuation dropped, must equal the value", (t) => {
+test("exactMatch: the output's first run of letters and digits must equal the value", (t) => {
   t.is(exactMatch(" 71432. Remember", "71432"), 1);
+  t.is(exactMatch(" 71432.At first", "71432"), 1);
+  t.is(exactMatch(" .71432", "71432"), 0);
   t.is(exactMatch("71432", "71432"), 1);
   t.is(exactMatch(" 71432, ", "71432"), 1);
   t.is(exactMatch(" 714320", "71432"), 0);

@@ -89,10 +89,11 @@ export function rouge1F(output: string, expected: string): number {
 }
 
 /**
- * Exact match of a copied value (passkey, multi-key): the output's first whitespace-separated word, with trailing
- * sentence punctuation removed, equals the expected value ("71432." and " 71432" match 71432; "714320" does not).
+ * Exact match of a copied value (passkey, multi-key): after leading whitespace, the output's first run of letters and
+ * digits equals the expected value (" 71432. Remember" and " 71432.At" match 71432 — at depth 0 the haystack follows
+ * the needle's period directly; " 714320", " the 71432" and " .71432" do not).
  */
 export function exactMatch(output: string, expected: string): number {
-  const first = pySplit(output)[0] ?? "";
-  return first.replace(/[.,;:!?]+$/u, "") === expected.trim() ? 1 : 0;
+  const m = /^\s*([\p{L}\p{N}]+)/u.exec(output);
+  return m !== null && m[1] === expected.trim() ? 1 : 0;
 }
