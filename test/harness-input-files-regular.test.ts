@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { InputError } from "../core/errors.ts";
 import { MAX_BYTES, readTextFile } from "../core/files.ts";
 import { loadRunRecords } from "../core/results.ts";
+import { loadTokenizer } from "../harness/tokenizer.ts";
 import { runInProcess, toySuites } from "./helpers/harness-toy-suite.ts";
 import { dense, niahRecord } from "./helpers/records.ts";
 
@@ -38,6 +39,15 @@ test("the reader: regular files only, bounded, a BOM dropped, every failure an I
   t.throws(() => readTextFile("/dev/zero", { maxBytes: MAX_BYTES.data, what: "thing" }), { instanceOf: InputError, message: /\/dev\/zero is a character device/ });
   t.throws(() => readTextFile(root, { maxBytes: MAX_BYTES.data, what: "thing" }), { instanceOf: InputError, message: /is a folder/ });
   t.throws(() => readTextFile(join(root, "nope"), { maxBytes: MAX_BYTES.data, what: "thing" }), { instanceOf: InputError, message: /thing .*nope does not exist/ });
+});
+
+test("a missing model or tokenizer folder says so (not \"no tokenizer.json\"); a broken tokenizer_config.json is named", (t) => {
+  t.throws(() => loadTokenizer(join(root, "no-model"), null), { instanceOf: InputError, message: `model folder ${join(root, "no-model")} does not exist` });
+  t.throws(() => loadTokenizer("synthetic:tiny-llama", join(root, "no-tok")), { instanceOf: InputError, message: `tokenizer folder ${join(root, "no-tok")} does not exist` });
+  const tok = join(root, "tok-broken-config");
+  cpSync(stories, tok, { recursive: true });
+  writeFileSync(join(tok, "tokenizer_config.json"), "{", { mode: 0o644 });
+  t.throws(() => loadTokenizer(tok, null), { instanceOf: InputError, message: /^tokenizer_config\.json .*tok-broken-config\/tokenizer_config\.json is not valid JSON/ });
 });
 
 test("a config that is a FIFO or a link to /dev/zero: exit 2 at once, naming it", (t) => {
