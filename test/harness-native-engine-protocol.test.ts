@@ -52,8 +52,8 @@ test.serial("another protocol version: start fails naming both versions; the run
 
 test.serial("no hello in time: start fails; the runner is killed", async (t) => {
   const r = fakeRunner("silent", "setInterval(() => {}, 1000);");
-  const err = await t.throwsAsync(startWith(r.path, 300));
-  t.is(err?.message, `runner ${r.path} sent no hello within 300 ms`);
+  const err = await t.throwsAsync(startWith(r.path, 3000));
+  t.is(err?.message, `runner ${r.path} sent no hello within 3000 ms`);
   t.true(await gone(Number(readFileSync(r.pidFile, "utf8"))));
 });
 
