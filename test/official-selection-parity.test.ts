@@ -2,8 +2,8 @@
 // our selections equal the GemFilter authors' own selection code (my_baseline/: find_context's standard_dis_index,
 // SnapKVCluster.update_kv, H2OKVCache_LayerWise) applied to the same post-RoPE Q/K (`inspect`), on tiny models of
 // each family, every layer: GemFilter's one set; SnapKV with gqa "per-query-head" (the official code repeats K and
-// selects per query head), avg and max pooling; H2O per KV head (the utility's sum_group path; for MHA — tiny-phi3 —
-// exactly the official call). Exact index sets are expected: both sides score identical inputs, and random weights
+// selects per query head), avg and max pooling; H2O with gqa "per-query-head" against their H2O attention's own call
+// (K/V repeated, one set per query head) and with gqa "mean" per KV head (the utility's sum_group path). Exact index sets are expected: both sides score identical inputs, and random weights
 // leave no near-ties at these sizes — except max pooling, whose plateaus are exact ties that torch.topk breaks in an
 // unspecified order (ours: lower index first); there the kept pooled scores must be the same multiset.
 import test from "ava";
@@ -26,7 +26,7 @@ const settings = [
   { gemfilter: { filterLayer: 3, k: 33 }, snapkv: [{ k: 33, window: 32, kernel: 3, pool: "avg" }, { k: 150, window: 16, kernel: 7, pool: "max" }], h2o: { k: 120, recent: 8 } },
 ];
 
-(skip ? test.skip : test)("gemfilter, snapkv (per query head) and h2o select exactly what the official code selects, every family and layer", async (t) => {
+(skip ? test.skip : test)("gemfilter, snapkv and h2o (per query head) select exactly what the official code selects, every family and layer", async (t) => {
   const r = await openRunner();
   try {
     for (const preset of familyPresets) {
@@ -45,6 +45,7 @@ const settings = [
           snapkv: Record<string, number[][]>[];
           snapkvPooled: Record<string, number[][] | null>[];
           h2o: Record<string, number[][]>;
+          h2oPerQueryHead: Record<string, number[][]>;
         }>(
           {
             repo,
@@ -54,7 +55,7 @@ const settings = [
             layers: inspected,
             gemfilter: { layer: s.gemfilter.filterLayer, k: s.gemfilter.k },
             snapkv: s.snapkv,
-            h2o: G > 1 ? s.h2o : null,
+            h2o: s.h2o,
           },
           script,
         );
@@ -80,6 +81,8 @@ const settings = [
             }
           }
         }
+        const perQ = (await select("h2o", { ...s.h2o, gqa: "per-query-head" })).perLayer;
+        for (const l of layers) t.deepEqual(perQ?.[l], official.h2oPerQueryHead[String(l)], `${preset} h2o per-query-head ${JSON.stringify(s.h2o)} layer ${l}`);
         if (G > 1) {
           const ours = (await select("h2o", s.h2o)).perLayer;
           for (const l of layers) t.deepEqual(ours?.[l], official.h2o[String(l)], `${preset} h2o ${JSON.stringify(s.h2o)} layer ${l}`);

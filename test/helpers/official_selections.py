@@ -12,7 +12,8 @@ Request: {"repo": DIR, "heads": H, "kvHeads": G, "headDim": d,
 Answer:  {"gemfilter": [sorted indices],
           "snapkv": [{layer: [[sorted indices] per query head]} per snapkv setting],  # official: per query head
           "snapkvPooled": [{layer: [[pooled score of each token before the window] per query head] | null}, ...],
-          "h2o": {layer: [[sorted indices] per KV head]}}         # utils_h2o with sum_group over each KV head's group
+          "h2o": {layer: [[sorted indices] per KV head]},         # utils_h2o with sum_group over each KV head's group
+          "h2oPerQueryHead": {layer: [[sorted indices] per query head]}}  # as their H2O attention calls it
 """
 
 import json
@@ -63,7 +64,7 @@ def main():
     H, G, d = req["heads"], req["kvHeads"], req["headDim"]
     groups = H // G
     by_layer = {entry["layer"]: entry for entry in req["layers"]}
-    out = {"snapkv": [{} for _ in req["snapkv"]], "snapkvPooled": [{} for _ in req["snapkv"]], "h2o": {}}
+    out = {"snapkv": [{} for _ in req["snapkv"]], "snapkvPooled": [{} for _ in req["snapkv"]], "h2o": {}, "h2oPerQueryHead": {}}
 
     # GemFilter (find_context): last query row against repeated keys, summed over heads, avg-pooled, top-k.
     gf = req["gemfilter"]
@@ -88,11 +89,23 @@ def main():
         # H2O: the causal softmax in fp32 (repeated K, as the H2O attention computes it), then the official cache
         # update; the kept positions come back through a key cache that carries each token's position.
         h = req["h2o"]
-        if h is None:  # utils_h2o squeezes the cache tensor, which breaks with a single KV head
-            continue
         scores = torch.matmul(q, repeat_kv(k, groups).transpose(2, 3)) / math.sqrt(d)
         causal = torch.triu(torch.full((n, n), torch.finfo(torch.float32).min), diagonal=1)
         probs = torch.softmax(scores + causal, dim=-1, dtype=torch.float32)
+
+        # Their H2O attention (my_baseline/H2O/*_h2o_attention.py) repeats K/V to H heads before the cache update and
+        # calls the cache with num_key_value_groups = 1: one heavy-hitter set per query head, H cached heads.
+        class RepeatedCache:
+            key_cache = {layer: positions(H, n)}
+            value_cache = {layer: positions(H, n)}
+
+        per_q = H2OKVCache_LayerWise(hh_size=h["k"] - h["recent"], recent_size=h["recent"])
+        per_q._clean_scores()
+        kept_q = per_q(torch.zeros(1, H, n, 1), torch.zeros(1, H, n, 1), layer, 1, RepeatedCache(), probs)
+        out["h2oPerQueryHead"][layer] = [sorted(int(x) for x in kept_q.key_cache[layer][0, i, :, 0].tolist()) for i in range(H)]
+
+        if G == 1:  # utils_h2o squeezes the cache tensor, which breaks with a single KV head
+            continue
 
         class Cache:
             key_cache = {layer: positions(G, n)}
