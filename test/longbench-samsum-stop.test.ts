@@ -2,7 +2,7 @@ import test from "ava";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cutAtStop } from "../harness/run.ts";
+import { cutAtStop } from "../harness/case.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
 import { scoreSample } from "../datasets/longbench/metrics.ts";
 import { charTokenizer, ctxFor } from "./helpers/longbench.ts";

@@ -1,0 +1,232 @@
+// One case on the runner pool: borrow an engine with the cell's model, generate (warmups + repeats) with the cell's
+// method, cut the output at the suite's stop strings, score it, and return the one GemRecord that says what happened.
+import type { Engine, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
+import { toError } from "../core/errors.ts";
+import { RECORD_SCHEMA_VERSION, type GemRecord, type Timings } from "../core/records.ts";
+import { keptForViewer } from "../core/selection.ts";
+import { median } from "../core/stats.ts";
+import type { Suite, SuiteCase } from "../core/suite.ts";
+import { getMethod } from "../engines/index.ts";
+import type { RunnerMethod } from "../core/engine.ts";
+import type { ResolvedConfig } from "./config.ts";
+import { collectEnvironment } from "./environment.ts";
+import type { FaultSpec } from "./faults.ts";
+import type { Cell } from "./sweep.ts";
+import type { GemTokenizer } from "./tokenizer.ts";
+
+/** The part of RunnerPool the loop uses. */
+export interface RunPoolLike {
+  start(): Promise<void>;
+  firstEngine(): Engine | null;
+  withModel<T>(spec: ModelSpec, fn: (engine: Engine, model: LoadedModel) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: EngineFailure }>;
+  modelInfo(spec: ModelSpec): Promise<{ ok: true; value: LoadedModel } | { ok: false; failure: EngineFailure }>;
+  close(): Promise<void>;
+}
+
+export interface CaseTask {
+  cell: Cell;
+  c: SuiteCase;
+  caseIndex: number;
+  suite: Suite<unknown>;
+  tokenizer: GemTokenizer;
+}
+
+/** What a case needs of its run. */
+export interface CaseContext {
+  pool: RunPoolLike;
+  runId: string;
+  run: ResolvedConfig["run"];
+  repoDir: string;
+  /** Injected faults (tests), already empty unless the runner allows them. */
+  faults: readonly FaultSpec[];
+  signal?: AbortSignal;
+}
+
+export function modelSpecOf(cell: Cell): ModelSpec {
+  const m = cell.model;
+  return { model: m.source, overrides: m.overrides, seed: m.seed, dtype: m.dtype, maxContext: m.maxContext };
+}
+
+/** Cut text at the first occurrence of any stop string. */
+export function cutAtStop(text: string, stops: readonly string[]): string {
+  let end = text.length;
+  for (const s of stops) {
+    if (s === "") continue;
+    const i = text.indexOf(s);
+    if (i >= 0 && i < end) end = i;
+  }
+  return text.slice(0, end);
+}
+
+/** Median timings over kept repeats, with the raw samples when there was more than one run. */
+export function combineTimings(runs: readonly GenerateResult[], warmups: number): Timings {
+  const last = runs[runs.length - 1];
+  if (last === undefined) throw new Error("no timed runs");
+  const col = (k: "filterMs" | "prefillMs" | "decodeMs" | "ttftMs" | "totalMs"): number[] => runs.map((r) => r.timings[k]);
+  const t: Timings = {
+    filterMs: median(col("filterMs")),
+    prefillMs: median(col("prefillMs")),
+    decodeMs: median(col("decodeMs")),
+    decodeTokens: last.timings.decodeTokens,
+    ttftMs: median(col("ttftMs")),
+    totalMs: median(col("totalMs")),
+  };
+  if (runs.length > 1 || warmups > 0) {
+    t.samples = { filterMs: col("filterMs"), prefillMs: col("prefillMs"), decodeMs: col("decodeMs"), ttftMs: col("ttftMs"), totalMs: col("totalMs") };
+    t.warmups = warmups;
+  }
+  return t;
+}
+
+function failureRecordError(f: EngineFailure): { code: string; message: string; hint: string } {
+  switch (f.kind) {
+    case "error":
+      return { code: f.code, message: f.message, hint: f.hint };
+    case "crashed":
+      return { code: "runner_crashed", message: f.message, hint: f.hint };
+    case "timeout":
+      return { code: "runner_timeout", message: f.message, hint: f.hint };
+  }
+}
+
+type Attempt = { kind: "ok"; runs: GenerateResult[]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
+
+const recordKeyOf = (t: CaseTask): string => `${t.cell.cellKey}/${t.c.caseId}`;
+const isViewerCase = (t: CaseTask, x: CaseContext): boolean => t.caseIndex < x.run.viewerCases;
+
+/** The case on a borrowed engine: an injected fault (tests), or warmups + repeats of generate; the first failure ends it. */
+async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod, t: CaseTask, x: CaseContext): Promise<Attempt> {
+  const { cell, c } = t;
+  const fault = x.faults.find((f) => f.match === c.caseId || f.match === recordKeyOf(t));
+  if (fault !== undefined && engine.fault !== undefined) {
+    const out = await engine.fault(fault.kind, { timeoutMs: x.run.timeoutMs });
+    const failure: EngineFailure = out.ok ? { kind: "error", code: "fault", message: `fault ${fault.kind} was answered`, hint: "" } : out.failure;
+    return { kind: "failed", failure, engine };
+  }
+  const { warmups, repeats } = cell.suite;
+  const maxNewTokens = cell.suite.maxNewTokens ?? c.maxNewTokens;
+  const runs: GenerateResult[] = [];
+  for (let i = 0; i < warmups + repeats; i++) {
+    const out = await engine.generate(
+      {
+        inputIds: c.inputIds,
+        method,
+        maxNewTokens,
+        minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens),
+        stopIds: c.stopIds,
+        ...(c.eosIds === undefined ? {} : { eosIds: c.eosIds }),
+        ...(c.stopCheckFrom === undefined ? {} : { stopCheckFrom: c.stopCheckFrom }),
+        ignoreEos: cell.suite.ignoreEos,
+        returnSelection: (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1,
+        allowLongInput: c.allowLongInput === true,
+      },
+      { timeoutMs: x.run.timeoutMs },
+    );
+    if (!out.ok) return { kind: "failed", failure: out.failure, engine };
+    if (i >= warmups) runs.push(out.value);
+  }
+  return { kind: "ok", runs, model, engine };
+}
+
+/** The fields every record of this case has, whatever happened. */
+function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string) {
+  const { cell, c } = t;
+  const info = engine?.info ?? x.pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown" };
+  return {
+    schema: RECORD_SCHEMA_VERSION,
+    runId: x.runId,
+    cellKey: cell.cellKey,
+    recordKey: recordKeyOf(t),
+    suite: cell.suite.name,
+    dataset: c.dataset,
+    caseId: c.caseId,
+    method: cell.method,
+    sweep: cell.sweep,
+    caseMeta: c.caseMeta,
+    protocol: c.protocol,
+    inputLength: c.inputIds.length,
+    references: c.references,
+    environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device }, x.repoDir),
+    startedAt,
+  } as const;
+}
+type RecordBase = ReturnType<typeof recordBase>;
+
+function modelRecord(cell: Cell, m: LoadedModel | null): GemRecord["model"] {
+  return { id: cell.model.id, name: cell.model.name, hash: cell.model.hash, family: m?.family ?? "unknown", layers: m?.layers ?? 0 };
+}
+
+/** The runner failed the case (or does not support it): no output, the failure as the record's error. */
+function failedRecord(base: RecordBase, cell: Cell, f: EngineFailure): GemRecord {
+  return {
+    ...base,
+    model: modelRecord(cell, null),
+    keptLength: null,
+    output: null,
+    scores: {},
+    timings: null,
+    memory: null,
+    selection: null,
+    viewer: null,
+    status: f.kind === "error" && f.code === "unsupported" ? "unsupported" : "errored",
+    error: failureRecordError(f),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** The runner answered: the last repeat's output cut at the stop strings and scored (a scorer that throws errors the case). */
+function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Extract<Attempt, { kind: "ok" }>): GemRecord {
+  const { cell, c } = t;
+  const last = result.runs[result.runs.length - 1]!;
+  const text = cutAtStop(t.tokenizer.decode(last.outputIds, { skipSpecialTokens: true }), c.stopStrings);
+  const answered = {
+    ...base,
+    model: modelRecord(cell, result.model),
+    keptLength: last.keptLength,
+    output: { ids: last.outputIds, text, stopReason: last.stopReason },
+    timings: combineTimings(result.runs, cell.suite.warmups),
+    memory: last.memory,
+  };
+  let scores: Record<string, number>;
+  try {
+    scores = t.suite.score(c, text);
+  } catch (e) {
+    return {
+      ...answered,
+      scores: {},
+      selection: null,
+      viewer: null,
+      status: "errored",
+      error: { code: "score_error", message: toError(e).message, hint: `the ${cell.suite.name} scorer threw on this output` },
+      finishedAt: new Date().toISOString(),
+    };
+  }
+  const sel = last.selection ?? null;
+  return {
+    ...answered,
+    scores,
+    selection: x.run.returnSelection ? sel : null,
+    viewer: isViewerCase(t, x) && sel !== null ? { tokens: t.tokenizer.tokenStrings(c.inputIds), kept: keptForViewer(sel, c.inputIds.length), marks: c.marks } : null,
+    status: "completed",
+    error: null,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+/** Runs one case; null when the run was interrupted meanwhile (nothing is recorded: the case reruns on resume). */
+export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | null> {
+  const startedAt = new Date().toISOString();
+  const adapter = getMethod(t.cell.method.name);
+  if (adapter === undefined) throw new Error(`unknown method ${t.cell.method.name}`);
+  const method = adapter.toRunner(t.cell.method.params);
+  let engineUsed: Engine | null = null;
+  const borrowed = await x.pool.withModel(modelSpecOf(t.cell), async (engine, model): Promise<Attempt> => {
+    engineUsed = engine;
+    return attempt(engine, model, method, t, x);
+  });
+  if (x.signal?.aborted) return null;
+  const engine: Engine | null = borrowed.ok ? borrowed.value.engine : engineUsed;
+  const base = recordBase(t, x, engine, startedAt);
+  const result: Attempt = borrowed.ok ? borrowed.value : { kind: "failed", failure: borrowed.failure, engine: null };
+  return result.kind === "failed" ? failedRecord(base, t.cell, result.failure) : outputRecord(base, t, x, result);
+}
