@@ -1,9 +1,20 @@
-// The `cuda` backend (make_cuda_backend, backend.h). Part 1 status: the op table (CudaOps: every BackendOps op on
-// the device kernels and cuBLASLt, for `gem-runner selftest --backend cuda`) is complete; loading a model and the
-// forward pass on the GPU are not implemented yet, and say so with a clear `unsupported` error.
+// The `cuda` backend (make_cuda_backend, backend.h): bf16 weights and KV on one GPU, fp32 residual stream, fp32
+// accumulation (cuBLASLt GEMMs, the kernels of ops.h). The semantics are the cpu reference's (cpu/cpu_backend.cpp).
+//   Done: the op table (CudaOps, for `gem-runner selftest --backend cuda`); adopt (every host fp32 tensor converted to
+//   bf16 on the device, counted as weights; the host model is then freed, so host_model() is nullptr and export says
+//   unsupported); load = the default (host model built, then adopted); CudaKVCache (per layer [heads][capacity][d] bf16
+//   K and V, host row scores; keep via kv_gather incl. per-query-head expansion; growth by doubling); forward
+//   (embedding, per layer rmsnorm → q/k/v GEMMs (+qwen2 bias, in fp32) → RoPE (host tables) → stop_after_qk stats →
+//   KV append (cache, or one scratch layer) → attention_prefill / split-K decode with the row LSE → statistics
+//   requests → H2O decode eviction (scores and victim choice on the host from the step's ProbSum/KvMean) → o_proj +
+//   residual → MLP in 128-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
+//   Not done: synthetic weights generated on the device (load builds them on the host), an arena (every buffer is a
+//   cudaMalloc), CUDA-event timings, chunked prefill, CUDA graphs; eviction re-gathers the layer each evicting step.
+// None of this has run on a GPU in this tree's history unless a gpu:check log says so.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "../backend.h"
 #include "../cpu/kernels.h"
@@ -16,31 +27,35 @@ namespace cuda {
 
 namespace {
 
-// A device buffer counted as workspace by the active memory tracker.
+constexpr int kMlpChunk = 128;  // tokens per MLP chunk (the cpu backend's)
+
+// A device buffer counted under one category (workspace unless told) by the memory tracker active at its creation.
 template <class T>
 class DevBuf {
  public:
-  explicit DevBuf(size_t n) : n_(n), tracker_(active_tracker()) {
+  explicit DevBuf(size_t n, MemCat cat = MemCat::Workspace) : n_(n), cat_(cat), tracker_(active_tracker()) {
     if (n_) check(cudaMalloc(&p_, n_ * sizeof(T)), "cudaMalloc");
-    if (tracker_) tracker_->add(MemCat::Workspace, static_cast<int64_t>(n_ * sizeof(T)));
+    if (tracker_) tracker_->add(cat_, static_cast<int64_t>(n_ * sizeof(T)));
   }
   ~DevBuf() {
     if (p_) cudaFree(p_);
-    if (tracker_) tracker_->sub(MemCat::Workspace, static_cast<int64_t>(n_ * sizeof(T)));
+    if (tracker_) tracker_->sub(cat_, static_cast<int64_t>(n_ * sizeof(T)));
   }
   DevBuf(const DevBuf&) = delete;
   DevBuf& operator=(const DevBuf&) = delete;
   T* get() const { return p_; }
+  size_t size() const { return n_; }
 
  private:
   T* p_ = nullptr;
   size_t n_;
+  MemCat cat_;
   MemoryTracker* tracker_;
 };
 
 // Host fp32 → device bf16 (through a device fp32 staging buffer and the conversion kernel).
-std::unique_ptr<DevBuf<bf16>> upload_bf16(const float* x, size_t n, cudaStream_t s) {
-  auto out = std::make_unique<DevBuf<bf16>>(n);
+std::unique_ptr<DevBuf<bf16>> upload_bf16(const float* x, size_t n, cudaStream_t s, MemCat cat = MemCat::Workspace) {
+  auto out = std::make_unique<DevBuf<bf16>>(n, cat);
   DevBuf<float> tmp(n);
   check(cudaMemcpyAsync(tmp.get(), x, n * sizeof(float), cudaMemcpyHostToDevice, s), "upload");
   to_bf16(tmp.get(), static_cast<int64_t>(n), out->get(), s);
@@ -218,6 +233,175 @@ class CudaOps final : public BackendOps {
   std::unique_ptr<Gemm> gemm_;  // created on first use (loads cuBLASLt)
 };
 
+std::unique_ptr<DevBuf<int>> upload_ints(const std::vector<int>& v, cudaStream_t s) {
+  auto out = std::make_unique<DevBuf<int>>(v.size());
+  if (!v.empty()) check(cudaMemcpyAsync(out->get(), v.data(), sizeof(int) * v.size(), cudaMemcpyHostToDevice, s), "upload");
+  return out;
+}
+
+[[noreturn]] void throw_nonfinite(bool nan, const std::string& where) {
+  throw RunnerError("bad_model", "non-finite values (" + std::string(nan ? "NaN" : "Inf") + ") in " + where,
+                    "the weights or the config produce NaN/Inf (NaN weights, a rope scaling factor of 0, an overflow): "
+                    "check the checkpoint and config.json");
+}
+// Host values: the cpu backend's check (bad_model naming the first kind found).
+void check_finite_host(const float* x, int64_t n, const std::string& where) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) throw_nonfinite(std::isnan(x[i]), where);
+}
+// Device values: the flag kernel; only when it fires are the values copied back to name NaN or Inf.
+template <class T>
+void check_finite_dev(const T* x, int64_t n, int* flag, const std::string& where, cudaStream_t s) {
+  int h = 0;
+  check(cudaMemsetAsync(flag, 0, sizeof(int), s), "cudaMemset");
+  flag_nonfinite(x, n, flag, s);
+  check(cudaMemcpyAsync(&h, flag, sizeof(int), cudaMemcpyDeviceToHost, s), "download");
+  check(cudaStreamSynchronize(s), "non-finite check");
+  if (!h) return;
+  std::vector<float> host(static_cast<size_t>(n));
+  if constexpr (std::is_same<T, float>::value) {
+    check(cudaMemcpyAsync(host.data(), x, sizeof(float) * n, cudaMemcpyDeviceToHost, s), "download");
+    check(cudaStreamSynchronize(s), "download");
+  } else {
+    download_bf16(x, static_cast<size_t>(n), host.data(), s);
+  }
+  check_finite_host(host.data(), n, where);
+  throw_nonfinite(true, where);  // the flag fired: report it even if the copy no longer shows it
+}
+
+// Device KV cache: per layer, K and V as [heads][cap][d] bf16 (rows 0..len of each head valid) and optional per-row
+// scores on the host.
+class CudaKVCache final : public KVCache {
+ public:
+  struct Layer {
+    int heads = 0, len = 0, cap = 0;
+    std::unique_ptr<DevBuf<bf16>> k, v;
+    std::vector<DVec> score;  // [heads][len] (empty: no scores)
+  };
+
+  CudaKVCache(const ModelConfig& c, int reserve_rows, cudaStream_t s) : d_(c.head_dim), s_(s) {
+    layers_.resize(static_cast<size_t>(c.num_layers));
+    for (auto& L : layers_) {
+      L.heads = c.num_kv_heads;
+      L.cap = std::max(0, reserve_rows);
+      alloc(L);
+    }
+  }
+  int layers() const override { return static_cast<int>(layers_.size()); }
+  int heads(int l) const override { return at(l).heads; }
+  int rows(int l) const override { return at(l).len; }
+  int64_t bytes() const override {
+    int64_t b = 0;
+    for (const auto& L : layers_) b += 2 * static_cast<int64_t>(L.heads) * L.len * d_ * static_cast<int64_t>(sizeof(bf16));
+    return b;
+  }
+  void keep(int l, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, int reserve_extra,
+            const std::vector<std::vector<double>>* scores) override {
+    Layer& L = at(l);
+    const int n = static_cast<int>(keep.size()), len = keep.empty() ? 0 : static_cast<int>(keep[0].size());
+    if (src_head.size() != keep.size() || (scores && scores->size() != keep.size()))
+      throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": keep, src_head and scores differ in head count");
+    std::vector<int> rows;
+    rows.reserve(static_cast<size_t>(n) * len);
+    for (int h = 0; h < n; ++h) {
+      const auto& kh = keep[static_cast<size_t>(h)];
+      if (static_cast<int>(kh.size()) != len || src_head[static_cast<size_t>(h)] < 0 || src_head[static_cast<size_t>(h)] >= L.heads)
+        throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": ragged rows or a bad source head");
+      for (int r : kh) {
+        if (r < 0 || r >= L.len) throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": row out of range");
+        rows.push_back(r);
+      }
+    }
+    gather(L, rows, src_head, n, len, len + std::max(0, reserve_extra));
+    L.score.clear();
+    if (scores)
+      for (int h = 0; h < n; ++h) {
+        L.score.emplace_back(MemCat::Workspace);
+        L.score.back().reserve(static_cast<size_t>(len + std::max(0, reserve_extra)));
+        for (double x : (*scores)[static_cast<size_t>(h)]) L.score.back().push_back(x);
+      }
+  }
+
+  // Room for `extra` more rows per head (capacity doubles at least; the valid rows are copied).
+  void ensure(int l, int extra) {
+    Layer& L = at(l);
+    if (L.len + extra <= L.cap) return;
+    Layer N;
+    N.heads = L.heads;
+    N.len = L.len;
+    N.cap = std::max(L.len + extra, 2 * L.cap);
+    alloc(N);
+    if (L.len > 0 && L.heads > 0) {
+      const size_t row = static_cast<size_t>(d_) * sizeof(bf16);
+      check(cudaMemcpy2DAsync(N.k->get(), N.cap * row, L.k->get(), L.cap * row, L.len * row, L.heads, cudaMemcpyDeviceToDevice, s_),
+            "KV grow");
+      check(cudaMemcpy2DAsync(N.v->get(), N.cap * row, L.v->get(), L.cap * row, L.len * row, L.heads, cudaMemcpyDeviceToDevice, s_),
+            "KV grow");
+      check(cudaStreamSynchronize(s_), "KV grow");
+    }
+    L.k = std::move(N.k);
+    L.v = std::move(N.v);
+    L.cap = N.cap;
+  }
+  // New layer contents: head h = rows[h·keep ..) of current head src_head[h], capacity cap.
+  void gather(Layer& L, const std::vector<int>& rows, const std::vector<int>& src_head, int heads_out, int keep, int cap) {
+    Layer N;
+    N.heads = heads_out;
+    N.len = keep;
+    N.cap = cap;
+    alloc(N);
+    auto drows = upload_ints(rows, s_), dsrc = upload_ints(src_head, s_);
+    kv_gather(L.k->get(), L.cap, N.k->get(), N.cap, drows->get(), dsrc->get(), heads_out, keep, d_, s_);
+    kv_gather(L.v->get(), L.cap, N.v->get(), N.cap, drows->get(), dsrc->get(), heads_out, keep, d_, s_);
+    check(cudaStreamSynchronize(s_), "KV gather");
+    L.k = std::move(N.k);
+    L.v = std::move(N.v);
+    L.heads = N.heads;
+    L.len = N.len;
+    L.cap = N.cap;
+  }
+
+  Layer& at(int l) { return layers_[static_cast<size_t>(l)]; }
+  const Layer& at(int l) const { return layers_[static_cast<size_t>(l)]; }
+
+ private:
+  void alloc(Layer& L) const {
+    const size_t n = static_cast<size_t>(L.heads) * L.cap * d_;
+    L.k = std::make_unique<DevBuf<bf16>>(n, MemCat::KV);
+    L.v = std::make_unique<DevBuf<bf16>>(n, MemCat::KV);
+  }
+  int d_;
+  cudaStream_t s_;
+  std::vector<Layer> layers_;
+};
+
+// One statistics request on device Q [T][H·d] and keys [heads][cap][d] (len rows; lse from this layer's attention
+// for ProbSum): the per-query-head fp32 sums are copied back and aggregated in double.
+Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads, int len, int cap, const float* lse,
+                   const StatsRequest& req, cudaStream_t s) {
+  const int K = req.key_end < 0 ? len : std::min(req.key_end, len);
+  Stats out;
+  out.layer = req.layer;
+  DevBuf<float> dst(static_cast<size_t>(H) * std::max(K, 1));
+  std::vector<float> per(static_cast<size_t>(H) * K);
+  if (K > 0) {
+    StatsArgs sa;
+    sa.q = q;
+    sa.k = k;
+    sa.lse = lse;
+    sa.out = dst.get();
+    sa.mode = req.mode == StatsMode::RawDot ? StatMode::RawDot : StatMode::ProbSum;
+    sa.T = T, sa.H = H, sa.G = heads, sa.d = d, sa.len = len, sa.cap = cap, sa.q_begin = req.q_begin, sa.q_end = req.q_end,
+    sa.key_end = K;
+    cuda::attn_stats(sa, s);
+    check(cudaMemcpyAsync(per.data(), dst.get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
+  }
+  check(cudaStreamSynchronize(s), "attn_stats");
+  CudaOps::aggregate(per, H, heads, H / heads, K, req.agg, out);
+  out.layer = req.layer;
+  return out;
+}
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int device) : device_(device) {
@@ -239,6 +423,8 @@ class CudaBackend final : public Backend {
     ops_ = std::make_unique<CudaOps>(stream_);
   }
   ~CudaBackend() override {
+    unload();
+    gemm_.reset();
     ops_.reset();
     if (stream_) cudaStreamDestroy(stream_);
   }
@@ -246,31 +432,294 @@ class CudaBackend final : public Backend {
   std::string device_name() const override { return prop_.name; }
   std::string compute_capability() const override { return std::to_string(prop_.major) + "." + std::to_string(prop_.minor); }
   std::vector<std::string> dtypes() const override { return {"bf16"}; }
-  void load(const LoadSpec&) override { not_yet("loading a model"); }
-  void adopt(std::unique_ptr<Model>) override { not_yet("loading a model"); }
-  void unload() override {}
-  bool loaded() const override { return false; }
-  const ModelConfig& config() const override { not_yet("a model"); }
-  const std::string& source() const override { not_yet("a model"); }
-  int64_t weight_bytes() const override { return 0; }
-  const Model* host_model() const override { return nullptr; }
-  std::unique_ptr<KVCache> new_cache(int) override { not_yet("a KV cache"); }
-  std::vector<float> forward(const std::vector<int>&, const std::vector<int>&, KVCache*, const ForwardOptions&) override {
-    not_yet("the forward pass");
+
+  void adopt(std::unique_ptr<Model> host) override;
+  void unload() override {
+    w_ = Weights{};
+    loaded_ = false;
+    weight_bytes_ = 0;
   }
+  bool loaded() const override { return loaded_; }
+  const ModelConfig& config() const override { return need().config; }
+  const std::string& source() const override { return need().source; }
+  int64_t weight_bytes() const override { return loaded_ ? weight_bytes_ : 0; }
+  const Model* host_model() const override { return nullptr; }
   BackendOps& ops() override { return *ops_; }
 
- private:
-  [[noreturn]] static void not_yet(const std::string& what) {
-    throw RunnerError("unsupported",
-                      "the CUDA backend does not run " + what + " yet: only its op self test is implemented (gem-runner selftest --backend cuda)",
-                      "use --devices cpu");
+  std::unique_ptr<KVCache> new_cache(int reserve_rows) override {
+    return std::make_unique<CudaKVCache>(need().config, reserve_rows, stream_);
   }
+  std::vector<float> forward(const std::vector<int>& ids, const std::vector<int>& positions, KVCache* cache_base,
+                             const ForwardOptions& opts) override;
+
+ private:
+  using Buf = std::unique_ptr<DevBuf<bf16>>;
+  struct LayerW {
+    Buf attn_norm, wq, wk, wv, wo, bq, bk, bv, mlp_norm, w_gate, w_up, w_down;
+  };
+  struct Weights {
+    ModelConfig config;
+    std::string source;
+    Buf embed, final_norm, lm_head;  // lm_head null when tied
+    std::vector<LayerW> layers;
+  };
+  const Weights& need() const {
+    if (!loaded_) throw RunnerError("no_model", "no model is loaded", "send a load request first");
+    return w_;
+  }
+  void evict(CudaKVCache& cache, int l, const bf16* q, const float* lse, int H, int d, const DecodeEviction& ev);
+
   int device_;
   cudaDeviceProp prop_{};
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<CudaOps> ops_;
+  std::unique_ptr<Gemm> gemm_;
+  Weights w_;
+  bool loaded_ = false;
+  int64_t weight_bytes_ = 0;
 };
+
+void CudaBackend::adopt(std::unique_ptr<Model> host) {
+  unload();
+  if (!host) return;
+  const ModelConfig& c = host->config;
+  if (c.head_dim % 8 != 0 || c.head_dim > 256)
+    throw RunnerError("unsupported",
+                      "the CUDA backend needs head_dim a multiple of 8 and at most 256 (this model: " + std::to_string(c.head_dim) + ")",
+                      "use --devices cpu for this model");
+  if (!gemm_) gemm_ = std::make_unique<Gemm>();  // loads cuBLASLt now: a missing library fails the load, not a run
+  Weights w;
+  int64_t bytes = 0;
+  auto up = [&](const Tensor& t) -> Buf {
+    if (t.data.empty()) return nullptr;
+    bytes += static_cast<int64_t>(t.data.size() * sizeof(bf16));
+    return upload_bf16(t.data.data(), t.data.size(), stream_, MemCat::Weights);
+  };
+  w.embed = up(host->embed);
+  w.final_norm = up(host->final_norm);
+  if (!c.tie_embeddings) w.lm_head = up(host->lm_head);
+  for (const LayerWeights& L : host->layers) {
+    LayerW d;
+    d.attn_norm = up(L.attn_norm);
+    d.wq = up(L.wq);
+    d.wk = up(L.wk);
+    d.wv = up(L.wv);
+    d.wo = up(L.wo);
+    d.bq = up(L.bq);
+    d.bk = up(L.bk);
+    d.bv = up(L.bv);
+    d.mlp_norm = up(L.mlp_norm);
+    d.w_gate = up(L.w_gate);
+    d.w_up = up(L.w_up);
+    d.w_down = up(L.w_down);
+    w.layers.push_back(std::move(d));
+  }
+  w.config = c;
+  w.source = host->source;
+  host.reset();  // the fp32 host copy is not kept
+  w_ = std::move(w);
+  weight_bytes_ = bytes;
+  loaded_ = true;
+}
+
+std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::vector<int>& positions, KVCache* cache_base,
+                                        const ForwardOptions& opts) {
+  const Weights& m = need();
+  const ModelConfig& c = m.config;
+  auto* cache = static_cast<CudaKVCache*>(cache_base);
+  const int T = static_cast<int>(ids.size());
+  const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size;
+  const int L = c.num_layers;
+  const int last = opts.last_layer < 0 ? L - 1 : std::min(opts.last_layer, L - 1);
+  if (T == 0) return {};
+  if (positions.size() != ids.size()) throw RunnerError("internal", "forward: ids and positions differ in length");
+  for (int id : ids)
+    if (id < 0 || id >= c.vocab_size)
+      throw RunnerError("bad_input", "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");
+  cudaStream_t s = stream_;
+
+  // RoPE tables [T][d/2] for these positions (cos·scale, sin·scale), as CudaOps::rope builds them.
+  const cpu::RopeFreqs f = cpu::rope_freqs(c, *std::max_element(positions.begin(), positions.end()));
+  const int half = d / 2;
+  std::vector<float> cs(static_cast<size_t>(T) * half), sn(cs.size());
+  for (int t = 0; t < T; ++t)
+    for (int i = 0; i < half; ++i) {
+      const double a = static_cast<double>(positions[static_cast<size_t>(t)]) * f.inv_freq[static_cast<size_t>(i)];
+      cs[static_cast<size_t>(t) * half + i] = static_cast<float>(std::cos(a) * f.scale);
+      sn[static_cast<size_t>(t) * half + i] = static_cast<float>(std::sin(a) * f.scale);
+    }
+  DevBuf<float> dcs(cs.size()), dsn(sn.size());
+  check(cudaMemcpyAsync(dcs.get(), cs.data(), sizeof(float) * cs.size(), cudaMemcpyHostToDevice, s), "upload");
+  check(cudaMemcpyAsync(dsn.get(), sn.data(), sizeof(float) * sn.size(), cudaMemcpyHostToDevice, s), "upload");
+  auto dids = upload_ints(ids, s);
+
+  const MemCat A = MemCat::Activations;
+  const int64_t TD = static_cast<int64_t>(T) * D, TQ = static_cast<int64_t>(T) * H * d, TK = static_cast<int64_t>(T) * G * d;
+  DevBuf<float> x(static_cast<size_t>(TD), A);
+  DevBuf<bf16> xn(static_cast<size_t>(TD), A), proj(static_cast<size_t>(TD), A);
+  DevBuf<bf16> q(static_cast<size_t>(TQ), A), kn(static_cast<size_t>(TK), A), vn(static_cast<size_t>(TK), A), att(static_cast<size_t>(TQ), A);
+  DevBuf<float> lse(static_cast<size_t>(H) * T, A);
+  DevBuf<float> biased(c.qkv_bias ? static_cast<size_t>(TQ) : 0, A);  // fp32 GEMM output before the bias
+  // This call's K/V as [G][T][d]: the source of the cache append, and the whole layer when there is no cache.
+  DevBuf<bf16> sk(static_cast<size_t>(TK), MemCat::KV), sv(static_cast<size_t>(TK), MemCat::KV);
+  const int C = std::min(T, kMlpChunk);
+  DevBuf<bf16> gate(static_cast<size_t>(C) * I, A), upb(static_cast<size_t>(C) * I, A);
+  DevBuf<int> flag(1);
+
+  embed(m.embed->get(), dids->get(), T, D, x.get(), s);
+
+  // y[rows][out] = in · Wᵀ (+ bias, added in fp32 before the rounding to bf16)
+  auto linear = [&](const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
+    if (bias) {
+      gemm_->run(in, rows, inF, W->get(), outF, biased.get(), true, s);
+      add_bias(biased.get(), bias->get(), rows, outF, s);
+      to_bf16(biased.get(), static_cast<int64_t>(rows) * outF, y, s);
+    } else {
+      gemm_->run(in, rows, inF, W->get(), outF, y, false, s);
+    }
+  };
+  auto attend = [&](const bf16* k, const bf16* v, int heads, int len, int cap) {
+    AttnArgs a;
+    a.q = q.get();
+    a.k = k;
+    a.v = v;
+    a.out = att.get();
+    a.lse = lse.get();
+    a.T = T, a.H = H, a.G = heads, a.d = d, a.len = len, a.cap = cap;
+    run_attention(a, s);
+  };
+  auto run_stats = [&](int l, const bf16* k, int heads, int len, int cap, KVCache* layer_cache) {
+    for (const StatsRequest& r : opts.stats) {
+      if (r.layer != l) continue;
+      Stats st = device_stats(q.get(), T, H, d, k, heads, len, cap, lse.get(), r, s);
+      if (opts.on_stats) opts.on_stats(st, layer_cache);
+    }
+  };
+  auto capture = [&](int l) {
+    if (!opts.capture) return;
+    for (auto& il : *opts.capture)
+      if (il.layer == l) {
+        il.q.resize(static_cast<size_t>(TQ));
+        il.k.resize(static_cast<size_t>(TK));
+        download_bf16(q.get(), static_cast<size_t>(TQ), il.q.data(), s);
+        download_bf16(kn.get(), static_cast<size_t>(TK), il.k.data(), s);
+      }
+  };
+
+  for (int l = 0; l <= last; ++l) {
+    const LayerW& W = m.layers[static_cast<size_t>(l)];
+    rmsnorm(x.get(), T, D, W.attn_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
+    linear(xn.get(), T, D, W.wq, H * d, W.bq, q.get());
+    linear(xn.get(), T, D, W.wk, G * d, W.bk, kn.get());
+    rope(q.get(), T, H, d, dcs.get(), dsn.get(), s);
+    rope(kn.get(), T, G, d, dcs.get(), dsn.get(), s);
+    kv_append(kn.get(), T, G, d, sk.get(), T, 0, s);
+    capture(l);
+
+    if (l == last && opts.stop_after_qk) {  // GemFilter's pass 1: Q and K of layer r only
+      check_finite_dev(q.get(), TQ, flag.get(), "the queries of layer " + std::to_string(l), s);
+      check_finite_dev(kn.get(), TK, flag.get(), "the keys of layer " + std::to_string(l), s);
+      bool prob = false;
+      for (const StatsRequest& r : opts.stats) prob = prob || (r.layer == l && r.mode == StatsMode::ProbSum);
+      if (prob) attend(sk.get(), sk.get(), G, T, T);  // the row LSE only (V = K; the output is not used)
+      run_stats(l, sk.get(), G, T, T, nullptr);
+      return {};
+    }
+    linear(xn.get(), T, D, W.wv, G * d, W.bv, vn.get());
+    kv_append(vn.get(), T, G, d, sv.get(), T, 0, s);
+
+    if (cache) {
+      CudaKVCache::Layer& CL = cache->at(l);
+      cache->ensure(l, T);
+      // per-query-head caches: cache head ch takes KV head ch·G/heads
+      std::vector<int> rows(static_cast<size_t>(CL.heads) * T), src(static_cast<size_t>(CL.heads));
+      for (int ch = 0; ch < CL.heads; ++ch) {
+        src[static_cast<size_t>(ch)] = static_cast<int>(static_cast<int64_t>(ch) * G / CL.heads);
+        for (int t = 0; t < T; ++t) rows[static_cast<size_t>(ch) * T + t] = t;
+      }
+      auto drows = upload_ints(rows, s), dsrc = upload_ints(src, s);
+      const int64_t off = static_cast<int64_t>(CL.len) * d;
+      kv_gather(sk.get(), T, CL.k->get() + off, CL.cap, drows->get(), dsrc->get(), CL.heads, T, d, s);
+      kv_gather(sv.get(), T, CL.v->get() + off, CL.cap, drows->get(), dsrc->get(), CL.heads, T, d, s);
+      check(cudaStreamSynchronize(s), "KV append");
+      CL.len += T;
+      attend(CL.k->get(), CL.v->get(), CL.heads, CL.len, CL.cap);
+      run_stats(l, CL.k->get(), CL.heads, CL.len, CL.cap, cache);
+      if (opts.eviction.budget > 0) evict(*cache, l, q.get(), lse.get(), H, d, opts.eviction);
+    } else {
+      attend(sk.get(), sv.get(), G, T, T);
+      run_stats(l, sk.get(), G, T, T, nullptr);
+    }
+
+    // o_proj + residual
+    gemm_->run(att.get(), T, H * d, W.wo->get(), D, proj.get(), false, s);
+    add_residual(x.get(), proj.get(), TD, s);
+
+    // MLP in token chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
+    for (int t0 = 0; t0 < T; t0 += C) {
+      const int cn = std::min(C, T - t0);
+      float* xc = x.get() + static_cast<int64_t>(t0) * D;
+      bf16* nc = xn.get() + static_cast<int64_t>(t0) * D;
+      bf16* pc = proj.get() + static_cast<int64_t>(t0) * D;
+      rmsnorm(xc, cn, D, W.mlp_norm->get(), static_cast<float>(c.rms_eps), nc, s);
+      gemm_->run(nc, cn, D, W.w_gate->get(), I, gate.get(), false, s);
+      gemm_->run(nc, cn, D, W.w_up->get(), I, upb.get(), false, s);
+      swiglu(gate.get(), upb.get(), static_cast<int64_t>(cn) * I, gate.get(), s);
+      gemm_->run(gate.get(), cn, I, W.w_down->get(), D, pc, false, s);
+      add_residual(xc, pc, static_cast<int64_t>(cn) * D, s);
+    }
+    check_finite_dev(x.get(), TD, flag.get(), "the hidden states after layer " + std::to_string(l), s);
+  }
+
+  if (!opts.want_logits || last != L - 1) return {};
+  rmsnorm(x.get() + static_cast<int64_t>(T - 1) * D, 1, D, m.final_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
+  DevBuf<float> dlogits(static_cast<size_t>(c.vocab_size), A);
+  const Buf& out_w = c.tie_embeddings ? m.embed : m.lm_head;
+  gemm_->run(xn.get(), 1, D, out_w->get(), c.vocab_size, dlogits.get(), true, s);
+  std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+  check(cudaMemcpyAsync(logits.data(), dlogits.get(), sizeof(float) * logits.size(), cudaMemcpyDeviceToHost, s), "download");
+  check(cudaStreamSynchronize(s), "logits");
+  check_finite_host(logits.data(), c.vocab_size, "the logits (final norm / lm_head)");
+  return logits;
+}
+
+// H2O decode-time eviction (backend.h: DecodeEviction) after one decode step's attention at layer l: the step's
+// ProbSum/KvMean comes back to the host, the row scores and the victim choice are the cpu backend's, and the kept
+// rows are gathered into a new layer buffer of the same capacity.
+void CudaBackend::evict(CudaKVCache& cache, int l, const bf16* q, const float* lse, int H, int d, const DecodeEviction& ev) {
+  CudaKVCache::Layer& CL = cache.at(l);
+  const int heads = CL.heads;
+  if (CL.score.size() != static_cast<size_t>(heads))
+    throw RunnerError("internal", "decode eviction at layer " + std::to_string(l) + " on a cache without row scores",
+                      "the method must keep its rows with scores before decoding");
+  StatsRequest r;
+  r.layer = l;
+  r.mode = StatsMode::ProbSum;
+  r.q_begin = 0;
+  r.q_end = 1;
+  r.agg = StatsAgg::KvMean;
+  const Stats st = device_stats(q, 1, H, d, CL.k->get(), heads, CL.len, CL.cap, lse, r, stream_);
+  const int len = CL.len;
+  std::vector<int> rows, src(static_cast<size_t>(heads));
+  for (int h = 0; h < heads; ++h) {
+    DVec& a = CL.score[static_cast<size_t>(h)];
+    a.push_back(0.0);  // the new row
+    for (int j = 0; j < len; ++j) a[static_cast<size_t>(j)] += st.row(h)[j];
+    src[static_cast<size_t>(h)] = h;
+    if (len > ev.budget) {
+      int victim = -1;
+      for (int j = 0; j < len - ev.recent; ++j)
+        if (victim < 0 || a[static_cast<size_t>(j)] < a[static_cast<size_t>(victim)]) victim = j;
+      if (victim < 0)
+        throw RunnerError("internal", "decode eviction at layer " + std::to_string(l) + ": no row older than the recent window",
+                          "the budget must exceed the recent window");
+      a.erase(static_cast<size_t>(victim), 1);
+      for (int j = 0; j < len; ++j)
+        if (j != victim) rows.push_back(j);
+    }
+  }
+  if (len > ev.budget) cache.gather(CL, rows, src, heads, len - 1, CL.cap);
+}
 
 }  // namespace
 }  // namespace cuda
