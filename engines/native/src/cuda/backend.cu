@@ -7,7 +7,7 @@
 //   (embedding, per layer rmsnorm → q/k/v GEMMs (+qwen2 bias, in fp32) → RoPE (host tables) → stop_after_qk stats →
 //   KV append (cache, or one scratch layer) → attention_prefill / split-K decode with the row LSE → statistics
 //   requests → H2O decode eviction (scores and victim choice on the host from the step's ProbSum/KvMean) → o_proj +
-//   residual → MLP in 128-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
+//   residual → MLP in 4096-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
 //   Not done: synthetic weights generated on the device (load builds them on the host), an arena (every buffer is a
 //   cudaMalloc), CUDA-event timings, chunked prefill, CUDA graphs; eviction re-gathers the layer each evicting step.
 // None of this has run on a GPU in this tree's history unless a gpu:check log says so.
@@ -27,7 +27,9 @@ namespace cuda {
 
 namespace {
 
-constexpr int kMlpChunk = 128;  // tokens per MLP chunk (the cpu backend's)
+// Tokens per MLP chunk: bounds the [chunk][intermediate] buffers (cpu: 128; larger here so the GEMMs fill the GPU;
+// rows are independent, so the chunking does not change what is computed).
+constexpr int kMlpChunk = 4096;
 
 // A device buffer counted under one category (workspace unless told) by the memory tracker active at its creation.
 template <class T>
@@ -385,6 +387,8 @@ Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads,
   DevBuf<float> dst(static_cast<size_t>(H) * std::max(K, 1));
   std::vector<float> per(static_cast<size_t>(H) * K);
   if (K > 0) {
+    // attn_stats writes nothing for an empty query range: those sums are 0, as on the cpu
+    check(cudaMemsetAsync(dst.get(), 0, sizeof(float) * per.size(), s), "cudaMemset");
     StatsArgs sa;
     sa.q = q;
     sa.k = k;
@@ -566,7 +570,15 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   DevBuf<bf16> gate(static_cast<size_t>(C) * I, A), upb(static_cast<size_t>(C) * I, A);
   DevBuf<int> flag(1);
 
-  embed(m.embed->get(), dids->get(), T, D, x.get(), s);
+  // embed and rope put the token index on gridDim.y (at most 65535): long inputs go in row chunks
+  constexpr int kGridRows = 32768;
+  for (int t0 = 0; t0 < T; t0 += kGridRows)
+    embed(m.embed->get(), dids->get() + t0, std::min(kGridRows, T - t0), D, x.get() + static_cast<int64_t>(t0) * D, s);
+  auto rope_rows = [&](bf16* y, int heads) {
+    for (int t0 = 0; t0 < T; t0 += kGridRows)
+      rope(y + static_cast<int64_t>(t0) * heads * d, std::min(kGridRows, T - t0), heads, d, dcs.get() + static_cast<int64_t>(t0) * half,
+           dsn.get() + static_cast<int64_t>(t0) * half, s);
+  };
 
   // y[rows][out] = in · Wᵀ (+ bias, added in fp32 before the rounding to bf16)
   auto linear = [&](const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
@@ -611,8 +623,8 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
     rmsnorm(x.get(), T, D, W.attn_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
     linear(xn.get(), T, D, W.wq, H * d, W.bq, q.get());
     linear(xn.get(), T, D, W.wk, G * d, W.bk, kn.get());
-    rope(q.get(), T, H, d, dcs.get(), dsn.get(), s);
-    rope(kn.get(), T, G, d, dcs.get(), dsn.get(), s);
+    rope_rows(q.get(), H);
+    rope_rows(kn.get(), G);
     kv_append(kn.get(), T, G, d, sk.get(), T, 0, s);
     capture(l);
 
@@ -645,6 +657,8 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       CL.len += T;
       attend(CL.k->get(), CL.v->get(), CL.heads, CL.len, CL.cap);
       run_stats(l, CL.k->get(), CL.heads, CL.len, CL.cap, cache);
+      if (opts.eviction.budget > 0 && T != 1)
+        throw RunnerError("internal", "decode eviction is for one-token decode steps (this call has " + std::to_string(T) + " tokens)");
       if (opts.eviction.budget > 0) evict(*cache, l, q.get(), lse.get(), H, d, opts.eviction);
     } else {
       attend(sk.get(), sv.get(), G, T, T);
