@@ -96,7 +96,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 started=$(date -u +%FT%TZ)
 write_json
 
-# Whether the runner's cuda backend can load a model yet (part 2); sets $load_reason when it cannot.
+# Whether the runner's cuda backend can load a model here (a GPU, cuBLASLt); sets $load_reason when it cannot.
 cuda_loads() {
   local reply
   reply=$(printf '%s\n' '{"id":1,"op":"load","model":"synthetic:tiny-llama"}' | timeout 60 "$runner" --backend cuda 2>&1 | tail -n 1)
