@@ -125,5 +125,22 @@ Json synthetic_config(const std::string& preset, const Json& overrides);
 uint64_t synthetic_stream(uint64_t seed, const std::string& name);
 // synthetic_config, parsed, with seeded weights.
 Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed);
+// make_synthetic's model before any weight: source, config.json, parsed config, one empty LayerWeights per layer.
+Model synthetic_skeleton(const std::string& preset, const Json& overrides);
+// One seeded tensor of a synthetic model: its transformers name (→ synthetic_stream), shape, value scale and offset
+// (synthetic.cpp), and its place: `top` of the Model when layer < 0, else `member` of layers[layer].
+struct SyntheticTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  float scale = 0.0f, offset = 0.0f;
+  int layer = -1;
+  using ModelSlot = Tensor Model::*;
+  using LayerSlot = Tensor LayerWeights::*;
+  ModelSlot top = nullptr;
+  LayerSlot member = nullptr;
+};
+// Every seeded tensor of config c, in generation order (make_synthetic fills them on the host; the cuda backend
+// generates the same values on the device). Not for the retrieval preset, whose weights are written.
+std::vector<SyntheticTensor> synthetic_tensors(const ModelConfig& c);
 
 }  // namespace gem

@@ -149,38 +149,68 @@ Json synthetic_config(const std::string& preset, const Json& overrides) {
   return cfg;
 }
 
-Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed) {
-  if (preset == kRetrievalPreset) return make_retrieval_model("synthetic:" + preset, synthetic_config(preset, overrides));
+Model synthetic_skeleton(const std::string& preset, const Json& overrides) {
   Model m;
   m.source = "synthetic:" + preset;
   m.hf_config = synthetic_config(preset, overrides);
   m.config = parse_hf_config(m.hf_config, m.source + (overrides.is_null() || overrides.size() == 0 ? "" : " (with overrides)"));
-  const ModelConfig& c = m.config;
-  check_host_memory(fp32_weight_bytes(c), m.source);
+  m.layers.resize(static_cast<size_t>(m.config.num_layers));
+  return m;
+}
 
+std::vector<SyntheticTensor> synthetic_tensors(const ModelConfig& c) {
   const int64_t D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size, V = c.vocab_size;
   const float lin = std::sqrt(3.0f / static_cast<float>(D));
-  m.embed = seeded("model.embed_tokens.weight", {V, D}, seed, std::sqrt(3.0f));
-  m.final_norm = seeded("model.norm.weight", {D}, seed, 0.1f, 1.0f);
-  if (!c.tie_embeddings) m.lm_head = seeded("lm_head.weight", {V, D}, seed, lin);
+  std::vector<SyntheticTensor> out;
+  auto top = [&](const std::string& name, std::vector<int64_t> shape, float scale, float offset, Tensor Model::*slot) {
+    SyntheticTensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.scale = scale;
+    t.offset = offset;
+    t.top = slot;
+    out.push_back(std::move(t));
+  };
+  top("model.embed_tokens.weight", {V, D}, std::sqrt(3.0f), 0.0f, &Model::embed);
+  top("model.norm.weight", {D}, 0.1f, 1.0f, &Model::final_norm);
+  if (!c.tie_embeddings) top("lm_head.weight", {V, D}, lin, 0.0f, &Model::lm_head);
   for (int l = 0; l < c.num_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    LayerWeights w;
-    w.attn_norm = seeded(p + "input_layernorm.weight", {D}, seed, 0.1f, 1.0f);
-    w.mlp_norm = seeded(p + "post_attention_layernorm.weight", {D}, seed, 0.1f, 1.0f);
-    w.wq = seeded(p + "self_attn.q_proj.weight", {H * d, D}, seed, lin);
-    w.wk = seeded(p + "self_attn.k_proj.weight", {G * d, D}, seed, lin);
-    w.wv = seeded(p + "self_attn.v_proj.weight", {G * d, D}, seed, lin);
-    w.wo = seeded(p + "self_attn.o_proj.weight", {D, H * d}, seed, std::sqrt(3.0f / static_cast<float>(H * d)));
+    auto layer = [&](const std::string& name, std::vector<int64_t> shape, float scale, float offset, Tensor LayerWeights::*slot) {
+      SyntheticTensor t;
+      t.name = p + name;
+      t.shape = std::move(shape);
+      t.scale = scale;
+      t.offset = offset;
+      t.layer = l;
+      t.member = slot;
+      out.push_back(std::move(t));
+    };
+    layer("input_layernorm.weight", {D}, 0.1f, 1.0f, &LayerWeights::attn_norm);
+    layer("post_attention_layernorm.weight", {D}, 0.1f, 1.0f, &LayerWeights::mlp_norm);
+    layer("self_attn.q_proj.weight", {H * d, D}, lin, 0.0f, &LayerWeights::wq);
+    layer("self_attn.k_proj.weight", {G * d, D}, lin, 0.0f, &LayerWeights::wk);
+    layer("self_attn.v_proj.weight", {G * d, D}, lin, 0.0f, &LayerWeights::wv);
+    layer("self_attn.o_proj.weight", {D, H * d}, std::sqrt(3.0f / static_cast<float>(H * d)), 0.0f, &LayerWeights::wo);
     if (c.qkv_bias) {
-      w.bq = seeded(p + "self_attn.q_proj.bias", {H * d}, seed, 0.5f);
-      w.bk = seeded(p + "self_attn.k_proj.bias", {G * d}, seed, 0.5f);
-      w.bv = seeded(p + "self_attn.v_proj.bias", {G * d}, seed, 0.5f);
+      layer("self_attn.q_proj.bias", {H * d}, 0.5f, 0.0f, &LayerWeights::bq);
+      layer("self_attn.k_proj.bias", {G * d}, 0.5f, 0.0f, &LayerWeights::bk);
+      layer("self_attn.v_proj.bias", {G * d}, 0.5f, 0.0f, &LayerWeights::bv);
     }
-    w.w_gate = seeded(p + "mlp.gate_proj.weight", {I, D}, seed, lin);
-    w.w_up = seeded(p + "mlp.up_proj.weight", {I, D}, seed, lin);
-    w.w_down = seeded(p + "mlp.down_proj.weight", {D, I}, seed, std::sqrt(3.0f / static_cast<float>(I)));
-    m.layers.push_back(std::move(w));
+    layer("mlp.gate_proj.weight", {I, D}, lin, 0.0f, &LayerWeights::w_gate);
+    layer("mlp.up_proj.weight", {I, D}, lin, 0.0f, &LayerWeights::w_up);
+    layer("mlp.down_proj.weight", {D, I}, std::sqrt(3.0f / static_cast<float>(I)), 0.0f, &LayerWeights::w_down);
+  }
+  return out;
+}
+
+Model make_synthetic(const std::string& preset, const Json& overrides, uint64_t seed) {
+  if (preset == kRetrievalPreset) return make_retrieval_model("synthetic:" + preset, synthetic_config(preset, overrides));
+  Model m = synthetic_skeleton(preset, overrides);
+  check_host_memory(fp32_weight_bytes(m.config), m.source);
+  for (const SyntheticTensor& t : synthetic_tensors(m.config)) {
+    Tensor& dst = t.layer < 0 ? m.*t.top : m.layers[static_cast<size_t>(t.layer)].*t.member;
+    dst = seeded(t.name, t.shape, seed, t.scale, t.offset);
   }
   return m;
 }

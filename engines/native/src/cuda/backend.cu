@@ -2,13 +2,14 @@
 // accumulation (cuBLASLt GEMMs, the kernels of ops.h). The semantics are the cpu reference's (cpu/cpu_backend.cpp).
 //   Done: the op table (CudaOps, for `gem-runner selftest --backend cuda`); adopt (every host fp32 tensor converted to
 //   bf16 on the device, counted as weights; the host model is then freed, so host_model() is nullptr and export says
-//   unsupported); load = the default (host model built, then adopted); CudaKVCache (per layer [heads][capacity][d] bf16
+//   unsupported); CudaKVCache (per layer [heads][capacity][d] bf16
 //   K and V, host row scores; keep via kv_gather incl. per-query-head expansion; growth by doubling); forward
 //   (embedding, per layer rmsnorm → q/k/v GEMMs (+qwen2 bias, in fp32) → RoPE (host tables) → stop_after_qk stats →
 //   KV append (cache, or one scratch layer) → attention_prefill / split-K decode with the row LSE → statistics
 //   requests → H2O decode eviction (scores and victim choice on the host from the step's ProbSum/KvMean) → o_proj +
 //   residual → MLP in 4096-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
-//   Not done: synthetic weights generated on the device (load builds them on the host), an arena (every buffer is a
+//   load: synthetic presets generated on the device (synthetic_fill: the host generator's values, rounded to bf16,
+//   nothing on the host), anything else = the default. Not done: an arena (every buffer is a
 //   cudaMalloc), CUDA-event timings, chunked prefill, CUDA graphs; eviction re-gathers the layer each evicting step.
 // None of this has run on a GPU in this tree's history unless a gpu:check log says so.
 #include <algorithm>
@@ -18,6 +19,7 @@
 
 #include "../backend.h"
 #include "../cpu/kernels.h"
+#include "../retrieval_model.h"
 #include "gemm.h"
 #include "index_math.h"
 #include "ops.h"
@@ -437,6 +439,9 @@ class CudaBackend final : public Backend {
   std::string compute_capability() const override { return std::to_string(prop_.major) + "." + std::to_string(prop_.minor); }
   std::vector<std::string> dtypes() const override { return {"bf16"}; }
 
+  // Synthetic presets (but the retrieval one, whose weights are written) are generated on the device; the rest is
+  // Backend::load (the host model, then adopt).
+  void load(const LoadSpec& spec) override;
   void adopt(std::unique_ptr<Model> host) override;
   void unload() override {
     w_ = Weights{};
@@ -467,6 +472,8 @@ class CudaBackend final : public Backend {
     Buf embed, final_norm, lm_head;  // lm_head null when tied
     std::vector<LayerW> layers;
   };
+  // The device slot of each host tensor (adopt and the synthetic generator place tensors through it).
+  static Buf& slot(Weights& w, const Model& shape, const Tensor& t, int layer);
   const Weights& need() const {
     if (!loaded_) throw RunnerError("no_model", "no model is loaded", "send a load request first");
     return w_;
@@ -483,44 +490,98 @@ class CudaBackend final : public Backend {
   int64_t weight_bytes_ = 0;
 };
 
-void CudaBackend::adopt(std::unique_ptr<Model> host) {
-  unload();
-  if (!host) return;
-  const ModelConfig& c = host->config;
+namespace {
+// head_dim limits of the KV kernels (uint4 rows) and of the attention kernels.
+void check_head_dim(const ModelConfig& c) {
   if (c.head_dim % 8 != 0 || c.head_dim > 256)
     throw RunnerError("unsupported",
                       "the CUDA backend needs head_dim a multiple of 8 and at most 256 (this model: " + std::to_string(c.head_dim) + ")",
                       "use --devices cpu for this model");
+}
+}  // namespace
+
+CudaBackend::Buf& CudaBackend::slot(Weights& w, const Model& shape, const Tensor& t, int layer) {
+  if (layer < 0) {
+    if (&t == &shape.embed) return w.embed;
+    if (&t == &shape.final_norm) return w.final_norm;
+    return w.lm_head;
+  }
+  const LayerWeights& h = shape.layers[static_cast<size_t>(layer)];
+  LayerW& d = w.layers[static_cast<size_t>(layer)];
+  const std::pair<const Tensor*, Buf*> map[] = {
+      {&h.attn_norm, &d.attn_norm}, {&h.wq, &d.wq},       {&h.wk, &d.wk},         {&h.wv, &d.wv},
+      {&h.wo, &d.wo},               {&h.bq, &d.bq},       {&h.bk, &d.bk},         {&h.bv, &d.bv},
+      {&h.mlp_norm, &d.mlp_norm},   {&h.w_gate, &d.w_gate}, {&h.w_up, &d.w_up}, {&h.w_down, &d.w_down}};
+  for (const auto& e : map)
+    if (e.first == &t) return *e.second;
+  throw RunnerError("internal", "a tensor of layer " + std::to_string(layer) + " has no device slot");
+}
+
+void CudaBackend::adopt(std::unique_ptr<Model> host) {
+  unload();
+  if (!host) return;
+  const ModelConfig& c = host->config;
+  check_head_dim(c);
   if (!gemm_) gemm_ = std::make_unique<Gemm>();  // loads cuBLASLt now: a missing library fails the load, not a run
   Weights w;
+  w.layers.resize(host->layers.size());
   int64_t bytes = 0;
-  auto up = [&](const Tensor& t) -> Buf {
-    if (t.data.empty()) return nullptr;
+  auto up = [&](const Tensor& t, int layer) {
+    if (t.data.empty()) return;
     bytes += static_cast<int64_t>(t.data.size() * sizeof(bf16));
-    return upload_bf16(t.data.data(), t.data.size(), stream_, MemCat::Weights);
+    slot(w, *host, t, layer) = upload_bf16(t.data.data(), t.data.size(), stream_, MemCat::Weights);
   };
-  w.embed = up(host->embed);
-  w.final_norm = up(host->final_norm);
-  if (!c.tie_embeddings) w.lm_head = up(host->lm_head);
-  for (const LayerWeights& L : host->layers) {
-    LayerW d;
-    d.attn_norm = up(L.attn_norm);
-    d.wq = up(L.wq);
-    d.wk = up(L.wk);
-    d.wv = up(L.wv);
-    d.wo = up(L.wo);
-    d.bq = up(L.bq);
-    d.bk = up(L.bk);
-    d.bv = up(L.bv);
-    d.mlp_norm = up(L.mlp_norm);
-    d.w_gate = up(L.w_gate);
-    d.w_up = up(L.w_up);
-    d.w_down = up(L.w_down);
-    w.layers.push_back(std::move(d));
+  up(host->embed, -1);
+  up(host->final_norm, -1);
+  if (!c.tie_embeddings) up(host->lm_head, -1);
+  for (size_t l = 0; l < host->layers.size(); ++l) {
+    const LayerWeights& L = host->layers[l];
+    for (const Tensor* t : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.mlp_norm, &L.w_gate, &L.w_up, &L.w_down})
+      up(*t, static_cast<int>(l));
   }
   w.config = c;
   w.source = host->source;
   host.reset();  // the fp32 host copy is not kept
+  w_ = std::move(w);
+  weight_bytes_ = bytes;
+  loaded_ = true;
+}
+
+void CudaBackend::load(const LoadSpec& spec) {
+  const std::string preset = spec.synthetic() ? spec.model.substr(10) : "";
+  if (!spec.synthetic() || preset == kRetrievalPreset) return Backend::load(spec);
+  unload();
+  Model shape = synthetic_skeleton(preset, spec.overrides);
+  const ModelConfig& c = shape.config;
+  check_head_dim(c);
+  const std::vector<SyntheticTensor> tensors = synthetic_tensors(c);
+  int64_t bytes = 0;
+  for (const SyntheticTensor& t : tensors) {
+    int64_t n = 1;
+    for (int64_t e : t.shape) n *= e;
+    bytes += n * static_cast<int64_t>(sizeof(bf16));
+  }
+  size_t free_b = 0, total_b = 0;
+  check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+  if (bytes > static_cast<int64_t>(free_b))
+    throw RunnerError("out_of_memory",
+                      shape.source + " needs " + std::to_string(bytes >> 20) + " MiB of bf16 weights; GPU " + std::to_string(device_) +
+                          " has " + std::to_string(free_b >> 20) + " MiB free",
+                      "use a smaller preset or overrides (e.g. fewer layers)");
+  if (!gemm_) gemm_ = std::make_unique<Gemm>();
+  Weights w;
+  w.layers.resize(shape.layers.size());
+  for (const SyntheticTensor& t : tensors) {
+    int64_t n = 1;
+    for (int64_t e : t.shape) n *= e;
+    const Tensor& place = t.layer < 0 ? shape.*t.top : shape.layers[static_cast<size_t>(t.layer)].*t.member;
+    Buf& b = slot(w, shape, place, t.layer);
+    b = std::make_unique<DevBuf<bf16>>(static_cast<size_t>(n), MemCat::Weights);
+    synthetic_fill(b->get(), n, synthetic_stream(spec.seed, t.name), t.scale, t.offset, stream_);
+  }
+  check(cudaStreamSynchronize(stream_), "synthetic weights");
+  w.config = c;
+  w.source = shape.source;
   w_ = std::move(w);
   weight_bytes_ = bytes;
   loaded_ = true;
