@@ -11,7 +11,6 @@
 // listed, never a regression. Thresholds: defaults < thresholds file < flags; null turns a check off.
 import { existsSync, statSync } from "node:fs";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
-import { join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.ts";
 import type { GemRecord } from "../core/records.ts";
