@@ -312,14 +312,19 @@ void launch(const KernelArgs& ka, cudaStream_t s) {
 // The dispatch point: the Hopper kernel (src/cuda/hopper/, cmake/Hopper.cmake) on compute capability 9.0 devices
 // when it supports the shape, else the portable kernel. GEMBENCH_CUDA_ATTENTION=mma forces the portable kernel (the
 // GPU check runs the selftest both ways).
-void attention_prefill(const AttnArgs& a, cudaStream_t s) {
-  static const bool force_mma = [] {
+bool hopper_attention_enabled() {
+  static const bool force_portable = [] {
     const char* e = std::getenv("GEMBENCH_CUDA_ATTENTION");
     return e && std::string(e) == "mma";
   }();
+  if (force_portable) return false;
   int device = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
-  if (!force_mma && tensor_core_dim(a.d) && hopper::available(device)) {
+  return hopper::available(device);
+}
+
+void attention_prefill(const AttnArgs& a, cudaStream_t s) {
+  if (tensor_core_dim(a.d) && hopper_attention_enabled()) {
     hopper::PrefillParams p;
     p.q = a.q;
     p.q_row_stride = static_cast<int64_t>(a.H) * a.d;

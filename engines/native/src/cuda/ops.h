@@ -48,6 +48,9 @@ struct AttnArgs {
 // Prefill: the dispatch point. Chooses the Hopper kernel (src/cuda/hopper/, sm_90a) when one is built and
 // applicable, else the portable mma.sync flash kernel (sm_80+) for head_dim 64, 96 or 128; any other even head_dim up
 // to 256 (the small test models) runs attention_generic, fp32 on the CUDA cores.
+// True on a compute-capability 9.0 device unless GEMBENCH_CUDA_ATTENTION=mma forces the portable kernels: the one
+// switch for the Hopper prefill (attention_prefill) and the Hopper column sums (attn_stats' ProbSum).
+bool hopper_attention_enabled();
 void attention_prefill(const AttnArgs& a, cudaStream_t s);
 // The portable flash kernel itself (also the reference the Hopper kernel is tested against).
 void attention_prefill_mma(const AttnArgs& a, cudaStream_t s);

@@ -150,13 +150,7 @@ void attn_stats(const StatsArgs& a, cudaStream_t s) {
   // ProbSum (H2O's column sums, SnapKV's window) on compute capability 9.0: the Hopper column-sum kernel (tensor
   // cores, src/cuda/hopper/) when it supports the shape; GEMBENCH_CUDA_ATTENTION=mma keeps the portable kernel below
   // (the GPU check runs the selftest both ways).
-  static const bool force_portable = [] {
-    const char* e = std::getenv("GEMBENCH_CUDA_ATTENTION");
-    return e && std::string(e) == "mma";
-  }();
-  int device = 0;
-  check(cudaGetDevice(&device), "cudaGetDevice");
-  if (a.mode == StatMode::ProbSum && !force_portable && a.key_end <= a.len && hopper::available(device)) {
+  if (a.mode == StatMode::ProbSum && a.key_end <= a.len && hopper_attention_enabled()) {
     hopper::ColsumParams c;
     c.q = a.q;
     c.q_row_stride = static_cast<int64_t>(a.H) * a.d;
