@@ -38,6 +38,7 @@ export const LoadedModel = z.object({
   heads: z.number().optional(),
   kvHeads: z.number().optional(),
   headDim: z.number().optional(),
+  intermediateSize: z.number().optional(),
   vocabSize: z.number(),
   maxPositions: z.number(),
   eosIds: z.array(z.number()),
@@ -71,7 +72,7 @@ export const GenerateResult = z.object({
   inputLength: z.number(),
   keptLength: z.number().nullable(),
   stopReason: z.string(),
-  timings: Timings.omit({ samples: true, warmups: true }),
+  timings: Timings.omit({ samples: true, warmups: true, rates: true }),
   memory: Memory,
   selection: Selection.optional(),
 });

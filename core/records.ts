@@ -20,6 +20,19 @@ export const MemoryBytes = z.object({
 });
 export type MemoryBytes = z.infer<typeof MemoryBytes>;
 
+/** Achieved rates per phase: the phase's FLOPs (TFLOP/s = 10¹² FLOP/s) or minimum bytes moved (GB/s = 10⁹ B/s) from
+ *  the model's shape (engines/phase-work.ts) ÷ its median time. A rate is absent when its phase has no time or no work. */
+export const PhaseRates = z
+  .object({
+    filterTflops: z.number().optional(),
+    prefillTflops: z.number().optional(),
+    decodeTflops: z.number().optional(),
+    prefillGBps: z.number().optional(),
+    decodeGBps: z.number().optional(),
+  })
+  .strict();
+export type PhaseRates = z.infer<typeof PhaseRates>;
+
 export const Timings = z.object({
   /** Medians over the kept (non-warmup) repeats; a single run when repeats = 1. */
   filterMs: z.number(),
@@ -39,6 +52,7 @@ export const Timings = z.object({
     })
     .optional(),
   warmups: z.number().optional(),
+  rates: PhaseRates.optional(),
 });
 export type Timings = z.infer<typeof Timings>;
 

@@ -2,11 +2,12 @@
 // method, cut the output at the suite's stop strings, score it, and return the one GemRecord that says what happened.
 import type { Engine, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
 import { toError } from "../core/errors.ts";
-import { RECORD_SCHEMA_VERSION, type GemRecord, type Timings } from "../core/records.ts";
+import { RECORD_SCHEMA_VERSION, type GemRecord, type PhaseRates, type Timings } from "../core/records.ts";
 import { keptForViewer } from "../core/selection.ts";
 import { median } from "../core/stats.ts";
 import type { Suite, SuiteCase } from "../core/suite.ts";
 import { getMethod } from "../engines/index.ts";
+import { bytesPerValue, modelShape, phaseRates, phaseWork } from "../engines/phase-work.ts";
 import type { RunnerMethod } from "../core/engine.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { collectEnvironment } from "./environment.ts";
@@ -76,6 +77,19 @@ export function combineTimings(runs: readonly GenerateResult[], warmups: number)
     t.warmups = warmups;
   }
   return t;
+}
+
+/** Achieved TFLOP/s and GB/s per phase from the loaded model's shape and the median times; null when the shape,
+ *  the dtype's size or the method's work is unknown, or no phase has both work and time. */
+export function ratesOf(model: LoadedModel, cell: Cell, last: GenerateResult, t: Timings): PhaseRates | null {
+  const shape = modelShape(model);
+  const b = bytesPerValue(cell.model.dtype);
+  if (shape === null || b === null || last.keptLength === null) return null;
+  const facts = { method: cell.method.name, params: cell.method.params, inputLength: last.inputLength, keptLength: last.keptLength, decodeTokens: t.decodeTokens, bytesPerValue: b };
+  const work = phaseWork(shape, facts);
+  if (work === null) return null;
+  const rates = phaseRates(work, t);
+  return Object.keys(rates).length > 0 ? rates : null;
 }
 
 function failureRecordError(f: EngineFailure): { code: string; message: string; hint: string } {
@@ -179,12 +193,15 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
   const { cell, c } = t;
   const last = result.runs[result.runs.length - 1]!;
   const text = cutAtStop(t.tokenizer.decode(last.outputIds, { skipSpecialTokens: true }), c.stopStrings);
+  const timings = combineTimings(result.runs, cell.suite.warmups);
+  const rates = ratesOf(result.model, cell, last, timings);
+  if (rates !== null) timings.rates = rates;
   const answered = {
     ...base,
     model: modelRecord(cell, result.model),
     keptLength: last.keptLength,
     output: { ids: last.outputIds, text, stopReason: last.stopReason },
-    timings: combineTimings(result.runs, cell.suite.warmups),
+    timings,
     memory: last.memory,
   };
   let scores: Record<string, number>;

@@ -1,11 +1,12 @@
 // summary.csv: one row per record, flat columns. Numbers are written raw (full precision, units in the column name:
-// Ms = milliseconds, Bytes = bytes); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
+// Ms = milliseconds, Bytes = bytes, Tflops = TFLOP/s, GBps = GB/s); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
 // A run with LongBench records also gets longbench-summary.csv: the official aggregation (aggregate.ts
 // longbenchRows), one row per cell × dataset, category and Average, with the LongBench-E length buckets.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { longbenchRows } from "./aggregate.ts";
+import { RATES } from "./rates.ts";
 import type { GemRecord, Scalar } from "../core/records.ts";
 import { decodeMsPerTokenSamples, samplesOf, uniq } from "./aggregate.ts";
 import { paramsText } from "./format.ts";
@@ -52,6 +53,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
     "decodeMsPerToken",
     "ttftMs",
     "totalMs",
+    ...RATES.map((r) => r.key),
     "peakTotalBytes",
     "peakWeightsBytes",
     "peakKvBytes",
@@ -92,6 +94,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
       t && t.decodeTokens > 0 ? t.decodeMs / t.decodeTokens : (dpt?.median ?? null),
       t?.ttftMs ?? null,
       t?.totalMs ?? null,
+      ...RATES.map((rate) => t?.rates?.[rate.key] ?? null),
       p?.total ?? null,
       p?.weights ?? null,
       p?.kv ?? null,

@@ -1,6 +1,7 @@
 // summary.md: per suite, a score table (mean headline score ×100 per method variant × dataset, with counts and
 // failures; for LongBench the official aggregation, longbench-markdown.ts, instead) and a speed/memory table
-// (medians with min–max over the raw samples, memory in GiB, or MiB for small models).
+// (medians with min–max over the raw samples, memory in GiB, or MiB for small models) with the achieved TFLOP/s and
+// GB/s per phase where records carry them (against the GPU's datasheet floor where it is known: rates.ts).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
@@ -8,6 +9,7 @@ import type { GemRecord } from "../core/records.ts";
 import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, samplesOf, uniq, variantOf } from "./aggregate.ts";
 import { fmem, fspread, fx, memoryUnit } from "./format.ts";
 import { md, mdTable } from "./markdown-table.ts";
+import { floorOf, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -48,11 +50,17 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
     const order = uniq(timed.map((r) => variantOf(r, { withModel })));
     return order.indexOf(va) - order.indexOf(vb) || compareMixed(la, lb);
   });
+  const rates = RATES.filter((rate) => rateValues(timed, rate.key).length > 0);
+  const floor = floorOf(timed);
   const rows: string[][] = [];
   for (const key of sortedKeys) {
     const rs = groups.get(key)!;
     const [variant, len] = JSON.parse(key) as [string, number];
     const peak = peakOf(rs);
+    const rateCells = rates.map((rate) => {
+      const s = spreadOf(rateValues(rs, rate.key));
+      return s ? rateText(s.median, rate.unit, floor) : "–";
+    });
     rows.push([
       variant,
       String(len),
@@ -63,10 +71,12 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
       fspread(spreadOf(decodeMsPerTokenSamples(rs))),
       fmem(peak?.total, unit),
       fmem(peak?.kv, unit),
+      ...rateCells,
     ]);
   }
-  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`];
-  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).\n\n${mdTable(header, rows)}`;
+  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`, ...rates.map((r) => r.title)];
+  const rateNote = rates.length === 0 ? "" : ` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time, median over the cases${floor ? `; in brackets the share of the ${floor.name}'s datasheet floor (${floor.tflops} TFLOP/s dense bf16, ${floor.gbps} GB/s)` : ""}.`;
+  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).${rateNote}\n\n${mdTable(header, rows)}`;
 }
 
 export function markdownText(records: readonly GemRecord[]): string {

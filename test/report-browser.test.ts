@@ -65,7 +65,7 @@ if (!existsSync(CHROMIUM) && !required) {
       );
       t.deepEqual(
         charts.map((c) => c.id.replace(/^chart-\d+-/, "")),
-        ["niah-heatmap", "sweep-filterLayer", "sweep-k", "prefill", "decode", "extra", "extra", "memory"],
+        ["niah-heatmap", "sweep-filterLayer", "sweep-k", "prefill", "decode", "rate", "rate", "memory"],
       );
       for (const c of charts) {
         t.is(c.state, "true", c.id);

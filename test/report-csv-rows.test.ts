@@ -2,7 +2,7 @@
 // in the column names; empty cells for what a record does not have (an errored case has no timings).
 import test from "ava";
 import { csvRows, csvText } from "../reports/csv.ts";
-import { gemfilter, longbenchRecord, niahRecord } from "./helpers/records.ts";
+import { benchRecord, gemfilter, longbenchRecord, niahRecord } from "./helpers/records.ts";
 
 const a = niahRecord({ method: gemfilter(13, 1024), contextLength: 4000, depthPercent: 50, score: 0.75 });
 const b = longbenchRecord({ method: gemfilter(13, 1024), dataset: "hotpotqa", category: "Multi-Document QA", index: 0, score: 0, status: "errored" });
@@ -15,6 +15,7 @@ test("header: fixed columns, then sweep.*, meta.* and score.* unions in first-se
     "meta.contextLength", "meta.depthPercent", "meta.dataset", "meta.category", "meta.language", "meta.length",
     "inputLength", "keptLength", "status", "errorCode", "score.niah",
     "repeats", "filterMs", "prefillMs", "prefillMsMin", "prefillMsMax", "decodeMs", "decodeTokens", "decodeMsPerToken", "ttftMs", "totalMs",
+    "filterTflops", "prefillTflops", "decodeTflops", "prefillGBps", "decodeGBps",
     "peakTotalBytes", "peakWeightsBytes", "peakKvBytes", "peakActivationsBytes", "peakWorkspaceBytes", "cellKey",
   ]);
 });
@@ -48,6 +49,13 @@ test("an errored record: its error code, no score and no timings", (t) => {
 test("the text form quotes fields with commas and leaves missing values empty", (t) => {
   const lines = csvText([b]).split("\n");
   t.true(lines[1]!.startsWith("run-fixture,longbench,hotpotqa,hotpotqa-0,"));
-  // errorCode, then 15 empty timing/memory fields (no score columns: an errored record has no scores), then cellKey
-  t.true(lines[1]!.endsWith(`,errored,RUNNER_OOM${",".repeat(16)}"${b.cellKey}"`));
+  // errorCode, then 20 empty timing/rate/memory fields (no score columns: an errored record has no scores), then cellKey
+  t.true(lines[1]!.endsWith(`,errored,RUNNER_OOM${",".repeat(21)}"${b.cellKey}"`));
+});
+
+test("achieved rates: raw numbers, empty where a record has none", (t) => {
+  const bench = benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [30], rates: { filterTflops: 395.5, decodeGBps: 2400.25 } });
+  const [header, row] = csvRows([bench]);
+  const r = Object.fromEntries(header!.map((h, i) => [h, row![i]]));
+  t.like(r, { filterTflops: 395.5, prefillTflops: null, decodeTflops: null, prefillGBps: null, decodeGBps: 2400.25 });
 });

@@ -1,13 +1,12 @@
 // Speed and memory section: per method and context length, filter+prefill and decode ms/token as the median with
-// min–max over the raw repeats, peak memory by category in GiB, and recorded throughput with readable names.
+// min–max over the raw repeats, peak memory by category in GiB, and the records' achieved rates with readable names.
 import test from "ava";
 import { renderHtml } from "../reports/html/index.ts";
-import { extraTitle } from "../reports/html/sections/speed.ts";
 import { benchRecord, dense, gemfilter } from "./helpers/records.ts";
 
 const records = [
   benchRecord({ method: dense, contextLength: 8192, prefillMs: [100, 120, 110], decodeMs: [500, 600, 550], memGiB: { weights: 15, kv: 1, activations: 0.5 } }),
-  benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [40, 50, 45], filterMs: [10, 12, 11], decodeMs: [300, 300, 300], memGiB: { weights: 15, kv: 0.25, activations: 0.5, workspace: 0.25 }, extra: { prefillTflops: 400 } }),
+  benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [40, 50, 45], filterMs: [10, 12, 11], decodeMs: [300, 300, 300], memGiB: { weights: 15, kv: 0.25, activations: 0.5, workspace: 0.25 }, rates: { prefillTflops: 400 }, extra: { deviceUsedBytes: 2 ** 34 } }),
 ];
 const charts = renderHtml(records, { config: null, generatedAt: "2026-01-01T00:00:00.000Z" }, { inlineVega: false }).charts;
 type Layered = { data: { values: unknown[] } };
@@ -41,12 +40,12 @@ test("memory bars: peak by category in GiB, stacked in a fixed order", (t) => {
   );
 });
 
-test("throughput: a chart for each recorded figure, with a readable title", (t) => {
-  t.truthy(charts.find((c) => c.id.endsWith("extra")));
-  t.is(extraTitle("prefillTflops"), "Prefill TFLOP/s");
-  t.is(extraTitle("decodeGBps"), "Decode GB/s");
-  t.is(extraTitle("achievedBandwidth"), "achievedBandwidth (GB/s)");
-  t.is(extraTitle("deviceUsedBytes"), "deviceUsedBytes");
+test("rates: a chart for each rate some record carries, titled by phase and unit; memory.extra is no rate", (t) => {
+  const rateCharts = charts.filter((c) => c.id.endsWith("rate"));
+  t.is(rateCharts.length, 1);
+  const spec = rateCharts[0]!.spec as unknown as Layered & { layer: { encoding: { y: { title: string } } }[] };
+  t.is(spec.layer[0]!.encoding.y.title, "Prefill TFLOP/s");
+  t.deepEqual(spec.data.values, [{ variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, median: 400, min: 400, max: 400, n: 1 }]);
 });
 
 test("small models: memory in MiB when the largest peak is under half a GiB", (t) => {

@@ -1,6 +1,6 @@
 // Typed builders for realistic GemRecord fixtures (niah, longbench, bench). Every builder returns a record that has
 // been parsed by the GemRecord schema, so a fixture that drifts from the schema fails loudly.
-import { GemRecord, type Memory, type Scalar, type Timings } from "../../core/records.ts";
+import { GemRecord, type Environment, type Memory, type PhaseRates, type Scalar, type Timings } from "../../core/records.ts";
 
 const GiB = 1024 ** 3;
 
@@ -42,10 +42,11 @@ export interface BaseOpts {
   viewer?: GemRecord["viewer"];
   status?: GemRecord["status"];
   error?: GemRecord["error"];
+  environment?: Partial<Environment>;
 }
 
 /** Deterministic timings: `prefillMs` samples as given (medians computed like the runner does). */
-export function timingsOf(o: { prefillMs: number[]; filterMs?: number[]; decodeMs?: number[]; decodeTokens?: number }): Timings {
+export function timingsOf(o: { prefillMs: number[]; filterMs?: number[]; decodeMs?: number[]; decodeTokens?: number; rates?: PhaseRates }): Timings {
   const med = (xs: number[]): number => {
     const s = [...xs].sort((a, b) => a - b);
     const m = (s.length - 1) / 2;
@@ -66,6 +67,7 @@ export function timingsOf(o: { prefillMs: number[]; filterMs?: number[]; decodeM
     totalMs: med(totalMs),
     samples: { filterMs, prefillMs: o.prefillMs, decodeMs, ttftMs, totalMs },
     warmups: 1,
+    ...(o.rates ? { rates: o.rates } : {}),
   };
 }
 
@@ -127,6 +129,7 @@ export function makeRecord(o: BaseOpts): GemRecord {
       cuda: "12.4",
       host: "node-01",
       node: "v20.19.0",
+      ...o.environment,
     },
     startedAt: "2026-11-22T10:00:00.000Z",
     finishedAt: "2026-11-22T10:00:01.000Z",
@@ -194,6 +197,8 @@ export function benchRecord(o: {
   filterMs?: number[];
   memGiB?: { weights: number; kv: number; activations: number; workspace?: number };
   extra?: Record<string, number>;
+  rates?: PhaseRates;
+  environment?: Partial<Environment>;
 }): GemRecord {
   const mem = o.memGiB ?? { weights: 15, kv: o.contextLength / 8192, activations: 0.5 };
   return makeRecord({
@@ -206,7 +211,8 @@ export function benchRecord(o: {
     scores: {},
     inputLength: o.contextLength,
     keptLength: o.method.name === "dense" ? null : Number(o.method.params.k ?? 1024),
-    timings: timingsOf({ prefillMs: o.prefillMs, filterMs: o.filterMs, decodeMs: o.decodeMs }),
+    timings: timingsOf({ prefillMs: o.prefillMs, filterMs: o.filterMs, decodeMs: o.decodeMs, ...(o.rates ? { rates: o.rates } : {}) }),
+    ...(o.environment ? { environment: o.environment } : {}),
     memory: memoryOf({
       weightsGiB: mem.weights,
       kvGiB: mem.kv,
@@ -288,7 +294,8 @@ export function sampleRun(): GemRecord[] {
           filterMs: m.name === "gemfilter" ? [base * 0.1, base * 0.1, base * 0.11] : undefined,
           decodeMs: m.name === "dense" ? [350 + L / 1000, 360 + L / 1000, 355 + L / 1000] : [300, 305, 302],
           memGiB: { weights: 15, kv: m.name === "dense" ? L / 8192 : 0.5, activations: L / 65536, workspace: 0.25 },
-          extra: { prefillTflops: 500 + L / 1000, decodeGBps: 2500, deviceUsedBytes: 20 * 1024 ** 3 },
+          rates: { prefillTflops: 500 + L / 1000, decodeGBps: 2500 },
+          extra: { deviceUsedBytes: 20 * 1024 ** 3 },
         }),
       );
     }

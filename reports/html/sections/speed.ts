@@ -1,10 +1,11 @@
 // Speed and memory against context length, per method variant: prefill (incl. GemFilter's pass 1) and decode
 // ms/token as median with a min–max bar over the raw repeats, peak memory stacked by category (GiB, or MiB for small models), and achieved
-// throughput (TFLOP/s, GB/s) where the runner recorded it in memory.extra.
+// TFLOP/s and GB/s per phase (the records' timings.rates), read against the GPU's datasheet floor where it is known.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
 import { contextLengthOf, groupBy, peakOf, uniq, variantOf } from "../../aggregate.ts";
-import { fmem, fms, fspread, memoryUnit } from "../../format.ts";
+import { fmem, fspread, memoryUnit } from "../../format.ts";
+import { floorOf, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
 import { spreadOf, type Spread } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";
@@ -81,15 +82,10 @@ function lineWithSpread(data: Point[], yTitle: string, variants: string[]): TopL
 
 const CATEGORIES = ["weights", "kv", "activations", "workspace"] as const;
 
-/** Throughput figures the runner records in memory.extra (matched by name). */
-const THROUGHPUT = /tflop|gbps|gb_s|gb\/s|bandwidth/i;
-
-/** "prefillTflops" → "Prefill TFLOP/s", "decodeGBps" → "Decode GB/s"; other names as they are. */
-export function extraTitle(key: string): string {
-  const unit = /tflop/i.test(key) ? "TFLOP/s" : /gbps|gb_s|gb\/s|bandwidth/i.test(key) ? "GB/s" : null;
-  if (unit === null) return key;
-  const phase = /^(filter|prefill|decode)/i.exec(key)?.[1];
-  return phase ? `${phase[0]!.toUpperCase()}${phase.slice(1).toLowerCase()} ${unit}` : `${key} (${unit})`;
+/** The caption under a rate's chart: what it is, and the floor it is read against where the GPU is known. */
+function rateCaption(title: string, unit: "TFLOP/s" | "GB/s", floor: DeviceFloor | null): string {
+  const against = floor === null ? "" : ` The ${floor.name}'s datasheet floor: ${unit === "TFLOP/s" ? `${floor.tflops} TFLOP/s dense bf16` : `${floor.gbps} GB/s`}.`;
+  return `Achieved ${title}: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time.${against}`;
 }
 
 export const speedSection: Section = {
@@ -108,8 +104,9 @@ export const speedSection: Section = {
     const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; size: number }[] = [];
     const unit = memoryUnit(Math.max(0, ...rs.map((r) => r.memory?.peak.total ?? 0)));
     const lengths = uniq(rs.map(contextLengthOf)).sort((a, b) => a - b);
-    const extraPts = new Map<string, Point[]>();
-    const rows: { cells: string; extras: string[] }[] = [];
+    const floor = floorOf(rs);
+    const ratePts = new Map<string, Point[]>();
+    const rows: { cells: string; rates: string[] }[] = [];
     const keys = [...groups.keys()].sort((a, b) => {
       const [va, la] = JSON.parse(a) as [string, number];
       const [vb, lb] = JSON.parse(b) as [string, number];
@@ -127,19 +124,18 @@ export const speedSection: Section = {
       pt(ds, decode);
       const peak = peakOf(g);
       if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, size: peak[c] / unit.bytes }));
-      const extras: string[] = [];
-      for (const k of uniq(g.flatMap((r) => Object.keys(r.memory?.extra ?? {})))) {
-        if (!THROUGHPUT.test(k)) continue;
-        const s = spreadOf(g.flatMap((r) => (r.memory?.extra?.[k] !== undefined ? [r.memory.extra[k]] : [])));
+      const rateCells: string[] = [];
+      for (const rate of RATES) {
+        const s = spreadOf(rateValues(g, rate.key));
         if (!s) continue;
-        const list = extraPts.get(k) ?? [];
+        const list = ratePts.get(rate.key) ?? [];
         pt(s, list);
-        extraPts.set(k, list);
-        extras.push(`${esc(extraTitle(k))} ${fms(s.median)}`);
+        ratePts.set(rate.key, list);
+        rateCells.push(`${esc(rate.title)} ${esc(rateText(s.median, rate.unit, floor))}`);
       }
       rows.push({
         cells: `<th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td><td>${fmem(peak?.total, unit)}</td><td>${fmem(peak?.weights, unit)}</td><td>${fmem(peak?.kv, unit)}</td><td>${fmem(peak?.activations, unit)}</td>`,
-        extras,
+        rates: rateCells,
       });
     }
     const charts: Chart[] = [];
@@ -154,10 +150,12 @@ export const speedSection: Section = {
       charts.push({ id, spec: lineWithSpread(decode, "Decode ms / token", variants) });
       html.push(chartDiv(id, "Decode time per generated token."));
     }
-    for (const [k, pts] of extraPts) {
-      const id = ctx.chartId("extra");
-      charts.push({ id, spec: lineWithSpread(pts, extraTitle(k), variants) });
-      html.push(chartDiv(id, `Achieved ${esc(extraTitle(k))} as recorded by the runner (memory.extra.${esc(k)}).`));
+    for (const rate of RATES) {
+      const pts = ratePts.get(rate.key);
+      if (pts === undefined) continue;
+      const id = ctx.chartId("rate");
+      charts.push({ id, spec: lineWithSpread(pts, rate.title, variants) });
+      html.push(chartDiv(id, esc(rateCaption(rate.title, rate.unit, floor))));
     }
     html.push(`</div>`);
     if (mem.length) {
@@ -191,8 +189,8 @@ export const speedSection: Section = {
       html.push(chartDiv(id, `Peak memory by category (weights, KV cache, activations, workspace), ${unit.name}.`));
     }
     html.push(
-      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${extraPts.size ? '<th class="l">Throughput</th>' : ""}</tr></thead><tbody>${rows
-        .map((r) => `<tr>${r.cells}${extraPts.size ? `<td class="l">${r.extras.join("<br>")}</td>` : ""}</tr>`)
+      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${ratePts.size ? `<th class="l">Achieved${floor ? ` (% of the ${esc(floor.name)} floor)` : ""}</th>` : ""}</tr></thead><tbody>${rows
+        .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );
     return { html: html.join("\n"), charts };
