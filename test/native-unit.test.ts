@@ -1,6 +1,7 @@
 // The runner's C++ unit tests (engines/native/test/native_test.cpp: kernels vs naive loops and closed forms, the
 // forward pass vs a double-precision reference, thread-count independence, method edge cases, h2o eviction vs a
-// naive reference) run as part of `npm test`; the binary is built with the runner by `npm run build:native`.
+// naive reference, the phase timer) run as part of `npm test`; the binary is built with the runner by
+// `npm run build:native`.
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";

@@ -118,6 +118,18 @@ class BackendOps {
   virtual bool top_k(const double* scores, int n, int k, std::vector<int>& out) = 0;
 };
 
+// ---- phase timing (MEASUREMENT.md "Timing") ----
+// A PhaseTimer is started by Backend::start_timer() at the beginning of a phase; elapsed_ms() waits until all work
+// enqueued before the call has finished and returns the milliseconds from the start to that point. It may be called
+// more than once (each call measures from the same start: e.g. TTFT, then the total), and the results never
+// decrease. cpu: std::chrono::steady_clock (work is synchronous). cuda: CUDA events recorded in the backend's stream
+// (the host reads the time only after synchronizing on the end event).
+class PhaseTimer {
+ public:
+  virtual ~PhaseTimer() = default;
+  virtual double elapsed_ms() = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -148,6 +160,11 @@ class Backend {
                                      const ForwardOptions& opts) = 0;
   // The op-level table for the selftest (owned by the backend).
   virtual BackendOps& ops() = 0;
+
+  // A timer started now (see PhaseTimer), and the clock it reads, as the hello reports it: "steady-clock" (cpu) or
+  // "cuda-events" (cuda).
+  virtual std::unique_ptr<PhaseTimer> start_timer() = 0;
+  virtual std::string timer_clock() const = 0;
 };
 
 std::vector<std::string> backend_names();  // the backends built into this runner ("cpu", and "cuda" where built)

@@ -1,13 +1,15 @@
 // gem::generate and gem::inspect (engine.h): validation, the method's prefill, greedy decode, timings, memory.
 //
-// Timings (std::chrono::steady_clock): filterMs and prefillMs are measured by the method (see each method file);
-// ttftMs = request start → first output token chosen (argmax of the prefill logits); decodeMs = the decode forward
-// steps after the first token, decodeTokens = their count (= outputIds.length - 1 when ≥ 1 token), so
-// decodeMs / decodeTokens is ms per generated token; totalMs = request start → end, validation included.
+// Timings, every one a backend PhaseTimer (backend.h: steady_clock on the cpu, CUDA events on a GPU): filterMs and
+// prefillMs are measured by the method (see each method file); ttftMs = request start → first output token chosen
+// (argmax of the prefill logits); decodeMs = first token chosen → end: the decode forward steps after the first
+// token with their argmax, decodeTokens = their count (= outputIds.length - 1 when ≥ 1 token), so
+// decodeMs / decodeTokens is ms per generated token; totalMs = request start → end, validation included. ttftMs and
+// totalMs are two readings of one timer, so totalMs ≥ ttftMs.
 // Memory: the active MemoryTracker counts weights (model.weight_bytes()), kv (the cache), activations and workspace;
 // each phase reports its own peak, `peak` the overall one.
 #include <algorithm>
-#include <chrono>
+#include <memory>
 #include <set>
 
 #include "backend.h"
@@ -42,7 +44,7 @@ void check_ids(const ModelConfig& c, const std::vector<int>& ids) {
 }  // namespace
 
 GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow_long_input) {
-  auto t_start = std::chrono::steady_clock::now();
+  const std::unique_ptr<PhaseTimer> request = backend.start_timer();
   const ModelConfig& c = backend.config();
 
   const MethodEntry& entry = find_method(req.method);
@@ -99,7 +101,7 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
   ForwardOptions o;
   o.want_logits = true;
   o.eviction = method->decode_eviction();
-  std::chrono::steady_clock::time_point t_dec;
+  std::unique_ptr<PhaseTimer> decode;  // started once the first token is chosen
   for (int step = 0; step < req.max_new_tokens; ++step) {
     if (step > 0) {
       logits = backend.forward({res.output_ids.back()}, {pos}, ctx.cache.get(), o);
@@ -109,21 +111,21 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
     int tok = argmax(logits, step < req.min_new_tokens ? banned_early : none);
     res.output_ids.push_back(tok);
     if (step == 0) {
-      res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-      t_dec = std::chrono::steady_clock::now();
+      res.ttft_ms = request->elapsed_ms();
+      decode = backend.start_timer();
     }
     if (!req.ignore_eos && step >= req.stop_check_from) {
       if (eos.count(tok)) { res.stop_reason = "eos"; break; }
       if (stops.count(tok)) { res.stop_reason = "stop"; break; }
     }
   }
-  if (!res.output_ids.empty())
-    res.decode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_dec).count();
+  if (decode)
+    res.decode_ms = decode->elapsed_ms();
   else
-    res.ttft_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+    res.ttft_ms = request->elapsed_ms();
   res.mem_decode = mem.phase_peak();
   res.mem_peak = mem.overall_peak();
-  res.total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+  res.total_ms = request->elapsed_ms();
   return res;
 }
 

@@ -102,6 +102,7 @@ class Runner {
     h.set("device", backend_->device_name());
     const std::string cc = backend_->compute_capability();
     h.set("computeCapability", cc.empty() ? Json() : Json(cc));
+    h.set("timer", backend_->timer_clock());
     h.set("capabilities", caps);
     return h;
   }

@@ -1,12 +1,15 @@
 // Native unit tests of the cpu backend and the methods: kernels against naive loops / closed forms, the whole
-// forward pass against a from-scratch double-precision reference, thread-count independence, method edge cases.
+// forward pass against a from-scratch double-precision reference, thread-count independence, method edge cases, the
+// phase timer.
 // Exit status 0 iff every check passed.
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../src/backend.h"
@@ -614,6 +617,31 @@ static bool parse_fails(const std::string& text, const char* needle) {
   return false;
 }
 
+// The cpu backend's phase timer (steady_clock), and the phases of a generate nested as generate.cpp documents them.
+static void test_phase_timer() {
+  std::unique_ptr<Backend> b = make_backend("cpu", 0);
+  CHECK(b->timer_clock() == "steady-clock", "cpu timer clock: %s", b->timer_clock().c_str());
+  std::unique_ptr<PhaseTimer> t = b->start_timer();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // at least 50 ms by steady_clock ([thread.req.timing])
+  const double first = t->elapsed_ms();
+  CHECK(first >= 50.0 && first < 50.0 + 2000.0, "a 50 ms sleep measures %.3f ms", first);
+  const double second = t->elapsed_ms();
+  CHECK(second >= first, "a second reading from the same start does not decrease: %.6f then %.6f", first, second);
+  { std::unique_ptr<PhaseTimer> unread = b->start_timer(); }  // a timer may be dropped without being read
+
+  // ttftMs covers filterMs + prefillMs; totalMs covers ttftMs + decodeMs (disjoint intervals of one monotonic clock).
+  Model m = tiny_model(false, true, 21, 96, 32, 3, 4, 2, 8, 48);
+  Json p = Json::object();
+  p.set("filterLayer", 1);
+  p.set("k", 12);
+  const GenerateResult g = run(m, some_ids(30, 96, 8), "gemfilter", p, 6);
+  const double eps = 1e-9;
+  CHECK(g.filter_ms > 0 && g.prefill_ms > 0 && g.decode_ms > 0 && g.decode_tokens == 5, "every phase timed: %g %g %g (%d tokens)",
+        g.filter_ms, g.prefill_ms, g.decode_ms, g.decode_tokens);
+  CHECK(g.ttft_ms + eps >= g.filter_ms + g.prefill_ms, "ttft %.6f ≥ filter %.6f + prefill %.6f", g.ttft_ms, g.filter_ms, g.prefill_ms);
+  CHECK(g.total_ms + eps >= g.ttft_ms + g.decode_ms, "total %.6f ≥ ttft %.6f + decode %.6f", g.total_ms, g.ttft_ms, g.decode_ms);
+}
+
 static void test_json() {
   // Integers up to 2^53 are exact; int64 edges parse as doubles (as_int refuses what is not an exact integer).
   CHECK(Json::parse("9007199254740992").as_int() == 9007199254740992LL, "2^53 exact");
@@ -684,6 +712,7 @@ int main() {
   test_methods_edges();
   test_h2o_evict_vs_naive();
   test_errors();
+  test_phase_timer();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 // (+qwen2 bias) → RoPE → causal GQA attention → o_proj → residual → RMSNorm → SwiGLU MLP (token chunks) → residual],
 // final norm, lm_head; the attention-statistics op and the KV cache on host buffers (all counted by the tracker).
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -130,6 +131,15 @@ class CpuOps final : public BackendOps {
   }
 };
 
+// Every op of this backend has finished when it returns, so a monotonic host clock times a phase exactly.
+class SteadyClockTimer final : public PhaseTimer {
+ public:
+  double elapsed_ms() override { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count(); }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
 class CpuBackend final : public Backend {
  public:
   std::string name() const override { return "cpu"; }
@@ -144,6 +154,8 @@ class CpuBackend final : public Backend {
   int64_t weight_bytes() const override { return need().weight_bytes(); }
   const Model* host_model() const override { return model_.get(); }
   BackendOps& ops() override { return ops_; }
+  std::unique_ptr<PhaseTimer> start_timer() override { return std::make_unique<SteadyClockTimer>(); }
+  std::string timer_clock() const override { return "steady-clock"; }
 
   std::unique_ptr<KVCache> new_cache(int reserve_rows) override {
     return std::make_unique<CpuKVCache>(need().config, reserve_rows);

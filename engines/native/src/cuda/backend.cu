@@ -9,8 +9,9 @@
 //   requests → H2O decode eviction (scores and victim choice on the host from the step's ProbSum/KvMean) → o_proj +
 //   residual → MLP in 4096-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
 //   load: synthetic presets generated on the device (synthetic_fill: the host generator's values, rounded to bf16,
-//   nothing on the host), anything else = the default. Not done: an arena (every buffer is a
-//   cudaMalloc), CUDA-event timings, chunked prefill, CUDA graphs; eviction re-gathers the layer each evicting step.
+//   nothing on the host), anything else = the default. Phase timings: CUDA events on the stream (CudaEventTimer).
+//   Not done: an arena (every buffer is a cudaMalloc), chunked prefill, CUDA graphs; eviction re-gathers the layer
+//   each evicting step.
 // None of this has run on a GPU in this tree's history unless a gpu:check log says so.
 #include <algorithm>
 #include <cmath>
@@ -408,6 +409,41 @@ Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads,
   return out;
 }
 
+// A CUDA event, destroyed with its owner (so a timer that is never read leaks nothing).
+class Event {
+ public:
+  Event() { check(cudaEventCreate(&e_), "cudaEventCreate"); }
+  ~Event() { cudaEventDestroy(e_); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return e_; }
+
+ private:
+  cudaEvent_t e_ = nullptr;
+};
+
+// PhaseTimer on the backend's stream: the start event is recorded when the timer is made; each elapsed_ms() records
+// the end event (re-recording it on a later call), waits for it and returns cudaEventElapsedTime(start, end). Host
+// work between the two (a method's selection on the host, the argmax of the logits) is inside the interval: the end
+// event is enqueued only after that host work returned, so the GPU cannot reach it earlier. The start is the moment
+// the stream reaches the start event; every phase starts after a synchronizing call (logits or statistics copied to
+// the host, or another timer's elapsed_ms), so the stream is idle and that moment is the host's.
+class CudaEventTimer final : public PhaseTimer {
+ public:
+  explicit CudaEventTimer(cudaStream_t s) : s_(s) { check(cudaEventRecord(start_.get(), s_), "cudaEventRecord (timer start)"); }
+  double elapsed_ms() override {
+    check(cudaEventRecord(end_.get(), s_), "cudaEventRecord (timer end)");
+    check(cudaEventSynchronize(end_.get()), "cudaEventSynchronize (timer end)");
+    float ms = 0;
+    check(cudaEventElapsedTime(&ms, start_.get(), end_.get()), "cudaEventElapsedTime");
+    return ms;
+  }
+
+ private:
+  cudaStream_t s_;
+  Event start_, end_;
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int device) : device_(device) {
@@ -454,6 +490,8 @@ class CudaBackend final : public Backend {
   int64_t weight_bytes() const override { return loaded_ ? weight_bytes_ : 0; }
   const Model* host_model() const override { return nullptr; }
   BackendOps& ops() override { return *ops_; }
+  std::unique_ptr<PhaseTimer> start_timer() override { return std::make_unique<CudaEventTimer>(stream_); }
+  std::string timer_clock() const override { return "cuda-events"; }
 
   std::unique_ptr<KVCache> new_cache(int reserve_rows) override {
     return std::make_unique<CudaKVCache>(need().config, reserve_rows, stream_);

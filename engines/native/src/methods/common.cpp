@@ -160,13 +160,13 @@ std::vector<int> all_indices(int n) {
 }
 
 void prefill_kept(PrefillContext& ctx, std::vector<int> sel) {
-  auto t0 = std::chrono::steady_clock::now();
+  const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
   ctx.mem.begin_phase();
   std::vector<int> kept_ids;
   kept_ids.reserve(sel.size());
   for (int j : sel) kept_ids.push_back(ctx.ids[static_cast<size_t>(j)]);
   ctx.logits = dense_prefill(ctx, kept_ids, 0);
-  ctx.prefill_ms = ms_since(t0);
+  ctx.prefill_ms = timer->elapsed_ms();
   ctx.mem_prefill = ctx.mem.phase_peak();
   ctx.next_position = static_cast<int>(sel.size());
   ctx.kept_length = static_cast<int>(sel.size());

@@ -21,7 +21,7 @@ class GemFilter final : public Method {
 
   void prefill(PrefillContext& ctx) override {
     const int n = static_cast<int>(ctx.ids.size());
-    auto t0 = std::chrono::steady_clock::now();
+    const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
     ctx.mem.begin_phase();
     DVec pooled(MemCat::Workspace);
     std::vector<int> pos(static_cast<size_t>(n));
@@ -41,7 +41,7 @@ class GemFilter final : public Method {
     for (int j = n - forced; j < n; ++j) sel.push_back(j);
     std::sort(sel.begin(), sel.end());
     pooled.clear_and_free();
-    ctx.filter_ms = ms_since(t0);
+    ctx.filter_ms = timer->elapsed_ms();
     ctx.mem_filter = ctx.mem.phase_peak();
 
     prefill_kept(ctx, std::move(sel));

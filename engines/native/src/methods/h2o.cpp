@@ -6,7 +6,7 @@
 // per KV head; `per-query-head` (the official baseline) selects per query head and caches H heads (head h holds rows of
 // KV head g(h)). Keep the last `recent` tokens plus the top (k - recent) of the others by score (ties → lower index),
 // sorted. n ≤ k: nothing evicted. Decode at the original positions (first generated token's step at position n); the
-// cache grows.
+// cache grows. prefillMs = the prefill with the per-layer scoring and selection inside it; filterMs = 0.
 //
 // evictDuringDecode = true (the H2O paper's fixed budget; not in the GemFilter-repo baseline): every kept row carries
 // an accumulated score, initialised with its prefill score above, and the backend keeps each layer at k rows while
@@ -64,13 +64,13 @@ class H2O final : public Method {
       ctx.selection.per_layer[static_cast<size_t>(s.layer)] = std::move(keep);
     };
 
-    auto t0 = std::chrono::steady_clock::now();
+    const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
     ctx.mem.begin_phase();
     const bool grow_only = !evict_now && !evict_;  // nothing to score: a dense cache with room for the decode rows
     ctx.logits = dense_prefill(ctx, ctx.ids, 0, std::move(stats), select, grow_only);
     if (grow_only)
       for (auto& layer : ctx.selection.per_layer) layer.assign(static_cast<size_t>(G), all_indices(n));
-    ctx.prefill_ms = ms_since(t0);
+    ctx.prefill_ms = timer->elapsed_ms();
     ctx.mem_prefill = ctx.mem.phase_peak();
     ctx.next_position = n;
     ctx.kept_length = kept;

@@ -3,7 +3,6 @@
 // runner's hello) and its selector, written against the backend (backend.h): request attention statistics → pool /
 // aggregate → top-k → keep. Methods never touch Q or K. registry.cpp lists them.
 #pragma once
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -73,7 +72,7 @@ struct PrefillContext {
   int kept_length = 0;
   std::vector<float> logits;  // logits of the last prompt token (they choose the first output token)
   Selection selection;
-  double filter_ms = 0, prefill_ms = 0;
+  double filter_ms = 0, prefill_ms = 0;  // each phase timed by a backend PhaseTimer (backend.h)
   MemoryBytes mem_filter, mem_prefill;  // phase peaks
 
   PrefillContext(Backend& b, const std::vector<int>& i, int mnt, MemoryTracker& t)
@@ -119,11 +118,6 @@ std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& id
 
 // random's selection (methods/random.cpp documents the PRNG): sorted min(k, n) of [0, n).
 std::vector<int> random_selection(int n, int k, uint64_t seed);
-
-// Uniform timing helper.
-inline double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // [0, 1, …, n-1]: the "keep everything" selection of one KV head (SnapKV / H2O when k ≥ n).
 std::vector<int> all_indices(int n);

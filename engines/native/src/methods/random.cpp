@@ -50,10 +50,10 @@ class Random final : public Method {
 
   void prefill(PrefillContext& ctx) override {
     const int n = static_cast<int>(ctx.ids.size());
-    auto t0 = std::chrono::steady_clock::now();
+    const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
     ctx.mem.begin_phase();
     std::vector<int> sel = random_selection(n, k_, seed_);
-    ctx.filter_ms = ms_since(t0);
+    ctx.filter_ms = timer->elapsed_ms();
     ctx.mem_filter = ctx.mem.phase_peak();
 
     prefill_kept(ctx, std::move(sel));

@@ -10,6 +10,7 @@
 //     holds rows of K/V head g(h)); memory is counted for the H heads.
 //  4. n ≤ k: nothing is evicted (the cache keeps its G heads; the selection lists every index).
 // Decode keeps the original positions: the first generated token's step is at position n.
+// prefillMs = the prefill with the per-layer scoring and compression inside it (steps 1-4); filterMs = 0.
 #include <algorithm>
 #include <cmath>
 
@@ -65,12 +66,12 @@ class SnapKV final : public Method {
       ctx.selection.per_layer[static_cast<size_t>(s.layer)] = std::move(keep);
     };
 
-    auto t0 = std::chrono::steady_clock::now();
+    const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
     ctx.mem.begin_phase();
     ctx.logits = dense_prefill(ctx, ctx.ids, 0, std::move(stats), compress, n <= k_);
     if (n <= k_)  // nothing evicted
       for (auto& layer : ctx.selection.per_layer) layer.assign(static_cast<size_t>(sel_heads), all_indices(n));
-    ctx.prefill_ms = ms_since(t0);
+    ctx.prefill_ms = timer->elapsed_ms();
     ctx.mem_prefill = ctx.mem.phase_peak();
     ctx.next_position = n;
     ctx.kept_length = std::min(n, k_);
