@@ -17,6 +17,8 @@ export interface EngineInfo {
   backend: string;
   device: string;
   computeCapability: string | null;
+  /** How the engine's phase timings were obtained: gem-runner's hello `timer` ("cuda-events" | "steady-clock"). */
+  timer: string;
   methods: string[];
   presets: string[];
 }

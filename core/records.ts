@@ -77,6 +77,8 @@ export const Environment = z.object({
   runnerBuild: z.string(),
   backend: z.string(),
   device: z.string(),
+  /** The runner's phase-timing clock (hello `timer`): "cuda-events" | "steady-clock"; absent in older records. */
+  timer: z.string().optional(),
   gpu: z.string().nullable(),
   driver: z.string().nullable(),
   cuda: z.string().nullable(),

@@ -43,6 +43,7 @@ const Hello = z.object({
   backend: z.string(),
   device: z.string(),
   computeCapability: z.union([z.string(), z.number()]).nullable().optional(),
+  timer: z.string().optional(),
   capabilities: z.object({ methods: z.array(z.string()).default([]), presets: z.array(z.string()).default([]) }).partial().default({}),
 });
 
@@ -160,6 +161,8 @@ export class NativeEngine implements Engine {
       backend: hello.backend,
       device: hello.device,
       computeCapability: hello.computeCapability === undefined || hello.computeCapability === null ? null : String(hello.computeCapability),
+      // A runner built before the hello carried `timer` measured with steady_clock but did not say so.
+      timer: hello.timer ?? "unknown",
       methods: hello.capabilities.methods ?? [],
       presets: hello.capabilities.presets ?? [],
     };

@@ -145,7 +145,7 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
 /** The fields every record of this case has, whatever happened. */
 function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string) {
   const { cell, c } = t;
-  const info = engine?.info ?? x.pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown" };
+  const info = engine?.info ?? x.pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown", timer: "unknown" };
   return {
     schema: RECORD_SCHEMA_VERSION,
     runId: x.runId,
@@ -160,7 +160,7 @@ function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedA
     protocol: c.protocol,
     inputLength: c.inputIds.length,
     references: c.references,
-    environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device }, x.repoDir),
+    environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device, timer: info.timer }, x.repoDir),
     startedAt,
   } as const;
 }

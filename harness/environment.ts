@@ -1,5 +1,5 @@
-// Where a run happened: commit, runner build/backend/device (from the runner's hello), GPU/driver/CUDA (nvidia-smi,
-// when present), host and Node version.
+// Where a run happened: commit, runner build/backend/device/timer (from the runner's hello), GPU/driver/CUDA
+// (nvidia-smi, when present), host and Node version.
 import { execFileSync } from "node:child_process";
 import { cpus, hostname } from "node:os";
 import type { Environment } from "../core/records.ts";
@@ -8,6 +8,7 @@ export interface RunnerHelloInfo {
   build: string;
   backend: string;
   device: string;
+  timer: string;
 }
 
 function run(cmd: string, args: string[], cwd?: string): string | null {
@@ -117,6 +118,7 @@ export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string): En
     runnerBuild: runner.build,
     backend: runner.backend,
     device: runner.device,
+    timer: runner.timer,
     gpu: gpuCache.gpu,
     driver: gpuCache.driver,
     cuda: gpuCache.cuda,
