@@ -9,7 +9,7 @@ import type { GemRecord } from "../core/records.ts";
 import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, samplesOf, uniq, variantOf } from "./aggregate.ts";
 import { fmem, fspread, fx, memoryUnit } from "./format.ts";
 import { md, mdTable } from "./markdown-table.ts";
-import { floorOf, RATES, rateText, rateValues } from "./rates.ts";
+import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
 
@@ -51,12 +51,13 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
     return order.indexOf(va) - order.indexOf(vb) || compareMixed(la, lb);
   });
   const rates = RATES.filter((rate) => rateValues(timed, rate.key).length > 0);
-  const floor = floorOf(timed);
+  const floors = floorsOf(timed);
   const rows: string[][] = [];
   for (const key of sortedKeys) {
     const rs = groups.get(key)!;
     const [variant, len] = JSON.parse(key) as [string, number];
     const peak = peakOf(rs);
+    const floor = floorOf(rs);
     const rateCells = rates.map((rate) => {
       const s = spreadOf(rateValues(rs, rate.key));
       return s ? rateText(s.median, rate.unit, floor) : "–";
@@ -75,7 +76,7 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
     ]);
   }
   const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`, ...rates.map((r) => r.title)];
-  const rateNote = rates.length === 0 ? "" : ` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time, median over the cases${floor ? `; in brackets the share of the ${floor.name}'s datasheet floor (${floor.tflops} TFLOP/s dense bf16, ${floor.gbps} GB/s)` : ""}.`;
+  const rateNote = rates.length === 0 ? "" : ` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time, median over the cases${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`;
   return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).${rateNote}\n\n${mdTable(header, rows)}`;
 }
 

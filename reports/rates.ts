@@ -38,11 +38,26 @@ export function deviceFloor(env: Pick<Environment, "backend" | "device">): Devic
   return FLOORS.find((f) => f.match.test(env.device))?.floor ?? null;
 }
 
-/** The one floor of a set of records (null when none, or when they ran on different parts). */
+/** The one floor of a set of records, e.g. one table row's (null when none, or when they ran on different parts). */
 export function floorOf(records: readonly GemRecord[]): DeviceFloor | null {
   const floors = records.map((r) => deviceFloor(r.environment));
   const first = floors[0] ?? null;
   return first !== null && floors.every((f) => f?.name === first.name) ? first : null;
+}
+
+/** The distinct floors of the records that have one (for the notes beside a table or chart). */
+export function floorsOf(records: readonly GemRecord[]): DeviceFloor[] {
+  const byName = new Map<string, DeviceFloor>();
+  for (const r of records) {
+    const f = deviceFloor(r.environment);
+    if (f !== null) byName.set(f.name, f);
+  }
+  return [...byName.values()];
+}
+
+/** "the H100 SXM's (989 TFLOP/s dense bf16, 3350 GB/s)" for each floor, joined with "and". */
+export function floorsText(floors: readonly DeviceFloor[]): string {
+  return floors.map((f) => `the ${f.name}'s (${f.tflops} TFLOP/s dense bf16, ${f.gbps} GB/s)`).join(" and ");
 }
 
 /** One rate of every completed record that carries it. */

@@ -5,7 +5,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
 import { contextLengthOf, groupBy, peakOf, uniq, variantOf } from "../../aggregate.ts";
 import { fmem, fspread, memoryUnit } from "../../format.ts";
-import { floorOf, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
+import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
 import { spreadOf, type Spread } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Chart, type Section } from "../section.ts";
@@ -82,9 +82,10 @@ function lineWithSpread(data: Point[], yTitle: string, variants: string[]): TopL
 
 const CATEGORIES = ["weights", "kv", "activations", "workspace"] as const;
 
-/** The caption under a rate's chart: what it is, and the floor it is read against where the GPU is known. */
-function rateCaption(title: string, unit: "TFLOP/s" | "GB/s", floor: DeviceFloor | null): string {
-  const against = floor === null ? "" : ` The ${floor.name}'s datasheet floor: ${unit === "TFLOP/s" ? `${floor.tflops} TFLOP/s dense bf16` : `${floor.gbps} GB/s`}.`;
+/** The caption under a rate's chart: what it is, and the floors it is read against where the GPU is known. */
+function rateCaption(title: string, unit: "TFLOP/s" | "GB/s", floors: readonly DeviceFloor[]): string {
+  const of = (f: DeviceFloor): string => `the ${f.name}'s ${unit === "TFLOP/s" ? `${f.tflops} TFLOP/s dense bf16` : `${f.gbps} GB/s`}`;
+  const against = floors.length === 0 ? "" : ` Datasheet floor: ${floors.map(of).join(" and ")}.`;
   return `Achieved ${title}: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time.${against}`;
 }
 
@@ -104,7 +105,7 @@ export const speedSection: Section = {
     const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; size: number }[] = [];
     const unit = memoryUnit(Math.max(0, ...rs.map((r) => r.memory?.peak.total ?? 0)));
     const lengths = uniq(rs.map(contextLengthOf)).sort((a, b) => a - b);
-    const floor = floorOf(rs);
+    const floors = floorsOf(rs);
     const ratePts = new Map<string, Point[]>();
     const rows: { cells: string; rates: string[] }[] = [];
     const keys = [...groups.keys()].sort((a, b) => {
@@ -124,6 +125,7 @@ export const speedSection: Section = {
       pt(ds, decode);
       const peak = peakOf(g);
       if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, size: peak[c] / unit.bytes }));
+      const floor = floorOf(g);
       const rateCells: string[] = [];
       for (const rate of RATES) {
         const s = spreadOf(rateValues(g, rate.key));
@@ -139,7 +141,7 @@ export const speedSection: Section = {
       });
     }
     const charts: Chart[] = [];
-    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in ${unit.name} (2<sup>${unit.power}</sup> bytes), weights included.</p>`, `<div class="grid">`];
+    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in ${unit.name} (2<sup>${unit.power}</sup> bytes), weights included.${ratePts.size ? esc(` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`) : ""}</p>`, `<div class="grid">`];
     if (prefill.length) {
       const id = ctx.chartId("prefill");
       charts.push({ id, spec: lineWithSpread(prefill, "Prefill ms (filter + prefill)", variants) });
@@ -155,7 +157,7 @@ export const speedSection: Section = {
       if (pts === undefined) continue;
       const id = ctx.chartId("rate");
       charts.push({ id, spec: lineWithSpread(pts, rate.title, variants) });
-      html.push(chartDiv(id, esc(rateCaption(rate.title, rate.unit, floor))));
+      html.push(chartDiv(id, esc(rateCaption(rate.title, rate.unit, floors))));
     }
     html.push(`</div>`);
     if (mem.length) {
@@ -189,7 +191,7 @@ export const speedSection: Section = {
       html.push(chartDiv(id, `Peak memory by category (weights, KV cache, activations, workspace), ${unit.name}.`));
     }
     html.push(
-      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${ratePts.size ? `<th class="l">Achieved${floor ? ` (% of the ${esc(floor.name)} floor)` : ""}</th>` : ""}</tr></thead><tbody>${rows
+      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${ratePts.size ? '<th class="l">Achieved</th>' : ""}</tr></thead><tbody>${rows
         .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );
