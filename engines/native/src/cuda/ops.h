@@ -30,6 +30,9 @@ void swiglu(const bf16* gate, const bf16* up, int64_t n, bf16* out, cudaStream_t
 void add_residual(float* x, const bf16* y, int64_t n, cudaStream_t s);
 // y[t][o] += bias[o]  (fp32 GEMM output, bf16 bias)
 void add_bias(float* y, const bf16* bias, int T, int out, cudaStream_t s);
+// acc[r][j] += part[r][j] for r < rows, j < cols (acc rows are acc_stride floats apart, part rows cols): the
+// statistics of one prefill chunk (over its visible keys) added into the request's sums over all keys.
+void accumulate_rows(float* acc, int acc_stride, const float* part, int rows, int cols, cudaStream_t s);
 // Appends T rows: cache[g][row0 + t][:] = src[t][g·d .. g·d + d)   (src is [T][G·d], post-RoPE K or V)
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s);
 // Keep/compaction: dst[h][i][:] = src[src_head[h]][rows[h·keep + i]][:] for h < heads_out, i < keep.
@@ -60,9 +63,10 @@ void attention_generic(const AttnArgs& a, cudaStream_t s);
 int64_t decode_workspace_floats(const AttnArgs& a, int splits);
 void attention_decode(const AttnArgs& a, float* work, int splits, cudaStream_t s);
 
-// The statistics op: per query head h and key j < key_end, summed over query rows t in [q_begin, q_end):
-//   RawDot:  q_t·k_j (no scale, no softmax, no mask)
-//   ProbSum: exp(q_t·k_j/√d − lse[h][t]) where key_visible(j, t) (softmax probabilities, from the attention's LSE)
+// The statistics op: per query head h and key j < key_end, summed over query rows t in [q_begin, q_end) that see key j
+// (key_visible(j, t): row t of T is at position len − T + t; as the cpu reference, cpu::attn_stats):
+//   RawDot:  q_t·k_j (no scale, no softmax)
+//   ProbSum: exp(q_t·k_j/√d − lse[h][t]) (softmax probabilities, from the attention's LSE)
 // out: [H][key_end] fp32. Each block owns its keys (no atomics); O(H·key_end) memory.
 enum class StatMode { RawDot, ProbSum };
 struct StatsArgs {

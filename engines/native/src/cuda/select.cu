@@ -32,9 +32,8 @@ __global__ void __launch_bounds__(kStatsKeys) stats_kernel(StatsArgs a) {
     const int r = c / (D / 2), w = c % (D / 2);
     ks[r * W + w] = key0 + r < a.key_end ? *reinterpret_cast<const uint32_t*>(kh + static_cast<int64_t>(key0 + r) * D + 2 * w) : 0u;
   }
-  // Rows that can contribute to any key of this block: all of [q_begin, q_end) for RawDot; under causality only
-  // those whose token sees the block's first key.
-  const int row_lo = a.mode == StatMode::ProbSum ? first_row_seeing(key0, past, a.q_begin) : a.q_begin;
+  // Rows that can contribute to any key of this block (both modes are causal): those whose token sees its first key.
+  const int row_lo = first_row_seeing(key0, past, a.q_begin);
   for (int r = 0; r < R; ++r) {
     const int h = g * R + r;
     float acc = 0.f;
@@ -49,7 +48,7 @@ __global__ void __launch_bounds__(kStatsKeys) stats_kernel(StatsArgs a) {
         const int rows = imin(kStatsRows, a.q_end - t0);
         for (int tr = 0; tr < rows; ++tr) {
           const int t = t0 + tr;
-          if (a.mode == StatMode::ProbSum && !key_visible(key, t, past, a.len)) continue;
+          if (!key_visible(key, t, past, a.len)) continue;
           float dot = 0.f;
 #pragma unroll
           for (int w = 0; w < D / 2; ++w) {
@@ -71,7 +70,7 @@ __global__ void stats_generic_kernel(StatsArgs a) {
   const bf16* kr = a.k + (static_cast<int64_t>(h / R) * a.cap + key) * d;
   const float scale = rsqrtf(static_cast<float>(d));
   float acc = 0.f;
-  const int t0 = a.mode == StatMode::ProbSum ? first_row_seeing(key, past, a.q_begin) : a.q_begin;
+  const int t0 = first_row_seeing(key, past, a.q_begin);  // rows that see this key (both modes are causal)
   for (int t = t0; t < a.q_end; ++t) {
     const bf16* qr = a.q + (static_cast<int64_t>(t) * a.H + h) * d;
     float dot = 0.f;
