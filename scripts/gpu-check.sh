@@ -8,17 +8,17 @@
 #
 #   scripts/gpu-check.sh [--out DIR] [--steps a,b,…] [--skip-build] [--runner PATH] [--shared DIR]
 #     --out DIR     where the JSON and the log go (default: $OUT, else ./gpu-check-out)
-#     --steps       a subset of: probe,build,selftest,ops,hopper,sanitizer,models,speed (default: all, in order)
+#     --steps       a subset of: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed (default: all, in order)
 #     --skip-build  use the runner already built (engines/native/build/)
 #     --runner P    the gem-runner binary (default engines/native/build/gem-runner)
 #     --shared DIR  the folder holding models/stories260K (default ../shared beside the checkout)
-# Budgets (seconds; the whole script stays under ~6 minutes): build 240, selftest 60 ×2, ops 30, hopper 60,
-# sanitizer 120, models 120, speed 150.
+# Budgets (seconds; limits, not expectations — the whole script should take about 6 minutes): build 240, selftest
+# 60 ×2, ops 30, hopper 60, sanitizer 120, models 120, chunked 120, speed 150.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-all_steps="probe,build,selftest,ops,hopper,sanitizer,models,speed"
+all_steps="probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed"
 out=${OUT:-$root/gpu-check-out}
 steps=$all_steps
 skip_build=0
@@ -203,6 +203,21 @@ if wants models; then
   fi
 fi
 
+# The models' tests again with 37-token prefill chunks, so stories260K's prompts and the selection tests run the
+# chunked prefill (several chunks and a short last one) that long inputs take.
+if wants chunked; then
+  if [ ! -d "$shared/models/stories260K" ] || ! have node; then
+    record chunked skip 0 "needs $shared/models/stories260K and Node.js (see the models step)"
+  elif ! cuda_loads; then
+    record chunked skip 0 "the cuda backend cannot load a model: $load_reason"
+  else
+    [ -e "$root/../shared" ] || ln -s "$shared" "$root/../shared"
+    run_step chunked 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" GEMBENCH_CUDA_PREFILL_CHUNK=37 \
+      npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
+    record chunked "$(outcome)" "$secs" "$(printf '%s' "$tail_out" | grep -E 'passed|failed|skipped' | tail -n 3 | tr '\n' ' ')"
+  fi
+fi
+
 if wants speed; then
   if ! cuda_loads; then
     record speed skip 0 "the cuda backend cannot load a model: $load_reason"
@@ -225,8 +240,17 @@ if wants speed; then
     } >"$req"
     run_step speed 150 bash -c "'$runner' --backend cuda <'$req'"
     rm -f "$req"
-    cells=$(printf '%s' "$tail_out" | grep -o '"timings":{[^}]*}\|"peak":{[^}]*}' | tr '\n' ' ')
-    record speed "$(outcome)" "$secs" "${cells:-$(printf '%s' "$tail_out" | tail -n 2)}"
+    cells=$(printf '%s' "$tail_out" | grep -o '"timings":{[^}]*}\|"peak":{[^}]*}\|"extra":{[^}]*}' | tr '\n' ' ')
+    st=$(outcome)
+    # The memory cross-check: per cell, the arena's peak in use ≤ its size ≤ the device's used bytes (cudaMemGetInfo).
+    bad=$(printf '%s\n' "$tail_out" | grep -o '"extra":{[^}]*}' | while read -r e; do
+      a=$(printf '%s' "$e" | grep -o '"arenaBytes":[0-9.e+]*' | cut -d: -f2)
+      p=$(printf '%s' "$e" | grep -o '"arenaPeakBytes":[0-9.e+]*' | cut -d: -f2)
+      u=$(printf '%s' "$e" | grep -o '"deviceUsedBytes":[0-9.e+]*' | cut -d: -f2)
+      awk -v a="$a" -v p="$p" -v u="$u" 'BEGIN{ if (a == "" || p == "" || u == "" || p + 0 > a + 0 || a + 0 > u + 0) print "bad" }'
+    done)
+    if [ -n "$bad" ] && [ "$st" = pass ]; then st=fail; cells="memory cross-check failed (arenaPeakBytes ≤ arenaBytes ≤ deviceUsedBytes): $cells"; fi
+    record speed "$st" "$secs" "${cells:-$(printf '%s' "$tail_out" | tail -n 2)}"
   fi
 fi
 

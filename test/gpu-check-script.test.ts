@@ -18,7 +18,7 @@ function run(args: string[]) {
 test("unknown steps and arguments are refused with exit 2", (t) => {
   const bad = run(["--steps", "probe,warp"]);
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,speed\)/);
+  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed\)/);
   const arg = run(["--fast"]);
   t.is(arg.status, 2);
   t.regex(arg.stderr, /unknown argument '--fast'/);
@@ -31,13 +31,13 @@ test("without a GPU: JSON per step, skips with reasons, the selftest fails, exit
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "gpu-check-"));
   try {
     const r = run(["--out", out, "--skip-build", "--runner", runner, "--shared", path.join(out, "no-shared"),
-                   "--steps", "probe,build,selftest,ops,sanitizer,models,speed"]);
+                   "--steps", "probe,build,selftest,ops,sanitizer,models,chunked,speed"]);
     const doc = JSON.parse(fs.readFileSync(path.join(out, "gpu-check.json"), "utf8")) as {
       steps: { step: string; status: string; seconds: number; detail: string }[];
       failed: number;
     };
     const by = new Map(doc.steps.map((s) => [s.step, s]));
-    t.deepEqual(doc.steps.map((s) => s.step), ["probe", "build", "selftest", "selftest-mma", "ops", "sanitizer", "models", "speed"]);
+    t.deepEqual(doc.steps.map((s) => s.step), ["probe", "build", "selftest", "selftest-mma", "ops", "sanitizer", "models", "chunked", "speed"]);
     t.is(by.get("ops")?.status, "skip");
     t.is(by.get("probe")?.status, "pass");
     t.is(by.get("build")?.status, "skip");
@@ -46,6 +46,8 @@ test("without a GPU: JSON per step, skips with reasons, the selftest fails, exit
     t.regex(by.get("selftest")?.detail ?? "", /no usable GPU|not built into this runner/);
     t.is(by.get("models")?.status, "skip");
     t.regex(by.get("models")?.detail ?? "", /no-shared\/models\/stories260K is absent/);
+    t.is(by.get("chunked")?.status, "skip");
+    t.regex(by.get("chunked")?.detail ?? "", /needs .*stories260K and Node\.js/);
     t.is(by.get("speed")?.status, "skip");
     t.regex(by.get("speed")?.detail ?? "", /the cuda backend cannot load a model/);
     if (!fs.existsSync("/usr/local/cuda/bin/compute-sanitizer")) t.is(by.get("sanitizer")?.status, "skip");

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine.h"
@@ -95,6 +96,7 @@ struct LoadSpec {
   std::string model;  // "synthetic:<preset>" or a folder path
   Json overrides;
   uint64_t seed = 0;
+  int max_context = 0;  // > 0: the longest input + output the requests will use (a GPU backend sizes its memory for it)
   bool synthetic() const { return model.rfind("synthetic:", 0) == 0; }
 };
 
@@ -165,6 +167,11 @@ class Backend {
   // "cuda-events" (cuda).
   virtual std::unique_ptr<PhaseTimer> start_timer() = 0;
   virtual std::string timer_clock() const = 0;
+
+  // Device-level memory figures beside the tracker's counts (a generate answer's memory.extra), read once at the end
+  // of each generate: the cuda backend's arena size and its peak of bytes in use since the previous call, and
+  // cudaMemGetInfo's used and total bytes; none on the cpu.
+  virtual std::vector<std::pair<std::string, double>> memory_extra() { return {}; }
 };
 
 std::vector<std::string> backend_names();  // the backends built into this runner ("cpu", and "cuda" where built)

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "json.h"
@@ -45,6 +46,7 @@ struct GenerateResult {
   double filter_ms = 0, prefill_ms = 0, decode_ms = 0, ttft_ms = 0, total_ms = 0;
   int decode_tokens = 0;
   MemoryBytes mem_filter, mem_prefill, mem_decode, mem_peak;  // peak bytes per phase and overall
+  std::vector<std::pair<std::string, double>> mem_extra;  // Backend::memory_extra() at the end (memory.extra)
   Selection selection;       // filled when return_selection
   std::vector<float> first_logits;  // filled when return_logits
 };

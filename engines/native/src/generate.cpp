@@ -125,6 +125,7 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
     res.ttft_ms = request->elapsed_ms();
   res.mem_decode = mem.phase_peak();
   res.mem_peak = mem.overall_peak();
+  res.mem_extra = backend.memory_extra();
   res.total_ms = request->elapsed_ms();
   return res;
 }

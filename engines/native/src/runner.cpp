@@ -242,6 +242,7 @@ class Runner {
     spec.model = s.name;
     spec.overrides = r.raw("overrides");
     spec.seed = s.seed;
+    spec.max_context = s.max_context;
     backend_->load(spec);
     const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     max_context_ = s.max_context;
@@ -305,6 +306,11 @@ class Runner {
     Json mem = Json::object();
     mem.set("phases", phases);
     mem.set("peak", memory_json(res.mem_peak));
+    if (!res.mem_extra.empty()) {
+      Json extra = Json::object();
+      for (const auto& e : res.mem_extra) extra.set(e.first, e.second);
+      mem.set("extra", extra);
+    }
     o.set("memory", mem);
     if (g.return_selection) o.set("selection", selection_json(res.selection));
     if (g.return_logits) {

@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "../src/cpu/kernels.h"
+#include "../src/cuda/arena.h"
 #include "../src/cuda/cublaslt.h"
 #include "../src/cuda/index_math.h"
 #include "../src/select.h"
@@ -365,6 +368,143 @@ static void test_attention_algorithm() {
   }
 }
 
+
+// The arena's allocator: aligned ranges, best fit, coalescing on free, peak, exhaustion; then a random sequence
+// against a naive model (live ranges never overlap, in_use = their sum, all freed = one free range again).
+static void test_offset_allocator() {
+  using cuda::OffsetAllocator;
+  OffsetAllocator a(4096 + 100);  // capacity rounds down to the alignment
+  CHECK(a.capacity() == 4096, "capacity %lld", static_cast<long long>(a.capacity()));
+  const int64_t x = a.alloc(1), y = a.alloc(300), z = a.alloc(0);
+  CHECK(x == 0 && y == 256 && z == 768, "offsets %lld %lld %lld", static_cast<long long>(x), static_cast<long long>(y),
+        static_cast<long long>(z));
+  CHECK(a.in_use() == 1024 && a.peak() == 1024, "in use %lld", static_cast<long long>(a.in_use()));
+  CHECK(a.alloc(4096) == -1 && a.in_use() == 1024, "too large: -1, nothing changed");
+  CHECK(a.free(y) && !a.free(y) && !a.free(12345), "free once; unknown offsets refused");
+  // best fit: the 512-byte hole at 256 takes a 512-byte request, not the 3072-byte tail
+  CHECK(a.alloc(512) == 256, "best fit into the hole");
+  CHECK(a.free(256) && a.free(x) && a.free(z), "free the rest");
+  CHECK(a.in_use() == 0 && a.free_ranges() == 1 && a.largest_free() == 4096, "coalesced: %zu ranges, largest %lld",
+        a.free_ranges(), static_cast<long long>(a.largest_free()));
+  CHECK(a.peak() == 1024, "peak kept");
+  a.reset_peak();
+  CHECK(a.peak() == 0, "peak reset to in use");
+
+  std::mt19937_64 rng(7);
+  OffsetAllocator b(int64_t{1} << 20);
+  std::map<int64_t, int64_t> live;  // offset → requested bytes
+  bool ok = true;
+  for (int step = 0; step < 20000; ++step) {
+    if (live.empty() || rng() % 3 != 0) {
+      const int64_t n = static_cast<int64_t>(rng() % 20000);
+      const int64_t off = b.alloc(n);
+      if (off < 0) {
+        ok &= b.largest_free() < cuda::align_up(std::max<int64_t>(n, 1));
+        continue;
+      }
+      ok &= off % cuda::kArenaAlign == 0 && off + n <= b.capacity();
+      auto next = live.lower_bound(off);
+      if (next != live.end()) ok &= off + cuda::align_up(std::max<int64_t>(n, 1)) <= next->first;
+      if (next != live.begin()) {
+        auto prev = std::prev(next);
+        ok &= prev->first + cuda::align_up(std::max<int64_t>(prev->second, 1)) <= off;
+      }
+      live[off] = n;
+    } else {
+      auto it = live.begin();
+      std::advance(it, static_cast<long>(rng() % live.size()));
+      ok &= b.free(it->first);
+      live.erase(it);
+    }
+    int64_t sum = 0;
+    for (const auto& e : live) sum += cuda::align_up(std::max<int64_t>(e.second, 1));
+    ok &= sum == b.in_use() && b.peak() >= b.in_use();
+  }
+  CHECK(ok, "random alloc/free: aligned, disjoint, in_use = the live ranges' sum, failures only when nothing fits");
+  for (const auto& e : live) b.free(e.first);
+  CHECK(b.in_use() == 0 && b.free_ranges() == 1 && b.largest_free() == b.capacity(), "all freed: one range again");
+}
+
+// The prefill chunking of the CUDA forward (backend.cu) computes the statistics op chunk by chunk, each chunk's
+// queries over the keys they see (chunk_stats): emulated here with the cpu reference op on each chunk, the sums equal
+// the op over the whole call — the decomposition the forward relies on, for both modes (the op is causal), with and
+// without earlier cache rows.
+static void test_chunked_statistics() {
+  const int H = 4, G = 2, d = 8, T = 23;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (int past : {0, 5}) {
+    const int len = past + T;
+    std::vector<float> q(static_cast<size_t>(T) * H * d), k(static_cast<size_t>(G) * len * d);
+    for (auto& v : q) v = nd(rng);
+    for (auto& v : k) v = nd(rng);
+    auto keys_of = [&](int rows) {
+      cpu::KeyRows kr;
+      for (int g = 0; g < G; ++g) kr.head.push_back(k.data() + static_cast<size_t>(g) * len * d);
+      kr.stride = d;
+      kr.rows = rows;
+      return kr;
+    };
+    struct Case {
+      StatsMode mode;
+      int qb, qe, key_end;
+    };
+    const Case cases[] = {{StatsMode::ProbSum, 0, T, -1},                // H2O: every row
+                          {StatsMode::ProbSum, T - 6, T, past + T - 6},  // SnapKV: a window, the keys before it
+                          {StatsMode::RawDot, T - 1, T, -1},             // GemFilter: the last row
+                          {StatsMode::RawDot, 2, 17, 20}};               // rows whose later keys are masked
+    for (int C : {1, 4, 7, 23, 64})
+      for (const Case& cs : cases) {
+        const StatsRequest req{0, cs.mode, cs.qb, cs.qe, cs.key_end, StatsAgg::PerQueryHead};
+        Stats whole;
+        cpu::attn_stats(q.data(), T, H, d, keys_of(len), req, whole);
+        const int K = cs.key_end < 0 ? len : std::min(cs.key_end, len);
+        std::vector<double> sum(static_cast<size_t>(H) * K, 0.0);
+        for (int t0 = 0; t0 < T; t0 += C) {
+          const int cn = std::min(C, T - t0);
+          const cuda::ChunkStats c = cuda::chunk_stats(cs.qb, cs.qe, K, past, t0, cn);
+          if (c.empty()) continue;
+          const StatsRequest r{0, cs.mode, c.qb, c.qe, c.keys, StatsAgg::PerQueryHead};
+          Stats part;
+          cpu::attn_stats(q.data() + static_cast<size_t>(t0) * H * d, cn, H, d, keys_of(past + t0 + cn), r, part);
+          for (int h = 0; h < H; ++h)
+            for (int j = 0; j < c.keys; ++j) sum[static_cast<size_t>(h) * K + j] += part.row(h)[j];
+        }
+        double worst = 0;
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < K; ++j)
+            worst = std::max(worst, std::abs(sum[static_cast<size_t>(h) * K + j] - whole.row(h)[j]) / (1e-12 + std::abs(whole.row(h)[j])));
+        CHECK(whole.keys == K && worst < 1e-9, "past %d chunk %d, mode %d rows [%d, %d): relative difference %g", past, C,
+              static_cast<int>(cs.mode), cs.qb, cs.qe, worst);
+      }
+  }
+}
+
+// Prefill buffers and the arena plan for the Llama-3.1-8B shape at 128K: the activations stay chunk-sized (the MLP
+// intermediate at full length alone would be 7 GiB), and the plan's parts are what the shape says.
+static void test_forward_buffers_and_plan() {
+  cuda::ModelShape m;
+  m.D = 4096, m.H = 32, m.G = 8, m.d = 128, m.I = 14336, m.V = 128256;
+  const int64_t n = 131072;
+  const cuda::ForwardBuffers b = cuda::forward_buffers(m, n, n, true);
+  CHECK(b.full == n * 4096 * 4 + 2 * n * 64 * 4 + n * 4, "full-length buffers %lld", static_cast<long long>(b.full));
+  CHECK(b.chunk == 2 * 8192 * 4096 * 2 + 2 * 8192 * 4096 * 2 + 2 * 8192 * 1024 * 2 + 32 * 8192 * 4 + 2 * 4096 * 14336 * 2 + 2 * 32 * 8192 * 4,
+        "chunk buffers %lld", static_cast<long long>(b.chunk));
+  CHECK(b.layer_kv == 2 * 8 * 8192 * 128 * 2 && b.stats == 2 * 32 * n * 4 && b.logits == 128256 * 4, "kv/stats/logits");
+  CHECK(b.total() < (int64_t{3} << 30), "a 128K prefill's buffers: %.2f GiB", b.total() / 1073741824.0);
+  const cuda::ForwardBuffers nc = cuda::forward_buffers(m, n, n, false);
+  CHECK(nc.layer_kv == 2 * 8 * n * 128 * 2, "without a cache: the layer's whole K/V (%lld)", static_cast<long long>(nc.layer_kv));
+  const int64_t weights = int64_t{8030261248} * 2;
+  const cuda::ArenaPlan p = cuda::arena_plan(m, 32, weights, n);
+  CHECK(p.weights == weights && p.kv == 33 * (2 * 8 * n * 128 * 2), "plan weights/kv");
+  CHECK(p.forward == b.total() && p.slack == (int64_t{64} << 20) + (weights + p.kv + p.forward) / 50, "plan forward/slack");
+  CHECK(p.total() < (int64_t{37} << 30), "Llama-3.1-8B at 128K: arena %.2f GiB", p.total() / 1073741824.0);
+  // chunk_stats: rows relative to the chunk, keys the chunk can see
+  const cuda::ChunkStats c = cuda::chunk_stats(100, 200, 1000, 10, 150, 64);
+  CHECK(c.qb == 0 && c.qe == 50 && c.keys == 224, "chunk_stats %d %d %d", c.qb, c.qe, c.keys);
+  CHECK(cuda::chunk_stats(100, 200, 1000, 10, 0, 64).empty(), "no rows of the request in the chunk");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: gem-cuda-host-test <fake libcublasLt.so>\n");
@@ -378,6 +518,9 @@ int main(int argc, char** argv) {
   test_swizzle();
   test_topk_radix();
   test_attention_algorithm();
+  test_offset_allocator();
+  test_chunked_statistics();
+  test_forward_buffers_and_plan();
   std::printf("%d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 // The CUDA device ops that the selftest's BackendOps table does not reach, each against its CPU reference on a GPU:
 // synthetic weights (bit-identical to synthetic.cpp's values rounded to bf16), embedding, residual add, bias add,
+// the statistics accumulation (accumulate_rows),
 // KV append, KV keep/gather (with per-query-head expansion), argmax (ties → lower index, NaN never wins), the
 // non-finite flag (fp32 and bf16), bf16 round trips, and attention + the statistics op at the small head dims
 // (generic kernels). Without a usable GPU it prints "skipped: …" and exits 0 (CI);
@@ -115,6 +116,21 @@ int main() {
           ok &= xr[j] == want;
         }
       check_that(ok, "add_residual and add_bias: exact fp32 sums");
+    }
+    // accumulate_rows: a chunk's [rows][cols] statistics added into sums of a wider stride; columns past cols untouched.
+    {
+      const int rows = 5, cols = 300, stride = 517;
+      const auto acc0 = rnd(static_cast<size_t>(rows) * stride, 11, 3.0f), part = rnd(static_cast<size_t>(rows) * cols, 12, 2.0f);
+      Dev<float> acc(acc0), dp(part);
+      accumulate_rows(acc.p, stride, dp.p, rows, cols, nullptr);
+      const auto got = acc.get();
+      bool ok = true;
+      for (int r = 0; r < rows; ++r)
+        for (int j = 0; j < stride; ++j) {
+          const size_t i = static_cast<size_t>(r) * stride + j;
+          ok &= got[i] == (j < cols ? acc0[i] + part[static_cast<size_t>(r) * cols + j] : acc0[i]);
+        }
+      check_that(ok, "accumulate_rows: exact fp32 sums in the first cols of each row, the rest untouched");
     }
     // KV append, then keep/gather with a per-query-head expansion (G = 2 → 4 heads).
     {

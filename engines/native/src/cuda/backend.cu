@@ -1,26 +1,35 @@
 // The `cuda` backend (make_cuda_backend, backend.h): bf16 weights and KV on one GPU, fp32 residual stream, fp32
 // accumulation (cuBLASLt GEMMs, the kernels of ops.h). The semantics are the cpu reference's (cpu/cpu_backend.cpp).
+//   Memory: one device arena per loaded model (arena.h; DeviceArena below), sized at load — GEMBENCH_CUDA_ARENA_MB, or
+//   weights + a dense KV cache + the forward at the load's maxContext, or all free memory but 1 GiB without one —
+//   holds the weights, the KV cache and every forward buffer; the MemoryTracker counts each buffer by category, and
+//   memory_extra reports the arena's size and peak beside cudaMemGetInfo's used bytes. Outside it: the CUDA context
+//   and cuBLASLt's 32 MiB workspace.
 //   Done: the op table (CudaOps, for `gem-runner selftest --backend cuda`); adopt (every host fp32 tensor converted to
-//   bf16 on the device, counted as weights; the host model is then freed, so host_model() is nullptr and export says
-//   unsupported); CudaKVCache (per layer [heads][capacity][d] bf16
-//   K and V, host row scores; keep via kv_gather incl. per-query-head expansion; growth by doubling); forward
-//   (embedding, per layer rmsnorm → q/k/v GEMMs (+qwen2 bias, in fp32) → RoPE (host tables) → stop_after_qk stats →
-//   KV append (cache, or one scratch layer) → attention_prefill / split-K decode with the row LSE → statistics
-//   requests → H2O decode eviction (scores and victim choice on the host from the step's ProbSum/KvMean) → o_proj +
-//   residual → MLP in 4096-token chunks; a non-finite check per layer; final norm and lm_head on the last row only).
-//   load: synthetic presets generated on the device (synthetic_fill: the host generator's values, rounded to bf16,
-//   nothing on the host), anything else = the default. Phase timings: CUDA events on the stream (CudaEventTimer).
-//   Not done: an arena (every buffer is a cudaMalloc), chunked prefill, CUDA graphs; eviction re-gathers the layer
-//   each evicting step.
+//   bf16 on the device through a small staging buffer, counted as weights; the host model is then freed, so
+//   host_model() is nullptr and export says unsupported); load: synthetic presets generated on the device
+//   (synthetic_fill: the host generator's values, rounded to bf16, nothing on the host), anything else = the default;
+//   CudaKVCache (per layer [heads][capacity][d] bf16 K and V, host row scores; keep via kv_gather incl. per-query-head
+//   expansion; growth by doubling); forward (layer by layer, each layer in prefill chunks: rmsnorm → q/k/v GEMMs
+//   (+qwen2 bias, in fp32) → RoPE (host tables) → KV append (cache, or the layer's scratch) → attention_prefill /
+//   split-K decode with the row LSE → the statistics requests summed chunk by chunk → o_proj + residual → MLP in
+//   4096-token sub-chunks; stop_after_qk; H2O decode eviction (scores and victim choice on the host from the step's
+//   ProbSum/KvMean); a non-finite check per layer; final norm and lm_head on the last row only).
+//   Phase timings: CUDA events on the stream (CudaEventTimer).
+//   Not done: CUDA graphs for the decode step (each step launches its kernels and synchronises after attention);
+//   eviction re-gathers the layer each evicting step.
 // None of this has run on a GPU in this tree's history unless a gpu:check log says so.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 
 #include "../backend.h"
 #include "../cpu/kernels.h"
 #include "../retrieval_model.h"
+#include "arena.h"
 #include "gemm.h"
 #include "index_math.h"
 #include "ops.h"
@@ -30,20 +39,68 @@ namespace cuda {
 
 namespace {
 
-// Tokens per MLP chunk: bounds the [chunk][intermediate] buffers (cpu: 128; larger here so the GEMMs fill the GPU;
-// rows are independent, so the chunking does not change what is computed).
-constexpr int kMlpChunk = 4096;
+// The device arena (arena.h): one cudaMalloc made when a model is loaded, sized up front; weights, the KV cache and
+// every forward buffer are ranges of it. An exhausted arena is an out_of_memory error naming the sizes, not a crash.
+class DeviceArena {
+ public:
+  explicit DeviceArena(int64_t bytes) {
+    check(cudaMalloc(&base_, static_cast<size_t>(bytes)), "cudaMalloc (the device arena)");
+    alloc_.reset(bytes);
+  }
+  ~DeviceArena() { cudaFree(base_); }
+  DeviceArena(const DeviceArena&) = delete;
+  DeviceArena& operator=(const DeviceArena&) = delete;
+  void* alloc(int64_t bytes, MemCat cat) {
+    const int64_t off = alloc_.alloc(bytes);
+    if (off < 0)
+      throw RunnerError("out_of_memory",
+                        "the GPU arena of " + mib(alloc_.capacity()) + " has no free range of " + mib(bytes) + " for " + cat_name(cat) +
+                            " (" + mib(alloc_.in_use()) + " in use, largest free range " + mib(alloc_.largest_free()) + ")",
+                        "the arena is sized at load for maxContext (or all free GPU memory without one): load with a larger "
+                        "maxContext, set GEMBENCH_CUDA_ARENA_MB, or shorten the input");
+    return base_ + off;
+  }
+  void release(void* p) noexcept {
+    if (!alloc_.free(static_cast<char*>(p) - base_))
+      std::fprintf(stderr, "gem-runner: internal error: a device buffer was returned to an arena that did not hand it out\n");
+  }
+  const OffsetAllocator& stats() const { return alloc_; }
+  void reset_peak() { alloc_.reset_peak(); }
+
+ private:
+  static std::string mib(int64_t b) { return std::to_string((b + (1 << 20) - 1) >> 20) + " MiB"; }
+  static const char* cat_name(MemCat c) {
+    switch (c) {
+      case MemCat::Weights: return "weights";
+      case MemCat::KV: return "the KV cache";
+      case MemCat::Activations: return "activations";
+      default: return "workspace";
+    }
+  }
+  char* base_ = nullptr;
+  OffsetAllocator alloc_;
+};
+
+// The loaded model's arena (set by CudaBackend while one exists); buffers made without one (the selftest's op table,
+// which runs without a model) are plain cudaMallocs.
+DeviceArena* g_arena = nullptr;
 
 // A device buffer counted under one category (workspace unless told) by the memory tracker active at its creation.
 template <class T>
 class DevBuf {
  public:
-  explicit DevBuf(size_t n, MemCat cat = MemCat::Workspace) : n_(n), cat_(cat), tracker_(active_tracker()) {
-    if (n_) check(cudaMalloc(&p_, n_ * sizeof(T)), "cudaMalloc");
+  explicit DevBuf(size_t n, MemCat cat = MemCat::Workspace) : n_(n), cat_(cat), tracker_(active_tracker()), arena_(g_arena) {
+    if (n_) {
+      if (arena_) p_ = static_cast<T*>(arena_->alloc(static_cast<int64_t>(n_ * sizeof(T)), cat_));
+      else check(cudaMalloc(&p_, n_ * sizeof(T)), "cudaMalloc");
+    }
     if (tracker_) tracker_->add(cat_, static_cast<int64_t>(n_ * sizeof(T)));
   }
   ~DevBuf() {
-    if (p_) cudaFree(p_);
+    if (p_) {
+      if (arena_) arena_->release(p_);
+      else cudaFree(p_);
+    }
     if (tracker_) tracker_->sub(cat_, static_cast<int64_t>(n_ * sizeof(T)));
   }
   DevBuf(const DevBuf&) = delete;
@@ -56,15 +113,21 @@ class DevBuf {
   size_t n_;
   MemCat cat_;
   MemoryTracker* tracker_;
+  DeviceArena* arena_;
 };
 
-// Host fp32 → device bf16 (through a device fp32 staging buffer and the conversion kernel).
+// Host fp32 → device bf16, through a small device fp32 staging buffer (8M floats, so loading a 2 GiB embedding does
+// not need 2 GiB of staging in the arena) and the conversion kernel.
 std::unique_ptr<DevBuf<bf16>> upload_bf16(const float* x, size_t n, cudaStream_t s, MemCat cat = MemCat::Workspace) {
   auto out = std::make_unique<DevBuf<bf16>>(n, cat);
-  DevBuf<float> tmp(n);
-  check(cudaMemcpyAsync(tmp.get(), x, n * sizeof(float), cudaMemcpyHostToDevice, s), "upload");
-  to_bf16(tmp.get(), static_cast<int64_t>(n), out->get(), s);
-  check(cudaStreamSynchronize(s), "upload");
+  constexpr size_t kStage = size_t{8} << 20;
+  DevBuf<float> tmp(std::min(n, kStage));
+  for (size_t off = 0; off < n; off += kStage) {
+    const size_t m = std::min(kStage, n - off);
+    check(cudaMemcpyAsync(tmp.get(), x + off, m * sizeof(float), cudaMemcpyHostToDevice, s), "upload");
+    to_bf16(tmp.get(), static_cast<int64_t>(m), out->get() + off, s);
+    check(cudaStreamSynchronize(s), "upload");  // the staging buffer is reused
+  }
   return out;
 }
 void download_bf16(const bf16* x, size_t n, float* y, cudaStream_t s) {
@@ -480,7 +543,9 @@ class CudaBackend final : public Backend {
   void load(const LoadSpec& spec) override;
   void adopt(std::unique_ptr<Model> host) override;
   void unload() override {
-    w_ = Weights{};
+    w_ = Weights{};  // the weights' ranges go back to the arena before it is freed
+    if (g_arena == arena_.get()) g_arena = nullptr;
+    arena_.reset();
     loaded_ = false;
     weight_bytes_ = 0;
   }
@@ -492,6 +557,7 @@ class CudaBackend final : public Backend {
   BackendOps& ops() override { return *ops_; }
   std::unique_ptr<PhaseTimer> start_timer() override { return std::make_unique<CudaEventTimer>(stream_); }
   std::string timer_clock() const override { return "cuda-events"; }
+  std::vector<std::pair<std::string, double>> memory_extra() override;
 
   std::unique_ptr<KVCache> new_cache(int reserve_rows) override {
     return std::make_unique<CudaKVCache>(need().config, reserve_rows, stream_);
@@ -517,15 +583,19 @@ class CudaBackend final : public Backend {
     return w_;
   }
   void evict(CudaKVCache& cache, int l, const bf16* q, const float* lse, int H, int d, const DecodeEviction& ev);
+  // Creates the arena for a model of this shape and weight size (see arena_bytes) and makes it the active one.
+  void make_arena(const ModelConfig& c, int64_t weight_bytes);
 
   int device_;
   cudaDeviceProp prop_{};
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<CudaOps> ops_;
   std::unique_ptr<Gemm> gemm_;
+  std::unique_ptr<DeviceArena> arena_;  // declared before w_: destroyed after the weights' buffers
   Weights w_;
   bool loaded_ = false;
   int64_t weight_bytes_ = 0;
+  int max_context_ = 0;  // the load request's maxContext (0: none given)
 };
 
 namespace {
@@ -555,18 +625,107 @@ CudaBackend::Buf& CudaBackend::slot(Weights& w, const Model& shape, const Tensor
   throw RunnerError("internal", "a tensor of layer " + std::to_string(layer) + " has no device slot");
 }
 
+namespace {
+constexpr int64_t kMiB = int64_t{1} << 20;
+// GPU memory left outside the arena: the CUDA context's own growth, cuBLASLt's 32 MiB workspace and its internal
+// allocations, module loading.
+constexpr int64_t kArenaMargin = 1024 * kMiB;
+
+ModelShape shape_of(const ModelConfig& c) {
+  ModelShape m;
+  m.D = c.hidden_size, m.H = c.num_heads, m.G = c.num_kv_heads, m.d = c.head_dim, m.I = c.intermediate_size, m.V = c.vocab_size;
+  m.qkv_bias = c.qkv_bias;
+  return m;
+}
+// A positive integer from the environment (0 when unset); anything else is a clear error.
+int64_t env_positive(const char* name, int64_t max) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return 0;
+  char* end = nullptr;
+  const long long n = std::strtoll(v, &end, 10);
+  if (*end != '\0' || n <= 0 || n > max)
+    throw RunnerError("bad_request", std::string(name) + "='" + v + "' is not an integer in [1, " + std::to_string(max) + "]",
+                      std::string("unset ") + name + " for the default");
+  return n;
+}
+// Tokens per prefill chunk: kPrefillChunk, or GEMBENCH_CUDA_PREFILL_CHUNK (small values make tiny test prompts run
+// several chunks, so the GPU check covers the chunked path).
+int prefill_chunk() {
+  const int64_t n = env_positive("GEMBENCH_CUDA_PREFILL_CHUNK", 1 << 20);
+  return n > 0 ? static_cast<int>(n) : kPrefillChunk;
+}
+std::string mib_of(int64_t b) { return std::to_string((b + kMiB - 1) / kMiB) + " MiB"; }
+}  // namespace
+
+// The arena's size: GEMBENCH_CUDA_ARENA_MB when set; else, with a maxContext, arena_plan for it (weights + a dense KV
+// cache at that length + the forward over it + slack); else all free GPU memory but kArenaMargin. Larger than the
+// free memory → out_of_memory at load, with the plan's parts, before any weight is placed.
+void CudaBackend::make_arena(const ModelConfig& c, int64_t weight_bytes) {
+  size_t free_b = 0, total_b = 0;
+  check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
+  const int64_t avail = std::max<int64_t>(0, static_cast<int64_t>(free_b) - kArenaMargin);
+  int64_t want = 0;
+  std::string why;
+  if (const int64_t mb = env_positive("GEMBENCH_CUDA_ARENA_MB", int64_t{1} << 30)) {
+    want = mb * kMiB;
+    why = "GEMBENCH_CUDA_ARENA_MB=" + std::to_string(mb);
+  } else if (max_context_ > 0) {
+    const ArenaPlan p = arena_plan(shape_of(c), c.num_layers, weight_bytes, max_context_, prefill_chunk());
+    want = p.total();
+    why = "maxContext " + std::to_string(max_context_) + ": weights " + mib_of(p.weights) + " + KV " + mib_of(p.kv) + " + forward " +
+          mib_of(p.forward) + " + slack " + mib_of(p.slack);
+  } else {
+    want = avail;
+    why = "all free GPU memory but " + mib_of(kArenaMargin) + " (no maxContext given)";
+  }
+  if (want < weight_bytes)
+    throw RunnerError("out_of_memory", "the GPU arena (" + why + ", " + mib_of(want) + ") is smaller than the model's bf16 weights (" +
+                                           mib_of(weight_bytes) + ")",
+                      "free GPU memory, or use a smaller model / overrides (e.g. fewer layers)");
+  if (want > avail)
+    throw RunnerError("out_of_memory",
+                      "the GPU arena for " + why + " needs " + mib_of(want) + "; GPU " + std::to_string(device_) + " has " +
+                          mib_of(static_cast<int64_t>(free_b)) + " free, " + mib_of(avail) + " after " + mib_of(kArenaMargin) +
+                          " kept for the CUDA context and cuBLASLt",
+                      "load with a smaller maxContext, use a smaller model, or free the GPU");
+  arena_ = std::make_unique<DeviceArena>(want);
+  g_arena = arena_.get();
+}
+
+std::vector<std::pair<std::string, double>> CudaBackend::memory_extra() {
+  std::vector<std::pair<std::string, double>> out;
+  size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) {
+    out.emplace_back("deviceUsedBytes", static_cast<double>(total_b - free_b));
+    out.emplace_back("deviceTotalBytes", static_cast<double>(total_b));
+  }
+  if (arena_) {
+    out.emplace_back("arenaBytes", static_cast<double>(arena_->stats().capacity()));
+    out.emplace_back("arenaPeakBytes", static_cast<double>(arena_->stats().peak()));
+    arena_->reset_peak();
+  }
+  return out;
+}
+
 void CudaBackend::adopt(std::unique_ptr<Model> host) {
   unload();
   if (!host) return;
   const ModelConfig& c = host->config;
   check_head_dim(c);
   if (!gemm_) gemm_ = std::make_unique<Gemm>();  // loads cuBLASLt now: a missing library fails the load, not a run
+  int64_t bytes = 0;
+  auto count = [&](const Tensor& t) { bytes += static_cast<int64_t>(t.data.size() * sizeof(bf16)); };
+  count(host->embed);
+  count(host->final_norm);
+  if (!c.tie_embeddings) count(host->lm_head);
+  for (const LayerWeights& L : host->layers)
+    for (const Tensor* t : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.bq, &L.bk, &L.bv, &L.mlp_norm, &L.w_gate, &L.w_up, &L.w_down})
+      count(*t);
+  make_arena(c, bytes);
   Weights w;
   w.layers.resize(host->layers.size());
-  int64_t bytes = 0;
   auto up = [&](const Tensor& t, int layer) {
     if (t.data.empty()) return;
-    bytes += static_cast<int64_t>(t.data.size() * sizeof(bf16));
     slot(w, *host, t, layer) = upload_bf16(t.data.data(), t.data.size(), stream_, MemCat::Weights);
   };
   up(host->embed, -1);
@@ -586,6 +745,7 @@ void CudaBackend::adopt(std::unique_ptr<Model> host) {
 }
 
 void CudaBackend::load(const LoadSpec& spec) {
+  max_context_ = spec.max_context;
   const std::string preset = spec.synthetic() ? spec.model.substr(10) : "";
   if (!spec.synthetic() || preset == kRetrievalPreset) return Backend::load(spec);
   unload();
@@ -599,14 +759,8 @@ void CudaBackend::load(const LoadSpec& spec) {
     for (int64_t e : t.shape) n *= e;
     bytes += n * static_cast<int64_t>(sizeof(bf16));
   }
-  size_t free_b = 0, total_b = 0;
-  check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
-  if (bytes > static_cast<int64_t>(free_b))
-    throw RunnerError("out_of_memory",
-                      shape.source + " needs " + std::to_string(bytes >> 20) + " MiB of bf16 weights; GPU " + std::to_string(device_) +
-                          " has " + std::to_string(free_b >> 20) + " MiB free",
-                      "use a smaller preset or overrides (e.g. fewer layers)");
   if (!gemm_) gemm_ = std::make_unique<Gemm>();
+  make_arena(c, bytes);
   Weights w;
   w.layers.resize(shape.layers.size());
   for (const SyntheticTensor& t : tensors) {
@@ -625,6 +779,12 @@ void CudaBackend::load(const LoadSpec& spec) {
   loaded_ = true;
 }
 
+// The forward pass, layer by layer; inside a layer the T tokens go in chunks of at most prefill_chunk() (arena.h):
+// each chunk's queries attend to every key before them (the cache's earlier rows and the earlier chunks' rows, which
+// are appended before the chunk's attention), so only the residual stream, the RoPE tables and — without a cache —
+// the layer's own K/V are full length. The statistics op is causal (a row sees no later key), so a request's sums are
+// added up chunk by chunk, each chunk over the keys its queries see (arena.h: chunk_stats); in a stop_after_qk
+// layer (no V), a chunk's ProbSum takes its LSE from an attention with V = K.
 std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::vector<int>& positions, KVCache* cache_base,
                                         const ForwardOptions& opts) {
   const Weights& m = need();
@@ -639,6 +799,8 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   for (int id : ids)
     if (id < 0 || id >= c.vocab_size)
       throw RunnerError("bad_input", "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");
+  if (opts.eviction.budget > 0 && (T != 1 || !cache))
+    throw RunnerError("internal", "decode eviction is for one-token decode steps with a cache (this call has " + std::to_string(T) + " tokens)");
   cudaStream_t s = stream_;
 
   // RoPE tables [T][d/2] for these positions (cos·scale, sin·scale), as CudaOps::rope builds them.
@@ -651,33 +813,31 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       cs[static_cast<size_t>(t) * half + i] = static_cast<float>(std::cos(a) * f.scale);
       sn[static_cast<size_t>(t) * half + i] = static_cast<float>(std::sin(a) * f.scale);
     }
+  // Buffers: the sizes of forward_buffers (arena.h), which also sizes the arena.
+  const MemCat A = MemCat::Activations;
+  const int C = std::min(T, prefill_chunk()), Cm = std::min(C, kMlpChunk);
   DevBuf<float> dcs(cs.size()), dsn(sn.size());
   check(cudaMemcpyAsync(dcs.get(), cs.data(), sizeof(float) * cs.size(), cudaMemcpyHostToDevice, s), "upload");
   check(cudaMemcpyAsync(dsn.get(), sn.data(), sizeof(float) * sn.size(), cudaMemcpyHostToDevice, s), "upload");
   auto dids = upload_ints(ids, s);
-
-  const MemCat A = MemCat::Activations;
-  const int64_t TD = static_cast<int64_t>(T) * D, TQ = static_cast<int64_t>(T) * H * d, TK = static_cast<int64_t>(T) * G * d;
+  const int64_t TD = static_cast<int64_t>(T) * D;
   DevBuf<float> x(static_cast<size_t>(TD), A);
-  DevBuf<bf16> xn(static_cast<size_t>(TD), A), proj(static_cast<size_t>(TD), A);
-  DevBuf<bf16> q(static_cast<size_t>(TQ), A), kn(static_cast<size_t>(TK), A), vn(static_cast<size_t>(TK), A), att(static_cast<size_t>(TQ), A);
-  DevBuf<float> lse(static_cast<size_t>(H) * T, A);
-  DevBuf<float> biased(c.qkv_bias ? static_cast<size_t>(TQ) : 0, A);  // fp32 GEMM output before the bias
-  // This call's K/V as [G][T][d]: the source of the cache append, and the whole layer when there is no cache.
-  DevBuf<bf16> sk(static_cast<size_t>(TK), MemCat::KV), sv(static_cast<size_t>(TK), MemCat::KV);
-  const int C = std::min(T, kMlpChunk);
-  DevBuf<bf16> gate(static_cast<size_t>(C) * I, A), upb(static_cast<size_t>(C) * I, A);
+  DevBuf<bf16> xn(static_cast<size_t>(C) * D, A), proj(static_cast<size_t>(C) * D, A);
+  DevBuf<bf16> q(static_cast<size_t>(C) * H * d, A), att(static_cast<size_t>(C) * H * d, A);
+  DevBuf<bf16> kn(static_cast<size_t>(C) * G * d, A), vn(static_cast<size_t>(C) * G * d, A);
+  DevBuf<float> lse(static_cast<size_t>(H) * C, A);
+  DevBuf<float> biased(c.qkv_bias ? static_cast<size_t>(C) * H * d : 0, A);  // fp32 GEMM output before the bias
+  // The layer's K/V as [G][rows][d]: all T rows without a cache (attention reads them there); with a cache, one
+  // chunk's rows, the source of an append to a per-query-head cache.
+  const int srows = cache && !opts.stop_after_qk ? C : T;  // a stop layer's keys are always all T rows here
+  DevBuf<bf16> sk(static_cast<size_t>(srows) * G * d, MemCat::KV), sv(static_cast<size_t>(srows) * G * d, MemCat::KV);
+  DevBuf<bf16> gate(static_cast<size_t>(Cm) * I, A), upb(static_cast<size_t>(Cm) * I, A);
   DevBuf<int> flag(1);
 
-  // embed and rope put the token index on gridDim.y (at most 65535): long inputs go in row chunks
+  // embed puts the token index on gridDim.y (at most 65535): long inputs go in row chunks
   constexpr int kGridRows = 32768;
   for (int t0 = 0; t0 < T; t0 += kGridRows)
     embed(m.embed->get(), dids->get() + t0, std::min(kGridRows, T - t0), D, x.get() + static_cast<int64_t>(t0) * D, s);
-  auto rope_rows = [&](bf16* y, int heads) {
-    for (int t0 = 0; t0 < T; t0 += kGridRows)
-      rope(y + static_cast<int64_t>(t0) * heads * d, std::min(kGridRows, T - t0), heads, d, dcs.get() + static_cast<int64_t>(t0) * half,
-           dsn.get() + static_cast<int64_t>(t0) * half, s);
-  };
 
   // y[rows][out] = in · Wᵀ (+ bias, added in fp32 before the rounding to bf16)
   auto linear = [&](const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
@@ -689,98 +849,183 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       gemm_->run(in, rows, inF, W->get(), outF, y, false, s);
     }
   };
-  auto attend = [&](const bf16* k, const bf16* v, int heads, int len, int cap) {
+  // The chunk's normed input (xn) and its post-RoPE queries (q) and keys (kn) of layer W.
+  auto project = [&](const LayerW& W, int t0, int cn) {
+    rmsnorm(x.get() + static_cast<int64_t>(t0) * D, cn, D, W.attn_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
+    linear(xn.get(), cn, D, W.wq, H * d, W.bq, q.get());
+    rope(q.get(), cn, H, d, dcs.get() + static_cast<int64_t>(t0) * half, dsn.get() + static_cast<int64_t>(t0) * half, s);
+    linear(xn.get(), cn, D, W.wk, G * d, W.bk, kn.get());
+    rope(kn.get(), cn, G, d, dcs.get() + static_cast<int64_t>(t0) * half, dsn.get() + static_cast<int64_t>(t0) * half, s);
+  };
+  // Attention of cn queries qp (the last cn of `len` rows) → att, lse.
+  auto attend = [&](const bf16* qp, int cn, const bf16* k, const bf16* v, int heads, int len, int cap) {
     AttnArgs a;
-    a.q = q.get();
+    a.q = qp;
     a.k = k;
     a.v = v;
     a.out = att.get();
     a.lse = lse.get();
-    a.T = T, a.H = H, a.G = heads, a.d = d, a.len = len, a.cap = cap;
+    a.T = cn, a.H = H, a.G = heads, a.d = d, a.len = len, a.cap = cap;
     run_attention(a, s);
   };
-  auto run_stats = [&](int l, const bf16* k, int heads, int len, int cap, KVCache* layer_cache) {
-    for (const StatsRequest& r : opts.stats) {
-      if (r.layer != l) continue;
-      Stats st = device_stats(q.get(), T, H, d, k, heads, len, cap, lse.get(), r, s);
-      if (opts.on_stats) opts.on_stats(st, layer_cache);
-    }
-  };
-  auto capture = [&](int l) {
+  auto capture = [&](int l, int t0, int cn) {
     if (!opts.capture) return;
+    const size_t qn = static_cast<size_t>(cn) * H * d, kn_ = static_cast<size_t>(cn) * G * d;
     for (auto& il : *opts.capture)
       if (il.layer == l) {
-        il.q.resize(static_cast<size_t>(TQ));
-        il.k.resize(static_cast<size_t>(TK));
-        download_bf16(q.get(), static_cast<size_t>(TQ), il.q.data(), s);
-        download_bf16(kn.get(), static_cast<size_t>(TK), il.k.data(), s);
+        il.q.resize(static_cast<size_t>(T) * H * d);
+        il.k.resize(static_cast<size_t>(T) * G * d);
+        download_bf16(q.get(), qn, il.q.data() + static_cast<size_t>(t0) * H * d, s);
+        download_bf16(kn.get(), kn_, il.k.data() + static_cast<size_t>(t0) * G * d, s);
       }
+  };
+
+  // One statistics request of a layer: its [H][keys] fp32 sums, filled chunk by chunk.
+  struct Acc {
+    const StatsRequest* req;
+    int keys;
+    std::unique_ptr<DevBuf<float>> sum;
+  };
+  // Adds the statistics of the chunk's queries (q; lse from the chunk's attention) rows [qb, qe) — the chunk is the
+  // last T_ of `len` visible rows — over `keys` keys, into the request's sums.
+  auto add_stats = [&](Acc& a, int T_, int qb, int qe, int keys, const bf16* k, int heads, int len, int cap, DevBuf<float>& part) {
+    if (qb >= qe || keys <= 0) return;
+    StatsArgs sa;
+    sa.q = q.get();
+    sa.k = k;
+    sa.lse = lse.get();
+    sa.out = part.get();
+    sa.mode = a.req->mode == StatsMode::RawDot ? StatMode::RawDot : StatMode::ProbSum;
+    sa.T = T_, sa.H = H, sa.G = heads, sa.d = d, sa.len = len, sa.cap = cap, sa.q_begin = qb, sa.q_end = qe, sa.key_end = keys;
+    cuda::attn_stats(sa, s);
+    accumulate_rows(a.sum->get(), a.keys, part.get(), H, keys, s);
+  };
+  auto finish_stats = [&](std::vector<Acc>& accs, int heads, KVCache* layer_cache) {
+    for (Acc& a : accs) {
+      std::vector<float> per(static_cast<size_t>(H) * a.keys);
+      if (!per.empty())
+        check(cudaMemcpyAsync(per.data(), a.sum->get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
+      check(cudaStreamSynchronize(s), "attn_stats");
+      Stats st;
+      CudaOps::aggregate(per, H, heads, H / heads, a.keys, a.req->agg, st);
+      st.layer = a.req->layer;
+      if (opts.on_stats) opts.on_stats(st, layer_cache);
+    }
   };
 
   for (int l = 0; l <= last; ++l) {
     const LayerW& W = m.layers[static_cast<size_t>(l)];
-    rmsnorm(x.get(), T, D, W.attn_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
-    linear(xn.get(), T, D, W.wq, H * d, W.bq, q.get());
-    linear(xn.get(), T, D, W.wk, G * d, W.bk, kn.get());
-    rope_rows(q.get(), H);
-    rope_rows(kn.get(), G);
-    kv_append(kn.get(), T, G, d, sk.get(), T, 0, s);
-    capture(l);
+    const bool stop = l == last && opts.stop_after_qk;  // GemFilter's pass 1: Q and K of layer r only
+    CudaKVCache::Layer* CL = cache && !stop ? &cache->at(l) : nullptr;  // a stop layer sees this call's keys only
+    if (CL) cache->ensure(l, T);
+    const int past = CL ? CL->len : 0;
+    // K/V of the layer: the cache layer (rows past..past+T appended chunk by chunk) or the scratch sk/sv
+    auto keys_k = [&] { return CL ? CL->k->get() : sk.get(); };
+    auto keys_v = [&] { return CL ? CL->v->get() : sv.get(); };
+    const int heads = CL ? CL->heads : G, cap = CL ? CL->cap : T;
 
-    if (l == last && opts.stop_after_qk) {  // GemFilter's pass 1: Q and K of layer r only
-      check_finite_dev(q.get(), TQ, flag.get(), "the queries of layer " + std::to_string(l), s);
-      check_finite_dev(kn.get(), TK, flag.get(), "the keys of layer " + std::to_string(l), s);
-      bool prob = false;
-      for (const StatsRequest& r : opts.stats) prob = prob || (r.layer == l && r.mode == StatsMode::ProbSum);
-      if (prob) attend(sk.get(), sk.get(), G, T, T);  // the row LSE only (V = K; the output is not used)
-      run_stats(l, sk.get(), G, T, T, nullptr);
-      return {};
+    std::vector<Acc> accs;
+    int max_keys = 0;
+    for (const StatsRequest& r : opts.stats) {
+      if (r.layer != l) continue;
+      Acc a;
+      a.req = &r;
+      a.keys = r.key_end < 0 ? past + T : std::min(r.key_end, past + T);
+      a.sum = std::make_unique<DevBuf<float>>(static_cast<size_t>(H) * std::max(a.keys, 1));
+      check(cudaMemsetAsync(a.sum->get(), 0, sizeof(float) * H * std::max(a.keys, 1), s), "cudaMemset");
+      max_keys = std::max(max_keys, a.keys);
+      accs.push_back(std::move(a));
     }
-    linear(xn.get(), T, D, W.wv, G * d, W.bv, vn.get());
-    kv_append(vn.get(), T, G, d, sv.get(), T, 0, s);
+    DevBuf<float> part(accs.empty() ? 0 : static_cast<size_t>(H) * std::max(max_keys, 1));
 
-    if (cache) {
-      CudaKVCache::Layer& CL = cache->at(l);
-      cache->ensure(l, T);
-      // per-query-head caches: cache head ch takes KV head ch·G/heads
-      std::vector<int> rows(static_cast<size_t>(CL.heads) * T), src(static_cast<size_t>(CL.heads));
-      for (int ch = 0; ch < CL.heads; ++ch) {
-        src[static_cast<size_t>(ch)] = static_cast<int>(static_cast<int64_t>(ch) * G / CL.heads);
-        for (int t = 0; t < T; ++t) rows[static_cast<size_t>(ch) * T + t] = t;
+    std::unique_ptr<DevBuf<int>> arows, asrc;  // a per-query-head cache's append map (rows 0..C of KV head ch·G/heads)
+    if (CL && CL->heads != G) {
+      std::vector<int> rows(static_cast<size_t>(CL->heads) * C), src(static_cast<size_t>(CL->heads));
+      for (int ch = 0; ch < CL->heads; ++ch) {
+        src[static_cast<size_t>(ch)] = static_cast<int>(static_cast<int64_t>(ch) * G / CL->heads);
+        for (int t = 0; t < C; ++t) rows[static_cast<size_t>(ch) * C + t] = t;
       }
-      auto drows = upload_ints(rows, s), dsrc = upload_ints(src, s);
-      const int64_t off = static_cast<int64_t>(CL.len) * d;
-      kv_gather(sk.get(), T, CL.k->get() + off, CL.cap, drows->get(), dsrc->get(), CL.heads, T, d, s);
-      kv_gather(sv.get(), T, CL.v->get() + off, CL.cap, drows->get(), dsrc->get(), CL.heads, T, d, s);
-      check(cudaStreamSynchronize(s), "KV append");
-      CL.len += T;
-      attend(CL.k->get(), CL.v->get(), CL.heads, CL.len, CL.cap);
-      run_stats(l, CL.k->get(), CL.heads, CL.len, CL.cap, cache);
-      if (opts.eviction.budget > 0 && T != 1)
-        throw RunnerError("internal", "decode eviction is for one-token decode steps (this call has " + std::to_string(T) + " tokens)");
-      if (opts.eviction.budget > 0) evict(*cache, l, q.get(), lse.get(), H, d, opts.eviction);
-    } else {
-      attend(sk.get(), sv.get(), G, T, T);
-      run_stats(l, sk.get(), G, T, T, nullptr);
+      arows = upload_ints(rows, s);
+      asrc = upload_ints(src, s);
+      check(cudaStreamSynchronize(s), "upload");  // the host vectors go out of scope
     }
 
-    // o_proj + residual
-    gemm_->run(att.get(), T, H * d, W.wo->get(), D, proj.get(), false, s);
-    add_residual(x.get(), proj.get(), TD, s);
-
-    // MLP in token chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
     for (int t0 = 0; t0 < T; t0 += C) {
       const int cn = std::min(C, T - t0);
+      project(W, t0, cn);
+      capture(l, t0, cn);
+      if (stop) {  // Q and K only; statistics of the chunk's rows against the keys so far (V = K for a ProbSum's LSE)
+        check_finite_dev(q.get(), static_cast<int64_t>(cn) * H * d, flag.get(), "the queries of layer " + std::to_string(l), s);
+        check_finite_dev(kn.get(), static_cast<int64_t>(cn) * G * d, flag.get(), "the keys of layer " + std::to_string(l), s);
+        kv_append(kn.get(), cn, G, d, sk.get(), T, t0, s);
+        bool prob = false;
+        for (const Acc& a : accs)
+          prob = prob || (a.req->mode == StatsMode::ProbSum && !chunk_stats(a.req->q_begin, a.req->q_end, a.keys, 0, t0, cn).empty());
+        if (prob) attend(q.get(), cn, sk.get(), sk.get(), G, t0 + cn, T);
+        for (Acc& a : accs) {
+          const ChunkStats r = chunk_stats(a.req->q_begin, a.req->q_end, a.keys, 0, t0, cn);
+          add_stats(a, cn, r.qb, r.qe, r.keys, sk.get(), G, t0 + cn, T, part);
+        }
+        continue;
+      }
+      linear(xn.get(), cn, D, W.wv, G * d, W.bv, vn.get());
+      if (!CL) {
+        kv_append(kn.get(), cn, G, d, sk.get(), T, t0, s);
+        kv_append(vn.get(), cn, G, d, sv.get(), T, t0, s);
+      } else if (CL->heads == G) {
+        kv_append(kn.get(), cn, G, d, CL->k->get(), CL->cap, CL->len, s);
+        kv_append(vn.get(), cn, G, d, CL->v->get(), CL->cap, CL->len, s);
+        CL->len += cn;
+      } else {  // per-query-head cache: [G][cn][d] first, then each cache head takes its KV head's rows
+        kv_append(kn.get(), cn, G, d, sk.get(), cn, 0, s);
+        kv_append(vn.get(), cn, G, d, sv.get(), cn, 0, s);
+        // rows of head ch are arows[ch·C ..): with keep = cn the kernel reads arows[ch·cn ..), so a short last chunk
+        // needs its own map; every full chunk uses the uploaded one
+        std::unique_ptr<DevBuf<int>> short_rows;
+        const int* rows = arows->get();
+        if (cn != C) {
+          std::vector<int> r(static_cast<size_t>(CL->heads) * cn);
+          for (int ch = 0; ch < CL->heads; ++ch)
+            for (int t = 0; t < cn; ++t) r[static_cast<size_t>(ch) * cn + t] = t;
+          short_rows = upload_ints(r, s);
+          check(cudaStreamSynchronize(s), "upload");
+          rows = short_rows->get();
+        }
+        const int64_t off = static_cast<int64_t>(CL->len) * d;
+        kv_gather(sk.get(), cn, CL->k->get() + off, CL->cap, rows, asrc->get(), CL->heads, cn, d, s);
+        kv_gather(sv.get(), cn, CL->v->get() + off, CL->cap, rows, asrc->get(), CL->heads, cn, d, s);
+        check(cudaStreamSynchronize(s), "KV append");
+        CL->len += cn;
+      }
+      const int len = past + t0 + cn;  // rows visible to the chunk's queries
+      attend(q.get(), cn, keys_k(), keys_v(), heads, len, cap);
+      for (Acc& a : accs) {
+        const ChunkStats r = chunk_stats(a.req->q_begin, a.req->q_end, a.keys, past, t0, cn);
+        add_stats(a, cn, r.qb, r.qe, r.keys, keys_k(), heads, len, cap, part);
+      }
+
+      // o_proj + residual, then the MLP in sub-chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
       float* xc = x.get() + static_cast<int64_t>(t0) * D;
-      bf16* nc = xn.get() + static_cast<int64_t>(t0) * D;
-      bf16* pc = proj.get() + static_cast<int64_t>(t0) * D;
-      rmsnorm(xc, cn, D, W.mlp_norm->get(), static_cast<float>(c.rms_eps), nc, s);
-      gemm_->run(nc, cn, D, W.w_gate->get(), I, gate.get(), false, s);
-      gemm_->run(nc, cn, D, W.w_up->get(), I, upb.get(), false, s);
-      swiglu(gate.get(), upb.get(), static_cast<int64_t>(cn) * I, gate.get(), s);
-      gemm_->run(gate.get(), cn, I, W.w_down->get(), D, pc, false, s);
-      add_residual(xc, pc, static_cast<int64_t>(cn) * D, s);
+      gemm_->run(att.get(), cn, H * d, W.wo->get(), D, proj.get(), false, s);
+      add_residual(xc, proj.get(), static_cast<int64_t>(cn) * D, s);
+      for (int m0 = 0; m0 < cn; m0 += Cm) {
+        const int mn = std::min(Cm, cn - m0);
+        float* xm = xc + static_cast<int64_t>(m0) * D;
+        bf16* nm = xn.get() + static_cast<int64_t>(m0) * D;
+        bf16* pm = proj.get() + static_cast<int64_t>(m0) * D;
+        rmsnorm(xm, mn, D, W.mlp_norm->get(), static_cast<float>(c.rms_eps), nm, s);
+        gemm_->run(nm, mn, D, W.w_gate->get(), I, gate.get(), false, s);
+        gemm_->run(nm, mn, D, W.w_up->get(), I, upb.get(), false, s);
+        swiglu(gate.get(), upb.get(), static_cast<int64_t>(mn) * I, gate.get(), s);
+        gemm_->run(gate.get(), mn, I, W.w_down->get(), D, pm, false, s);
+        add_residual(xm, pm, static_cast<int64_t>(mn) * D, s);
+      }
     }
+
+    finish_stats(accs, heads, stop ? nullptr : cache);
+    if (stop) return {};
+
+    if (opts.eviction.budget > 0) evict(*cache, l, q.get(), lse.get(), H, d, opts.eviction);
     check_finite_dev(x.get(), TD, flag.get(), "the hidden states after layer " + std::to_string(l), s);
   }
 

@@ -1,5 +1,5 @@
-// Element-wise and small ops of the CUDA backend (ops.h): embedding, RMSNorm, RoPE, SwiGLU, residual add, KV append
-// and gather, argmax, the non-finite flag, synthetic weights, dtype conversions.
+// Element-wise and small ops of the CUDA backend (ops.h): embedding, RMSNorm, RoPE, SwiGLU, residual add, the
+// statistics accumulation, KV append and gather, argmax, the non-finite flag, synthetic weights, dtype conversions.
 #include <cub/block/block_reduce.cuh>
 
 #include "../model.h"
@@ -64,6 +64,12 @@ __global__ void swiglu_kernel(const bf16* gate, const bf16* up, int64_t n, bf16*
 __global__ void add_kernel(float* x, const bf16* y, int64_t n) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x)
     x[i] += __bfloat162float(y[i]);
+}
+
+__global__ void accumulate_rows_kernel(float* acc, int acc_stride, const float* part, int cols) {
+  const int64_t r = blockIdx.y;
+  for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < cols; j += gridDim.x * blockDim.x)
+    acc[r * acc_stride + j] += part[r * cols + j];
 }
 
 __global__ void bias_kernel(float* y, const bf16* bias, int64_t n, int out) {
@@ -166,6 +172,17 @@ void add_bias(float* y, const bf16* bias, int T, int out, cudaStream_t s) {
   if (n <= 0) return;
   bias_kernel<<<blocks_for(n), kThreads, 0, s>>>(y, bias, n, out);
   check(cudaGetLastError(), "add_bias");
+}
+void accumulate_rows(float* acc, int acc_stride, const float* part, int rows, int cols, cudaStream_t s) {
+  if (rows <= 0 || cols <= 0) return;
+  if (cols > acc_stride) throw RunnerError("internal", "accumulate_rows: " + std::to_string(cols) + " columns into rows of " + std::to_string(acc_stride));
+  const int bx = (cols + kThreads - 1) / kThreads;
+  for (int r0 = 0; r0 < rows; r0 += 65535) {  // rows on gridDim.y
+    const int n = rows - r0 < 65535 ? rows - r0 : 65535;
+    accumulate_rows_kernel<<<dim3(bx < 1024 ? bx : 1024, n), kThreads, 0, s>>>(acc + static_cast<int64_t>(r0) * acc_stride, acc_stride,
+                                                                             part + static_cast<int64_t>(r0) * cols, cols);
+  }
+  check(cudaGetLastError(), "accumulate_rows");
 }
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
   if (T <= 0) return;
