@@ -41,6 +41,8 @@ export const LoadedModel = z.object({
   kvHeads: z.number().optional(),
   headDim: z.number().optional(),
   intermediateSize: z.number().optional(),
+  /** What the weights and KV cache are held in (f32, bf16); absent from engines that do not say. */
+  dtype: z.string().optional(),
   vocabSize: z.number(),
   maxPositions: z.number(),
   eosIds: z.array(z.number()),

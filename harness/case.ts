@@ -79,11 +79,17 @@ export function combineTimings(runs: readonly GenerateResult[], warmups: number)
   return t;
 }
 
-/** Achieved TFLOP/s and GB/s per phase from the loaded model's shape and the median times; null when the shape,
- *  the dtype's size or the method's work is unknown, or no phase has both work and time. */
-export function ratesOf(model: LoadedModel, cell: Cell, last: GenerateResult, t: Timings): PhaseRates | null {
+/** Achieved TFLOP/s and GB/s per phase from the loaded model's shape and dtype (the engine's answer, else the
+ *  cell's) and the median times; null when the shape, the dtype's size or the method's work is unknown, or no phase
+ *  has both work and time. */
+export function ratesOf(
+  model: LoadedModel,
+  cell: { method: Pick<Cell["method"], "name" | "params">; model: Pick<Cell["model"], "dtype"> },
+  last: Pick<GenerateResult, "inputLength" | "keptLength">,
+  t: Timings,
+): PhaseRates | null {
   const shape = modelShape(model);
-  const b = bytesPerValue(cell.model.dtype);
+  const b = bytesPerValue(model.dtype ?? cell.model.dtype);
   if (shape === null || b === null || last.keptLength === null) return null;
   const facts = { method: cell.method.name, params: cell.method.params, inputLength: last.inputLength, keptLength: last.keptLength, decodeTokens: t.decodeTokens, bytesPerValue: b };
   const work = phaseWork(shape, facts);

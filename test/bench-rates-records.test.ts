@@ -40,8 +40,10 @@ test("bench on synthetic:small-llama: rates per phase in records.jsonl and summa
   t.is(records.length, 10);
 
   const rn = await openRunner();
-  const shape = modelShape(LoadedModel.parse(await rn.ok({ op: "describe", model: "synthetic:small-llama" })));
+  const described = LoadedModel.parse(await rn.ok({ op: "describe", model: "synthetic:small-llama" }));
   await rn.close();
+  t.is(described.dtype, "f32");
+  const shape = modelShape(described);
   if (shape === null) return t.fail("describe lacks a shape field");
   for (const rec of records) {
     const where = `${rec.method.label} ${rec.caseId}`;

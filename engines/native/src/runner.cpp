@@ -209,6 +209,7 @@ class Runner {
     uint64_t seed = 0;
     int max_context = 0;
     bool synthetic = false;
+    std::string dtype;  // the backend's dtype the model is (or would be) held in
   };
   Source source_of(const JsonReader& r) const {
     Source s;
@@ -218,6 +219,7 @@ class Runner {
     if (std::find(dtypes.begin(), dtypes.end(), dtype) == dtypes.end())
       throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the " + backend_->name() + " backend",
                         "this backend computes in " + dtypes.front() + ": use dtype " + dtypes.front());
+    s.dtype = dtype;
     s.max_context = static_cast<int>(r.integer_or("maxContext", 0, 1, 2147483647));
     s.seed = static_cast<uint64_t>(r.integer_or("seed", 0, 0, 9007199254740991LL));
     s.synthetic = s.name.rfind("synthetic:", 0) == 0;
@@ -232,7 +234,9 @@ class Runner {
     Json raw;
     const ModelConfig c = s.synthetic ? parse_hf_config(synthetic_config(s.name.substr(10), r.raw("overrides")), s.name)
                                       : read_hf_folder_config(s.name, &raw);
-    return model_info(c, s.name, s.max_context);
+    Json o = model_info(c, s.name, s.max_context);
+    o.set("dtype", s.dtype);
+    return o;
   }
 
   Json load(const JsonReader& r) {
@@ -250,6 +254,7 @@ class Runner {
     log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers) on " +
         backend_->name() + " in " + std::to_string(static_cast<int>(load_ms)) + " ms");
     Json o = model_info(c, backend_->source(), max_context_);
+    o.set("dtype", s.dtype);
     o.set("loadMs", load_ms);
     return o;
   }
