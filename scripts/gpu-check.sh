@@ -204,7 +204,8 @@ if wants models; then
 fi
 
 # The models' tests again with 37-token prefill chunks, so stories260K's prompts and the selection tests run the
-# chunked prefill (several chunks and a short last one) that long inputs take.
+# chunked prefill (several chunks and a short last one) that long inputs take, and with eager decode steps (no CUDA
+# graph), so both decode paths meet the reference.
 if wants chunked; then
   if [ ! -d "$shared/models/stories260K" ] || ! have node; then
     record chunked skip 0 "needs $shared/models/stories260K and Node.js (see the models step)"
@@ -212,7 +213,7 @@ if wants chunked; then
     record chunked skip 0 "the cuda backend cannot load a model: $load_reason"
   else
     [ -e "$root/../shared" ] || ln -s "$shared" "$root/../shared"
-    run_step chunked 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" GEMBENCH_CUDA_PREFILL_CHUNK=37 \
+    run_step chunked 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" GEMBENCH_CUDA_PREFILL_CHUNK=37 GEMBENCH_CUDA_GRAPHS=0 \
       npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
     record chunked "$(outcome)" "$secs" "$(printf '%s' "$tail_out" | grep -E 'passed|failed|skipped' | tail -n 3 | tr '\n' ' ')"
   fi
@@ -222,8 +223,8 @@ if wants speed; then
   if ! cuda_loads; then
     record speed skip 0 "the cuda backend cannot load a model: $load_reason"
   else
-    # Dense and GemFilter (r = 13, k = 1024) prefill on the synthetic Llama-3.1-8B at 8K/32K/128K, 1 new token:
-    # the runner's own timings and memory peaks, one line per cell.
+    # Dense and GemFilter (r = 13, k = 1024) prefill on the synthetic Llama-3.1-8B at 8K/32K/128K, 1 new token, then 50
+    # tokens after 32K: the runner's own timings and memory peaks, one line per cell.
     req=$(mktemp)
     {
       echo '{"id":0,"op":"load","model":"synthetic:llama-3.1-8b"}'
@@ -236,6 +237,12 @@ if wants speed; then
           echo "{\"id\":$id,\"op\":\"generate\",\"inputIds\":[$ids],\"method\":$m,\"maxNewTokens\":1,\"ignoreEos\":true}"
           id=$((id + 1))
         done
+      done
+      # 50 decoded tokens after 32K (decode graphs): ms/token for dense and GemFilter
+      ids=$(awk 'BEGIN{for(i=0;i<32768;i++) printf "%s%d", (i?",":""), 1000+(i*7919)%120000}')
+      for m in '{"name":"dense","params":{}}' '{"name":"gemfilter","params":{"filterLayer":13,"k":1024}}'; do
+        echo "{\"id\":$id,\"op\":\"generate\",\"inputIds\":[$ids],\"method\":$m,\"maxNewTokens\":50,\"ignoreEos\":true}"
+        id=$((id + 1))
       done
     } >"$req"
     run_step speed 150 bash -c "'$runner' --backend cuda <'$req'"

@@ -1,5 +1,6 @@
 // The CUDA device ops that the selftest's BackendOps table does not reach, each against its CPU reference on a GPU:
 // synthetic weights (bit-identical to synthetic.cpp's values rounded to bf16), embedding, residual add, bias add,
+// KV append and decode attention with the length read on the device (the decode graph's variants),
 // the statistics accumulation (accumulate_rows),
 // KV append, KV keep/gather (with per-query-head expansion), argmax (ties → lower index, NaN never wins), the
 // non-finite flag (fp32 and bf16), bf16 round trips, and attention + the statistics op at the small head dims
@@ -151,6 +152,13 @@ int main() {
             ok &= c[(static_cast<size_t>(g) * cap + r) * d + i] == want;
           }
       check_that(ok, "kv_append: rows row0.. of each head, nothing else touched");
+      {  // the decode graph's variant: row0 = *len − T read on the device
+        Dev<bf16> cache2(cache.n);
+        check(cudaMemset(cache2.p, 0, sizeof(bf16) * cache2.n), "memset");
+        Dev<int> len(std::vector<int>{row0 + T});
+        kv_append_at(sb.p, T, G, d, cache2.p, cap, len.p, nullptr);
+        check_that(f32_of(cache2) == c, "kv_append_at (row0 from a device length) = kv_append, bit for bit");
+      }
       const int heads_out = 4, keep = 3, dst_cap = 5;
       const std::vector<int> rows = {3, 4, 9, 0, 5, 6, 3, 8, 9, 4, 5, 6};
       const std::vector<int> src_head = {0, 0, 1, 1};
@@ -248,6 +256,26 @@ int main() {
       check_that(worst <= 1e-2 * scale_o && worst_lse <= 1e-4, b);
       std::snprintf(b, sizeof b, "attn_stats ProbSum d=%d (generic kernel): column sums err %.2g", d, worst_sum);
       check_that(worst_sum <= 1e-4 * T, b);
+    }
+    // Decode with the length read on the device (the decode graph: len = an upper bound, len_dev = the length) equals
+    // decode with the length given, bit for bit, for the tensor-core and the generic kernels.
+    for (int d : {8, 64, 128}) {
+      const int H = 8, G = 2, cap = 300, n = 173, splits = 5;
+      const auto q = rnd(static_cast<size_t>(H) * d, 21, 1.0f), kv = rnd(static_cast<size_t>(G) * cap * d, 22, 1.0f);
+      Dev<float> qf(q), kvf(kv);
+      Dev<bf16> qb(q.size()), kb(kv.size()), o1(q.size()), o2(q.size());
+      to_bf16(qf.p, static_cast<int64_t>(q.size()), qb.p, nullptr);
+      to_bf16(kvf.p, static_cast<int64_t>(kv.size()), kb.p, nullptr);
+      Dev<float> l1(static_cast<size_t>(H)), l2(static_cast<size_t>(H)), work(static_cast<size_t>(splits) * H * (d + 2));
+      Dev<int> len(std::vector<int>{n});
+      AttnArgs a;
+      a.q = qb.p, a.k = kb.p, a.v = kb.p, a.out = o1.p, a.lse = l1.p;
+      a.T = 1, a.H = H, a.G = G, a.d = d, a.len = n, a.cap = cap;
+      attention_decode(a, work.p, splits, nullptr);
+      a.out = o2.p, a.lse = l2.p, a.len = cap, a.len_dev = len.p;
+      attention_decode(a, work.p, splits, nullptr);
+      check_that(f32_of(o1) == f32_of(o2) && l1.get() == l2.get(),
+                 "attention_decode d=" + std::to_string(d) + ": length from the device = length given, bit for bit");
     }
     check(cudaDeviceSynchronize(), "synchronize");
   } catch (const RunnerError& err) {

@@ -55,7 +55,8 @@ __global__ void __launch_bounds__(kAttnThreads) flash_kernel(KernelArgs ka) {
   static_assert(sizeof(bf16) * 2 * BN * D <= 48 * 1024, "static shared memory");
 
   const AttnArgs& a = ka.a;
-  const int R = a.H / a.G, g = blockIdx.y, rows_total = a.T * R, past = a.len - a.T;
+  const int len = a.len_dev ? *a.len_dev : a.len;
+  const int R = a.H / a.G, g = blockIdx.y, rows_total = a.T * R, past = len - a.T;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row0 = blockIdx.x * BM;
   const float scale_log2 = rsqrtf(static_cast<float>(D)) * kLog2e;
@@ -89,7 +90,7 @@ __global__ void __launch_bounds__(kAttnThreads) flash_kernel(KernelArgs ka) {
   for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
 
-  int key_begin = 0, key_end = block_key_end(row0, BM, R, a.T, past, a.len);
+  int key_begin = 0, key_end = block_key_end(row0, BM, R, a.T, past, len);
   if (kSplit) {
     const int full = key_end;
     key_begin = split_key_begin(blockIdx.z, full, ka.splits);
@@ -242,7 +243,8 @@ __global__ void combine_kernel(KernelArgs ka) {
 constexpr int kGenericMaxD = 256;
 __global__ void __launch_bounds__(32) generic_kernel(AttnArgs a) {
   const int t = blockIdx.x, h = blockIdx.y, lane = threadIdx.x, d = a.d, R = a.H / a.G, g = h / R;
-  const int visible = imin(a.len, a.len - a.T + t + 1);
+  const int len = a.len_dev ? *a.len_dev : a.len;
+  const int visible = imin(len, len - a.T + t + 1);
   __shared__ float qs[kGenericMaxD];
   for (int i = lane; i < d; i += 32) qs[i] = __bfloat162float(a.q[(static_cast<int64_t>(t) * a.H + h) * d + i]);
   __syncwarp();

@@ -16,8 +16,8 @@
 //   4096-token sub-chunks; stop_after_qk; H2O decode eviction (scores and victim choice on the host from the step's
 //   ProbSum/KvMean); a non-finite check per layer; final norm and lm_head on the last row only).
 //   Phase timings: CUDA events on the stream (CudaEventTimer).
-//   Not done: CUDA graphs for the decode step (each step launches its kernels and synchronises after attention);
-//   eviction re-gathers the layer each evicting step.
+//   Decode: a CUDA graph per cache layout (DecodeGraph, decode_step) where the step allows it, else forward's eager
+//   path. Not done: eviction re-gathers the layer each evicting step (and runs eagerly).
 // None of this has run on a GPU in this tree's history unless a gpu:check log says so.
 #include <algorithm>
 #include <cmath>
@@ -507,6 +507,68 @@ class CudaEventTimer final : public PhaseTimer {
   Event start_, end_;
 };
 
+// ---- the decode graph ----
+// A one-token decode step (a cache whose layers all hold the model's G KV heads; no statistics, no eviction, no
+// capture) runs as a CUDA graph: captured once with every per-step value — the token id, the RoPE row, each layer's
+// length — read from device buffers written before each launch (AttnArgs::len_dev, kv_append_at), then replayed for
+// every step until the cache's buffers move (a growth, a new cache elsewhere in the arena) or the model changes. Its
+// buffers live as long as the model (arena ranges, counted as activations during each step); the host staging is
+// pinned. GEMBENCH_CUDA_GRAPHS=0 runs every step eagerly through forward.
+struct DecodeGraph {
+  std::unique_ptr<DevBuf<float>> x, biased, logits, cs, sn, lse, work;
+  std::unique_ptr<DevBuf<bf16>> xn, proj, q, att, kn, vn, gate, upb;
+  std::unique_ptr<DevBuf<int>> ids, lens, flags;  // lens[l]: layer l's length after this step's append
+  int64_t bytes = 0;
+  int* h_ids = nullptr;
+  int* h_lens = nullptr;
+  int* h_flags = nullptr;
+  float* h_cs = nullptr;
+  float* h_sn = nullptr;
+  float* h_logits = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  std::vector<int64_t> key;  // per layer: K and V addresses and capacity, as captured
+  int64_t captures = 0;
+
+  DecodeGraph(const ModelConfig& c, int max_splits) {
+    const ActiveTracker none(nullptr);  // model-lifetime buffers: no request's tracker owns them
+    const size_t D = static_cast<size_t>(c.hidden_size), H = static_cast<size_t>(c.num_heads), G = static_cast<size_t>(c.num_kv_heads),
+                 d = static_cast<size_t>(c.head_dim), I = static_cast<size_t>(c.intermediate_size), V = static_cast<size_t>(c.vocab_size),
+                 L = static_cast<size_t>(c.num_layers);
+    auto f = [&](size_t n) { bytes += static_cast<int64_t>(n * 4); return std::make_unique<DevBuf<float>>(n); };
+    auto b = [&](size_t n) { bytes += static_cast<int64_t>(n * 2); return std::make_unique<DevBuf<bf16>>(n); };
+    auto i = [&](size_t n) { bytes += static_cast<int64_t>(n * 4); return std::make_unique<DevBuf<int>>(n); };
+    x = f(D), biased = f(c.qkv_bias ? H * d : 0), logits = f(V), cs = f(d / 2), sn = f(d / 2), lse = f(H);
+    work = f(static_cast<size_t>(max_splits) * H * (d + 2));
+    xn = b(D), proj = b(D), q = b(H * d), att = b(H * d), kn = b(G * d), vn = b(G * d), gate = b(I), upb = b(I);
+    ids = i(1), lens = i(L), flags = i(L);
+    check(cudaMallocHost(&h_ids, sizeof(int)), "cudaMallocHost");
+    check(cudaMallocHost(&h_lens, sizeof(int) * L), "cudaMallocHost");
+    check(cudaMallocHost(&h_flags, sizeof(int) * L), "cudaMallocHost");
+    check(cudaMallocHost(&h_cs, sizeof(float) * (d / 2)), "cudaMallocHost");
+    check(cudaMallocHost(&h_sn, sizeof(float) * (d / 2)), "cudaMallocHost");
+    check(cudaMallocHost(&h_logits, sizeof(float) * V), "cudaMallocHost");
+  }
+  ~DecodeGraph() {
+    if (exec) cudaGraphExecDestroy(exec);
+    for (void* p : {static_cast<void*>(h_ids), static_cast<void*>(h_lens), static_cast<void*>(h_flags), static_cast<void*>(h_cs),
+                    static_cast<void*>(h_sn), static_cast<void*>(h_logits)})
+      if (p) cudaFreeHost(p);
+  }
+  DecodeGraph(const DecodeGraph&) = delete;
+  DecodeGraph& operator=(const DecodeGraph&) = delete;
+};
+
+// GEMBENCH_CUDA_GRAPHS: unset or 1 = decode graphs, 0 = every decode step eager.
+bool decode_graphs_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("GEMBENCH_CUDA_GRAPHS");
+    if (!v || !*v || std::string(v) == "1") return true;
+    if (std::string(v) == "0") return false;
+    throw RunnerError("bad_request", std::string("GEMBENCH_CUDA_GRAPHS='") + v + "' must be 0 or 1", "unset it for the default (graphs on)");
+  }();
+  return on;
+}
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int device) : device_(device) {
@@ -543,6 +605,7 @@ class CudaBackend final : public Backend {
   void load(const LoadSpec& spec) override;
   void adopt(std::unique_ptr<Model> host) override;
   void unload() override {
+    graph_.reset();  // its buffers are arena ranges, and it reads the weights
     w_ = Weights{};  // the weights' ranges go back to the arena before it is freed
     if (g_arena == arena_.get()) g_arena = nullptr;
     arena_.reset();
@@ -585,6 +648,10 @@ class CudaBackend final : public Backend {
   void evict(CudaKVCache& cache, int l, const bf16* q, const float* lse, int H, int d, const DecodeEviction& ev);
   // Creates the arena for a model of this shape and weight size (see arena_bytes) and makes it the active one.
   void make_arena(const ModelConfig& c, int64_t weight_bytes);
+  // The decode graph (DecodeGraph above): one decode step through a captured graph, its capture, and what it enqueues.
+  std::vector<float> decode_step(int id, int pos, CudaKVCache& cache);
+  void capture_decode(CudaKVCache& cache);
+  void enqueue_decode(CudaKVCache& cache);
 
   int device_;
   cudaDeviceProp prop_{};
@@ -592,6 +659,7 @@ class CudaBackend final : public Backend {
   std::unique_ptr<CudaOps> ops_;
   std::unique_ptr<Gemm> gemm_;
   std::unique_ptr<DeviceArena> arena_;  // declared before w_: destroyed after the weights' buffers
+  std::unique_ptr<DecodeGraph> graph_;
   Weights w_;
   bool loaded_ = false;
   int64_t weight_bytes_ = 0;
@@ -801,6 +869,12 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       throw RunnerError("bad_input", "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");
   if (opts.eviction.budget > 0 && (T != 1 || !cache))
     throw RunnerError("internal", "decode eviction is for one-token decode steps with a cache (this call has " + std::to_string(T) + " tokens)");
+  if (T == 1 && cache && opts.stats.empty() && !opts.capture && opts.eviction.budget <= 0 && !opts.stop_after_qk && opts.want_logits &&
+      last == L - 1 && decode_graphs_enabled()) {
+    bool kv_heads = true;
+    for (int l = 0; l < L; ++l) kv_heads = kv_heads && cache->at(l).heads == G;
+    if (kv_heads) return decode_step(ids[0], positions[0], *cache);
+  }
   cudaStream_t s = stream_;
 
   // RoPE tables [T][d/2] for these positions (cos·scale, sin·scale), as CudaOps::rope builds them.
@@ -1039,6 +1113,138 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   check(cudaStreamSynchronize(s), "logits");
   check_finite_host(logits.data(), c.vocab_size, "the logits (final norm / lm_head)");
   return logits;
+}
+
+// One decode step through the graph: room for the new row in every layer, a (re)capture when the cache's buffers are
+// not the captured ones, the step's inputs written to the device, the launch, then the logits and the per-layer
+// non-finite flags read back (one synchronisation per step).
+std::vector<float> CudaBackend::decode_step(int id, int pos, CudaKVCache& cache) {
+  const ModelConfig& c = w_.config;
+  const int L = c.num_layers, half = c.head_dim / 2, V = c.vocab_size;
+  if (!graph_) graph_ = std::make_unique<DecodeGraph>(c, kMaxSplits);
+  DecodeGraph& g = *graph_;
+  MemoryTracker* tracker = active_tracker();
+  if (tracker) tracker->add(MemCat::Activations, g.bytes);
+  struct Uncount {
+    MemoryTracker* t;
+    int64_t b;
+    ~Uncount() {
+      if (t) t->sub(MemCat::Activations, b);
+    }
+  } uncount{tracker, g.bytes};
+
+  std::vector<int64_t> key;
+  for (int l = 0; l < L; ++l) {
+    cache.ensure(l, 1);
+    const CudaKVCache::Layer& CL = cache.at(l);
+    key.insert(key.end(), {reinterpret_cast<int64_t>(CL.k->get()), reinterpret_cast<int64_t>(CL.v->get()), static_cast<int64_t>(CL.cap)});
+  }
+  if (!g.exec || key != g.key) {
+    capture_decode(cache);
+    g.key = std::move(key);
+    ++g.captures;
+  }
+  g.h_ids[0] = id;
+  for (int l = 0; l < L; ++l) g.h_lens[l] = cache.at(l).len + 1;
+  const cpu::RopeFreqs f = cpu::rope_freqs(c, pos);
+  for (int i = 0; i < half; ++i) {
+    const double a = static_cast<double>(pos) * f.inv_freq[static_cast<size_t>(i)];
+    g.h_cs[i] = static_cast<float>(std::cos(a) * f.scale);
+    g.h_sn[i] = static_cast<float>(std::sin(a) * f.scale);
+  }
+  cudaStream_t s = stream_;
+  check(cudaMemcpyAsync(g.ids->get(), g.h_ids, sizeof(int), cudaMemcpyHostToDevice, s), "upload");
+  check(cudaMemcpyAsync(g.lens->get(), g.h_lens, sizeof(int) * L, cudaMemcpyHostToDevice, s), "upload");
+  check(cudaMemcpyAsync(g.cs->get(), g.h_cs, sizeof(float) * half, cudaMemcpyHostToDevice, s), "upload");
+  check(cudaMemcpyAsync(g.sn->get(), g.h_sn, sizeof(float) * half, cudaMemcpyHostToDevice, s), "upload");
+  check(cudaMemsetAsync(g.flags->get(), 0, sizeof(int) * L, s), "cudaMemset");
+  check(cudaGraphLaunch(g.exec, s), "cudaGraphLaunch (decode step)");
+  check(cudaMemcpyAsync(g.h_logits, g.logits->get(), sizeof(float) * V, cudaMemcpyDeviceToHost, s), "download");
+  check(cudaMemcpyAsync(g.h_flags, g.flags->get(), sizeof(int) * L, cudaMemcpyDeviceToHost, s), "download");
+  check(cudaStreamSynchronize(s), "decode step");
+  for (int l = 0; l < L; ++l) cache.at(l).len += 1;
+  for (int l = 0; l < L; ++l)
+    if (g.h_flags[l])
+      throw RunnerError("bad_model", "non-finite values (NaN or Inf) in the hidden states after layer " + std::to_string(l) + " (decode step)",
+                        "the weights or the config produce NaN/Inf (NaN weights, a rope scaling factor of 0, an overflow): "
+                        "check the checkpoint and config.json");
+  std::vector<float> logits(g.h_logits, g.h_logits + V);
+  check_finite_host(logits.data(), V, "the logits (final norm / lm_head)");
+  return logits;
+}
+
+void CudaBackend::capture_decode(CudaKVCache& cache) {
+  DecodeGraph& g = *graph_;
+  if (g.exec) {
+    check(cudaGraphExecDestroy(g.exec), "cudaGraphExecDestroy");
+    g.exec = nullptr;
+  }
+  cudaGraph_t graph = nullptr;
+  check(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  try {
+    enqueue_decode(cache);
+  } catch (...) {
+    cudaStreamEndCapture(stream_, &graph);  // leave the stream usable
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  check(cudaStreamEndCapture(stream_, &graph), "cudaStreamEndCapture");
+  const cudaError_t e = cudaGraphInstantiate(&g.exec, graph, 0);
+  cudaGraphDestroy(graph);
+  check(e, "cudaGraphInstantiate (decode step)");
+}
+
+// The decode step's work, for the capture: forward's steps for T = 1 on the graph's buffers, lengths from g.lens.
+void CudaBackend::enqueue_decode(CudaKVCache& cache) {
+  const Weights& m = w_;
+  const ModelConfig& c = m.config;
+  DecodeGraph& g = *graph_;
+  const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size, L = c.num_layers;
+  const float eps = static_cast<float>(c.rms_eps);
+  cudaStream_t s = stream_;
+  auto linear = [&](const bf16* in, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
+    if (bias) {
+      gemm_->run(in, 1, inF, W->get(), outF, g.biased->get(), true, s);
+      add_bias(g.biased->get(), bias->get(), 1, outF, s);
+      to_bf16(g.biased->get(), outF, y, s);
+    } else {
+      gemm_->run(in, 1, inF, W->get(), outF, y, false, s);
+    }
+  };
+  const int targets = 2 * sm_count();
+  embed(m.embed->get(), g.ids->get(), 1, D, g.x->get(), s);
+  for (int l = 0; l < L; ++l) {
+    const LayerW& W = m.layers[static_cast<size_t>(l)];
+    CudaKVCache::Layer& CL = cache.at(l);
+    const int* len = g.lens->get() + l;
+    rmsnorm(g.x->get(), 1, D, W.attn_norm->get(), eps, g.xn->get(), s);
+    linear(g.xn->get(), D, W.wq, H * d, W.bq, g.q->get());
+    linear(g.xn->get(), D, W.wk, G * d, W.bk, g.kn->get());
+    linear(g.xn->get(), D, W.wv, G * d, W.bv, g.vn->get());
+    rope(g.q->get(), 1, H, d, g.cs->get(), g.sn->get(), s);
+    rope(g.kn->get(), 1, G, d, g.cs->get(), g.sn->get(), s);
+    kv_append_at(g.kn->get(), 1, G, d, CL.k->get(), CL.cap, len, s);
+    kv_append_at(g.vn->get(), 1, G, d, CL.v->get(), CL.cap, len, s);
+    AttnArgs a;
+    a.q = g.q->get();
+    a.k = CL.k->get();
+    a.v = CL.v->get();
+    a.out = g.att->get();
+    a.lse = g.lse->get();
+    a.T = 1, a.H = H, a.G = G, a.d = d, a.len = CL.cap, a.cap = CL.cap, a.len_dev = len;
+    attention_decode(a, g.work->get(), decode_splits(CL.cap, G, targets), s);
+    gemm_->run(g.att->get(), 1, H * d, W.wo->get(), D, g.proj->get(), false, s);
+    add_residual(g.x->get(), g.proj->get(), D, s);
+    rmsnorm(g.x->get(), 1, D, W.mlp_norm->get(), eps, g.xn->get(), s);
+    gemm_->run(g.xn->get(), 1, D, W.w_gate->get(), I, g.gate->get(), false, s);
+    gemm_->run(g.xn->get(), 1, D, W.w_up->get(), I, g.upb->get(), false, s);
+    swiglu(g.gate->get(), g.upb->get(), I, g.gate->get(), s);
+    gemm_->run(g.gate->get(), 1, I, W.w_down->get(), D, g.proj->get(), false, s);
+    add_residual(g.x->get(), g.proj->get(), D, s);
+    flag_nonfinite(g.x->get(), D, g.flags->get() + l, s);
+  }
+  rmsnorm(g.x->get(), 1, D, m.final_norm->get(), eps, g.xn->get(), s);
+  gemm_->run(g.xn->get(), 1, D, (c.tie_embeddings ? m.embed : m.lm_head)->get(), c.vocab_size, g.logits->get(), true, s);
 }
 
 // H2O decode-time eviction (backend.h: DecodeEviction) after one decode step's attention at layer l: the step's

@@ -78,8 +78,9 @@ __global__ void bias_kernel(float* y, const bf16* bias, int64_t n, int out) {
 }
 
 // One block row per (token, head); 16-byte copies when d allows (d % 8 == 0 for every supported head_dim).
-__global__ void kv_append_kernel(const bf16* src, int G, int d, bf16* cache, int cap, int row0) {
+__global__ void kv_append_kernel(const bf16* src, int G, int d, bf16* cache, int cap, int row0, const int* len_dev) {
   const int t = blockIdx.x, g = blockIdx.y;
+  if (len_dev) row0 = *len_dev - static_cast<int>(gridDim.x);
   const uint4* s = reinterpret_cast<const uint4*>(src + (static_cast<int64_t>(t) * G + g) * d);
   uint4* o = reinterpret_cast<uint4*>(cache + (static_cast<int64_t>(g) * cap + row0 + t) * d);
   for (int i = threadIdx.x; i < d / 8; i += blockDim.x) o[i] = s[i];
@@ -187,7 +188,13 @@ void accumulate_rows(float* acc, int acc_stride, const float* part, int rows, in
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
   if (T <= 0) return;
   if (d % 8) throw RunnerError("unsupported", "kv_append: head_dim " + std::to_string(d) + " is not a multiple of 8");
-  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, row0);
+  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, row0, nullptr);
+  check(cudaGetLastError(), "kv_append");
+}
+void kv_append_at(const bf16* src, int T, int G, int d, bf16* cache, int cap, const int* len_dev, cudaStream_t s) {
+  if (T <= 0) return;
+  if (d % 8) throw RunnerError("unsupported", "kv_append: head_dim " + std::to_string(d) + " is not a multiple of 8");
+  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, 0, len_dev);
   check(cudaGetLastError(), "kv_append");
 }
 void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head, int heads_out,

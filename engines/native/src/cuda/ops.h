@@ -35,6 +35,8 @@ void add_bias(float* y, const bf16* bias, int T, int out, cudaStream_t s);
 void accumulate_rows(float* acc, int acc_stride, const float* part, int rows, int cols, cudaStream_t s);
 // Appends T rows: cache[g][row0 + t][:] = src[t][g·d .. g·d + d)   (src is [T][G·d], post-RoPE K or V)
 void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s);
+// The same with row0 = *len_dev − T read on the device (len_dev: the layer's length after the append; decode graph).
+void kv_append_at(const bf16* src, int T, int G, int d, bf16* cache, int cap, const int* len_dev, cudaStream_t s);
 // Keep/compaction: dst[h][i][:] = src[src_head[h]][rows[h·keep + i]][:] for h < heads_out, i < keep.
 void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head, int heads_out,
                int keep, int d, cudaStream_t s);
@@ -47,6 +49,9 @@ struct AttnArgs {
   bf16* out = nullptr;      // [T][H·d]
   float* lse = nullptr;     // [H][T] natural-log row log-sum-exp of the scaled scores (optional)
   int T = 0, H = 0, G = 0, d = 0, len = 0, cap = 0;
+  // When set, the kernels read len from this device int (the decode graph: one captured step serves every length);
+  // `len` is then an upper bound (validation, split sizing): the actual length must be in [T, len].
+  const int* len_dev = nullptr;
 };
 // Prefill: the dispatch point. Chooses the Hopper kernel (src/cuda/hopper/, sm_90a) when one is built and
 // applicable, else the portable mma.sync flash kernel (sm_80+) for head_dim 64, 96 or 128; any other even head_dim up
