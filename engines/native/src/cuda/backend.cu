@@ -726,8 +726,9 @@ std::string mib_of(int64_t b) { return std::to_string((b + kMiB - 1) / kMiB) + "
 }  // namespace
 
 // The arena's size: GEMBENCH_CUDA_ARENA_MB when set; else, with a maxContext, arena_plan for it (weights + a dense KV
-// cache at that length + the forward over it + slack); else all free GPU memory but kArenaMargin. Larger than the
-// free memory → out_of_memory at load, with the plan's parts, before any weight is placed.
+// cache at that length + the forward over it + slack); else the plan for the model's max_position_embeddings, or all
+// free GPU memory but kArenaMargin when that is less. Larger than the free memory → out_of_memory at load, with the
+// plan's parts, before any weight is placed.
 void CudaBackend::make_arena(const ModelConfig& c, int64_t weight_bytes) {
   size_t free_b = 0, total_b = 0;
   check(cudaMemGetInfo(&free_b, &total_b), "cudaMemGetInfo");
@@ -742,9 +743,12 @@ void CudaBackend::make_arena(const ModelConfig& c, int64_t weight_bytes) {
     want = p.total();
     why = "maxContext " + std::to_string(max_context_) + ": weights " + mib_of(p.weights) + " + KV " + mib_of(p.kv) + " + forward " +
           mib_of(p.forward) + " + slack " + mib_of(p.slack);
-  } else {
-    want = avail;
-    why = "all free GPU memory but " + mib_of(kArenaMargin) + " (no maxContext given)";
+  } else {  // the model's whole context when that fits (small models stay small: several runners can share a GPU)
+    const ArenaPlan p = arena_plan(shape_of(c), c.num_layers, weight_bytes, std::max(1, c.max_positions), prefill_chunk());
+    want = std::min(p.total(), avail);
+    why = want == p.total() ? "max_position_embeddings " + std::to_string(c.max_positions) + " (no maxContext given)"
+                            : "all free GPU memory but " + mib_of(kArenaMargin) + " (no maxContext given; max_position_embeddings " +
+                                  std::to_string(c.max_positions) + " would need " + mib_of(p.total()) + ")";
   }
   if (want < weight_bytes)
     throw RunnerError("out_of_memory", "the GPU arena (" + why + ", " + mib_of(want) + ") is smaller than the model's bf16 weights (" +
