@@ -1,6 +1,7 @@
 // The speed configs load through the real suite registry (the bench suite must be registered, or `gembench run
 // configs/paper-speed.json` stops at "unknown suite") and ask for the paper's cells: the four presets, 8K..128K,
-// 50 tokens with EOS ignored, 1 warmup + 3 repeats, SnapKV/H2O at 1024, GemFilter r = 13 (Llama) / 19 (Nemo, Phi).
+// 50 tokens with EOS ignored, 1 warmup + 3 repeats, SnapKV/H2O at 1024, GemFilter r = 13 (Llama) / 19 (Nemo, Phi),
+// in bf16 (what the cuda backend holds).
 import test from "ava";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,8 @@ test("paper-speed configs load with the registered bench suite and ask for the p
   for (const [file, models, filterLayer] of CONFIGS) {
     const cfg = loadConfig(join(root, "configs", file), suites);
     t.deepEqual(cfg.models.map((m) => m.id), models, file);
+    // bf16, the cuda backend's only dtype: the default f32 is refused there (unsupported), so every cell would fail.
+    t.deepEqual(cfg.models.map((m) => m.dtype), models.map(() => "bf16"), file);
     const axes = Object.fromEntries(cfg.engines.map((e) => [e.method, e.axes]));
     t.deepEqual(axes.dense, {}, file);
     t.deepEqual(axes.snapkv?.k, [1024], file);
