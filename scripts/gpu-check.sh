@@ -224,7 +224,8 @@ if wants speed; then
     record speed skip 0 "the cuda backend cannot load a model: $load_reason"
   else
     # Dense and GemFilter (r = 13, k = 1024) prefill on the synthetic Llama-3.1-8B at 8K/32K/128K, 1 new token, then 50
-    # tokens after 32K: the runner's own timings and memory peaks, one line per cell.
+    # tokens after 32K: the runner's own timings and memory peaks, one line per cell, after the clock they were read
+    # from (the hello's timer: cuda-events).
     req=$(mktemp)
     {
       echo '{"id":0,"op":"load","model":"synthetic:llama-3.1-8b"}'
@@ -247,7 +248,7 @@ if wants speed; then
     } >"$req"
     run_step speed 150 bash -c "'$runner' --backend cuda <'$req'"
     rm -f "$req"
-    cells=$(printf '%s' "$tail_out" | grep -o '"timings":{[^}]*}\|"peak":{[^}]*}\|"extra":{[^}]*}' | tr '\n' ' ')
+    cells=$(printf '%s' "$tail_out" | grep -o '"timer":"[^"]*"\|"timings":{[^}]*}\|"peak":{[^}]*}\|"extra":{[^}]*}' | tr '\n' ' ')
     st=$(outcome)
     # The memory cross-check: per cell, the arena's peak in use ≤ its size ≤ the device's used bytes (cudaMemGetInfo).
     bad=$(printf '%s\n' "$tail_out" | grep -o '"extra":{[^}]*}' | while read -r e; do
