@@ -489,8 +489,9 @@ class Event {
 // the end event (re-recording it on a later call), waits for it and returns cudaEventElapsedTime(start, end). Host
 // work between the two (a method's selection on the host, the argmax of the logits) is inside the interval: the end
 // event is enqueued only after that host work returned, so the GPU cannot reach it earlier. The start is the moment
-// the stream reaches the start event; every phase starts after a synchronizing call (logits or statistics copied to
-// the host, or another timer's elapsed_ms), so the stream is idle and that moment is the host's.
+// the stream reaches the start event: with the stream idle (every phase starts after a synchronizing call: logits or
+// statistics copied to the host, or another timer's elapsed_ms) that is the host's moment; were it still busy, the
+// interval would begin when the earlier work ends, which belongs to the phase before.
 class CudaEventTimer final : public PhaseTimer {
  public:
   explicit CudaEventTimer(cudaStream_t s) : s_(s) { check(cudaEventRecord(start_.get(), s_), "cudaEventRecord (timer start)"); }
