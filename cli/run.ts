@@ -5,7 +5,9 @@ import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-
 import { toError, UsageError } from "../core/errors.ts";
 import { loadRunRecords, recordsFileFor } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
+import { checkPeerPython, createTransformersEngineFactory, peerPython } from "../engines/transformers/engine.ts";
 import { checkGridSize, loadConfig } from "../harness/config.ts";
+import type { PeerSetup } from "../harness/peer.ts";
 import { parseFaultSpec } from "../harness/faults.ts";
 import { runExperiment, type RunSummary } from "../harness/run.ts";
 import { parseShard } from "../harness/shards.ts";
@@ -50,6 +52,14 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   const shard = o.shard === undefined ? null : parseShard(o.shard);
   const outDir = resolve(o.out ?? join("results", config.name));
   const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
+  // The speed peer is checked before anything runs: a config that asks for it never silently runs without it.
+  let peer: PeerSetup | null = null;
+  if (config.peer !== null) {
+    const python = peerPython(config.peer.python);
+    const v = checkPeerPython(python);
+    log(`peer: transformers ${v.transformers}, torch ${v.torch} (${v.cuda ? "CUDA available" : "no CUDA: fp32 on the CPU"}) with ${python}`);
+    peer = { factory: createTransformersEngineFactory({ python, log }), modelDir: config.peer.modelDir };
+  }
   const allowFaults = runnerArgs.includes("--allow-faults");
   const controller = new AbortController();
   // Ctrl-C (SIGINT) or SIGTERM (kill, a job scheduler's time limit): stop cleanly; a second signal quits at once.
@@ -73,6 +83,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
       shard,
       engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
       makePool: (d, f, po) => new RunnerPool(d, f, po),
+      peer,
       suites: registry,
       repoDir: REPO_DIR,
       log,

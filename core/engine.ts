@@ -11,7 +11,7 @@ export interface RunnerMethod {
 }
 
 export interface EngineInfo {
-  /** "native" for gem-runner; other kinds later (e.g. "openai"). */
+  /** "native" for gem-runner, "transformers" for the speed peer (engines/transformers/); other kinds later. */
   kind: string;
   build: string;
   backend: string;
@@ -77,7 +77,8 @@ export const GenerateResult = z.object({
   keptLength: z.number().nullable(),
   stopReason: z.string(),
   timings: Timings.omit({ samples: true, warmups: true, rates: true }),
-  memory: Memory,
+  /** Null when the engine cannot count its memory (the transformers peer on the CPU). */
+  memory: Memory.nullable(),
   selection: Selection.optional(),
 });
 export type GenerateResult = z.infer<typeof GenerateResult>;
@@ -99,6 +100,8 @@ export interface Engine {
   readonly info: EngineInfo;
   load(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>>;
   generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>>;
+  /** Write the loaded model as a Hugging Face folder (engines that hold the weights on the host; PROTOCOL.md export). */
+  exportHf?(dir: string, opts: { timeoutMs: number; overwrite: boolean }): Promise<Outcome<unknown>>;
   /** Test-only fault injection (native runner started with --allow-faults); a failure outcome is expected. */
   fault?(kind: "crash" | "hang" | "exit", opts: { timeoutMs: number }): Promise<Outcome<unknown>>;
   /** True once the engine died or timed out: the pool replaces it. */

@@ -1,4 +1,5 @@
-// The Engine backed by the native gem-runner process (JSON lines over stdio, engines/native/PROTOCOL.md).
+// The Engine backed by the native gem-runner process (JSON lines over stdio, engines/native/PROTOCOL.md) — or by any
+// other program that speaks the same protocol (the transformers speed peer, engines/transformers/engine.ts).
 //
 // Process handling:
 // - One process per device; the harness sends one request at a time per process and matches answers by id.
@@ -54,6 +55,13 @@ const Response = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().default("") }).optional(),
 });
 
+/** Another program speaking this protocol (the transformers peer, engines/transformers/): its command line and kind. */
+export interface EngineCommand {
+  bin: string;
+  args: string[];
+  kind: string;
+}
+
 type Pending = { op: string; resolve: (v: Outcome<unknown>) => void; timer: NodeJS.Timeout };
 
 /** Runner processes still running, killed when this process exits (whatever the reason). */
@@ -97,10 +105,10 @@ export class NativeEngine implements Engine {
     return this.deadFlag;
   }
 
-  static async start(device: string, opts: { args: string[]; log: (m: string) => void; helloTimeoutMs?: number }): Promise<NativeEngine> {
-    const bin = runnerPath();
-    if (!existsSync(bin)) throw new Error(`runner not found at ${bin}; build it with \`npm run build:native\``);
-    const args = device === "cpu" ? ["--backend", "cpu", ...opts.args] : ["--backend", "cuda", ...opts.args];
+  static async start(device: string, opts: { args: string[]; log: (m: string) => void; helloTimeoutMs?: number; command?: EngineCommand }): Promise<NativeEngine> {
+    const bin = opts.command?.bin ?? runnerPath();
+    if (opts.command === undefined && !existsSync(bin)) throw new Error(`runner not found at ${bin}; build it with \`npm run build:native\``);
+    const args = opts.command?.args ?? (device === "cpu" ? ["--backend", "cpu", ...opts.args] : ["--backend", "cuda", ...opts.args]);
     const env = device === "cpu" ? process.env : { ...process.env, CUDA_VISIBLE_DEVICES: device };
     const proc = spawn(bin, args, { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     track(proc);
@@ -156,7 +164,7 @@ export class NativeEngine implements Engine {
       proc.off("exit", onEarlyExit);
     }
     const info: EngineInfo = {
-      kind: "native",
+      kind: opts.command?.kind ?? "native",
       build: hello.build,
       backend: hello.backend,
       device: hello.device,
@@ -265,6 +273,10 @@ export class NativeEngine implements Engine {
 
   async generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>> {
     return this.parsed(await this.request("generate", { ...req, returnLogits: false }, opts.timeoutMs), GenerateResult);
+  }
+
+  async exportHf(dir: string, opts: { timeoutMs: number; overwrite: boolean }): Promise<Outcome<unknown>> {
+    return this.request("export", { dir, overwrite: opts.overwrite }, opts.timeoutMs);
   }
 
   async fault(kind: "crash" | "hang" | "exit", opts: { timeoutMs: number }): Promise<Outcome<unknown>> {

@@ -21,6 +21,8 @@ export interface RunPoolLike {
   firstEngine(): Engine | null;
   withModel<T>(spec: ModelSpec, fn: (engine: Engine, model: LoadedModel) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; failure: EngineFailure }>;
   modelInfo(spec: ModelSpec): Promise<{ ok: true; value: LoadedModel } | { ok: false; failure: EngineFailure }>;
+  /** Stop the runners, keeping the pool usable (the next case starts new ones). */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export interface CaseTask {
   caseIndex: number;
   suite: Suite<unknown>;
   tokenizer: GemTokenizer;
+  /** What the engine loads; default modelSpecOf(cell) (the speed peer loads the model's exported folder instead). */
+  spec?: ModelSpec;
 }
 
 /** What a case needs of its run. */
@@ -155,6 +159,7 @@ function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedA
   return {
     schema: RECORD_SCHEMA_VERSION,
     runId: x.runId,
+    ...(cell.engine === "native" ? {} : { engine: cell.engine }),
     cellKey: cell.cellKey,
     recordKey: recordKeyOf(t),
     suite: cell.suite.name,
@@ -243,7 +248,7 @@ export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | 
   if (adapter === undefined) throw new Error(`unknown method ${t.cell.method.name}`);
   const method = adapter.toRunner(t.cell.method.params);
   let engineUsed: Engine | null = null;
-  const borrowed = await x.pool.withModel(modelSpecOf(t.cell), async (engine, model): Promise<Attempt> => {
+  const borrowed = await x.pool.withModel(t.spec ?? modelSpecOf(t.cell), async (engine, model): Promise<Attempt> => {
     engineUsed = engine;
     return attempt(engine, model, method, t, x);
   });

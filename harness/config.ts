@@ -70,6 +70,17 @@ export const RunOptions = z.strictObject({
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
+/** The bench suite's speed peer (engines/transformers/): the same cells through PyTorch + transformers, same weights. */
+export const PeerEntry = z.strictObject({
+  engine: z.literal("transformers"),
+  /** A Python with torch and transformers; default: $GEMBENCH_TRANSFORMERS_PYTHON (checked before the run starts). */
+  python: z.string().min(1).optional(),
+  /** Where each model is exported for the peer (one HF folder per model content hash, reused); default
+   *  <run folder>/peer-models. Relative paths resolve from the config's folder. */
+  modelDir: z.string().min(1).optional(),
+});
+export type PeerEntry = z.infer<typeof PeerEntry>;
+
 export const ConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a name of letters, digits, '.', '_' or '-' (it names the results folder)"),
   description: z.string().default(""),
@@ -77,6 +88,7 @@ export const ConfigSchema = z.strictObject({
   engines: z.array(EngineEntry).min(1),
   suites: z.array(SuiteEntry).min(1),
   run: RunOptions.default(RunOptions.parse({})),
+  peer: PeerEntry.optional(),
 });
 type RawConfig = z.infer<typeof ConfigSchema>;
 
@@ -105,6 +117,14 @@ export interface ResolvedSuite {
   warmups: number;
 }
 
+export interface ResolvedPeer {
+  engine: "transformers";
+  /** The configured Python, or null for $GEMBENCH_TRANSFORMERS_PYTHON (resolved when the run starts). */
+  python: string | null;
+  /** Absolute folder for exported models, or null for <run folder>/peer-models. */
+  modelDir: string | null;
+}
+
 export interface ResolvedConfig {
   name: string;
   description: string;
@@ -114,6 +134,8 @@ export interface ResolvedConfig {
   engines: ResolvedEngine[];
   suites: ResolvedSuite[];
   run: RunOptions;
+  /** The speed peer (bench suite only), or null. */
+  peer: ResolvedPeer | null;
 }
 
 // ---------- errors ----------
@@ -319,8 +341,18 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
     });
   });
 
+  let peer: ResolvedPeer | null = null;
+  if (raw.peer !== undefined) {
+    // The peer times forced-length generation (EOS ignored); accuracy suites stop on EOS and score text, which is
+    // not what it is for.
+    raw.suites.forEach((s, i) => {
+      if (s.name !== "bench") problems.push(`peer: the transformers peer runs the bench suite only; suites[${i}] is ${JSON.stringify(s.name)} (move it to a config without "peer")`);
+    });
+    peer = { engine: raw.peer.engine, python: raw.peer.python ?? null, modelDir: raw.peer.modelDir === undefined ? null : resolvePath(opts.baseDir, raw.peer.modelDir) };
+  }
+
   if (problems.length > 0) throw new ConfigError(opts.source, problems);
-  return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run };
+  return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run, peer };
 }
 
 /** Read and validate a config file (JSON syntax errors are reported with the file name). */

@@ -14,6 +14,7 @@ import type { SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
 import type { ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
+import { peerModelSpec, type PeerSetup } from "./peer.ts";
 import { cellProblems } from "./preflight.ts";
 import { Progress } from "./progress.ts";
 import { planShards, portionIndices, type CellPortion } from "./shards.ts";
@@ -42,6 +43,8 @@ export interface RunParams {
   signal?: AbortSignal;
   /** Run only shard i of N (its own records file, harness/shards.ts); null or absent: the whole run. */
   shard?: ShardSpec | null;
+  /** The bench suite's speed peer (harness/peer.ts), when the config has peer cells. */
+  peer?: PeerSetup | null;
 }
 
 export interface RunSummary {
@@ -147,7 +150,7 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
   const { config } = p;
   if (store.truncatedBytes > 0) p.log(`${basename(store.recordsPath)} ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
   const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
-  const cellList = cells.map((c) => ({ cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.method.label }));
+  const cellList = cells.map((c) => ({ cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.engine === "native" ? c.method.label : `${c.method.label} · ${c.engine}` }));
   const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], cellList };
   const caseContext: CaseContext = { pool, runId, run: config.run, repoDir: p.repoDir, faults: p.allowFaults ? p.faults : [], ...(p.signal ? { signal: p.signal } : {}) };
   const loop: Loop = { p, store, pool, summary, cases: caseContext, portions, stopped: () => p.signal?.aborted === true };
@@ -174,7 +177,10 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
       const info = infos.get(group[0]!.modelIndex);
       if (info === undefined) continue;
       const tasks = await modelTasks(loop, group, info);
-      if (tasks !== null) await runTasks(loop, tasks);
+      if (tasks === null) continue;
+      await runTasks(loop, tasks.filter((t) => t.cell.engine === "native"));
+      const peerTasks = tasks.filter((t) => t.cell.engine !== "native");
+      if (peerTasks.length > 0 && !loop.stopped()) await runPeerTasks(loop, peerTasks, runDir);
     }
   } finally {
     p.signal?.removeEventListener("abort", abortHandler);
@@ -268,6 +274,38 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
     }
   }
   return tasks;
+}
+
+/**
+ * One model's speed-peer cases (harness/peer.ts): our runners stopped first (the devices to the peer alone), the
+ * model's folder for the peer (exported once), then the cases on a pool of peer processes, closed afterwards. An
+ * export that fails is a model error (its peer cells get no records), as a model that cannot load is.
+ */
+async function runPeerTasks(loop: Loop, tasks: readonly CaseTask[], runDir: string): Promise<void> {
+  const { p } = loop;
+  if (!p.peer) throw new Error("the config has peer cells but the run was given no peer engine");
+  await loop.pool.release();
+  const first = tasks[0]!.cell;
+  let spec;
+  try {
+    spec = await peerModelSpec(first, { modelDir: p.peer.modelDir ?? join(runDir, "peer-models"), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+  } catch (e) {
+    modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
+    return;
+  }
+  const pool = p.makePool(p.devices, p.peer.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+  const onAbort = (): void => {
+    void pool.close();
+  };
+  p.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await pool.start();
+    p.log(`peer: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? "the peer"} (${pool.firstEngine()?.info.backend ?? "?"})`);
+    await runTasks({ ...loop, pool, cases: { ...loop.cases, pool } }, tasks.map((t) => ({ ...t, spec })));
+  } finally {
+    p.signal?.removeEventListener("abort", onAbort);
+    await pool.close();
+  }
 }
 
 /**

@@ -130,6 +130,22 @@ export class RunnerPool {
     return this.withModel(spec, async (_e, model) => model);
   }
 
+  /**
+   * Stop every runner but keep the pool usable: the next case starts fresh ones. The run loop calls it before the
+   * bench's speed peer takes the devices, so that no runner still holds a model (or device memory) while the peer runs.
+   */
+  async release(): Promise<void> {
+    await Promise.all(
+      this.slots.map(async (s) => {
+        const e = s.engine;
+        s.engine = null;
+        s.loadedKey = null;
+        s.loaded = null;
+        if (e !== null) await e.close().catch(() => undefined);
+      }),
+    );
+  }
+
   /** Stop taking work and stop every runner (graceful close; the engines kill what does not exit). */
   async close(): Promise<void> {
     this.closed = true;

@@ -6,6 +6,7 @@ import { InputError } from "../core/errors.ts";
 import { MAX_BYTES, readRegularFile } from "../core/files.ts";
 import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
+import { TRANSFORMERS_PEER_METHODS } from "../engines/transformers/engine.ts";
 import type { MethodParams } from "../engines/index.ts";
 import { cartesian, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
 import { canonicalJson } from "../core/canonical-json.ts";
@@ -16,10 +17,14 @@ export interface CellModel extends ResolvedModel {
   hash: string;
 }
 
+/** Who runs a cell: our runner, or the bench suite's transformers speed peer (config "peer"). */
+export type CellEngine = "native" | "transformers";
+
 export interface Cell {
   /** Position in the expanded, ordered sweep. */
   index: number;
   cellKey: string;
+  engine: CellEngine;
   modelIndex: number;
   model: CellModel;
   suiteIndex: number;
@@ -85,8 +90,11 @@ export function cellKeyOf(parts: {
   model: { hash: string; dtype: string; maxContext: number | null; tokenizer: string | null };
   method: { name: string; params: MethodParams };
   suite: { name: string; options: unknown; maxNewTokens: number | null; ignoreEos: boolean };
+  /** A peer engine ("transformers"); absent for our runner, so native keys stay what they always were. */
+  engine?: CellEngine;
 }): string {
-  return sha256Hex(canonicalJson(parts)).slice(0, 16);
+  const { engine, ...rest } = parts;
+  return sha256Hex(canonicalJson(engine === undefined || engine === "native" ? rest : { ...rest, engine })).slice(0, 16);
 }
 
 function tokenizerKey(m: ResolvedModel): string | null {
@@ -95,7 +103,12 @@ function tokenizerKey(m: ResolvedModel): string | null {
   return existsSync(p) ? `sha256:${sha256Hex(readRegularFile(p, { maxBytes: MAX_BYTES.tokenizer, what: "tokenizer.json" })).slice(0, 16)}` : m.tokenizer;
 }
 
-/** Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). */
+/**
+ * Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). With a
+ * peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
+ * (TRANSFORMERS_PEER_METHODS): the same model, method, params and suite, keyed apart (cellKeyOf's `engine`) so that
+ * resume and `compare` never mistake one for the other.
+ */
 export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedModel) => string } = {}): Cell[] {
   const hashOf = opts.hash ?? ((m: ResolvedModel) => modelHash(m));
   const cells: Cell[] = [];
@@ -103,6 +116,7 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
   config.models.forEach((m, modelIndex) => {
     const model: CellModel = { ...m, hash: hashOf(m) };
     const tok = tokenizerKey(m);
+    const first = cells.length;
     config.suites.forEach((suite, suiteIndex) => {
       for (const engine of config.engines) {
         const adapter = getMethod(engine.method);
@@ -122,6 +136,7 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
           cells.push({
             index: cells.length,
             cellKey,
+            engine: "native",
             modelIndex,
             model,
             suiteIndex,
@@ -132,6 +147,18 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
         }
       }
     });
+    if (!config.peer) return;
+    const peer = config.peer.engine;
+    for (const c of cells.slice(first)) {
+      if (c.suite.name !== "bench" || !TRANSFORMERS_PEER_METHODS.includes(c.method.name)) continue;
+      const cellKey = cellKeyOf({
+        model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
+        method: { name: c.method.name, params: c.method.params },
+        suite: { name: c.suite.name, options: c.suite.options, maxNewTokens: c.suite.maxNewTokens, ignoreEos: c.suite.ignoreEos },
+        engine: peer,
+      });
+      cells.push({ ...c, index: cells.length, cellKey, engine: peer });
+    }
   });
   return cells;
 }

@@ -1,0 +1,72 @@
+// The bench suite's speed peer in a run (config "peer"; engines/transformers/): after a model's own cells, our
+// runners are stopped (the devices to the peer alone), the model is made available to the peer as a Hugging Face
+// folder — a synthetic preset exported once by a cpu runner per model content hash and reused, an HF model as its own
+// folder — and the peer's cells run on a pool of peer processes, then that pool is closed.
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Engine, EngineFactory, ModelSpec } from "../core/engine.ts";
+import { toError } from "../core/errors.ts";
+import { MAX_BYTES, readJsonFile } from "../core/files.ts";
+import { writeFileAtomic } from "../core/results.ts";
+import { modelSpecOf } from "./case.ts";
+import type { Cell } from "./sweep.ts";
+
+/** Written after an export finished: a folder without it (an interrupted export) is exported again. */
+export const EXPORT_MARKER = "gembench-export.json";
+
+export interface PeerSetup {
+  /** Starts a peer process on a device. */
+  factory: EngineFactory;
+  /** Folder of exported models; null: <run folder>/peer-models. */
+  modelDir: string | null;
+}
+
+/** The folder a synthetic model is exported to: one per content hash ("sha256:ab…" → "sha256-ab…"). */
+export function exportDirFor(modelDir: string, cell: Cell): string {
+  return join(modelDir, cell.model.hash.replace(/[^A-Za-z0-9._-]/g, "-"));
+}
+
+/**
+ * What the peer loads for the model of `cell`: an HF model's own folder, or a synthetic preset's export (made now with
+ * a cpu runner from `runnerFactory`, unless a finished export of the same content hash is there). Throws with the
+ * runner's message when the export fails.
+ */
+export async function peerModelSpec(
+  cell: Cell,
+  opts: { modelDir: string; runnerFactory: EngineFactory; timeoutMs: number; log: (m: string) => void },
+): Promise<ModelSpec> {
+  const own = modelSpecOf(cell);
+  const spec = (dir: string): ModelSpec => ({ model: dir, overrides: {}, seed: 0, dtype: "auto", maxContext: own.maxContext });
+  if (!cell.model.id.startsWith("synthetic:")) return spec(cell.model.source);
+  const dir = resolve(exportDirFor(opts.modelDir, cell));
+  const marker = join(dir, EXPORT_MARKER);
+  const want = { model: cell.model.id, hash: cell.model.hash, overrides: cell.model.overrides, seed: cell.model.seed };
+  if (existsSync(marker)) {
+    try {
+      const got = readJsonFile(marker, { maxBytes: MAX_BYTES.smallJson, what: "export marker" }) as { hash?: string };
+      if (got.hash === want.hash) {
+        opts.log(`peer: reusing the export of ${cell.model.name} in ${dir}`);
+        return spec(dir);
+      }
+    } catch {
+      // unreadable: export again
+    }
+  }
+  opts.log(`peer: exporting ${cell.model.name} (${cell.model.hash}) for the transformers peer to ${dir} (cpu runner, fp32)`);
+  mkdirSync(dir, { recursive: true });
+  let runner: Engine | null = null;
+  try {
+    runner = await opts.runnerFactory("cpu");
+    const loaded = await runner.load(own, { timeoutMs: opts.timeoutMs });
+    if (!loaded.ok) throw new Error(`loading ${cell.model.id} on a cpu runner: ${loaded.failure.message}`);
+    if (runner.exportHf === undefined) throw new Error("this runner cannot export models");
+    const out = await runner.exportHf(dir, { timeoutMs: opts.timeoutMs, overwrite: true });
+    if (!out.ok) throw new Error(`exporting ${cell.model.id}: ${out.failure.message}`);
+  } catch (e) {
+    throw new Error(`peer: ${toError(e).message}`);
+  } finally {
+    await runner?.close().catch(() => undefined);
+  }
+  writeFileAtomic(marker, `${JSON.stringify({ ...want, exportedAt: new Date().toISOString() }, null, 2)}\n`);
+  return spec(dir);
+}

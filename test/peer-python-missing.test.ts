@@ -1,0 +1,55 @@
+// A config that asks for the transformers peer never runs without it: no Python given, a Python that does not exist,
+// or one without torch / transformers stops `gembench run` with exit 2 and the fix, before the run folder is made.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "gembench-peer-missing-"));
+
+function config(peer: Record<string, unknown>): string {
+  const p = join(dir, `cfg-${Math.random().toString(36).slice(2)}.json`);
+  const cfg = { name: "peer-missing", models: ["synthetic:tiny-llama"], engines: [{ method: "dense" }], suites: [{ name: "bench", options: { lengths: [32], maxNewTokens: 2 } }], peer };
+  writeFileSync(p, JSON.stringify(cfg));
+  return p;
+}
+
+function run(cfg: string, out: string) {
+  const env = { ...process.env };
+  delete env.GEMBENCH_TRANSFORMERS_PYTHON;
+  const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out], { encoding: "utf8", timeout: 60_000, env });
+  return { code: r.status, stderr: r.stderr };
+}
+
+test("no Python given (no peer.python, no GEMBENCH_TRANSFORMERS_PYTHON): exit 2 with the fix, nothing written", (t) => {
+  const out = join(dir, "run-none");
+  const r = run(config({ engine: "transformers" }), out);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /asks for the transformers peer \("peer"\), but no Python was given/);
+  t.regex(r.stderr, /GEMBENCH_TRANSFORMERS_PYTHON/);
+  t.regex(r.stderr, /pip install torch transformers/);
+  t.false(existsSync(out));
+});
+
+test("a Python that does not exist: exit 2 naming it", (t) => {
+  const out = join(dir, "run-nonexistent");
+  const r = run(config({ engine: "transformers", python: join(dir, "no-such-python") }), out);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /no-such-python: no such program/);
+  t.false(existsSync(out));
+});
+
+test("a Python without torch: exit 2 with its own error line and the fix", (t) => {
+  const fake = join(dir, "python-without-torch");
+  writeFileSync(fake, `#!/bin/sh\necho "Traceback (most recent call last):" >&2\necho "ModuleNotFoundError: No module named 'torch'" >&2\nexit 1\n`);
+  chmodSync(fake, 0o755);
+  const out = join(dir, "run-no-torch");
+  const r = run(config({ engine: "transformers", python: fake }), out);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /cannot run with .*python-without-torch \(ModuleNotFoundError: No module named 'torch'\)/);
+  t.regex(r.stderr, /pip install torch transformers/);
+  t.false(existsSync(out));
+});

@@ -1,0 +1,53 @@
+// With a peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
+// (dense, gemfilter): same model, method, params and suite, engine "transformers", a cellKey of its own (so resume and
+// `compare` never mistake one for the other), and our own cells' keys unchanged by adding the peer.
+import test from "ava";
+import { suites } from "../datasets/index.ts";
+import { parseConfig } from "../harness/config.ts";
+import { expandSweep } from "../harness/sweep.ts";
+
+const base = {
+  name: "p",
+  models: ["synthetic:tiny-llama", "synthetic:tiny-mistral"],
+  engines: [{ method: "dense" }, { method: "snapkv", params: { k: 64 } }, { method: "gemfilter", params: { filterLayer: 1, k: [16, 32] } }],
+  suites: [{ name: "bench", options: { lengths: [64] } }],
+};
+const cells = (v: unknown) => expandSweep(parseConfig(v, { source: "p.json", baseDir: "/cfg", suites }));
+
+test("peer twins of dense and gemfilter cells follow each model's cells; snapkv has none", (t) => {
+  const got = cells({ ...base, peer: { engine: "transformers" } });
+  t.deepEqual(
+    got.map((c) => `${c.model.id} ${c.engine} ${c.method.label}`),
+    [
+      "synthetic:tiny-llama native dense",
+      "synthetic:tiny-llama native snapkv k=64 gqa=mean",
+      "synthetic:tiny-llama native gemfilter r=1 k=16",
+      "synthetic:tiny-llama native gemfilter r=1 k=32",
+      "synthetic:tiny-llama transformers dense",
+      "synthetic:tiny-llama transformers gemfilter r=1 k=16",
+      "synthetic:tiny-llama transformers gemfilter r=1 k=32",
+      "synthetic:tiny-mistral native dense",
+      "synthetic:tiny-mistral native snapkv k=64 gqa=mean",
+      "synthetic:tiny-mistral native gemfilter r=1 k=16",
+      "synthetic:tiny-mistral native gemfilter r=1 k=32",
+      "synthetic:tiny-mistral transformers dense",
+      "synthetic:tiny-mistral transformers gemfilter r=1 k=16",
+      "synthetic:tiny-mistral transformers gemfilter r=1 k=32",
+    ],
+  );
+  t.deepEqual(got.map((c) => c.index), got.map((_, i) => i));
+});
+
+test("peer cells have keys of their own; ours keep the keys they have without a peer", (t) => {
+  const without = cells(base);
+  const withPeer = cells({ ...base, peer: { engine: "transformers" } });
+  const ours = withPeer.filter((c) => c.engine === "native");
+  t.deepEqual(ours.map((c) => c.cellKey), without.map((c) => c.cellKey));
+  const all = withPeer.map((c) => c.cellKey);
+  t.is(new Set(all).size, all.length);
+  for (const p of withPeer.filter((c) => c.engine === "transformers")) {
+    const twin = ours.find((c) => c.model.id === p.model.id && c.method.label === p.method.label)!;
+    t.not(p.cellKey, twin.cellKey);
+    t.deepEqual([p.method, p.suite, p.sweep], [twin.method, twin.suite, twin.sweep]);
+  }
+});
