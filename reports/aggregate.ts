@@ -43,16 +43,21 @@ export function labelWithProtocol(r: Pick<GemRecord, "method" | "protocol">): st
   return tag === "" ? r.method.label : `${r.method.label} · ${tag}`;
 }
 
+/** The engine of a record: "native" (our runner; records without the field) or a peer's name ("transformers"). */
+export const engineOf = (r: Pick<GemRecord, "engine">): string => r.engine ?? "native";
+
 /**
  * A display name for "this method configuration": method label, plus swept values not in the label, plus the
- * protocol tag (profile, input cap), plus the model when the run has several. Stable across records of one cell.
+ * protocol tag (profile, input cap), plus a peer engine's name ("dense · transformers"; withEngine false leaves it
+ * out, to pair a peer's records with ours), plus the model when the run has several. Stable across records of one cell.
  */
-export function variantOf(r: GemRecord, opts: { withModel: boolean; omit?: ReadonlySet<string> }): string {
+export function variantOf(r: GemRecord, opts: { withModel: boolean; omit?: ReadonlySet<string>; withEngine?: boolean }): string {
   const parts = [r.method.label];
   const extra = paramsText(extraSweep(r, opts.omit ?? CASE_AXES));
   if (extra) parts.push(extra);
   const tag = protocolTag(r.protocol);
   if (tag) parts.push(`· ${tag}`);
+  if (opts.withEngine !== false && engineOf(r) !== "native") parts.push(`· ${engineOf(r)}`);
   const v = parts.join(" ");
   return opts.withModel ? `${r.model.name} · ${v}` : v;
 }
@@ -202,9 +207,9 @@ export interface DepartureFromDense {
  */
 export function departureFromDense(records: readonly GemRecord[]): DepartureFromDense[] {
   const done = records.filter((r) => r.status === "completed");
-  const caseKey = (r: GemRecord): string => `${r.model.id}/${r.dataset}/${r.caseId}`;
+  const caseKey = (r: GemRecord): string => `${engineOf(r)}/${r.model.id}/${r.dataset}/${r.caseId}`;
   const denseOut = new Map(done.filter(isDense).map((r) => [caseKey(r), r.output?.ids ?? []]));
-  return [...groupBy(done, (r) => r.method.label)].map(([label, rs]) => {
+  return [...groupBy(done, (r) => (engineOf(r) === "native" ? r.method.label : `${r.method.label} · ${engineOf(r)}`))].map(([label, rs]) => {
     const m = datasetMeans(rs);
     let paired = 0;
     let sameFirstToken = 0;
@@ -360,4 +365,92 @@ export function cellLabels(cells: readonly LongbenchCell[], base: (c: LongbenchC
     return `${l} · ${isLongBenchE(cells[i] as LongbenchCell) ? "LongBench-E" : "LongBench"}`;
   });
   return second.map((l, i) => (second.filter((x) => x === l).length > 1 ? `${l} #${second.slice(0, i + 1).filter((x) => x === l).length}` : l));
+}
+
+// ---------- the speed peer: our/peer ratios ----------
+
+/** A group's medians over its completed cases' pooled samples (null where there is none). */
+export interface PhaseMedians {
+  filterMs: number | null;
+  prefillMs: number | null;
+  ttftMs: number | null;
+  decodeMsPerToken: number | null;
+  totalMs: number | null;
+  /** The largest peak total over the cases (bytes); null when the engine counts none (the peer on the CPU). */
+  peakBytes: number | null;
+}
+export const PHASE_FIELDS = ["filterMs", "prefillMs", "ttftMs", "decodeMsPerToken", "totalMs", "peakBytes"] as const;
+
+export interface PeerRatioRow {
+  variant: string;
+  contextLength: number;
+  peer: string;
+  /** paired: both sides completed cases; no peer: the peer has no records of this cell (e.g. a method it does not
+   *  implement); peer failed: only failed peer records (`error` says why, e.g. out_of_memory). */
+  status: "paired" | "no peer" | "peer failed";
+  error: string | null;
+  ours: PhaseMedians;
+  theirs: PhaseMedians | null;
+  /** ours / theirs per field; null where either side has no figure or the peer's is 0 (dense has no filter pass). */
+  ratio: Record<keyof PhaseMedians, number | null>;
+}
+
+function phaseMedians(rs: readonly GemRecord[]): PhaseMedians {
+  const med = (xs: number[]): number | null => (xs.length === 0 ? null : median(xs));
+  const peak = rs.some((r) => r.status === "completed" && r.memory !== null) ? (peakOf(rs)?.total ?? null) : null;
+  return {
+    filterMs: med(samplesOf(rs, "filterMs")),
+    prefillMs: med(samplesOf(rs, "prefillMs")),
+    ttftMs: med(samplesOf(rs, "ttftMs")),
+    decodeMsPerToken: med(decodeMsPerTokenSamples(rs)),
+    totalMs: med(samplesOf(rs, "totalMs")),
+    peakBytes: peak,
+  };
+}
+
+/**
+ * Our records side by side with a peer engine's (records with `engine` set, e.g. the bench suite's transformers peer)
+ * on the same cell and context length: per method variant (the peer's engine name left out) and length, the ratio of
+ * our median to the peer's for each phase, ms/token and the peak memory. One row per our variant × length × peer
+ * engine, in our order; empty when the records hold no peer's.
+ */
+export function peerRatios(records: readonly GemRecord[], opts: { withModel: boolean }): PeerRatioRow[] {
+  const peers = uniq(records.map(engineOf).filter((e) => e !== "native"));
+  if (peers.length === 0) return [];
+  const suites = new Set(records.filter((r) => engineOf(r) !== "native").map((r) => r.suite));
+  const key = (r: GemRecord): string => JSON.stringify([r.suite, variantOf(r, { withModel: opts.withModel, withEngine: false }), contextLengthOf(r)]);
+  const ours = groupBy(
+    records.filter((r) => engineOf(r) === "native" && suites.has(r.suite)).sort((a, b) => contextLengthOf(a) - contextLengthOf(b)),
+    key,
+  );
+  const order = uniq(records.filter((r) => engineOf(r) === "native").map((r) => variantOf(r, { withModel: opts.withModel })));
+  const rows: PeerRatioRow[] = [];
+  for (const [k, rs] of ours) {
+    if (!rs.some((r) => r.status === "completed")) continue;
+    const [, variant, contextLength] = JSON.parse(k) as [string, string, number];
+    const o = phaseMedians(rs);
+    for (const peer of peers) {
+      const theirs = records.filter((r) => engineOf(r) === peer && key(r) === k);
+      const done = theirs.filter((r) => r.status === "completed");
+      const t = done.length > 0 ? phaseMedians(done) : null;
+      const failed = theirs.find(isFailure);
+      const ratio = {} as PeerRatioRow["ratio"];
+      for (const f of PHASE_FIELDS) {
+        const a = o[f];
+        const b = t?.[f] ?? null;
+        ratio[f] = a === null || b === null || b === 0 ? null : a / b;
+      }
+      rows.push({
+        variant,
+        contextLength,
+        peer,
+        status: t !== null ? "paired" : failed !== undefined ? "peer failed" : "no peer",
+        error: t === null && failed !== undefined ? (failed.error?.code ?? failed.status) : null,
+        ours: o,
+        theirs: t,
+        ratio,
+      });
+    }
+  }
+  return rows.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.contextLength - b.contextLength);
 }

@@ -8,7 +8,7 @@ import { stringify } from "csv-stringify/sync";
 import { longbenchRows } from "./aggregate.ts";
 import { RATES } from "./rates.ts";
 import type { GemRecord, Scalar } from "../core/records.ts";
-import { decodeMsPerTokenSamples, samplesOf, uniq } from "./aggregate.ts";
+import { decodeMsPerTokenSamples, engineOf, samplesOf, uniq } from "./aggregate.ts";
 import { paramsText } from "./format.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
@@ -33,6 +33,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
     "caseId",
     "model",
     "modelHash",
+    "engine",
     "method",
     "methodLabel",
     "params",
@@ -74,6 +75,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
       r.caseId,
       r.model.name,
       r.model.hash,
+      engineOf(r),
       r.method.name,
       r.method.label,
       paramsText(r.method.params),

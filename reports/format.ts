@@ -53,3 +53,9 @@ export function fmem(bytes: number | null | undefined, unit: MemoryUnit): string
   if (bytes === null || bytes === undefined) return "–";
   return (bytes / unit.bytes).toFixed(2);
 }
+
+/** A ratio as "0.52×" (two decimals, three below 0.1), a dash when missing. */
+export function fratio(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  return `${v.toFixed(v < 0.1 ? 3 : 2)}×`;
+}

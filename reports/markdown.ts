@@ -6,8 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, samplesOf, uniq, variantOf } from "./aggregate.ts";
-import { fmem, fspread, fx, memoryUnit } from "./format.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
+import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
 import { md, mdTable } from "./markdown-table.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
@@ -80,6 +80,28 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
   return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).${rateNote}\n\n${mdTable(header, rows)}`;
 }
 
+/** Our/peer ratios (aggregate.ts peerRatios): per method and length, the ratio of medians then ours / the peer's. */
+export function peerTable(records: readonly GemRecord[], withModel: boolean): string | null {
+  const rows = peerRatios(records, { withModel });
+  if (rows.length === 0) return null;
+  const unit = memoryUnit(Math.max(0, ...rows.flatMap((r) => [r.ours.peakBytes ?? 0, r.theirs?.peakBytes ?? 0])));
+  const ms = (r: PeerRatioRow, f: Exclude<keyof PhaseMedians, "peakBytes">): string =>
+    r.theirs === null || !r.ours[f] || !r.theirs[f] ? "–" : `${fratio(r.ratio[f])} (${fms(r.ours[f])} / ${fms(r.theirs[f])})`;
+  const body = rows.map((r) => {
+    const head = [r.variant, String(r.contextLength), r.peer];
+    if (r.status !== "paired") return [...head, r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`, "", "", "", "", ""];
+    const mem = r.theirs!.peakBytes === null ? `– (${fmem(r.ours.peakBytes, unit)} / none)` : `${fratio(r.ratio.peakBytes)} (${fmem(r.ours.peakBytes, unit)} / ${fmem(r.theirs!.peakBytes, unit)})`;
+    return [...head, ms(r, "filterMs"), ms(r, "prefillMs"), ms(r, "ttftMs"), ms(r, "decodeMsPerToken"), ms(r, "totalMs"), mem];
+  });
+  const header = ["Method", "Context", "Peer", "Filter", "Prefill", "TTFT", "Decode ms/token", "Total", `Peak ${unit.name}`];
+  return (
+    `Ours / the peer's: the ratio of the medians over all kept repeats (below 1: ours is faster or smaller), then our median / the peer's ` +
+    `(ms, memory in ${unit.name}). The peer runs the same cells on the same weights in the same run (records with \`engine\`); ` +
+    `its memory is torch.cuda.max_memory_allocated (allocator level, no CUDA context), ours the runner's own peak; ` +
+    `on the CPU the peer counts none. "no peer": the peer has no such method.\n\n${mdTable(header, body)}`
+  );
+}
+
 export function markdownText(records: readonly GemRecord[]): string {
   const out: string[] = ["# gembench summary", ""];
   const runIds = uniq(records.map((r) => r.runId));
@@ -98,6 +120,8 @@ export function markdownText(records: readonly GemRecord[]): string {
     if (s) out.push("### Scores", "", s, "");
     const t = speedTable(rs, withModel);
     if (t) out.push("### Speed and memory", "", t, "");
+    const peers = peerTable(rs, withModel);
+    if (peers) out.push("### Ours vs the peer", "", peers, "");
     const failures = rs.filter(isFailure);
     if (failures.length) {
       out.push("### Failures", "");

@@ -10,7 +10,7 @@ const rows = csvRows([a, b]);
 
 test("header: fixed columns, then sweep.*, meta.* and score.* unions in first-seen order", (t) => {
   t.deepEqual(rows[0], [
-    "runId", "suite", "dataset", "caseId", "model", "modelHash", "method", "methodLabel", "params",
+    "runId", "suite", "dataset", "caseId", "model", "modelHash", "engine", "method", "methodLabel", "params",
     "sweep.filterLayer", "sweep.k",
     "meta.contextLength", "meta.depthPercent", "meta.dataset", "meta.category", "meta.language", "meta.length",
     "inputLength", "keptLength", "status", "errorCode", "score.niah",

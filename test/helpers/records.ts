@@ -43,6 +43,8 @@ export interface BaseOpts {
   status?: GemRecord["status"];
   error?: GemRecord["error"];
   environment?: Partial<Environment>;
+  /** A peer engine's record ("transformers"); absent: ours. */
+  engine?: string;
 }
 
 /** Deterministic timings: `prefillMs` samples as given (medians computed like the runner does). */
@@ -90,13 +92,14 @@ export function makeRecord(o: BaseOpts): GemRecord {
   const modelName = o.modelName ?? "llama-3.1-8b";
   const label = labelOf(o.method);
   const sweep = o.sweep ?? {};
-  const cellKey = `${modelName}|${label}|${o.suite}|${Object.entries(sweep)
+  const cellKey = `${o.engine === undefined ? "" : `${o.engine}|`}${modelName}|${label}|${o.suite}|${Object.entries(sweep)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(",")}`;
   const status = o.status ?? "completed";
   const raw = {
     schema: 1,
     runId: o.runId ?? "run-fixture",
+    ...(o.engine === undefined ? {} : { engine: o.engine }),
     cellKey,
     recordKey: `${cellKey}/${o.caseId}`,
     suite: o.suite,
@@ -195,10 +198,13 @@ export function benchRecord(o: {
   prefillMs: number[];
   decodeMs?: number[];
   filterMs?: number[];
-  memGiB?: { weights: number; kv: number; activations: number; workspace?: number };
+  memGiB?: { weights: number; kv: number; activations: number; workspace?: number } | null;
   extra?: Record<string, number>;
   rates?: PhaseRates;
   environment?: Partial<Environment>;
+  engine?: string;
+  status?: GemRecord["status"];
+  error?: GemRecord["error"];
 }): GemRecord {
   const mem = o.memGiB ?? { weights: 15, kv: o.contextLength / 8192, activations: 0.5 };
   return makeRecord({
@@ -211,9 +217,11 @@ export function benchRecord(o: {
     scores: {},
     inputLength: o.contextLength,
     keptLength: o.method.name === "dense" ? null : Number(o.method.params.k ?? 1024),
-    timings: timingsOf({ prefillMs: o.prefillMs, filterMs: o.filterMs, decodeMs: o.decodeMs, ...(o.rates ? { rates: o.rates } : {}) }),
+    ...(o.engine === undefined ? {} : { engine: o.engine }),
+    ...(o.status === undefined ? {} : { status: o.status, error: o.error }),
+    timings: o.status !== undefined && o.status !== "completed" ? null : timingsOf({ prefillMs: o.prefillMs, filterMs: o.filterMs, decodeMs: o.decodeMs, ...(o.rates ? { rates: o.rates } : {}) }),
     ...(o.environment ? { environment: o.environment } : {}),
-    memory: memoryOf({
+    memory: (o.status !== undefined && o.status !== "completed") || o.memGiB === null ? null : memoryOf({
       weightsGiB: mem.weights,
       kvGiB: mem.kv,
       activationsGiB: mem.activations,

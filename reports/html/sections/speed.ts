@@ -3,8 +3,8 @@
 // TFLOP/s and GB/s per phase (the records' timings.rates), read against the GPU's datasheet floor where it is known.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
-import { contextLengthOf, groupBy, peakOf, uniq, variantOf } from "../../aggregate.ts";
-import { fmem, fspread, memoryUnit } from "../../format.ts";
+import { contextLengthOf, groupBy, peakOf, peerRatios, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
+import { fmem, fms, fratio, fspread, memoryUnit } from "../../format.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
 import { spreadOf, type Spread } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
@@ -87,6 +87,31 @@ function rateCaption(title: string, unit: "TFLOP/s" | "GB/s", floors: readonly D
   const of = (f: DeviceFloor): string => `the ${f.name}'s ${unit === "TFLOP/s" ? `${f.tflops} TFLOP/s dense bf16` : `${f.gbps} GB/s`}`;
   const against = floors.length === 0 ? "" : ` Datasheet floor: ${floors.map(of).join(" and ")}.`;
   return `Achieved ${title}: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time.${against}`;
+}
+
+/** Ours beside the peer's (aggregate.ts peerRatios): the ratio of medians, then ours / the peer's. */
+function peerRatioTable(records: readonly GemRecord[], withModel: boolean): string | null {
+  const rows = peerRatios(records, { withModel });
+  if (rows.length === 0) return null;
+  const unit = memoryUnit(Math.max(0, ...rows.flatMap((r) => [r.ours.peakBytes ?? 0, r.theirs?.peakBytes ?? 0])));
+  const cell = (r: PeerRatioRow, f: keyof PhaseMedians): string => {
+    if (r.theirs === null) return "<td>–</td>";
+    const show = (v: number | null): string => (f === "peakBytes" ? (v === null ? "none" : fmem(v, unit)) : fms(v));
+    if (!r.ours[f] && !r.theirs[f]) return "<td>–</td>"; // neither has it (dense: no filter pass)
+    return `<td><b>${esc(fratio(r.ratio[f]))}</b><br><span class="note">${esc(show(r.ours[f]))} / ${esc(show(r.theirs[f]))}</span></td>`;
+  };
+  const body = rows
+    .map((r) => {
+      const head = `<th scope="row">${esc(r.variant)}</th><td>${esc(r.contextLength)}</td><td>${esc(r.peer)}</td>`;
+      if (r.status !== "paired") return `<tr>${head}<td colspan="6">${esc(r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`)}</td></tr>`;
+      return `<tr>${head}${PHASE_FIELDS.map((f) => cell(r, f)).join("")}</tr>`;
+    })
+    .join("");
+  return (
+    `<table class="data"><caption>Ours / the peer's, measured in the same run on the same weights: ratio of medians (below 1: ours is faster or smaller), then our median / the peer's (ms; memory in ${unit.name})</caption>` +
+    `<thead><tr><th>Method</th><th>Context</th><th>Peer</th><th>Filter</th><th>Prefill</th><th>TTFT</th><th>Decode ms/token</th><th>Total</th><th>Peak ${unit.name}</th></tr></thead><tbody>${body}</tbody></table>` +
+    `<p class="note">The peer's memory is torch.cuda.max_memory_allocated per phase (allocator level, without the CUDA context); ours is the runner's own peak of bytes in use. On the CPU the peer counts no memory. "no peer": the peer has no such method.</p>`
+  );
 }
 
 export const speedSection: Section = {
@@ -195,6 +220,9 @@ export const speedSection: Section = {
         .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );
+    // all records of the suites shown, failed ones included: a peer that failed says so
+    const ratios = peerRatioTable(records.filter((r) => rs.some((x) => x.suite === r.suite)), ctx.withModel);
+    if (ratios) html.push(ratios);
     return { html: html.join("\n"), charts };
   },
 };

@@ -5,7 +5,7 @@
 import { datasetMeans, isLongBenchE, longbenchCells, meanOverDatasets } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
 import { median } from "../../../core/stats.ts";
-import { contextLengthOf, groupBy, headline, isDense, peakOf, uniq, variantOf } from "../../aggregate.ts";
+import { contextLengthOf, engineOf, groupBy, headline, isDense, peakOf, uniq, variantOf } from "../../aggregate.ts";
 import { fmem, fms, fx, memoryUnit } from "../../format.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
@@ -45,8 +45,10 @@ export const summarySection: Section = {
     const variantKey = (r: GemRecord): string => variantOf(r, { withModel: ctx.withModel });
     const variants = uniq(records.map(variantKey));
     // dense of the same model is the speed baseline
+    // (per engine: the transformers peer's methods are set against the peer's dense)
+    const baselineKey = (r: GemRecord): string => `${engineOf(r)}/${r.model.name}`;
     const densePrefill = new Map<string, number | null>();
-    for (const [model, rs] of groupBy(atLongest.filter(isDense), (r) => r.model.name)) densePrefill.set(model, prefillMs(rs));
+    for (const [key, rs] of groupBy(atLongest.filter(isDense), baselineKey)) densePrefill.set(key, prefillMs(rs));
 
     const head = [
       "<th>Method</th>",
@@ -62,7 +64,7 @@ export const summarySection: Section = {
       if (longest !== null) {
         const at = atLongest.filter((r) => variantKey(r) === v);
         const p = prefillMs(at);
-        const d = at[0] ? (densePrefill.get(at[0].model.name) ?? null) : null;
+        const d = at[0] ? (densePrefill.get(baselineKey(at[0])) ?? null) : null;
         const speedup = p !== null && d !== null && p > 0 && !isDense(at[0]!) ? `${(d / p).toFixed(2)}×` : "–";
         cells.push(`<td>${fms(p)}</td>`, `<td>${speedup}</td>`, `<td>${fmem(peakOf(at)?.total, unit)}</td>`);
       }
