@@ -1,7 +1,8 @@
 // The speed configs load through the real suite registry (the bench suite must be registered, or `gembench run
 // configs/paper-speed.json` stops at "unknown suite") and ask for the paper's cells: the four presets, 8K..128K,
 // 50 tokens with EOS ignored, 1 warmup + 3 repeats, SnapKV/H2O at 1024, GemFilter r = 13 (Llama) / 19 (Nemo, Phi),
-// in bf16 (what the cuda backend holds).
+// in bf16 (what the cuda backend holds),
+// and the transformers speed peer (its Python from GEMBENCH_TRANSFORMERS_PYTHON).
 import test from "ava";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,5 +36,6 @@ test("paper-speed configs load with the registered bench suite and ask for the p
     const opts = BenchOptions.parse(s.options);
     t.deepEqual(opts.lengths, [8192, 16384, 32768, 65536, 131072], file);
     t.is(opts.maxNewTokens, 50, file);
+    t.deepEqual(cfg.peer, { engine: "transformers", python: null, modelDir: null }, `${file}: the transformers peer beside ours`);
   }
 });
