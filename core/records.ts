@@ -77,7 +77,7 @@ export const Environment = z.object({
   runnerBuild: z.string(),
   backend: z.string(),
   device: z.string(),
-  /** The runner's phase-timing clock (hello `timer`): "cuda-events" | "steady-clock"; absent in older records. */
+  /** The runner's phase-timing clock (hello `timer`): "cuda-events" | "steady-clock" (the transformers peer on the CPU: "perf-counter"); absent in older records. */
   timer: z.string().optional(),
   gpu: z.string().nullable(),
   driver: z.string().nullable(),

@@ -46,6 +46,7 @@ const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
     t.deepEqual(p.output!.ids, o.output!.ids, `${p.method.name} ${p.caseId}: greedy tokens`);
     t.is(p.keptLength, p.method.name === "gemfilter" ? 24 : p.inputLength);
     t.is(p.environment.backend, "torch-cpu fp32 sdpa");
+    t.is(p.environment.timer, "perf-counter");
     t.is(p.memory, null, "the peer on the CPU counts no memory");
     t.is(p.timings!.decodeTokens, 5);
     t.is(p.timings!.samples!.prefillMs.length, 2);

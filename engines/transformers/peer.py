@@ -100,6 +100,7 @@ class Peer:
             "backend": f"torch-{'cuda' if self.cuda else 'cpu'} {'bf16' if self.cuda else 'fp32'} sdpa",
             "device": dev,
             "computeCapability": cc,
+            "timer": "cuda-events" if self.cuda else "perf-counter",
             "capabilities": {"methods": METHODS, "presets": []},
         }
 
@@ -115,6 +116,8 @@ class Peer:
             "heads": heads,
             "kvHeads": getattr(config, "num_key_value_heads", None) or heads,
             "headDim": getattr(config, "head_dim", None) or config.hidden_size // heads,
+            "intermediateSize": config.intermediate_size,
+            "dtype": "bf16" if self.cuda else "f32",
             "vocabSize": config.vocab_size,
             "maxPositions": config.max_position_embeddings,
             "eosIds": [int(x) for x in eos],
