@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
-import type { EngineFactory, LoadedModel } from "../core/engine.ts";
+import type { EngineFactory, LoadedModel, ModelSpec } from "../core/engine.ts";
 import { toError, UsageError } from "../core/errors.ts";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
@@ -286,7 +286,7 @@ async function runPeerTasks(loop: Loop, tasks: readonly CaseTask[], runDir: stri
   if (!p.peer) throw new Error("the config has peer cells but the run was given no peer engine");
   await loop.pool.release();
   const first = tasks[0]!.cell;
-  let spec;
+  let spec: ModelSpec;
   try {
     spec = await peerModelSpec(first, { modelDir: p.peer.modelDir ?? join(runDir, "peer-models"), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   } catch (e) {
