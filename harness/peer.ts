@@ -57,7 +57,8 @@ export async function peerModelSpec(
   let runner: Engine | null = null;
   try {
     runner = await opts.runnerFactory("cpu");
-    const loaded = await runner.load(own, { timeoutMs: opts.timeoutMs });
+    // The cpu backend holds fp32 only: the preset's fp32 values, which the cuda backend rounds to its dtype.
+    const loaded = await runner.load({ ...own, dtype: "f32" }, { timeoutMs: opts.timeoutMs });
     if (!loaded.ok) throw new Error(`loading ${cell.model.id} on a cpu runner: ${loaded.failure.message}`);
     if (runner.exportHf === undefined) throw new Error("this runner cannot export models");
     const out = await runner.exportHf(dir, { timeoutMs: opts.timeoutMs, overwrite: true });
