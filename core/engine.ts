@@ -101,7 +101,7 @@ export interface Engine {
   load(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>>;
   generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>>;
   /** Write the loaded model as a Hugging Face folder (engines that hold the weights on the host; PROTOCOL.md export). */
-  exportHf?(dir: string, opts: { timeoutMs: number; overwrite: boolean }): Promise<Outcome<unknown>>;
+  exportHf?(dir: string, opts: { timeoutMs: number; overwrite: boolean; dtype: "f32" | "bf16" }): Promise<Outcome<unknown>>;
   /** Test-only fault injection (native runner started with --allow-faults); a failure outcome is expected. */
   fault?(kind: "crash" | "hang" | "exit", opts: { timeoutMs: number }): Promise<Outcome<unknown>>;
   /** True once the engine died or timed out: the pool replaces it. */

@@ -275,8 +275,8 @@ export class NativeEngine implements Engine {
     return this.parsed(await this.request("generate", { ...req, returnLogits: false }, opts.timeoutMs), GenerateResult);
   }
 
-  async exportHf(dir: string, opts: { timeoutMs: number; overwrite: boolean }): Promise<Outcome<unknown>> {
-    return this.request("export", { dir, overwrite: opts.overwrite }, opts.timeoutMs);
+  async exportHf(dir: string, opts: { timeoutMs: number; overwrite: boolean; dtype: "f32" | "bf16" }): Promise<Outcome<unknown>> {
+    return this.request("export", { dir, overwrite: opts.overwrite, dtype: opts.dtype }, opts.timeoutMs);
   }
 
   async fault(kind: "crash" | "hang" | "exit", opts: { timeoutMs: number }): Promise<Outcome<unknown>> {

@@ -1,7 +1,8 @@
 // The bench suite's speed peer in a run (config "peer"; engines/transformers/): after a model's own cells, our
 // runners are stopped (the devices to the peer alone), the model is made available to the peer as a Hugging Face
-// folder — a synthetic preset exported once by a cpu runner per model content hash and reused, an HF model as its own
-// folder — and the peer's cells run on a pool of peer processes, then that pool is closed.
+// folder — a synthetic preset exported once by a cpu runner per model content hash and dtype (bf16 when the cell
+// runs in bf16) and reused, an HF model as its own folder — and the peer's cells run on a pool of peer processes,
+// then that pool is closed.
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Engine, EngineFactory, ModelSpec } from "../core/engine.ts";
@@ -21,9 +22,18 @@ export interface PeerSetup {
   modelDir: string | null;
 }
 
-/** The folder a synthetic model is exported to: one per content hash ("sha256:ab…" → "sha256-ab…"). */
+/**
+ * The dtype a synthetic model is exported in: bf16 when the cell runs our runner in bf16 (the cuda backend rounds the
+ * preset's fp32 values to nearest even, as the export does: the peer gets the very weights ours computes with, in half
+ * the disk space), f32 otherwise.
+ */
+export function exportDtypeFor(cell: Cell): "f32" | "bf16" {
+  return cell.model.dtype === "bf16" ? "bf16" : "f32";
+}
+
+/** The folder a synthetic model is exported to: one per content hash and dtype ("sha256:ab…" → "sha256-ab…-bf16"). */
 export function exportDirFor(modelDir: string, cell: Cell): string {
-  return join(modelDir, cell.model.hash.replace(/[^A-Za-z0-9._-]/g, "-"));
+  return join(modelDir, `${cell.model.hash.replace(/[^A-Za-z0-9._-]/g, "-")}-${exportDtypeFor(cell)}`);
 }
 
 /**
@@ -40,11 +50,12 @@ export async function peerModelSpec(
   if (!cell.model.id.startsWith("synthetic:")) return spec(cell.model.source);
   const dir = resolve(exportDirFor(opts.modelDir, cell));
   const marker = join(dir, EXPORT_MARKER);
-  const want = { model: cell.model.id, hash: cell.model.hash, overrides: cell.model.overrides, seed: cell.model.seed };
+  const dtype = exportDtypeFor(cell);
+  const want = { model: cell.model.id, hash: cell.model.hash, overrides: cell.model.overrides, seed: cell.model.seed, dtype };
   if (existsSync(marker)) {
     try {
-      const got = readJsonFile(marker, { maxBytes: MAX_BYTES.smallJson, what: "export marker" }) as { hash?: string };
-      if (got.hash === want.hash) {
+      const got = readJsonFile(marker, { maxBytes: MAX_BYTES.smallJson, what: "export marker" }) as { hash?: string; dtype?: string };
+      if (got.hash === want.hash && got.dtype === dtype) {
         opts.log(`peer: reusing the export of ${cell.model.name} in ${dir}`);
         return spec(dir);
       }
@@ -52,7 +63,7 @@ export async function peerModelSpec(
       // unreadable: export again
     }
   }
-  opts.log(`peer: exporting ${cell.model.name} (${cell.model.hash}) for the transformers peer to ${dir} (cpu runner, fp32)`);
+  opts.log(`peer: exporting ${cell.model.name} (${cell.model.hash}) for the transformers peer to ${dir} (cpu runner, ${dtype})`);
   mkdirSync(dir, { recursive: true });
   let runner: Engine | null = null;
   try {
@@ -61,7 +72,7 @@ export async function peerModelSpec(
     const loaded = await runner.load({ ...own, dtype: "f32" }, { timeoutMs: opts.timeoutMs });
     if (!loaded.ok) throw new Error(`loading ${cell.model.id} on a cpu runner: ${loaded.failure.message}`);
     if (runner.exportHf === undefined) throw new Error("this runner cannot export models");
-    const out = await runner.exportHf(dir, { timeoutMs: opts.timeoutMs, overwrite: true });
+    const out = await runner.exportHf(dir, { timeoutMs: opts.timeoutMs, overwrite: true, dtype });
     if (!out.ok) throw new Error(`exporting ${cell.model.id}: ${out.failure.message}`);
   } catch (e) {
     throw new Error(`peer: ${toError(e).message}`);

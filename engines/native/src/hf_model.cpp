@@ -397,7 +397,7 @@ Model load_hf_folder(const std::string& dir_in) {
   return m;
 }
 
-ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overwrite) {
+ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overwrite, bool bf16) {
   const ModelConfig& c = m.config;
   if (!dir_exists(dir)) {
     // mkdir -p
@@ -414,7 +414,7 @@ ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overw
   }
   ExportResult res;
   Json cfg = m.hf_config;
-  cfg.set("torch_dtype", "float32");
+  cfg.set("torch_dtype", bf16 ? "bfloat16" : "float32");
   static const std::map<std::string, std::string> arch = {
       {"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"}, {"phi3", "Phi3ForCausalLM"}};
   Json archs = Json::array();
@@ -461,7 +461,7 @@ ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overw
     }
   }
   const std::string p = dir + "/model.safetensors";
-  res.bytes += write_safetensors(p, t);
+  res.bytes += write_safetensors(p, t, bf16);
   res.files.push_back(p);
   return res;
 }

@@ -109,7 +109,7 @@ struct ExportResult {
   std::vector<std::string> files;
   int64_t bytes = 0;
 };
-ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overwrite);
+ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overwrite, bool bf16 = false);
 
 // Bytes of fp32 weights a config needs (checked against free memory before anything is allocated).
 int64_t fp32_weight_bytes(const ModelConfig& c);

@@ -349,7 +349,10 @@ class Runner {
     if (!m)
       throw RunnerError("unsupported", "export needs the weights on the host; the " + backend_->name() + " backend keeps them on the device",
                         "export with a cpu runner (--devices cpu): the weights are the same for the same model and seed");
-    ExportResult e = export_hf_folder(*m, r.string("dir"), r.boolean("overwrite", false));
+    const std::string dtype = r.string_or("dtype", "f32");
+    if (dtype != "f32" && dtype != "bf16")
+      throw RunnerError("bad_param", "export: dtype '" + dtype + "' is not f32 or bf16", "f32 (default) or bf16 (rounded to nearest even)");
+    ExportResult e = export_hf_folder(*m, r.string("dir"), r.boolean("overwrite", false), dtype == "bf16");
     Json o = Json::object();
     o.set("dir", r.string("dir"));
     o.set("files", Json::array_of(e.files));

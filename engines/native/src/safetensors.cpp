@@ -233,7 +233,17 @@ std::string read_regular_file(const std::string& path, uint64_t max_bytes) {
   return out;
 }
 
-int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors) {
+namespace {
+uint16_t float_to_bf16_rn(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7F800000u) == 0x7F800000u && (u & 0x007FFFFFu) != 0) return static_cast<uint16_t>((u >> 16) | 0x0040u);  // NaN
+  return static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+}  // namespace
+
+int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors, bool bf16) {
+  const uint64_t elem = bf16 ? 2 : 4;
   Json header = Json::object();
   Json meta = Json::object();
   meta.set("format", "pt");
@@ -241,11 +251,11 @@ int64_t write_safetensors(const std::string& path, const std::map<std::string, c
   uint64_t off = 0;
   for (const auto& kv : tensors) {
     Json e = Json::object();
-    e.set("dtype", "F32");
+    e.set("dtype", bf16 ? "BF16" : "F32");
     e.set("shape", Json::array_of(kv.second->shape));
     Json offs = Json::array();
     offs.push(Json(off));
-    off += static_cast<uint64_t>(kv.second->numel()) * 4;
+    off += static_cast<uint64_t>(kv.second->numel()) * elem;
     offs.push(Json(off));
     e.set("data_offsets", offs);
     header.set(kv.first, e);
@@ -263,7 +273,18 @@ int64_t write_safetensors(const std::string& path, const std::map<std::string, c
     if (static_cast<int64_t>(kv.second->data.size()) != kv.second->numel())
       throw RunnerError("internal", "export: tensor '" + kv.first + "' has " + std::to_string(kv.second->data.size()) +
                                         " values for shape " + shape_str(kv.second->shape));
-    f.write(reinterpret_cast<const char*>(kv.second->data.data()), static_cast<std::streamsize>(kv.second->data.size() * 4));
+    if (!bf16) {
+      f.write(reinterpret_cast<const char*>(kv.second->data.data()), static_cast<std::streamsize>(kv.second->data.size() * 4));
+      continue;
+    }
+    std::vector<uint16_t> buf;
+    const std::vector<float>& src = kv.second->data;
+    for (size_t i = 0; i < src.size(); i += (1u << 20)) {
+      const size_t n = std::min(src.size() - i, static_cast<size_t>(1u << 20));
+      buf.resize(n);
+      for (size_t j = 0; j < n; ++j) buf[j] = float_to_bf16_rn(src[i + j]);
+      f.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(n * 2));
+    }
   }
   f.close();
   if (!f) throw RunnerError("bad_request", "writing " + path + " failed", "disk full?");

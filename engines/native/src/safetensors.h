@@ -1,4 +1,4 @@
-// safetensors files: a validating, memory-mapped reader (F32 / F16 / BF16 / F64 → fp32) and an F32 writer.
+// safetensors files: a validating, memory-mapped reader (F32 / F16 / BF16 / F64 → fp32) and an F32 / BF16 writer.
 // Format: 8-byte little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets: [b, e]}, …,
 // "__metadata__": {…}}, then the data; offsets are relative to the end of the header.
 // Every problem is a RunnerError("model_error") naming the file, the tensor and what was expected.
@@ -40,8 +40,9 @@ class SafetensorsFile {
   std::map<std::string, TensorInfo> tensors_;
 };
 
-// Writes `tensors` (name → fp32 tensor) as one F32 safetensors file with metadata {"format": "pt"}; returns bytes.
-int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors);
+// Writes `tensors` (name → fp32 tensor) as one safetensors file with metadata {"format": "pt"}: F32, or with `bf16`
+// BF16 rounded to nearest even (the CUDA backend's __float2bfloat16_rn; NaN stays a quiet NaN); returns bytes.
+int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors, bool bf16 = false);
 
 std::string shape_str(const std::vector<int64_t>& shape);  // "[4096, 128]"
 
