@@ -58,7 +58,7 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
   const factory = createNativeEngineFactory({ args: runnerArgsFromEnv(), log });
   const engine = await factory(devices[0]!);
   try {
-    const loaded = await engine.load({ model: modelSource, overrides: o.override, seed: o.seed, dtype: "f32", maxContext: null }, { timeoutMs: o.timeoutMs });
+    const loaded = await engine.load({ model: modelSource, overrides: o.override, seed: o.seed, dtype: devices[0] === "cpu" ? "f32" : "bf16", maxContext: null }, { timeoutMs: o.timeoutMs });
     if (!loaded.ok) {
       log(`load failed: ${loaded.failure.message}${loaded.failure.hint ? `\nhint: ${loaded.failure.hint}` : ""}`);
       process.stdout.write(`${JSON.stringify({ ok: false, error: loaded.failure })}\n`);

@@ -29,7 +29,8 @@ export const ModelEntry = z.strictObject({
   seed: z.number().int().min(0).default(0),
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json); default: the model folder, or the built-in byte-level tokenizer for synthetic models. */
   tokenizer: z.string().min(1).nullable().default(null),
-  dtype: z.string().min(1).default("f32"),
+  /** "auto" (default): the backend's own — f32 on `--devices cpu`, bf16 on GPUs (resolveDtypes, when the run starts). */
+  dtype: z.string().min(1).default("auto"),
   maxContext: z.number().int().positive().nullable().default(null),
 });
 export type ModelEntry = z.infer<typeof ModelEntry>;
@@ -213,6 +214,19 @@ function expandValue(v: Scalar | Scalar[]): Scalar[] {
 /** How many combinations the axes expand to (their product), without building them. */
 export function combinationCount(axes: Record<string, readonly unknown[]>): number {
   return Object.values(axes).reduce((n, vs) => n * vs.length, 1);
+}
+
+/** The config with every "auto" dtype replaced by the backend's own for these devices: f32 for the cpu runner, bf16
+ * for GPU runners (the cuda backend holds bf16 only). The cell keys then name the dtype the cells really ran in. */
+export function resolveDtypes(config: ResolvedConfig, devices: string[]): ResolvedConfig {
+  const cpu = devices.filter((d) => d === "cpu").length;
+  if (!config.models.some((m) => m.dtype === "auto")) return config;
+  if (cpu > 0 && cpu < devices.length)
+    throw new UsageError(
+      `--devices ${devices.join(",")} mixes the cpu (f32) and GPUs (bf16): give each model a dtype in the config, or run cpu and GPUs separately`,
+    );
+  const dtype = cpu > 0 ? "f32" : "bf16";
+  return { ...config, models: config.models.map((m) => (m.dtype === "auto" ? { ...m, dtype } : m)) };
 }
 
 /** The number of cells a resolved config expands to (models × suites × parameter combinations), without building them. */

@@ -12,7 +12,7 @@ import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
 import { configHash, RunStore, writeFileAtomic, writeManifest, type ShardManifest, type ShardSpec } from "../core/results.ts";
 import type { SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
-import type { ResolvedConfig } from "./config.ts";
+import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
 import { peerModelSpec, type PeerSetup } from "./peer.ts";
 import { cellProblems } from "./preflight.ts";
@@ -96,7 +96,9 @@ export function shardPlan(cells: readonly Cell[], suites: SuiteRegistry, count: 
   return planShards(cells.map((c, i) => ({ cellKey: c.cellKey, modelIndex: c.modelIndex, cost: est[i] ?? fallback })), count);
 }
 
-export async function runExperiment(p: RunParams): Promise<RunSummary> {
+export async function runExperiment(params: RunParams): Promise<RunSummary> {
+  // "auto" dtypes become the devices' own before any cell (and its key) is made.
+  const p: RunParams = { ...params, config: resolveDtypes(params.config, params.devices) };
   const runDir = resolve(p.outDir);
   const runId = p.runId ?? basename(runDir);
   const cells = expandSweep(p.config);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SuiteRegistry } from "../core/suite.ts";
-import { checkGridSize, loadConfig } from "./config.ts";
+import { checkGridSize, loadConfig, resolveDtypes } from "./config.ts";
 import { UsageError } from "../core/errors.ts";
 import { openRunDir, writeFileAtomic, writeRunConfig } from "../core/results.ts";
 import { runConfigRecord } from "./run.ts";
@@ -171,7 +171,7 @@ export interface SlurmResult {
 
 /** Plan and (unless dry run) submit; `log` gets the human lines, the return value the facts. */
 export function slurmSubmit(configPath: string, o: SlurmOptions, suites: SuiteRegistry, log: (m: string) => void): SlurmResult {
-  const config = loadConfig(configPath, suites);
+  const config = resolveDtypes(loadConfig(configPath, suites), o.gpusPerTask > 0 ? ["0"] : ["cpu"]);
   checkGridSize(configPath, config, o.allowLargeGrid === true);
   const outDir = resolve(o.out ?? join("results", config.name));
   const previous = existsSync(outDir) ? readSubmissions(outDir) : [];

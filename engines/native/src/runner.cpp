@@ -215,7 +215,8 @@ class Runner {
     Source s;
     s.name = r.string("model");
     const std::vector<std::string> dtypes = backend_->dtypes();
-    const std::string dtype = r.present("dtype") ? r.string("dtype") : dtypes.front();
+    const std::string asked = r.present("dtype") ? r.string("dtype") : "auto";
+    const std::string dtype = asked == "auto" ? dtypes.front() : asked;  // auto: the backend's own
     if (std::find(dtypes.begin(), dtypes.end(), dtype) == dtypes.end())
       throw RunnerError("unsupported", "dtype '" + dtype + "' is not available on the " + backend_->name() + " backend",
                         "this backend computes in " + dtypes.front() + ": use dtype " + dtypes.front());
