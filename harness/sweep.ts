@@ -6,7 +6,7 @@ import { InputError } from "../core/errors.ts";
 import { MAX_BYTES, readRegularFile } from "../core/files.ts";
 import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
-import { TRANSFORMERS_PEER_METHODS } from "../engines/transformers/engine.ts";
+import { transformersPeerRuns } from "../engines/transformers/engine.ts";
 import type { MethodParams } from "../engines/index.ts";
 import { cartesian, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
 import { canonicalJson } from "../core/canonical-json.ts";
@@ -106,7 +106,7 @@ function tokenizerKey(m: ResolvedModel): string | null {
 /**
  * Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). With a
  * peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
- * (TRANSFORMERS_PEER_METHODS): the same model, method, params and suite, keyed apart (cellKeyOf's `engine`) so that
+ * (transformersPeerRuns): the same model, method, params and suite, keyed apart (cellKeyOf's `engine`) so that
  * resume and `compare` never mistake one for the other.
  */
 export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedModel) => string } = {}): Cell[] {
@@ -150,7 +150,7 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
     if (!config.peer) return;
     const peer = config.peer.engine;
     for (const c of cells.slice(first)) {
-      if (c.suite.name !== "bench" || !TRANSFORMERS_PEER_METHODS.includes(c.method.name)) continue;
+      if (c.suite.name !== "bench" || !transformersPeerRuns(c.method)) continue;
       const cellKey = cellKeyOf({
         model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
         method: { name: c.method.name, params: c.method.params },

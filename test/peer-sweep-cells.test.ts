@@ -1,5 +1,5 @@
 // With a peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
-// (dense, gemfilter): same model, method, params and suite, engine "transformers", a cellKey of its own (so resume and
+// (dense, gemfilter, snapkv with one cache per KV head): same model, method, params and suite, engine "transformers", a cellKey of its own (so resume and
 // `compare` never mistake one for the other), and our own cells' keys unchanged by adding the peer.
 import test from "ava";
 import { suites } from "../datasets/index.ts";
@@ -9,31 +9,23 @@ import { expandSweep } from "../harness/sweep.ts";
 const base = {
   name: "p",
   models: ["synthetic:tiny-llama", "synthetic:tiny-mistral"],
-  engines: [{ method: "dense" }, { method: "snapkv", params: { k: 64 } }, { method: "gemfilter", params: { filterLayer: 1, k: [16, 32] } }],
+  engines: [
+    { method: "dense" },
+    { method: "snapkv", params: { k: 64, gqa: ["mean", "per-query-head"] } },
+    { method: "gemfilter", params: { filterLayer: 1, k: [16, 32] } },
+    { method: "h2o", params: { k: 64 } },
+  ],
   suites: [{ name: "bench", options: { lengths: [64] } }],
 };
 const cells = (v: unknown) => expandSweep(parseConfig(v, { source: "p.json", baseDir: "/cfg", suites }));
 
-test("peer twins of dense and gemfilter cells follow each model's cells; snapkv has none", (t) => {
+test("peer twins of dense, gemfilter and snapkv (gqa mean) cells follow each model's cells; per-query-head snapkv and h2o have none", (t) => {
   const got = cells({ ...base, peer: { engine: "transformers" } });
+  const ours = ["dense", "snapkv k=64 gqa=mean", "snapkv k=64 gqa=per-query-head", "gemfilter r=1 k=16", "gemfilter r=1 k=32", "h2o k=64 gqa=mean"];
+  const peer = ["dense", "snapkv k=64 gqa=mean", "gemfilter r=1 k=16", "gemfilter r=1 k=32"];
   t.deepEqual(
     got.map((c) => `${c.model.id} ${c.engine} ${c.method.label}`),
-    [
-      "synthetic:tiny-llama native dense",
-      "synthetic:tiny-llama native snapkv k=64 gqa=mean",
-      "synthetic:tiny-llama native gemfilter r=1 k=16",
-      "synthetic:tiny-llama native gemfilter r=1 k=32",
-      "synthetic:tiny-llama transformers dense",
-      "synthetic:tiny-llama transformers gemfilter r=1 k=16",
-      "synthetic:tiny-llama transformers gemfilter r=1 k=32",
-      "synthetic:tiny-mistral native dense",
-      "synthetic:tiny-mistral native snapkv k=64 gqa=mean",
-      "synthetic:tiny-mistral native gemfilter r=1 k=16",
-      "synthetic:tiny-mistral native gemfilter r=1 k=32",
-      "synthetic:tiny-mistral transformers dense",
-      "synthetic:tiny-mistral transformers gemfilter r=1 k=16",
-      "synthetic:tiny-mistral transformers gemfilter r=1 k=32",
-    ],
+    ["synthetic:tiny-llama", "synthetic:tiny-mistral"].flatMap((m) => [...ours.map((l) => `${m} native ${l}`), ...peer.map((l) => `${m} transformers ${l}`)]),
   );
   t.deepEqual(got.map((c) => c.index), got.map((_, i) => i));
 });

@@ -8,8 +8,14 @@ import type { EngineFactory } from "../../core/engine.ts";
 import { UsageError } from "../../core/errors.ts";
 import { NativeEngine } from "../native-engine.ts";
 
-/** The methods peer.py implements (the paper's two: the dense baseline and GemFilter); other cells have no peer. */
-export const TRANSFORMERS_PEER_METHODS: readonly string[] = ["dense", "gemfilter"];
+/** The methods peer.py implements: the dense baseline, GemFilter and SnapKV; H2O and random have no peer. */
+export const TRANSFORMERS_PEER_METHODS: readonly string[] = ["dense", "gemfilter", "snapkv"];
+
+/** Whether peer.py runs this cell's method and parameters (SnapKV only with one cache per KV head: gqa mean or max). */
+export function transformersPeerRuns(method: { name: string; params: Readonly<Record<string, unknown>> }): boolean {
+  if (!TRANSFORMERS_PEER_METHODS.includes(method.name)) return false;
+  return method.name !== "snapkv" || method.params.gqa !== "per-query-head";
+}
 
 export const PEER_SCRIPT = fileURLToPath(new URL("./peer.py", import.meta.url));
 

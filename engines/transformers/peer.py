@@ -15,6 +15,10 @@ Methods (what a transformers user writing the paper's algorithms would run; engi
              layer r's attention: its last query and all keys after RoPE, score[j] = sum_h q_h . K_{g(h),j} (no
              1/sqrt(d), no softmax), average pooling 5/1/2 with zero padding, top-k' (k' = min(k, n)) sorted; then
              the kept tokens, in order, through the full model as a dense prefill at positions 0..k'-1, and decoding.
+  snapkv     a dense prefill whose cache is compressed right after each layer (hooks on the attention): the last
+             `window` queries' softmax rows summed over the prefix keys, pooled, mean/max over each KV head's query
+             heads, top k - window per KV head plus the window; decoding at the prompt's own positions. gqa
+             per-query-head (a cache of H heads) is not implemented.
 Decoding is greedy, token by token through the cache, the next input kept on the device (no per-token sync).
 """
 
@@ -27,7 +31,7 @@ _OUT = sys.stdout
 sys.stdout = sys.stderr  # libraries that print() must not break the protocol stream
 
 PROTOCOL = 1
-METHODS = ["dense", "gemfilter"]
+METHODS = ["dense", "gemfilter", "snapkv"]
 
 
 class PeerError(Exception):
@@ -197,33 +201,44 @@ class Peer:
         logits = self.model.lm_head(out.last_hidden_state[:, -1:, :])
         return out.past_key_values, logits
 
+    def heads(self, attn):
+        cfg = self.model.config
+        H = cfg.num_attention_heads
+        G = getattr(cfg, "num_key_value_heads", None) or H
+        d = getattr(attn, "head_dim", None) or cfg.hidden_size // H
+        return H, G, d
+
+    def project(self, attn, hs, what, cos, sin):
+        """Post-RoPE queries ("q") or keys ("k") of the rows of hs ([1, rows, D]) with those rows' cos/sin:
+        [1, heads, rows, d], through the layer's own weights (phi3: its fused qkv_proj) and the model's own RoPE."""
+        torch = self.torch
+        H, G, d = self.heads(attn)
+        rows = hs.shape[1]
+        if hasattr(attn, "q_proj"):
+            x = (attn.q_proj if what == "q" else attn.k_proj)(hs)
+        else:  # phi3: qkv_proj = [q; k; v] rows, no bias
+            w = attn.qkv_proj.weight
+            x = torch.nn.functional.linear(hs, w[: H * d] if what == "q" else w[H * d : H * d + G * d])
+        x = x.view(1, rows, H if what == "q" else G, d).transpose(1, 2)
+        rope = sys.modules[type(attn).__module__].apply_rotary_pos_emb
+        x, _ = rope(x, x, cos, sin)
+        return x
+
     def gemfilter_select(self, ids, r, k, keep_last):
         """Pass 1 over layers 0..r and the selection: the kept positions, ascending (a 1-D device tensor)."""
         torch = self.torch
         model = self.model
         n = ids.shape[1]
         attn = model.model.layers[r].self_attn
-        rope = sys.modules[type(attn).__module__].apply_rotary_pos_emb
         cfg = model.config
-        H = cfg.num_attention_heads
-        G = getattr(cfg, "num_key_value_heads", None) or H
-        d = getattr(attn, "head_dim", None) or cfg.hidden_size // H
+        H, G, d = self.heads(attn)
         got = {}
 
         def hook(_module, args, kwargs):
             hs = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
             cos, sin = kwargs["position_embeddings"]
-            if hasattr(attn, "q_proj"):
-                q = attn.q_proj(hs[:, -1:, :])
-                kk = attn.k_proj(hs)
-            else:  # phi3: fused qkv_proj = [q; k; v] rows
-                w = attn.qkv_proj.weight
-                q = torch.nn.functional.linear(hs[:, -1:, :], w[: H * d])
-                kk = torch.nn.functional.linear(hs, w[H * d : H * d + G * d])
-            q = q.view(1, 1, H, d).transpose(1, 2)
-            kk = kk.view(1, n, G, d).transpose(1, 2)
-            q, _ = rope(q, q, cos[:, -1:], sin[:, -1:])
-            _, kk = rope(kk, kk, cos, sin)
+            q = self.project(attn, hs[:, -1:, :], "q", cos[:, -1:], sin[:, -1:])
+            kk = self.project(attn, hs, "k", cos, sin)
             # score[j] = sum over query heads h of q_h . K_{g(h), j}: the group's queries summed first.
             qg = q[0, :, 0, :].float().view(G, H // G, d).sum(dim=1)
             got["score"] = torch.einsum("gnd,gd->n", kk[0].float(), qg)
@@ -242,6 +257,67 @@ class Peer:
         keep = min(k, n)
         return torch.topk(pooled, keep).indices.sort().values
 
+    def snapkv_prefill(self, ids, params):
+        """A dense prefill whose cache is compressed right after each layer (SnapKV, METHODS.md): the last `window`
+        queries vote with their softmax rows over the prefix keys, the votes pooled along the keys, averaged (or maxed)
+        over each KV head's query heads, and the top k - window prefix rows kept per KV head with the window's rows.
+        Returns (cache, logits of the last row)."""
+        torch = self.torch
+        F = torch.nn.functional
+        k, w = int(params["k"]), int(params.get("window", 32))
+        kernel, pool, gqa = int(params.get("kernel", 5)), params.get("pool", "avg"), params.get("gqa", "mean")
+        n = ids.shape[1]
+        layers = self.model.model.layers
+        win_q = {}
+        handles = []
+
+        def pre(idx):
+            def hook(module, args, kwargs):
+                hs = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
+                cos, sin = kwargs["position_embeddings"]
+                win_q[idx] = self.project(module, hs[:, -w:, :], "q", cos[:, -w:], sin[:, -w:])
+
+            return hook
+
+        def post(idx):
+            def hook(module, _args, kwargs, _out):
+                cache = kwargs.get("past_key_values", kwargs.get("past_key_value"))
+                layer = cache.layers[idx] if hasattr(cache, "layers") else None
+                keys = layer.keys if layer is not None else cache.key_cache[idx]
+                values = layer.values if layer is not None else cache.value_cache[idx]
+                H, G, d = self.heads(module)
+                q = win_q.pop(idx).float()  # [1, H, w, d]
+                kf = keys.float().repeat_interleave(H // G, dim=1)  # [1, H, n, d]
+                s = torch.matmul(q, kf.transpose(2, 3)) / (d**0.5)  # [1, H, w, n]
+                causal = torch.arange(n, device=s.device)[None, :] > (n - w + torch.arange(w, device=s.device))[:, None]
+                s = s.masked_fill(causal, float("-inf"))
+                votes = torch.softmax(s, dim=-1)[..., : n - w].sum(dim=2)  # [1, H, n - w]
+                if pool == "avg":
+                    votes = F.avg_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2, count_include_pad=True)
+                else:
+                    votes = F.max_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2)
+                votes = votes.view(1, G, H // G, n - w)
+                votes = votes.mean(dim=2) if gqa == "mean" else votes.amax(dim=2)  # [1, G, n - w]
+                keep = votes.topk(k - w, dim=-1).indices.sort(dim=-1).values.unsqueeze(-1).expand(-1, -1, -1, keys.shape[-1])
+                nk = torch.cat([keys[:, :, : n - w].gather(2, keep), keys[:, :, n - w :]], dim=2)
+                nv = torch.cat([values[:, :, : n - w].gather(2, keep), values[:, :, n - w :]], dim=2)
+                if layer is not None:
+                    layer.keys, layer.values = nk, nv
+                else:
+                    cache.key_cache[idx], cache.value_cache[idx] = nk, nv
+
+            return hook
+
+        if n > k:  # n <= k: nothing is evicted
+            for i, layer in enumerate(layers):
+                handles.append(layer.self_attn.register_forward_pre_hook(pre(i), with_kwargs=True))
+                handles.append(layer.self_attn.register_forward_hook(post(i), with_kwargs=True))
+        try:
+            return self.prefill(ids)
+        finally:
+            for h in handles:
+                h.remove()
+
     def generate(self, req):
         torch = self.torch
         if self.model is None:
@@ -251,6 +327,11 @@ class Peer:
         params = method.get("params", {})
         if name not in METHODS:
             raise PeerError("unsupported", f"the transformers peer has no {name!r}", f"peer methods: {', '.join(METHODS)}")
+        if name == "snapkv":
+            if params.get("gqa", "mean") not in ("mean", "max"):
+                raise PeerError("unsupported", "the transformers peer runs snapkv with gqa mean or max (one cache per KV head), not per-query-head", "")
+            if int(params["k"]) <= int(params.get("window", 32)):
+                raise PeerError("bad_param", "snapkv: k must be > window", "")
         if req.get("minNewTokens", 0) > 0:
             raise PeerError("unsupported", "the transformers peer does not implement minNewTokens", "")
         max_new = int(req.get("maxNewTokens", 0))
@@ -281,7 +362,12 @@ class Peer:
                 else:
                     t_prefill0 = t_start
                 out_ids = []
-                cache, logits = self.prefill(ids)
+                cache, logits = self.snapkv_prefill(ids, params) if name == "snapkv" else self.prefill(ids)
+                if name == "snapkv":
+                    kept = min(int(params["k"]), n)
+                # decoding continues after the prompt's positions (SnapKV's cache is shorter than them), the position
+                # counted on the device so that no step waits for the host
+                pos = torch.tensor([[n if name == "snapkv" else kept]], dtype=torch.long, device=self.device)
                 t_prefill = clock.mark()
                 mem_prefill = self.phase_bytes(self.cache_bytes(cache))
                 decode_tokens = 0
@@ -298,7 +384,8 @@ class Peer:
                         stop_reason = "eos"
                     else:
                         for step in range(1, max_new):
-                            step_out = self.model.model(input_ids=tok, past_key_values=cache, use_cache=True)
+                            step_out = self.model.model(input_ids=tok, past_key_values=cache, use_cache=True, position_ids=pos)
+                            pos = pos + 1
                             cache = step_out.past_key_values
                             tok = self.model.lm_head(step_out.last_hidden_state[:, -1:, :])[:, -1, :].argmax(dim=-1, keepdim=True)
                             decode_tokens += 1
