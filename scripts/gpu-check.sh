@@ -230,12 +230,12 @@ if wants speed; then
     {
       echo '{"id":0,"op":"load","model":"synthetic:llama-3.1-8b"}'
       # warmup (not a cell)
-      echo "{\"id\":100,\"op\":\"generate\",\"inputIds\":[$(awk 'BEGIN{for(i=0;i<1024;i++) printf "%s%d", (i?",":""), 1000+(i*7919)%120000}')],\"method\":{\"name\":\"dense\",\"params\":{}},\"maxNewTokens\":1,\"ignoreEos\":true}"
+      echo "{\"id\":100,\"op\":\"generate\",\"inputIds\":[$(awk 'BEGIN{for(i=0;i<1024;i++) printf "%s%d", (i?",":""), 1000+(i*7919)%120000}')],\"method\":{\"name\":\"dense\",\"params\":{}},\"maxNewTokens\":1,\"ignoreEos\":true,\"allowLongInput\":true}"
       id=1
       for n in 8192 32768 131072; do
         ids=$(awk -v n="$n" 'BEGIN{for(i=0;i<n;i++) printf "%s%d", (i?",":""), 1000+(i*7919)%120000}')
         for m in '{"name":"dense","params":{}}' '{"name":"gemfilter","params":{"filterLayer":13,"k":1024}}'; do
-          echo "{\"id\":$id,\"op\":\"generate\",\"inputIds\":[$ids],\"method\":$m,\"maxNewTokens\":1,\"ignoreEos\":true}"
+          echo "{\"id\":$id,\"op\":\"generate\",\"inputIds\":[$ids],\"method\":$m,\"maxNewTokens\":1,\"ignoreEos\":true,\"allowLongInput\":true}"
           id=$((id + 1))
         done
       done

@@ -14,7 +14,7 @@ test("bench inputs have the exact length, BOS first, only non-special ids after 
   t.is(benchInputIds(10, 512, null, 7).length, 10);
 });
 
-test("bench skips lengths the model cannot hold and forces the generation length", async (t) => {
+test("bench skips inputs the model cannot hold, runs an input whose forced generation passes the last position (marked), and forces the generation length", async (t) => {
   const logs: string[] = [];
   const ctx = {
     tokenizer: { vocabSize: 300, bosId: 1 },
@@ -23,7 +23,12 @@ test("bench skips lengths the model cannot hold and forces the generation length
     log: (m: string) => logs.push(m),
   } as unknown as SuiteContext;
   const cases = await benchSuite.buildCases(BenchOptions.parse({ lengths: [512, 2000, 4096], maxNewTokens: 50 }), ctx);
-  t.deepEqual(cases.map((c) => c.caseId), ["len512"]);
-  t.is(cases[0]!.maxNewTokens, 50);
-  t.is(logs.length, 2);
+  t.deepEqual(cases.map((c) => c.caseId), ["len512", "len2000"]);
+  t.deepEqual(cases.map((c) => c.maxNewTokens), [50, 50]);
+  // 2000 + 50 > 2048: run past the trained positions (the paper's 131072 + 50 on a 131072-position model), and say so
+  t.is(cases[0]!.allowLongInput, undefined);
+  t.is(cases[1]!.allowLongInput, true);
+  t.is(cases[1]!.protocol.generationPastMaxPositions, true);
+  t.is(cases[0]!.protocol.generationPastMaxPositions, undefined);
+  t.deepEqual(logs, ["bench: skipping length 4096: x holds 2048 positions"]);
 });
