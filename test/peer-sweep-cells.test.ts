@@ -1,5 +1,5 @@
 // With a peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
-// (dense, gemfilter, snapkv with one cache per KV head): same model, method, params and suite, engine "transformers", a cellKey of its own (so resume and
+// (dense, gemfilter; snapkv and h2o with one cache per KV head, h2o without evictDuringDecode): same model, method, params and suite, engine "transformers", a cellKey of its own (so resume and
 // `compare` never mistake one for the other), and our own cells' keys unchanged by adding the peer.
 import test from "ava";
 import { suites } from "../datasets/index.ts";
@@ -13,16 +13,18 @@ const base = {
     { method: "dense" },
     { method: "snapkv", params: { k: 64, gqa: ["mean", "per-query-head"] } },
     { method: "gemfilter", params: { filterLayer: 1, k: [16, 32] } },
-    { method: "h2o", params: { k: 64 } },
+    { method: "h2o", params: { k: 64, evictDuringDecode: [false, true] } },
   ],
   suites: [{ name: "bench", options: { lengths: [64] } }],
 };
 const cells = (v: unknown) => expandSweep(parseConfig(v, { source: "p.json", baseDir: "/cfg", suites }));
 
-test("peer twins of dense, gemfilter and snapkv (gqa mean) cells follow each model's cells; per-query-head snapkv and h2o have none", (t) => {
+test("peer twins of dense, gemfilter, snapkv and h2o cells follow each model's cells; per-query-head snapkv and evicting h2o have none", (t) => {
   const got = cells({ ...base, peer: { engine: "transformers" } });
-  const ours = ["dense", "snapkv k=64 gqa=mean", "snapkv k=64 gqa=per-query-head", "gemfilter r=1 k=16", "gemfilter r=1 k=32", "h2o k=64 gqa=mean"];
-  const peer = ["dense", "snapkv k=64 gqa=mean", "gemfilter r=1 k=16", "gemfilter r=1 k=32"];
+  const H2O = "h2o k=64 gqa=mean";
+  const H2O_EVICT = "h2o k=64 gqa=mean evictDuringDecode=true";
+  const ours = ["dense", "snapkv k=64 gqa=mean", "snapkv k=64 gqa=per-query-head", "gemfilter r=1 k=16", "gemfilter r=1 k=32", H2O, H2O_EVICT];
+  const peer = ["dense", "snapkv k=64 gqa=mean", "gemfilter r=1 k=16", "gemfilter r=1 k=32", H2O];
   t.deepEqual(
     got.map((c) => `${c.model.id} ${c.engine} ${c.method.label}`),
     ["synthetic:tiny-llama", "synthetic:tiny-mistral"].flatMap((m) => [...ours.map((l) => `${m} native ${l}`), ...peer.map((l) => `${m} transformers ${l}`)]),

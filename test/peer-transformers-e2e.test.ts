@@ -1,8 +1,8 @@
 // Opt-in (GEMBENCH_TRANSFORMERS_PYTHON = a Python with torch and transformers): a bench config with the transformers
 // peer on a tiny synthetic model on the CPU. Ours and the peer's records come from one run; the model is exported once
-// and reused by a second run; the greedy tokens of dense, GemFilter and SnapKV are equal between the two (fp32 both:
-// the peer computes the selections itself, so equal tokens also check GemFilter's pass 1 and SnapKV's votes); h2o has
-// no peer; the
+// and reused by a second run; the greedy tokens of dense, GemFilter, SnapKV and H2O are equal between the two (fp32
+// both: the peer computes the selections itself, so equal tokens also check GemFilter's pass 1, SnapKV's votes and
+// H2O's column sums); random has no peer; the
 // peer's records state their numerics (torch-cpu fp32) and have no memory figure; summary.md shows the ratios.
 import test from "ava";
 import { spawnSync } from "node:child_process";
@@ -30,7 +30,8 @@ const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
         { method: "dense" },
         { method: "gemfilter", params: { filterLayer: 1, k: 24 } },
         { method: "snapkv", params: { k: 40, window: 8 } },
-        { method: "h2o", params: { k: 40 } },
+        { method: "h2o", params: { k: 40, recent: 8 } },
+        { method: "random", params: { k: 40 } },
       ],
       suites: [{ name: "bench", options: { lengths: [64, 128], maxNewTokens: 6 }, ignoreEos: true, warmups: 1, repeats: 2 }],
       peer: { engine: "transformers", python: peerPython, modelDir: join(dir, "exports") },
@@ -45,8 +46,8 @@ const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
   t.true(records.every((r) => r.status === "completed"));
   const ours = records.filter((r) => r.engine === undefined);
   const peer = records.filter((r) => r.engine === "transformers");
-  t.is(ours.length, 8);
-  t.deepEqual(peer.map((r) => `${r.method.name} ${r.caseId}`).sort(), ["dense len128", "dense len64", "gemfilter len128", "gemfilter len64", "snapkv len128", "snapkv len64"]);
+  t.is(ours.length, 10);
+  t.deepEqual(peer.map((r) => `${r.method.name} ${r.caseId}`).sort(), ["dense len128", "dense len64", "gemfilter len128", "gemfilter len64", "h2o len128", "h2o len64", "snapkv len128", "snapkv len64"]);
   for (const p of peer) {
     const o = ours.find((r) => r.method.name === p.method.name && r.caseId === p.caseId)!;
     t.deepEqual(p.output!.ids, o.output!.ids, `${p.method.name} ${p.caseId}: greedy tokens`);
@@ -65,7 +66,8 @@ const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
   t.regex(md, /\| dense \| 64 \| transformers \| – \| \d+\.\d+× \(/);
   t.regex(md, /\| gemfilter r=1 k=24 \| 128 \| transformers \| \d+\.\d+× \(/);
   t.regex(md, /\| snapkv k=40 gqa=mean window=8 \| 64 \| transformers \| – \| \d+\.\d+× \(/);
-  t.regex(md, /\| h2o k=40 gqa=mean \| 64 \| transformers \| no peer \|/);
+  t.regex(md, /\| h2o k=40 gqa=mean recent=8 \| 64 \| transformers \| – \| \d+\.\d+× \(/);
+  t.regex(md, /\| random k=40 \| 64 \| transformers \| no peer \|/);
 
   const second = run("b");
   t.is(second.status, 0, second.stderr);

@@ -8,13 +8,15 @@ import type { EngineFactory } from "../../core/engine.ts";
 import { UsageError } from "../../core/errors.ts";
 import { NativeEngine } from "../native-engine.ts";
 
-/** The methods peer.py implements: the dense baseline, GemFilter and SnapKV; H2O and random have no peer. */
-export const TRANSFORMERS_PEER_METHODS: readonly string[] = ["dense", "gemfilter", "snapkv"];
+/** The methods peer.py implements: the dense baseline, GemFilter, SnapKV and H2O; random has no peer. */
+export const TRANSFORMERS_PEER_METHODS: readonly string[] = ["dense", "gemfilter", "snapkv", "h2o"];
 
-/** Whether peer.py runs this cell's method and parameters (SnapKV only with one cache per KV head: gqa mean or max). */
+/** Whether peer.py runs this cell's method and parameters: SnapKV and H2O only with one cache per KV head (gqa mean
+ *  or max), H2O only with its one-shot eviction at prefill (no evictDuringDecode). */
 export function transformersPeerRuns(method: { name: string; params: Readonly<Record<string, unknown>> }): boolean {
   if (!TRANSFORMERS_PEER_METHODS.includes(method.name)) return false;
-  return method.name !== "snapkv" || method.params.gqa !== "per-query-head";
+  if ((method.name === "snapkv" || method.name === "h2o") && method.params.gqa === "per-query-head") return false;
+  return !(method.name === "h2o" && method.params.evictDuringDecode === true);
 }
 
 export const PEER_SCRIPT = fileURLToPath(new URL("./peer.py", import.meta.url));

@@ -19,6 +19,9 @@ Methods (what a transformers user writing the paper's algorithms would run; engi
              `window` queries' softmax rows summed over the prefix keys, pooled, mean/max over each KV head's query
              heads, top k - window per KV head plus the window; decoding at the prompt's own positions. gqa
              per-query-head (a cache of H heads) is not implemented.
+  h2o        the same per-layer compression with H2O's scores: every query's softmax row summed into column scores
+             (blocks of query rows, no n x n matrix), mean/max per KV head, the last `recent` rows kept; one-shot at
+             prefill (no evictDuringDecode), gqa per-query-head not implemented.
 Decoding is greedy, token by token through the cache, the next input kept on the device (no per-token sync).
 """
 
@@ -31,7 +34,9 @@ _OUT = sys.stdout
 sys.stdout = sys.stderr  # libraries that print() must not break the protocol stream
 
 PROTOCOL = 1
-METHODS = ["dense", "gemfilter", "snapkv"]
+METHODS = ["dense", "gemfilter", "snapkv", "h2o"]
+# H2O's column sums: query rows per block such that a block holds about this many fp32 scores per query head
+H2O_BLOCK_SCORES = 1 << 26
 
 
 class PeerError(Exception):
@@ -257,25 +262,22 @@ class Peer:
         keep = min(k, n)
         return torch.topk(pooled, keep).indices.sort().values
 
-    def snapkv_prefill(self, ids, params):
-        """A dense prefill whose cache is compressed right after each layer (SnapKV, METHODS.md): the last `window`
-        queries vote with their softmax rows over the prefix keys, the votes pooled along the keys, averaged (or maxed)
-        over each KV head's query heads, and the top k - window prefix rows kept per KV head with the window's rows.
-        Returns (cache, logits of the last row)."""
+    def compressing_prefill(self, ids, k, last, rows, score):
+        """A dense prefill whose cache is compressed right after each layer, before the next runs (SnapKV and H2O,
+        METHODS.md): a pre-hook on each attention module projects the queries of its last `rows` rows with the model's
+        own RoPE; a forward hook then scores the layer's n - last older cached rows per KV head with
+        score(q [1, H, rows, d], keys [1, G, n, d]) -> [1, G, n - last], and keeps the top k - last of them (sorted)
+        with the last `last` rows. No eviction when n <= k. Returns (cache, logits of the last row)."""
         torch = self.torch
-        F = torch.nn.functional
-        k, w = int(params["k"]), int(params.get("window", 32))
-        kernel, pool, gqa = int(params.get("kernel", 5)), params.get("pool", "avg"), params.get("gqa", "mean")
         n = ids.shape[1]
-        layers = self.model.model.layers
-        win_q = {}
+        queries = {}
         handles = []
 
         def pre(idx):
             def hook(module, args, kwargs):
                 hs = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
                 cos, sin = kwargs["position_embeddings"]
-                win_q[idx] = self.project(module, hs[:, -w:, :], "q", cos[:, -w:], sin[:, -w:])
+                queries[idx] = self.project(module, hs[:, -rows:, :], "q", cos[:, -rows:], sin[:, -rows:])
 
             return hook
 
@@ -285,22 +287,10 @@ class Peer:
                 layer = cache.layers[idx] if hasattr(cache, "layers") else None
                 keys = layer.keys if layer is not None else cache.key_cache[idx]
                 values = layer.values if layer is not None else cache.value_cache[idx]
-                H, G, d = self.heads(module)
-                q = win_q.pop(idx).float()  # [1, H, w, d]
-                kf = keys.float().repeat_interleave(H // G, dim=1)  # [1, H, n, d]
-                s = torch.matmul(q, kf.transpose(2, 3)) / (d**0.5)  # [1, H, w, n]
-                causal = torch.arange(n, device=s.device)[None, :] > (n - w + torch.arange(w, device=s.device))[:, None]
-                s = s.masked_fill(causal, float("-inf"))
-                votes = torch.softmax(s, dim=-1)[..., : n - w].sum(dim=2)  # [1, H, n - w]
-                if pool == "avg":
-                    votes = F.avg_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2, count_include_pad=True)
-                else:
-                    votes = F.max_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2)
-                votes = votes.view(1, G, H // G, n - w)
-                votes = votes.mean(dim=2) if gqa == "mean" else votes.amax(dim=2)  # [1, G, n - w]
-                keep = votes.topk(k - w, dim=-1).indices.sort(dim=-1).values.unsqueeze(-1).expand(-1, -1, -1, keys.shape[-1])
-                nk = torch.cat([keys[:, :, : n - w].gather(2, keep), keys[:, :, n - w :]], dim=2)
-                nv = torch.cat([values[:, :, : n - w].gather(2, keep), values[:, :, n - w :]], dim=2)
+                votes = score(queries.pop(idx), keys)
+                keep = votes.topk(k - last, dim=-1).indices.sort(dim=-1).values.unsqueeze(-1).expand(-1, -1, -1, keys.shape[-1])
+                nk = torch.cat([keys[:, :, : n - last].gather(2, keep), keys[:, :, n - last :]], dim=2)
+                nv = torch.cat([values[:, :, : n - last].gather(2, keep), values[:, :, n - last :]], dim=2)
                 if layer is not None:
                     layer.keys, layer.values = nk, nv
                 else:
@@ -308,8 +298,8 @@ class Peer:
 
             return hook
 
-        if n > k:  # n <= k: nothing is evicted
-            for i, layer in enumerate(layers):
+        if n > k:
+            for i, layer in enumerate(self.model.model.layers):
                 handles.append(layer.self_attn.register_forward_pre_hook(pre(i), with_kwargs=True))
                 handles.append(layer.self_attn.register_forward_hook(post(i), with_kwargs=True))
         try:
@@ -317,6 +307,59 @@ class Peer:
         finally:
             for h in handles:
                 h.remove()
+
+    def group(self, votes, G, gqa):
+        """[1, H, m] per query head -> [1, G, m] per KV head: the mean (gqa "mean") or the max over its query heads."""
+        votes = votes.view(1, G, votes.shape[1] // G, votes.shape[2])
+        return votes.mean(dim=2) if gqa == "mean" else votes.amax(dim=2)
+
+    def snapkv_prefill(self, ids, params):
+        """SnapKV: the last `window` queries' softmax rows over all keys (causal inside the window) summed over the
+        window for the prefix keys, pooled along the keys, grouped per KV head; the window's rows always kept."""
+        torch = self.torch
+        F = torch.nn.functional
+        k, w = int(params["k"]), int(params.get("window", 32))
+        kernel, pool, gqa = int(params.get("kernel", 5)), params.get("pool", "avg"), params.get("gqa", "mean")
+        n = ids.shape[1]
+
+        def score(q, keys):
+            H, G, d = q.shape[1], keys.shape[1], keys.shape[3]
+            kf = keys.float().repeat_interleave(H // G, dim=1)  # [1, H, n, d]
+            s = torch.matmul(q.float(), kf.transpose(2, 3)) / (d**0.5)  # [1, H, w, n]
+            causal = torch.arange(n, device=s.device)[None, :] > (n - w + torch.arange(w, device=s.device))[:, None]
+            votes = torch.softmax(s.masked_fill(causal, float("-inf")), dim=-1)[..., : n - w].sum(dim=2)  # [1, H, n - w]
+            if pool == "avg":
+                votes = F.avg_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2, count_include_pad=True)
+            else:
+                votes = F.max_pool1d(votes, kernel_size=kernel, stride=1, padding=kernel // 2)
+            return self.group(votes, G, gqa)
+
+        return self.compressing_prefill(ids, k, w, w, score)
+
+    def h2o_prefill(self, ids, params):
+        """H2O: every query's softmax row summed into column scores (score[j] = sum over i >= j of the probability of
+        key j for query i), computed in blocks of query rows against the keys up to the block's end so that no n x n
+        matrix exists; grouped per KV head; the last `recent` rows always kept."""
+        torch = self.torch
+        k, recent, gqa = int(params["k"]), int(params.get("recent", 32)), params.get("gqa", "mean")
+        n = ids.shape[1]
+        block = max(1, min(n, H2O_BLOCK_SCORES // n))
+
+        def score(q, keys):
+            H, G, d = q.shape[1], keys.shape[1], keys.shape[3]
+            per = H // G
+            cols = torch.zeros(1, H, n, dtype=torch.float32, device=keys.device)
+            for g in range(G):
+                kg = keys[0, g].float()  # [n, d]
+                qg = q[0, g * per : (g + 1) * per].float()  # [per, n, d]
+                for i0 in range(0, n, block):
+                    i1 = min(n, i0 + block)
+                    s = torch.matmul(qg[:, i0:i1], kg[:i1].transpose(0, 1)) / (d**0.5)  # [per, b, i1]
+                    causal = torch.arange(i1, device=s.device)[None, :] > torch.arange(i0, i1, device=s.device)[:, None]
+                    cols[0, g * per : (g + 1) * per, :i1] += torch.softmax(s.masked_fill(causal, float("-inf")), dim=-1).sum(dim=1)
+            return self.group(cols[..., : n - recent], G, gqa)
+
+        return self.compressing_prefill(ids, k, recent, n, score)
 
     def generate(self, req):
         torch = self.torch
@@ -327,11 +370,14 @@ class Peer:
         params = method.get("params", {})
         if name not in METHODS:
             raise PeerError("unsupported", f"the transformers peer has no {name!r}", f"peer methods: {', '.join(METHODS)}")
-        if name == "snapkv":
+        if name in ("snapkv", "h2o"):
             if params.get("gqa", "mean") not in ("mean", "max"):
-                raise PeerError("unsupported", "the transformers peer runs snapkv with gqa mean or max (one cache per KV head), not per-query-head", "")
-            if int(params["k"]) <= int(params.get("window", 32)):
-                raise PeerError("bad_param", "snapkv: k must be > window", "")
+                raise PeerError("unsupported", f"the transformers peer runs {name} with gqa mean or max (one cache per KV head), not per-query-head", "")
+            if name == "h2o" and params.get("evictDuringDecode", False):
+                raise PeerError("unsupported", "the transformers peer runs h2o's one-shot eviction at prefill only (no evictDuringDecode)", "")
+            last = int(params.get("window", 32)) if name == "snapkv" else int(params.get("recent", 32))
+            if int(params["k"]) <= last:
+                raise PeerError("bad_param", f"{name}: k must be > {'window' if name == 'snapkv' else 'recent'}", "")
         if req.get("minNewTokens", 0) > 0:
             raise PeerError("unsupported", "the transformers peer does not implement minNewTokens", "")
         max_new = int(req.get("maxNewTokens", 0))
@@ -362,12 +408,13 @@ class Peer:
                 else:
                     t_prefill0 = t_start
                 out_ids = []
-                cache, logits = self.snapkv_prefill(ids, params) if name == "snapkv" else self.prefill(ids)
-                if name == "snapkv":
+                prefill = {"snapkv": self.snapkv_prefill, "h2o": self.h2o_prefill}.get(name)
+                cache, logits = prefill(ids, params) if prefill is not None else self.prefill(ids)
+                if prefill is not None:
                     kept = min(int(params["k"]), n)
-                # decoding continues after the prompt's positions (SnapKV's cache is shorter than them), the position
-                # counted on the device so that no step waits for the host
-                pos = torch.tensor([[n if name == "snapkv" else kept]], dtype=torch.long, device=self.device)
+                # decoding continues after the prompt's positions (SnapKV's and H2O's caches are shorter than them),
+                # the position counted on the device so that no step waits for the host
+                pos = torch.tensor([[n if prefill is not None else kept]], dtype=torch.long, device=self.device)
                 t_prefill = clock.mark()
                 mem_prefill = self.phase_bytes(self.cache_bytes(cache))
                 decode_tokens = 0
