@@ -57,6 +57,9 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   if (config.peer !== null) {
     const python = peerPython(config.peer.python);
     const v = checkPeerPython(python);
+    const gpus = devices.filter((d) => d !== "cpu");
+    if (gpus.length > 0 && !v.cuda)
+      throw new UsageError(`the transformers peer's torch ${v.torch} (${python}) sees no CUDA device, but the run is on GPU ${gpus.join(",")}: install a CUDA build of torch there, or remove "peer" from the config`);
     log(`peer: transformers ${v.transformers}, torch ${v.torch} (${v.cuda ? "CUDA available" : "no CUDA: fp32 on the CPU"}) with ${python}`);
     peer = { factory: createTransformersEngineFactory({ python, log }), modelDir: config.peer.modelDir };
   }

@@ -1,5 +1,6 @@
 // A config that asks for the transformers peer never runs without it: no Python given, a Python that does not exist,
-// or one without torch / transformers stops `gembench run` with exit 2 and the fix, before the run folder is made.
+// one without torch / transformers, or a torch without CUDA for a run on a GPU stops `gembench run` with exit 2 and
+// the fix, before the run folder is made.
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -17,10 +18,10 @@ function config(peer: Record<string, unknown>): string {
   return p;
 }
 
-function run(cfg: string, out: string) {
+function run(cfg: string, out: string, extra: string[] = []) {
   const env = { ...process.env };
   delete env.GEMBENCH_TRANSFORMERS_PYTHON;
-  const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out], { encoding: "utf8", timeout: 60_000, env });
+  const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out, ...extra], { encoding: "utf8", timeout: 60_000, env });
   return { code: r.status, stderr: r.stderr };
 }
 
@@ -39,6 +40,17 @@ test("a Python that does not exist: exit 2 naming it", (t) => {
   const r = run(config({ engine: "transformers", python: join(dir, "no-such-python") }), out);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /no-such-python: no such program/);
+  t.false(existsSync(out));
+});
+
+test("a torch without CUDA for a run on a GPU: exit 2 before anything runs", (t) => {
+  const fake = join(dir, "python-cpu-torch");
+  writeFileSync(fake, `#!/bin/sh\necho '{"python": "3.11.2", "torch": "2.13.0+cpu", "transformers": "5.18.0", "cuda": false}'\n`);
+  chmodSync(fake, 0o755);
+  const out = join(dir, "run-cpu-torch");
+  const r = run(config({ engine: "transformers", python: fake }), out, ["--devices", "0"]);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /torch 2\.13\.0\+cpu .* sees no CUDA device, but the run is on GPU 0/);
   t.false(existsSync(out));
 });
 

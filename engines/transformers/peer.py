@@ -388,6 +388,7 @@ class Peer:
         clock = self.clock
         zero = {"weights": 0, "kv": 0, "activations": 0, "workspace": 0, "total": 0}
         mem_filter = None if not self.cuda else dict(zero)
+        oom = None
         try:
             with torch.inference_mode():
                 self.phase_start()
@@ -454,8 +455,12 @@ class Peer:
                     torch.cuda.synchronize()
                 mem_decode = self.phase_bytes(self.cache_bytes(cache))
         except torch.cuda.OutOfMemoryError as e:
-            self.torch.cuda.empty_cache()
-            raise PeerError("out_of_memory", f"torch ran out of GPU memory: {str(e).splitlines()[0]}", "the peer (PyTorch + transformers) cannot run this length on this GPU")
+            oom = str(e).splitlines()[0]
+        if oom is not None:
+            # the exception (and its frames' tensors) is gone here: drop this call's own and return the memory
+            cache = logits = tok = pending = ids = None
+            torch.cuda.empty_cache()
+            raise PeerError("out_of_memory", f"torch ran out of GPU memory: {oom}", "the peer (PyTorch + transformers) cannot run this length on this GPU")
         timings = {
             "filterMs": clock.ms(t_start, t_filter) if name == "gemfilter" else 0.0,
             "prefillMs": clock.ms(t_prefill0, t_prefill),
