@@ -8,17 +8,18 @@
 #
 #   scripts/gpu-check.sh [--out DIR] [--steps a,b,…] [--skip-build] [--runner PATH] [--shared DIR]
 #     --out DIR     where the JSON and the log go (default: $OUT, else ./gpu-check-out)
-#     --steps       a subset of: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed (default: all, in order)
+#     --steps       a subset of: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed,peer (default: all, in order)
 #     --skip-build  use the runner already built (engines/native/build/)
 #     --runner P    the gem-runner binary (default engines/native/build/gem-runner)
 #     --shared DIR  the folder holding models/stories260K (default ../shared beside the checkout)
 # Budgets (seconds; limits, not expectations — the whole script should take about 6 minutes): build 240, selftest
-# 60 ×2, ops 30, hopper 60, sanitizer 120, models 120, chunked 120, speed 150.
+# 60 ×2, ops 30, hopper 60, sanitizer 120, models 120, chunked 120, speed 150, peer 180 (only with
+# GEMBENCH_TRANSFORMERS_PYTHON: the transformers speed peer beside ours on a tiny model, engines/transformers/).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-all_steps="probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed"
+all_steps="probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed,peer"
 out=${OUT:-$root/gpu-check-out}
 steps=$all_steps
 skip_build=0
@@ -259,6 +260,37 @@ if wants speed; then
     done)
     if [ -n "$bad" ] && [ "$st" = pass ]; then st=fail; cells="memory cross-check failed (arenaPeakBytes ≤ arenaBytes ≤ deviceUsedBytes): $cells"; fi
     record speed "$st" "$secs" "${cells:-$(printf '%s' "$tail_out" | tail -n 2)}"
+  fi
+fi
+
+# The transformers speed peer on the GPU (engines/transformers/README.md): a tiny bf16 bench through ours and the peer
+# in one `gembench run`; every peer record must have completed with CUDA-event timings and a GPU memory figure, and
+# summary.md must hold the ratios.
+if wants peer; then
+  if [ -z "${GEMBENCH_TRANSFORMERS_PYTHON:-}" ]; then
+    record peer skip 0 "GEMBENCH_TRANSFORMERS_PYTHON is not set (a Python with torch + transformers)"
+  elif ! have node; then
+    record peer skip 0 "no Node.js here (source .gpu/setup.sh first: ../shared/tools/gpu-bundle)"
+  elif ! cuda_loads; then
+    record peer skip 0 "the cuda backend cannot load a model: $load_reason"
+  else
+    cfg="$out/peer-config.json"
+    printf '%s\n' '{"name":"gpu-check-peer","models":[{"id":"synthetic:tiny-llama","dtype":"bf16"}],"engines":[{"method":"dense"},{"method":"gemfilter","params":{"filterLayer":1,"k":64}},{"method":"snapkv","params":{"k":64}},{"method":"h2o","params":{"k":64}}],"suites":[{"name":"bench","options":{"lengths":[256,1024],"maxNewTokens":8},"ignoreEos":true,"warmups":1,"repeats":2}],"peer":{"engine":"transformers"}}' >"$cfg"
+    rm -rf "$out/peer-run"
+    run_step peer 180 env GEMBENCH_RUNNER="$runner" node "$root/bin/gembench.js" run "$cfg" --devices 0 --out "$out/peer-run"
+    st=$(outcome)
+    check=$(node -e '
+      const fs = require("fs"), dir = process.argv[1];
+      const rs = fs.readFileSync(dir + "/records.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const peer = rs.filter((r) => r.engine === "transformers");
+      const bad = peer.filter((r) => r.status !== "completed" || r.memory === null || r.environment.timer !== "cuda-events");
+      const md = fs.readFileSync(dir + "/summary.md", "utf8");
+      const rows = md.split("\n").filter((l) => /^\| .* \| transformers \| /.test(l));
+      if (peer.length !== 8 || bad.length > 0 || rows.length === 0) console.log("bad: " + peer.length + " peer records, " + bad.length + " without completion, CUDA-event timings or memory; " + rows.length + " ratio rows");
+      else console.log(peer[0].environment.runnerBuild + " (" + peer[0].environment.backend + "): " + rows.join(" "));
+    ' "$out/peer-run" 2>&1)
+    case "$check" in bad:*|*Error*) [ "$st" = pass ] && st=fail ;; esac
+    record peer "$st" "$secs" "${check:-$(printf '%s' "$tail_out" | tail -n 2)}"
   fi
 fi
 

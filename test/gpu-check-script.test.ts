@@ -18,7 +18,7 @@ function run(args: string[]) {
 test("unknown steps and arguments are refused with exit 2", (t) => {
   const bad = run(["--steps", "probe,warp"]);
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed\)/);
+  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed,peer\)/);
   const arg = run(["--fast"]);
   t.is(arg.status, 2);
   t.regex(arg.stderr, /unknown argument '--fast'/);
