@@ -150,6 +150,19 @@ int sm_count() {
   return n;
 }
 
+// RoPE tables for T positions at head_dim d, [T][d/2] each: cos·scale and sin·scale of pos·inv_freq (double, rounded to fp32), the
+// frequencies of cpu::rope_freqs for the highest position in the call (every scaling the cpu backend knows).
+void rope_tables(const ModelConfig& c, int d, const int* pos, int T, float* cs, float* sn) {
+  const cpu::RopeFreqs f = cpu::rope_freqs(c, *std::max_element(pos, pos + T));
+  const int half = d / 2;
+  for (int t = 0; t < T; ++t)
+    for (int i = 0; i < half; ++i) {
+      const double a = static_cast<double>(pos[t]) * f.inv_freq[static_cast<size_t>(i)];
+      cs[static_cast<size_t>(t) * half + i] = static_cast<float>(std::cos(a) * f.scale);
+      sn[static_cast<size_t>(t) * half + i] = static_cast<float>(std::sin(a) * f.scale);
+    }
+}
+
 // Runs attention (prefill or split-K decode) on device buffers, writing `out` and `lse`.
 void run_attention(const AttnArgs& a, cudaStream_t s) {
   if (a.T == 1) {
@@ -191,15 +204,8 @@ class CudaOps final : public BackendOps {
     return true;
   }
   bool rope(float* x, int T, int heads, int d, const int* pos, const ModelConfig& c) override {
-    const cpu::RopeFreqs f = cpu::rope_freqs(c, *std::max_element(pos, pos + T));
-    const int half = d / 2;
-    std::vector<float> cs(static_cast<size_t>(T) * half), sn(cs.size());
-    for (int t = 0; t < T; ++t)
-      for (int i = 0; i < half; ++i) {
-        const double a = static_cast<double>(pos[t]) * f.inv_freq[static_cast<size_t>(i)];
-        cs[static_cast<size_t>(t) * half + i] = static_cast<float>(std::cos(a) * f.scale);
-        sn[static_cast<size_t>(t) * half + i] = static_cast<float>(std::sin(a) * f.scale);
-      }
+    std::vector<float> cs(static_cast<size_t>(T) * (d / 2)), sn(cs.size());
+    rope_tables(c, d, pos, T, cs.data(), sn.data());
     DevBuf<float> dcs(cs.size()), dsn(sn.size());
     check(cudaMemcpyAsync(dcs.get(), cs.data(), sizeof(float) * cs.size(), cudaMemcpyHostToDevice, s_), "upload");
     check(cudaMemcpyAsync(dsn.get(), sn.data(), sizeof(float) * sn.size(), cudaMemcpyHostToDevice, s_), "upload");
@@ -653,6 +659,11 @@ class CudaBackend final : public Backend {
   std::vector<float> decode_step(int id, int pos, CudaKVCache& cache);
   void capture_decode(CudaKVCache& cache);
   void enqueue_decode(CudaKVCache& cache);
+  // The layer pieces forward and the decode graph share (enqueued on stream_). linear: y[rows][outF] = in · Wᵀ, with
+  // a bias added in fp32 (in `f32`, rows·outF floats) before the rounding to bf16. mlp: x[rows] += down(silu(gate(n)) ·
+  // up(n)), n = rmsnorm(x), through buffers of `rows` rows.
+  void linear(const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, float* f32, bf16* y);
+  void mlp(const LayerW& W, float* x, int rows, bf16* n, bf16* gate, bf16* up, bf16* out);
 
   int device_;
   cudaDeviceProp prop_{};
@@ -882,16 +893,9 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   }
   cudaStream_t s = stream_;
 
-  // RoPE tables [T][d/2] for these positions (cos·scale, sin·scale), as CudaOps::rope builds them.
-  const cpu::RopeFreqs f = cpu::rope_freqs(c, *std::max_element(positions.begin(), positions.end()));
   const int half = d / 2;
   std::vector<float> cs(static_cast<size_t>(T) * half), sn(cs.size());
-  for (int t = 0; t < T; ++t)
-    for (int i = 0; i < half; ++i) {
-      const double a = static_cast<double>(positions[static_cast<size_t>(t)]) * f.inv_freq[static_cast<size_t>(i)];
-      cs[static_cast<size_t>(t) * half + i] = static_cast<float>(std::cos(a) * f.scale);
-      sn[static_cast<size_t>(t) * half + i] = static_cast<float>(std::sin(a) * f.scale);
-    }
+  rope_tables(c, d, positions.data(), T, cs.data(), sn.data());
   // Buffers: the sizes of forward_buffers (arena.h), which also sizes the arena.
   const MemCat A = MemCat::Activations;
   const int C = std::min(T, prefill_chunk()), Cm = std::min(C, kMlpChunk);
@@ -918,22 +922,12 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   for (int t0 = 0; t0 < T; t0 += kGridRows)
     embed(m.embed->get(), dids->get() + t0, std::min(kGridRows, T - t0), D, x.get() + static_cast<int64_t>(t0) * D, s);
 
-  // y[rows][out] = in · Wᵀ (+ bias, added in fp32 before the rounding to bf16)
-  auto linear = [&](const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
-    if (bias) {
-      gemm_->run(in, rows, inF, W->get(), outF, biased.get(), true, s);
-      add_bias(biased.get(), bias->get(), rows, outF, s);
-      to_bf16(biased.get(), static_cast<int64_t>(rows) * outF, y, s);
-    } else {
-      gemm_->run(in, rows, inF, W->get(), outF, y, false, s);
-    }
-  };
   // The chunk's normed input (xn) and its post-RoPE queries (q) and keys (kn) of layer W.
   auto project = [&](const LayerW& W, int t0, int cn) {
     rmsnorm(x.get() + static_cast<int64_t>(t0) * D, cn, D, W.attn_norm->get(), static_cast<float>(c.rms_eps), xn.get(), s);
-    linear(xn.get(), cn, D, W.wq, H * d, W.bq, q.get());
+    linear(xn.get(), cn, D, W.wq, H * d, W.bq, biased.get(), q.get());
     rope(q.get(), cn, H, d, dcs.get() + static_cast<int64_t>(t0) * half, dsn.get() + static_cast<int64_t>(t0) * half, s);
-    linear(xn.get(), cn, D, W.wk, G * d, W.bk, kn.get());
+    linear(xn.get(), cn, D, W.wk, G * d, W.bk, biased.get(), kn.get());
     rope(kn.get(), cn, G, d, dcs.get() + static_cast<int64_t>(t0) * half, dsn.get() + static_cast<int64_t>(t0) * half, s);
   };
   // Attention of cn queries qp (the last cn of `len` rows) → att, lse.
@@ -1047,7 +1041,7 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
         }
         continue;
       }
-      linear(xn.get(), cn, D, W.wv, G * d, W.bv, vn.get());
+      linear(xn.get(), cn, D, W.wv, G * d, W.bv, biased.get(), vn.get());
       if (!CL) {
         kv_append(kn.get(), cn, G, d, sk.get(), T, t0, s);
         kv_append(vn.get(), cn, G, d, sv.get(), T, t0, s);
@@ -1083,22 +1077,13 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
         add_stats(a, cn, r.qb, r.qe, r.keys, keys_k(), heads, len, cap, part);
       }
 
-      // o_proj + residual, then the MLP in sub-chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
+      // o_proj + residual, then the MLP in sub-chunks
       float* xc = x.get() + static_cast<int64_t>(t0) * D;
       gemm_->run(att.get(), cn, H * d, W.wo->get(), D, proj.get(), false, s);
       add_residual(xc, proj.get(), static_cast<int64_t>(cn) * D, s);
-      for (int m0 = 0; m0 < cn; m0 += Cm) {
-        const int mn = std::min(Cm, cn - m0);
-        float* xm = xc + static_cast<int64_t>(m0) * D;
-        bf16* nm = xn.get() + static_cast<int64_t>(m0) * D;
-        bf16* pm = proj.get() + static_cast<int64_t>(m0) * D;
-        rmsnorm(xm, mn, D, W.mlp_norm->get(), static_cast<float>(c.rms_eps), nm, s);
-        gemm_->run(nm, mn, D, W.w_gate->get(), I, gate.get(), false, s);
-        gemm_->run(nm, mn, D, W.w_up->get(), I, upb.get(), false, s);
-        swiglu(gate.get(), upb.get(), static_cast<int64_t>(mn) * I, gate.get(), s);
-        gemm_->run(gate.get(), mn, I, W.w_down->get(), D, pm, false, s);
-        add_residual(xm, pm, static_cast<int64_t>(mn) * D, s);
-      }
+      for (int m0 = 0; m0 < cn; m0 += Cm)
+        mlp(W, xc + static_cast<int64_t>(m0) * D, std::min(Cm, cn - m0), xn.get() + static_cast<int64_t>(m0) * D, gate.get(), upb.get(),
+            proj.get() + static_cast<int64_t>(m0) * D);
     }
 
     finish_stats(accs, heads, stop ? nullptr : cache);
@@ -1118,6 +1103,27 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   check(cudaStreamSynchronize(s), "logits");
   check_finite_host(logits.data(), c.vocab_size, "the logits (final norm / lm_head)");
   return logits;
+}
+
+void CudaBackend::linear(const bf16* in, int rows, int inF, const Buf& W, int outF, const Buf& bias, float* f32, bf16* y) {
+  if (bias) {
+    gemm_->run(in, rows, inF, W->get(), outF, f32, true, stream_);
+    add_bias(f32, bias->get(), rows, outF, stream_);
+    to_bf16(f32, static_cast<int64_t>(rows) * outF, y, stream_);
+  } else {
+    gemm_->run(in, rows, inF, W->get(), outF, y, false, stream_);
+  }
+}
+
+void CudaBackend::mlp(const LayerW& W, float* x, int rows, bf16* n, bf16* gate, bf16* up, bf16* out) {
+  const ModelConfig& c = w_.config;
+  const int D = c.hidden_size, I = c.intermediate_size;
+  rmsnorm(x, rows, D, W.mlp_norm->get(), static_cast<float>(c.rms_eps), n, stream_);
+  gemm_->run(n, rows, D, W.w_gate->get(), I, gate, false, stream_);
+  gemm_->run(n, rows, D, W.w_up->get(), I, up, false, stream_);
+  swiglu(gate, up, static_cast<int64_t>(rows) * I, gate, stream_);
+  gemm_->run(gate, rows, I, W.w_down->get(), D, out, false, stream_);
+  add_residual(x, out, static_cast<int64_t>(rows) * D, stream_);
 }
 
 // One decode step through the graph: room for the new row in every layer, a (re)capture when the cache's buffers are
@@ -1151,12 +1157,7 @@ std::vector<float> CudaBackend::decode_step(int id, int pos, CudaKVCache& cache)
   }
   g.h_ids[0] = id;
   for (int l = 0; l < L; ++l) g.h_lens[l] = cache.at(l).len + 1;
-  const cpu::RopeFreqs f = cpu::rope_freqs(c, pos);
-  for (int i = 0; i < half; ++i) {
-    const double a = static_cast<double>(pos) * f.inv_freq[static_cast<size_t>(i)];
-    g.h_cs[i] = static_cast<float>(std::cos(a) * f.scale);
-    g.h_sn[i] = static_cast<float>(std::sin(a) * f.scale);
-  }
+  rope_tables(c, c.head_dim, &pos, 1, g.h_cs, g.h_sn);
   cudaStream_t s = stream_;
   check(cudaMemcpyAsync(g.ids->get(), g.h_ids, sizeof(int), cudaMemcpyHostToDevice, s), "upload");
   check(cudaMemcpyAsync(g.lens->get(), g.h_lens, sizeof(int) * L, cudaMemcpyHostToDevice, s), "upload");
@@ -1204,18 +1205,9 @@ void CudaBackend::enqueue_decode(CudaKVCache& cache) {
   const Weights& m = w_;
   const ModelConfig& c = m.config;
   DecodeGraph& g = *graph_;
-  const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size, L = c.num_layers;
+  const int D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, L = c.num_layers;
   const float eps = static_cast<float>(c.rms_eps);
   cudaStream_t s = stream_;
-  auto linear = [&](const bf16* in, int inF, const Buf& W, int outF, const Buf& bias, bf16* y) {
-    if (bias) {
-      gemm_->run(in, 1, inF, W->get(), outF, g.biased->get(), true, s);
-      add_bias(g.biased->get(), bias->get(), 1, outF, s);
-      to_bf16(g.biased->get(), outF, y, s);
-    } else {
-      gemm_->run(in, 1, inF, W->get(), outF, y, false, s);
-    }
-  };
   const int targets = 2 * sm_count();
   embed(m.embed->get(), g.ids->get(), 1, D, g.x->get(), s);
   for (int l = 0; l < L; ++l) {
@@ -1223,9 +1215,9 @@ void CudaBackend::enqueue_decode(CudaKVCache& cache) {
     CudaKVCache::Layer& CL = cache.at(l);
     const int* len = g.lens->get() + l;
     rmsnorm(g.x->get(), 1, D, W.attn_norm->get(), eps, g.xn->get(), s);
-    linear(g.xn->get(), D, W.wq, H * d, W.bq, g.q->get());
-    linear(g.xn->get(), D, W.wk, G * d, W.bk, g.kn->get());
-    linear(g.xn->get(), D, W.wv, G * d, W.bv, g.vn->get());
+    linear(g.xn->get(), 1, D, W.wq, H * d, W.bq, g.biased->get(), g.q->get());
+    linear(g.xn->get(), 1, D, W.wk, G * d, W.bk, g.biased->get(), g.kn->get());
+    linear(g.xn->get(), 1, D, W.wv, G * d, W.bv, g.biased->get(), g.vn->get());
     rope(g.q->get(), 1, H, d, g.cs->get(), g.sn->get(), s);
     rope(g.kn->get(), 1, G, d, g.cs->get(), g.sn->get(), s);
     kv_append_at(g.kn->get(), 1, G, d, CL.k->get(), CL.cap, len, s);
@@ -1240,12 +1232,7 @@ void CudaBackend::enqueue_decode(CudaKVCache& cache) {
     attention_decode(a, g.work->get(), decode_splits(CL.cap, G, targets), s);
     gemm_->run(g.att->get(), 1, H * d, W.wo->get(), D, g.proj->get(), false, s);
     add_residual(g.x->get(), g.proj->get(), D, s);
-    rmsnorm(g.x->get(), 1, D, W.mlp_norm->get(), eps, g.xn->get(), s);
-    gemm_->run(g.xn->get(), 1, D, W.w_gate->get(), I, g.gate->get(), false, s);
-    gemm_->run(g.xn->get(), 1, D, W.w_up->get(), I, g.upb->get(), false, s);
-    swiglu(g.gate->get(), g.upb->get(), I, g.gate->get(), s);
-    gemm_->run(g.gate->get(), 1, I, W.w_down->get(), D, g.proj->get(), false, s);
-    add_residual(g.x->get(), g.proj->get(), D, s);
+    mlp(W, g.x->get(), 1, g.xn->get(), g.gate->get(), g.upb->get(), g.proj->get());
     flag_nonfinite(g.x->get(), D, g.flags->get() + l, s);
   }
   rmsnorm(g.x->get(), 1, D, m.final_norm->get(), eps, g.xn->get(), s);
