@@ -185,17 +185,20 @@ void accumulate_rows(float* acc, int acc_stride, const float* part, int rows, in
   }
   check(cudaGetLastError(), "accumulate_rows");
 }
-void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
+namespace {
+// row0 from the host, or (len_dev set) *len_dev − T read on the device
+void launch_kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, const int* len_dev, cudaStream_t s) {
   if (T <= 0) return;
   if (d % 8) throw RunnerError("unsupported", "kv_append: head_dim " + std::to_string(d) + " is not a multiple of 8");
-  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, row0, nullptr);
+  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, row0, len_dev);
   check(cudaGetLastError(), "kv_append");
 }
+}  // namespace
+void kv_append(const bf16* src, int T, int G, int d, bf16* cache, int cap, int row0, cudaStream_t s) {
+  launch_kv_append(src, T, G, d, cache, cap, row0, nullptr, s);
+}
 void kv_append_at(const bf16* src, int T, int G, int d, bf16* cache, int cap, const int* len_dev, cudaStream_t s) {
-  if (T <= 0) return;
-  if (d % 8) throw RunnerError("unsupported", "kv_append: head_dim " + std::to_string(d) + " is not a multiple of 8");
-  kv_append_kernel<<<dim3(T, G), 32, 0, s>>>(src, G, d, cache, cap, 0, len_dev);
-  check(cudaGetLastError(), "kv_append");
+  launch_kv_append(src, T, G, d, cache, cap, 0, len_dev, s);
 }
 void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head, int heads_out,
                int keep, int d, cudaStream_t s) {
