@@ -189,6 +189,17 @@ if wants sanitizer; then
   fi
 fi
 
+# model_tests STEP [VAR=VALUE…]: the stories260K and selection reference tests on the cuda runner (with extra
+# environment), recorded as STEP.
+model_tests() {
+  local name=$1
+  shift
+  [ -e "$root/../shared" ] || ln -s "$shared" "$root/../shared"
+  run_step "$name" 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" "$@" \
+    npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
+  record "$name" "$(outcome)" "$secs" "$(printf '%s' "$tail_out" | grep -E 'passed|failed|skipped' | tail -n 3 | tr '\n' ' ')"
+}
+
 if wants models; then
   if [ ! -d "$shared/models/stories260K" ]; then
     record models skip 0 "$shared/models/stories260K is absent (copy it along, pass --shared)"
@@ -197,10 +208,7 @@ if wants models; then
   elif ! cuda_loads; then
     record models skip 0 "the cuda backend cannot load a model: $load_reason"
   else
-    [ -e "$root/../shared" ] || ln -s "$shared" "$root/../shared"
-    run_step models 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" \
-      npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
-    record models "$(outcome)" "$secs" "$(printf '%s' "$tail_out" | grep -E 'passed|failed|skipped' | tail -n 3 | tr '\n' ' ')"
+    model_tests models
   fi
 fi
 
@@ -213,10 +221,7 @@ if wants chunked; then
   elif ! cuda_loads; then
     record chunked skip 0 "the cuda backend cannot load a model: $load_reason"
   else
-    [ -e "$root/../shared" ] || ln -s "$shared" "$root/../shared"
-    run_step chunked 120 env GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda" GEMBENCH_CUDA_PREFILL_CHUNK=37 GEMBENCH_CUDA_GRAPHS=0 \
-      npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
-    record chunked "$(outcome)" "$secs" "$(printf '%s' "$tail_out" | grep -E 'passed|failed|skipped' | tail -n 3 | tr '\n' ' ')"
+    model_tests chunked GEMBENCH_CUDA_PREFILL_CHUNK=37 GEMBENCH_CUDA_GRAPHS=0
   fi
 fi
 
