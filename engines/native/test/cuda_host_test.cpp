@@ -22,19 +22,9 @@
 #include "../src/select.h"
 #include "../src/model.h"
 
-using namespace gem;
+#include "check.h"
 
-static int g_failures = 0, g_checks = 0;
-#define CHECK(cond, ...)                                                    \
-  do {                                                                      \
-    ++g_checks;                                                             \
-    if (!(cond)) {                                                          \
-      ++g_failures;                                                         \
-      std::fprintf(stderr, "FAIL %s:%d: %s — ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                                    \
-      std::fprintf(stderr, "\n");                                           \
-    }                                                                       \
-  } while (0)
+using namespace gem;
 
 // Every function declared in cublaslt_api.h's extern "C" block is in the loader's table, and nothing else is.
 static void test_symbol_table_matches_header() {
@@ -521,6 +511,5 @@ int main(int argc, char** argv) {
   test_offset_allocator();
   test_chunked_statistics();
   test_forward_buffers_and_plan();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return finish_checks();
 }

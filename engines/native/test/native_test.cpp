@@ -18,20 +18,9 @@
 #include "../src/methods/method.h"
 #include "../src/select.h"
 #include "../src/threads.h"
+#include "check.h"
 
 using namespace gem;
-
-static int g_failures = 0, g_checks = 0;
-#define CHECK(cond, ...)                                          \
-  do {                                                            \
-    ++g_checks;                                                   \
-    if (!(cond)) {                                                \
-      ++g_failures;                                               \
-      std::fprintf(stderr, "FAIL %s:%d: %s — ", __FILE__, __LINE__, #cond); \
-      std::fprintf(stderr, __VA_ARGS__);                          \
-      std::fprintf(stderr, "\n");                                 \
-    }                                                             \
-  } while (0)
 
 static bool near(double a, double b, double tol) { return std::fabs(a - b) <= tol * std::max(1.0, std::fabs(b)); }
 
@@ -713,6 +702,5 @@ int main() {
   test_h2o_evict_vs_naive();
   test_errors();
   test_phase_timer();
-  std::printf("%d checks, %d failures\n", g_checks, g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return finish_checks();
 }
