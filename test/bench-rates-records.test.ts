@@ -1,15 +1,15 @@
 // A bench run on the CPU records the achieved rates of every phase that has work and time, computed from the
 // runner's own description of the model (describe) and the medians of the repeats, and summary.md shows them.
 import test from "ava";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LoadedModel } from "../core/engine.ts";
-import { parseRecord, type GemRecord } from "../core/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import { modelShape, phaseWork } from "../engines/phase-work.ts";
 import { openRunner } from "./helpers/native.ts";
+import { gembenchRun, runRecords } from "./helpers/gembench-run.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runner = process.env.GEMBENCH_RUNNER ?? join(root, "engines", "native", "build", "gem-runner");
@@ -29,14 +29,10 @@ test("bench on synthetic:small-llama: rates per phase in records.jsonl and summa
     ],
     suites: [{ name: "bench", options: { lengths: [128, 256], maxNewTokens: 4 }, ignoreEos: true, warmups: 0, repeats: 3 }],
   };
-  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  const out = join(dir, "run");
-  const r = spawnSync(process.execPath, [join(root, "bin", "gembench.js"), "run", join(dir, "config.json"), "--out", out], { encoding: "utf8", timeout: 110_000 });
+  const r = gembenchRun(config, dir, 110_000);
   t.is(r.status, 0, r.stderr.slice(-2000));
-  const records: GemRecord[] = readFileSync(join(out, "records.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map(parseRecord);
+  const out = r.out;
+  const records: GemRecord[] = runRecords(out);
   t.is(records.length, 10);
 
   const rn = await openRunner();

@@ -1,10 +1,9 @@
 import test from "ava";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseRecord, type GemRecord } from "../core/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import { datasetScore } from "../datasets/longbench/aggregate.ts";
 import { infoFor } from "../datasets/longbench/catalog.ts";
 import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";
@@ -12,6 +11,7 @@ import { scoreSample } from "../datasets/longbench/metrics.ts";
 import { longbenchCells } from "../reports/aggregate.ts";
 import { summaryMarkdown } from "../reports/longbench-markdown.ts";
 import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { gembenchRun, runRecords } from "./helpers/gembench-run.ts";
 
 // A user's run: `gembench run <config>` on the CPU with the real tiny HF model stories260K (512 positions, real
 // tokenizer, no chat template), a handful of real cases from the shared files (English and Chinese), all methods.
@@ -36,14 +36,9 @@ test("end to end on the CPU: every case completes with its protocol recorded, of
     ],
     suites: [{ name: "longbench", options: { dir: SHARED_LONGBENCH, datasets: DATASETS, limit: 2 } }],
   };
-  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  const out = join(dir, "run");
-  const r = spawnSync(process.execPath, [join(root, "bin", "gembench.js"), "run", join(dir, "config.json"), "--out", out], { encoding: "utf8", timeout: 110_000 });
+  const r = gembenchRun(config, dir, 110_000);
   t.is(r.status, 0, r.stderr.slice(-2000));
-  const records: GemRecord[] = readFileSync(join(out, "records.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map(parseRecord);
+  const records: GemRecord[] = runRecords(r.out);
   t.is(records.length, DATASETS.length * 2 * METHODS.length);
   t.deepEqual([...new Set(records.map((x) => x.method.name))].sort(), [...METHODS].sort());
   for (const rec of records) {

@@ -3,18 +3,18 @@
 // them) — give records whose protocol says `paper`, with the authors' caps, stop rule and labels that tell every
 // variant apart.
 import test from "ava";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../harness/config.ts";
-import { parseRecord, type GemRecord } from "../core/records.ts";
+import type { GemRecord } from "../core/records.ts";
 import type { Suite } from "../core/suite.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
 import { variantOf } from "../reports/aggregate.ts";
 import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { gembenchRun, runRecords } from "./helpers/gembench-run.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const model = join(root, "..", "shared", "models", "stories260K");
@@ -68,11 +68,9 @@ test("paper configs on the CPU with stories260K in place of the 8B model: every 
     ],
   };
   const dir = mkdtempSync(join(tmpdir(), "gembench-paper-cpu-"));
-  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  const out = join(dir, "run");
-  const r = spawnSync(process.execPath, [join(root, "bin", "gembench.js"), "run", join(dir, "config.json"), "--out", out], { encoding: "utf8", timeout: 170_000 });
+  const r = gembenchRun(config, dir, 170_000);
   t.is(r.status, 0, r.stderr.slice(-2000));
-  const records: GemRecord[] = readFileSync(join(out, "records.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").map(parseRecord);
+  const records: GemRecord[] = runRecords(r.out);
   t.is(records.length, 2 * 4);
   for (const rec of records) {
     const where = `${rec.suite} ${rec.method.label}`;
