@@ -176,6 +176,52 @@ void run_attention(const AttnArgs& a, cudaStream_t s) {
   }
 }
 
+// Per-query-head sums [H][K] → the request's aggregation, in double (backend.h).
+void aggregate(const std::vector<float>& per, int H, int C, int R, int K, StatsAgg agg, Stats& out) {
+  const int heads = agg == StatsAgg::PerQueryHead ? H : agg == StatsAgg::AllSum ? 1 : C;
+  out.heads = heads;
+  out.keys = K;
+  out.data.assign(static_cast<size_t>(heads) * K, 0.0);
+  for (int h = 0; h < H; ++h)
+    for (int j = 0; j < K; ++j) {
+      const double v = per[static_cast<size_t>(h) * K + j];
+      double& o = out.data[agg == StatsAgg::PerQueryHead ? static_cast<size_t>(h) * K + j
+                           : agg == StatsAgg::AllSum     ? static_cast<size_t>(j)
+                                                         : static_cast<size_t>(h / R) * K + j];
+      if (agg == StatsAgg::KvMax) o = h % R == 0 ? v : std::max(o, v);
+      else o += agg == StatsAgg::KvMean ? v / R : v;
+    }
+}
+
+// One statistics request on device Q [T][H·d] and keys [heads][cap][d] (len rows; lse from this layer's attention
+// for ProbSum): the per-query-head fp32 sums are copied back and aggregated in double.
+Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads, int len, int cap, const float* lse,
+                   const StatsRequest& req, cudaStream_t s) {
+  const int K = req.key_end < 0 ? len : std::min(req.key_end, len);
+  Stats out;
+  out.layer = req.layer;
+  DevBuf<float> dst(static_cast<size_t>(H) * std::max(K, 1));
+  std::vector<float> per(static_cast<size_t>(H) * K);
+  if (K > 0) {
+    // attn_stats writes nothing for an empty query range: those sums are 0, as on the cpu
+    check(cudaMemsetAsync(dst.get(), 0, sizeof(float) * per.size(), s), "cudaMemset");
+    StatsArgs sa;
+    sa.q = q;
+    sa.k = k;
+    sa.lse = lse;
+    sa.out = dst.get();
+    sa.mode = req.mode == StatsMode::RawDot ? StatMode::RawDot : StatMode::ProbSum;
+    sa.T = T, sa.H = H, sa.G = heads, sa.d = d, sa.len = len, sa.cap = cap, sa.q_begin = req.q_begin, sa.q_end = req.q_end,
+    sa.key_end = K;
+    cuda::attn_stats(sa, s);
+    check(cudaMemcpyAsync(per.data(), dst.get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
+  }
+  check(cudaStreamSynchronize(s), "attn_stats");
+  aggregate(per, H, heads, H / heads, K, req.agg, out);
+  out.layer = req.layer;
+  return out;
+}
+
 class CudaOps final : public BackendOps {
  public:
   explicit CudaOps(cudaStream_t s) : s_(s) {}
@@ -242,10 +288,10 @@ class CudaOps final : public BackendOps {
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
     if (d % 2 != 0 || d > 256) return false;
-    const int C = static_cast<int>(k.size()), R = H / C, K = req.key_end < 0 ? rows : req.key_end;
+    const int C = static_cast<int>(k.size());
     auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     auto dk = upload_heads(k, rows, d, s_);
-    DevBuf<float> lse(static_cast<size_t>(H) * T), dst(static_cast<size_t>(H) * K);
+    DevBuf<float> lse(static_cast<size_t>(H) * T);
     DevBuf<bf16> scratch(static_cast<size_t>(T) * H * d);
     if (req.mode == StatsMode::ProbSum) {  // pass 1: the attention's row LSE (V = K: only the LSE is used)
       AttnArgs a;
@@ -257,19 +303,7 @@ class CudaOps final : public BackendOps {
       a.T = T, a.H = H, a.G = C, a.d = d, a.len = rows, a.cap = rows;
       run_attention(a, s_);
     }
-    StatsArgs sa;
-    sa.q = dq->get();
-    sa.k = dk->get();
-    sa.lse = lse.get();
-    sa.out = dst.get();
-    sa.mode = req.mode == StatsMode::RawDot ? StatMode::RawDot : StatMode::ProbSum;
-    sa.T = T, sa.H = H, sa.G = C, sa.d = d, sa.len = rows, sa.cap = rows, sa.q_begin = req.q_begin, sa.q_end = req.q_end, sa.key_end = K;
-    cuda::attn_stats(sa, s_);
-    std::vector<float> per(static_cast<size_t>(H) * K);
-    check(cudaMemcpyAsync(per.data(), dst.get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s_), "download");
-    check(cudaStreamSynchronize(s_), "attn_stats");
-    aggregate(per, H, C, R, K, req.agg, out);
-    out.layer = req.layer;
+    out = device_stats(dq->get(), T, H, d, dk->get(), C, rows, rows, lse.get(), req, s_);
     return true;
   }
   bool top_k(const double* scores, int n, int k, std::vector<int>& out) override {
@@ -285,22 +319,6 @@ class CudaOps final : public BackendOps {
     return true;
   }
 
-  // Per-query-head sums [H][K] → the request's aggregation, in double (backend.h).
-  static void aggregate(const std::vector<float>& per, int H, int C, int R, int K, StatsAgg agg, Stats& out) {
-    const int heads = agg == StatsAgg::PerQueryHead ? H : agg == StatsAgg::AllSum ? 1 : C;
-    out.heads = heads;
-    out.keys = K;
-    out.data.assign(static_cast<size_t>(heads) * K, 0.0);
-    for (int h = 0; h < H; ++h)
-      for (int j = 0; j < K; ++j) {
-        const double v = per[static_cast<size_t>(h) * K + j];
-        double& o = out.data[agg == StatsAgg::PerQueryHead ? static_cast<size_t>(h) * K + j
-                             : agg == StatsAgg::AllSum     ? static_cast<size_t>(j)
-                                                           : static_cast<size_t>(h / R) * K + j];
-        if (agg == StatsAgg::KvMax) o = h % R == 0 ? v : std::max(o, v);
-        else o += agg == StatsAgg::KvMean ? v / R : v;
-      }
-  }
 
  private:
   cudaStream_t s_;
@@ -449,34 +467,6 @@ class CudaKVCache final : public KVCache {
   std::vector<Layer> layers_;
 };
 
-// One statistics request on device Q [T][H·d] and keys [heads][cap][d] (len rows; lse from this layer's attention
-// for ProbSum): the per-query-head fp32 sums are copied back and aggregated in double.
-Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads, int len, int cap, const float* lse,
-                   const StatsRequest& req, cudaStream_t s) {
-  const int K = req.key_end < 0 ? len : std::min(req.key_end, len);
-  Stats out;
-  out.layer = req.layer;
-  DevBuf<float> dst(static_cast<size_t>(H) * std::max(K, 1));
-  std::vector<float> per(static_cast<size_t>(H) * K);
-  if (K > 0) {
-    // attn_stats writes nothing for an empty query range: those sums are 0, as on the cpu
-    check(cudaMemsetAsync(dst.get(), 0, sizeof(float) * per.size(), s), "cudaMemset");
-    StatsArgs sa;
-    sa.q = q;
-    sa.k = k;
-    sa.lse = lse;
-    sa.out = dst.get();
-    sa.mode = req.mode == StatsMode::RawDot ? StatMode::RawDot : StatMode::ProbSum;
-    sa.T = T, sa.H = H, sa.G = heads, sa.d = d, sa.len = len, sa.cap = cap, sa.q_begin = req.q_begin, sa.q_end = req.q_end,
-    sa.key_end = K;
-    cuda::attn_stats(sa, s);
-    check(cudaMemcpyAsync(per.data(), dst.get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
-  }
-  check(cudaStreamSynchronize(s), "attn_stats");
-  CudaOps::aggregate(per, H, heads, H / heads, K, req.agg, out);
-  out.layer = req.layer;
-  return out;
-}
 
 // A CUDA event, destroyed with its owner (so a timer that is never read leaks nothing).
 class Event {
@@ -980,7 +970,7 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
         check(cudaMemcpyAsync(per.data(), a.sum->get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
       check(cudaStreamSynchronize(s), "attn_stats");
       Stats st;
-      CudaOps::aggregate(per, H, heads, H / heads, a.keys, a.req->agg, st);
+      aggregate(per, H, heads, H / heads, a.keys, a.req->agg, st);
       st.layer = a.req->layer;
       if (opts.on_stats) opts.on_stats(st, layer_cache);
     }
