@@ -37,7 +37,7 @@ declare -A what=([probe]="driver, toolkit and CMake versions; nvidia-smi, cuBLAS
   [selftest-mma]="the same with GEMBENCH_CUDA_ATTENTION=mma" [ops]="gem-cuda-op-test"
   [hopper]="gem-hopper-gpu-test --require" [memcheck]="compute-sanitizer memcheck: the selftest"
   [racecheck]="compute-sanitizer racecheck: gem-cuda-op-test" [synccheck]="compute-sanitizer synccheck: gem-cuda-op-test"
-  [models]="the stories260K and selection reference tests on the cuda runner"
+  [models]="bf16 end to end: CUDA vs the CPU on the same bf16 weights (head_dim 64/128); selections"
   [chunked]="the same with 37-token prefill chunks and eager decode steps"
   [speed]="dense/GemFilter prefill at 8K/32K + 50 decoded tokens, numbers checked"
   [peer]="the transformers speed peer beside ours (GEMBENCH_TRANSFORMERS_PYTHON)")
@@ -319,7 +319,7 @@ for step in "${plan[@]}"; do
     fi
     envs=(GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda")
     [ "$step" = chunked ] && envs+=(GEMBENCH_CUDA_PREFILL_CHUNK=37 GEMBENCH_CUDA_GRAPHS=0)
-    run_step "$step" env "${envs[@]}" npx ava test/native-stories260k-reference.test.ts test/native-selection-reference.test.ts
+    run_step "$step" env "${envs[@]}" npx ava test/native-cuda-bf16-end-to-end.test.ts test/native-selection-reference.test.ts
     st=$(outcome '[1-9][0-9]* tests? passed')
     printf '%s\n' "$tail_out" | grep -qE '[1-9][0-9]* (known failures?|tests? failed|tests? todo|uncaught|unhandled)' && [ "$st" = pass ] && st=fail
     record "$step" "$st" "$secs" "$(detail "$st" 'passed|failed|skipped|✘')"
