@@ -27,11 +27,13 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# Steps in order, with their limits in seconds (sized to the work on an H100/H200; the default steps sum to ≤ 300).
+# Steps in order, with their limits in seconds (sized to the work on an H100/H200). A command still running at its
+# limit gets SIGTERM, then SIGKILL 2 s later: the default steps' limits plus that grace stay within 300 s.
 all_steps="probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,chunked,speed,peer"
 default_steps="probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,chunked,speed"
-declare -A limit=([probe]=10 [build]=10 [selftest]=20 [selftest-mma]=20 [ops]=15 [hopper]=15 [memcheck]=40
-                  [racecheck]=25 [synccheck]=20 [models]=30 [chunked]=30 [speed]=60 [peer]=180)
+declare -A limit=([probe]=10 [build]=8 [selftest]=18 [selftest-mma]=18 [ops]=12 [hopper]=12 [memcheck]=35
+                  [racecheck]=22 [synccheck]=18 [models]=30 [chunked]=30 [speed]=55 [peer]=180)
+kill_grace=2
 declare -A what=([probe]="driver, toolkit and CMake versions; nvidia-smi, cuBLASLt, compute-sanitizer"
   [build]="the carried build's stamp matches this tree" [selftest]="gem-runner selftest --backend cuda"
   [selftest-mma]="the same with GEMBENCH_CUDA_ATTENTION=mma" [ops]="gem-cuda-op-test"
@@ -79,12 +81,14 @@ for s in ${all_steps//,/ }; do
   plan+=("$s")
 done
 if [ "$dry_run" = 1 ]; then
-  total=0
+  total=0 graces=0
   for s in "${plan[@]}"; do
     printf '%-13s %3d s  %s\n' "$s" "${limit[$s]}" "${what[$s]}"
     total=$((total + limit[$s]))
+    case "$s" in probe | build) ;; *) graces=$((graces + kill_grace)) ;; esac  # the others run under timeout
   done
-  printf 'total         %3d s  (%d steps)\n' "$total" "${#plan[@]}"
+  printf 'total         %3d s  (%d steps; at most %d s with %d s of SIGKILL grace per timed command)\n' "$total" "${#plan[@]}" \
+    $((total + graces)) "$kill_grace"
   exit 0
 fi
 
@@ -134,7 +138,7 @@ run_step() {
   [ "$lim" -ge 1 ] || lim=1
   f=$(mktemp)
   printf '\n===== %s: %s (limit %ss)\n' "$name" "$*" "$lim" >>"$log"
-  timeout --kill-after=5 "$lim" "$@" >"$f" 2>&1
+  timeout --kill-after="$kill_grace" "$lim" "$@" >"$f" 2>&1
   rc=$?
   secs=$(($(date +%s) - t_step))
   out_bytes=$(wc -c <"$f")
@@ -194,9 +198,9 @@ for step in "${plan[@]}"; do
     # for --build), CMake. The statically linked CUDA runtime needs a driver for its major version.
     smi="absent"; drv=""; drv_cuda=""; lt="not found"; san="absent"; nv=""; cm=""; problem=""
     if have nvidia-smi; then
-      smi=$(timeout 8 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,compute_cap --format=csv,noheader 2>&1 | head -n 4)
+      smi=$(timeout 4 nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used,compute_cap --format=csv,noheader 2>&1 | head -n 4)
       drv=$(printf '%s' "$smi" | head -n 1 | awk -F', ' '{print $2}')
-      drv_cuda=$(timeout 8 nvidia-smi 2>/dev/null | grep -o 'CUDA Version: [0-9.]*' | head -n 1 | cut -d' ' -f3)
+      drv_cuda=$(timeout 4 nvidia-smi 2>/dev/null | grep -o 'CUDA Version: [0-9.]*' | head -n 1 | cut -d' ' -f3)
     fi
     have nvcc && nv=$(nvcc --version | grep -o 'release [0-9.]*' | cut -d' ' -f2)
     have cmake && cm=$(cmake --version | head -n 1 | awk '{print $3}')

@@ -15,7 +15,7 @@ test("a hanging selftest runner: timeout, named in the summary, exit 1 within th
     t.deepEqual(r.notPassed, ["selftest: timeout"]);
     t.is(r.failed, 1);
     t.regex(r.stderr, /FAILED — 1 of 1 steps did not pass: selftest: timeout/);
-    // 2 s limit + 5 s before SIGKILL, plus the script's own start.
+    // 2 s limit + 2 s before SIGKILL, plus the script's own start.
     t.true(r.ms < 20_000, `took ${r.ms} ms`);
   } finally {
     cleanup();
