@@ -2,30 +2,12 @@
 // (build/build-stamp.txt, written by every CMake build: cmake/BuildStamp.cmake) names this tree's engines/native
 // sources, a CUDA backend and the binaries' SHA-256; otherwise it fails with the reason and the check stops there.
 import test from "ava";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fakeBinary, runGpuCheck, tempDir } from "./helpers/gpu-check.ts";
+import { fakeBinary, runGpuCheck, sha, sourceHash, tempDir } from "./helpers/gpu-check.ts";
 
 const nativeDir = fileURLToPath(new URL("../engines/native/", import.meta.url));
-const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
-
-// The stamp's source hash, computed independently of the script: SHA-256 of the `sha256sum` lines of every file
-// under CMakeLists.txt, src/, cmake/ and test/, sorted bytewise by path.
-function sourceHash(): string {
-  const files = ["CMakeLists.txt"];
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(nativeDir, rel), { withFileTypes: true })) {
-      const p = `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) files.push(p);
-    }
-  };
-  for (const d of ["src", "cmake", "test"]) walk(d);
-  files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return sha(files.map((f) => `${sha(fs.readFileSync(path.join(nativeDir, f)))}  ${f}\n`).join(""));
-}
 
 function stamp(dir: string, sources: string, cuda: string, runner: string): void {
   fs.writeFileSync(path.join(dir, "build-stamp.txt"),
