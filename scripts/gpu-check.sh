@@ -11,7 +11,7 @@
 # Exit status: 0 when every step passed, 1 otherwise, 2 for bad arguments.
 #
 #   scripts/gpu-check.sh [--out DIR] [--steps a,b,…] [--prebuilt | --build | --skip-build] [--runner PATH]
-#                        [--shared DIR] [--max-step-seconds N] [--dry-run]
+#                        [--max-step-seconds N] [--dry-run]
 #     --out DIR     where the JSON and the log go (default: $OUT, else ./gpu-check-out)
 #     --steps       a subset of: probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,
 #                   chunked,speed,peer (default: all but peer, in order; peer needs GEMBENCH_TRANSFORMERS_PYTHON)
@@ -20,7 +20,6 @@
 #     --build       `build` configures and builds here instead (CMake ≥ 3.24 and nvcc ≥ 12.0; outside the 5 minutes)
 #     --skip-build  no `build` step: the runner is used as it is, unverified
 #     --runner P    the gem-runner binary (default engines/native/build/gem-runner; the tests beside it)
-#     --shared DIR  the folder holding models/stories260K (default ../shared beside the checkout)
 #     --max-step-seconds N  cap every step's limit at N seconds (a shorter slot; the script's own tests)
 #     --dry-run     print the steps and their limits, run nothing
 set -uo pipefail
@@ -47,10 +46,9 @@ out=${OUT:-$root/gpu-check-out}
 steps=$default_steps
 build_mode=prebuilt
 runner="$root/engines/native/build/gem-runner"
-shared="$root/../shared"
 max_step=0
 dry_run=0
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=${2:?--out needs a folder}; shift 2 ;;
@@ -59,7 +57,6 @@ while [ $# -gt 0 ]; do
     --build) build_mode=build; shift ;;
     --skip-build) build_mode=skip; shift ;;
     --runner) runner=${2:?--runner needs a path}; shift 2 ;;
-    --shared) shared=${2:?--shared needs a folder}; shift 2 ;;
     --max-step-seconds)
       max_step=${2:?--max-step-seconds needs a number}; shift 2
       [[ "$max_step" =~ ^[1-9][0-9]*$ ]] || { echo "gpu-check: --max-step-seconds needs a positive integer" >&2; exit 2; } ;;
