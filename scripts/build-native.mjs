@@ -5,6 +5,7 @@
 //   GEMBENCH_NATIVE_JOBS=N     parallel compile jobs (default: the CPU count)
 //   GEMBENCH_BUILD_TYPE=Debug  CMake build type (default Release)
 //   GEMBENCH_CUDA=0            do not build the CUDA backend even where nvcc is found
+//   GEMBENCH_CUDA=1            require the CUDA backend: the configure fails, with the reason, where it cannot be built
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -49,7 +50,7 @@ function run(args) {
 
 const jobs = Number(process.env.GEMBENCH_NATIVE_JOBS ?? availableParallelism());
 say(`building the native runner in ${build}`);
-run(["-S", src, "-B", build, `-DCMAKE_BUILD_TYPE=${process.env.GEMBENCH_BUILD_TYPE ?? "Release"}`, `-DGEM_CUDA=${process.env.GEMBENCH_CUDA === "0" ? "OFF" : "ON"}`]);
+run(["-S", src, "-B", build, `-DCMAKE_BUILD_TYPE=${process.env.GEMBENCH_BUILD_TYPE ?? "Release"}`, `-DGEM_CUDA=${{ "0": "OFF", "1": "ON" }[process.env.GEMBENCH_CUDA ?? ""] ?? "AUTO"}`]);
 run(["--build", build, "--parallel", String(Number.isInteger(jobs) && jobs > 0 ? jobs : 2)]);
 const bin = join(src, "build", "gem-runner");
 if (!existsSync(bin)) {

@@ -1,6 +1,5 @@
-// scripts/gpu-check.sh (npm run gpu:check) on a machine without a GPU: argument handling, one JSON document written
-// step by step (valid JSON whatever the steps printed), skips with their reasons, and the exit status when a step
-// fails (here the selftest: no GPU). The build step is left out (--skip-build): CI already built the runner.
+// scripts/gpu-check.sh (npm run gpu:check) on a machine without a GPU: argument handling, and the probe that stops
+// the check at once, with its reason, where no driver answers (every later step recorded as not run).
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -18,7 +17,10 @@ function run(args: string[]) {
 test("unknown steps and arguments are refused with exit 2", (t) => {
   const bad = run(["--steps", "probe,warp"]);
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,ops,hopper,sanitizer,models,chunked,speed,peer\)/);
+  t.regex(bad.stderr, /unknown step 'warp' \(steps: probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,chunked,speed,peer\)/);
+  const cap = run(["--max-step-seconds", "0"]);
+  t.is(cap.status, 2);
+  t.regex(cap.stderr, /--max-step-seconds needs a positive integer/);
   const arg = run(["--fast"]);
   t.is(arg.status, 2);
   t.regex(arg.stderr, /unknown argument '--fast'/);
@@ -27,33 +29,26 @@ test("unknown steps and arguments are refused with exit 2", (t) => {
   t.regex(help.stdout, /--steps/);
 });
 
-test("without a GPU: JSON per step, skips with reasons, the selftest fails, exit 1", (t) => {
+test("without a GPU: the probe fails with the reason and the check stops at once, every step named, exit 1", (t) => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "gpu-check-"));
   try {
-    const r = run(["--out", out, "--skip-build", "--runner", runner, "--shared", path.join(out, "no-shared"),
-                   "--steps", "probe,build,selftest,ops,sanitizer,models,chunked,speed"]);
+    const r = run(["--out", out, "--runner", runner, "--steps", "probe,build,selftest,ops,memcheck,models,speed"]);
     const doc = JSON.parse(fs.readFileSync(path.join(out, "gpu-check.json"), "utf8")) as {
-      steps: { step: string; status: string; seconds: number; detail: string }[];
+      steps: { step: string; status: string; seconds: number; detail: string; toolkit?: string; cmake?: string }[];
+      notPassed: string[];
       failed: number;
     };
-    const by = new Map(doc.steps.map((s) => [s.step, s]));
-    t.deepEqual(doc.steps.map((s) => s.step), ["probe", "build", "selftest", "selftest-mma", "ops", "sanitizer", "models", "chunked", "speed"]);
-    t.is(by.get("ops")?.status, "skip");
-    t.is(by.get("probe")?.status, "pass");
-    t.is(by.get("build")?.status, "skip");
-    // No GPU here: the runner answers exit 2 with a clear message (no usable GPU, or cuda not built in).
-    t.is(by.get("selftest")?.status, "fail");
-    t.regex(by.get("selftest")?.detail ?? "", /no usable GPU|not built into this runner/);
-    t.is(by.get("models")?.status, "skip");
-    t.regex(by.get("models")?.detail ?? "", /no-shared\/models\/stories260K is absent/);
-    t.is(by.get("chunked")?.status, "skip");
-    t.regex(by.get("chunked")?.detail ?? "", /needs .*stories260K and Node\.js/);
-    t.is(by.get("speed")?.status, "skip");
-    t.regex(by.get("speed")?.detail ?? "", /the cuda backend cannot load a model/);
-    if (!fs.existsSync("/usr/local/cuda/bin/compute-sanitizer")) t.is(by.get("sanitizer")?.status, "skip");
+    // The versions come first, on the first line.
+    t.regex(r.stderr.split("\n")[0] ?? "", /^gpu-check: driver absent \(supports CUDA \?\), toolkit .* \(build stamp\), CMake /);
+    t.deepEqual(doc.steps.map((s) => [s.step, s.status]), [["probe", "fail"], ["build", "not-run"], ["selftest", "not-run"],
+      ["ops", "not-run"], ["memcheck", "not-run"], ["models", "not-run"], ["speed", "not-run"]]);
+    t.regex(doc.steps[0]?.detail ?? "", /no NVIDIA driver answers/);
+    t.regex(doc.steps[1]?.detail ?? "", /not run: the probe found that this machine cannot work/);
+    t.is(doc.notPassed.length, 7);
     t.is(doc.failed, 1);
     t.is(r.status, 1);
-    t.regex(fs.readFileSync(path.join(out, "gpu-check.log"), "utf8"), /===== selftest: .*gem-runner selftest --backend cuda/);
+    t.regex(r.stderr, /FAILED — 7 of 7 steps did not pass: probe: fail; build: not-run;/);
+    t.regex(fs.readFileSync(path.join(out, "gpu-check.log"), "utf8"), /===== probe\nnvidia-smi: absent/);
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }

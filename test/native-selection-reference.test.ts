@@ -1,6 +1,7 @@
 // Every method's selection equals a deliberately naive TypeScript reference (test/helpers/method-reference.ts)
 // recomputed from the runner's own post-RoPE Q/K (`inspect`), on the tiny synthetic preset of each family, for easy
-// and hard parameters: GQA, repeated tokens (near-ties), pooling edges, k ≥ n, keepLast, every snapkv option.
+// and hard parameters: GQA, repeated tokens (near-ties), pooling edges, k ≥ n, keepLast, every snapkv option; and on
+// the presets with head_dim 64 and 128 (the GPU check runs this file on the CUDA backend: its tensor-core kernels).
 import test from "ava";
 import {
   gemfilterReference,
@@ -14,7 +15,7 @@ import {
 } from "./helpers/method-reference.ts";
 import { openRunner, type RunnerHandle } from "./helpers/native.ts";
 
-const presets = ["tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-phi3"];
+const presets = ["tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-phi3", "tiny-llama-d64", "tiny-mistral-d128"];
 
 // Inputs with repeated tokens (runs and a repeated motif) so that scores come close to ties; plus a short one.
 function inputIds(n: number, vocab: number): number[] {

@@ -189,8 +189,16 @@ export function randomReference(n: number, budget: number, seed: number): number
 }
 
 /**
- * null when `got` equals the reference selection, or differs only by swapping positions whose reference scores are
- * equal to 1e-9 relative (near-ties); otherwise a message describing the disagreement.
+ * Two reference scores tie when they differ by at most TIE_RELATIVE · max(|a|, |b|, 1). The runner computes scores
+ * with fp32 accumulation (the CPU backend and the GPU's kernels alike, in a different order): each partial sum is
+ * good to ~2^-24 relative, a sum of a few hundred terms to ~1e-6 of its magnitude (the floor 1 covers sums that
+ * cancel to near zero); 2e-6 allows that and nothing coarser.
+ */
+export const TIE_RELATIVE = 2e-6;
+
+/**
+ * null when `got` equals the reference selection, or differs only by swapping positions whose reference scores tie
+ * (TIE_RELATIVE); otherwise a message describing the disagreement.
  */
 export function selectionMismatch(got: readonly number[], want: Scored): string | null {
   const a = JSON.stringify(got);
@@ -204,7 +212,7 @@ export function selectionMismatch(got: readonly number[], want: Scored): string 
       const sx = want.scores[x];
       const sy = want.scores[y];
       if (sx === undefined || sy === undefined) return `got ${a}, reference ${b}`;
-      if (Math.abs(sx - sy) > 1e-9 * Math.max(1, Math.abs(sy))) return `got ${a}, reference ${b} (score ${x}: ${sx}, ${y}: ${sy})`;
+      if (Math.abs(sx - sy) > TIE_RELATIVE * Math.max(1, Math.abs(sx), Math.abs(sy))) return `got ${a}, reference ${b} (score ${x}: ${sx}, ${y}: ${sy})`;
     }
   return null;
 }

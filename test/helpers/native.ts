@@ -31,9 +31,12 @@ export interface RunnerHandle {
 // "--backend cuda").
 const extraArgs = (process.env.GEMBENCH_RUNNER_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
 
-export async function openRunner(args: string[] = ["--threads", "2"]): Promise<RunnerHandle> {
+// withExtraArgs = false leaves them out (a CPU reference runner beside the runner under test).
+export async function openRunner(args: string[] = ["--threads", "2"], withExtraArgs = true): Promise<RunnerHandle> {
   if (!fs.existsSync(runnerPath)) throw new Error(`${runnerPath} is missing: run npm run build:native`);
-  const child: ChildProcessWithoutNullStreams = spawn(runnerPath, [...args, ...extraArgs], { stdio: ["pipe", "pipe", "pipe"] });
+  const child: ChildProcessWithoutNullStreams = spawn(runnerPath, [...args, ...(withExtraArgs ? extraArgs : [])], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   child.stderr.resume();
   let exited = false;
   const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];

@@ -364,6 +364,8 @@ int run_selftest(const std::string& backend, int device) {
     st.stats("rawdot middle rows, later keys masked", 64, 80, 8, 2, 128, req(StatsMode::RawDot, 5, 40, 70, StatsAgg::PerQueryHead));
     st.stats("probsum all rows of a prefill chunk after 871 rows", 129, 1000, 8, 2, 128, req(StatsMode::ProbSum, 0, 129, -1, StatsAgg::PerQueryHead));
     st.stats("probsum window per query head (snapkv)", 1000, 1000, 4, 4, 64, req(StatsMode::ProbSum, 968, 1000, 968, StatsAgg::PerQueryHead));
+    st.stats("probsum window per query head (snapkv, d 128, GQA)", 1000, 1000, 8, 2, 128,
+             req(StatsMode::ProbSum, 968, 1000, 968, StatsAgg::PerQueryHead));
     st.stats("probsum all rows kv-mean (h2o)", 129, 129, 7, 1, 96, req(StatsMode::ProbSum, 0, 129, -1, StatsAgg::KvMean));
     st.stats("probsum all rows kv-max", 129, 129, 8, 2, 64, req(StatsMode::ProbSum, 0, 129, -1, StatsAgg::KvMax));
     st.stats("probsum all rows all-heads", 17, 17, 4, 1, 128, req(StatsMode::ProbSum, 0, 17, -1, StatsAgg::AllSum));

@@ -83,6 +83,17 @@ const std::map<std::string, std::string>& presets() {
         "rope_scaling":{"type":"longrope","short_factor":[1.0,1.1,1.3,1.6,2.0,2.5,3.0,3.5],
         "long_factor":[1.5,2.5,4.0,6.0,9.0,14.0,20.0,28.0]},"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2,"pad_token_id":0})"},
+      // The real head sizes at test widths (GQA, 3 layers), so that the end-to-end GPU tests reach the tensor-core
+      // attention kernels: head_dim 64 (mma.sync) and 128 (Hopper on sm_90, mma.sync elsewhere; q width 512 ≠ hidden
+      // 256, as in Mistral-Nemo).
+      {"tiny-llama-d64", R"({"model_type":"llama","vocab_size":259,"hidden_size":256,"intermediate_size":384,
+        "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":2,"max_position_embeddings":4096,
+        "rms_norm_eps":1e-5,"rope_theta":500000.0,"tie_word_embeddings":false,"hidden_act":"silu",
+        "bos_token_id":1,"eos_token_id":2})"},
+      {"tiny-mistral-d128", R"({"model_type":"mistral","vocab_size":259,"hidden_size":256,"intermediate_size":512,
+        "num_hidden_layers":3,"num_attention_heads":4,"num_key_value_heads":2,"head_dim":128,"max_position_embeddings":4096,
+        "rms_norm_eps":1e-5,"rope_theta":1000000.0,"sliding_window":null,"tie_word_embeddings":false,"hidden_act":"silu",
+        "bos_token_id":1,"eos_token_id":2})"},
       // The quick start's model: small enough for a 2-core CPU at a few thousand tokens.
       {"small-llama", R"({"model_type":"llama","vocab_size":259,"hidden_size":256,"intermediate_size":688,
         "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":8192,

@@ -175,6 +175,22 @@ static void test_split_schedule() {
   CHECK(decode_splits(1 << 24, 1, 1 << 20) == kMaxSplits, "decode_splits cap");
 }
 
+// Rows on gridDim.y (embedding, RoPE): the grid stays within CUDA's 65535 for any row count — a raised prefill
+// chunk, a whole 128K input, up to INT_MAX — and the kernels' loop (row = y, y + gridDim.y, …) visits every row once.
+static void test_grid_rows() {
+  for (int64_t rows : {int64_t{0}, int64_t{1}, int64_t{4096}, int64_t{65535}, int64_t{65536}, int64_t{131072}, int64_t{200003},
+                       int64_t{1} << 20, int64_t{2147483647}}) {
+    const int gy = grid_rows(rows);
+    CHECK(gy >= 1 && gy <= 65535, "grid_rows(%lld) = %d", static_cast<long long>(rows), gy);
+    CHECK(gy == (rows < 1 ? 1 : rows < 65535 ? rows : 65535), "grid_rows(%lld) = %d is not min(rows, 65535)", static_cast<long long>(rows), gy);
+    if (rows > (int64_t{1} << 20)) continue;  // the visit count below is brute force
+    std::vector<int> seen(static_cast<size_t>(rows), 0);
+    for (int y = 0; y < gy; ++y)
+      for (int64_t t = y; t < rows; t += gy) ++seen[static_cast<size_t>(t)];
+    CHECK(std::all_of(seen.begin(), seen.end(), [](int v) { return v == 1; }), "rows %lld: every row visited once", static_cast<long long>(rows));
+  }
+}
+
 // The swizzle is a permutation of each row's elements, keeps 8-element chunks contiguous (16-byte stores), and the
 // fragment loads of a warp (8 rows × 4 consecutive words) hit 32 distinct banks for 64- and 128-column tiles.
 static void test_swizzle() {
@@ -505,6 +521,7 @@ int main(int argc, char** argv) {
   test_mma_fragment_maps();
   test_gqa_packing_and_causal_ranges();
   test_split_schedule();
+  test_grid_rows();
   test_swizzle();
   test_topk_radix();
   test_attention_algorithm();

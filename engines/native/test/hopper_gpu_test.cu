@@ -78,6 +78,7 @@ static Tensor make(int rows, int heads, int d, bool token_major, int cap, Lcg& g
 struct Shape {
   int n_q, q_offset, heads, group, d;
   bool kv_token_major;
+  int q_begin = 0;  // the column sums add rows [q_begin, n_q) (SnapKV's observation window: the last rows)
 };
 
 static void check_shape(const Shape& s, Lcg& g) {
@@ -103,8 +104,8 @@ static void check_shape(const Shape& s, Lcg& g) {
   p.n_q = s.n_q, p.n_k = n_k, p.q_offset = s.q_offset, p.heads = s.heads, p.kv_heads = G, p.head_dim = s.d;
   p.scale = 1.0f / std::sqrt(static_cast<float>(s.d));
   char name[160];
-  std::snprintf(name, sizeof name, "n_q %d offset %d heads %d group %d d %d kv %s", s.n_q, s.q_offset, s.heads, s.group, s.d,
-                s.kv_token_major ? "[n][G*d]" : "[G][cap][d]");
+  std::snprintf(name, sizeof name, "n_q %d offset %d heads %d group %d d %d kv %s q_begin %d", s.n_q, s.q_offset, s.heads, s.group, s.d,
+                s.kv_token_major ? "[n][G*d]" : "[G][cap][d]", s.q_begin);
   std::string err = gem::hopper::attention_prefill(p, nullptr);
   if (!err.empty()) return check(false, std::string(name) + ": " + err);
   CUDA_OK(cudaDeviceSynchronize());
@@ -112,7 +113,7 @@ static void check_shape(const Shape& s, Lcg& g) {
   c.q = dq.p, c.q_row_stride = q.row_stride, c.q_head_stride = q.head_stride;
   c.k = dk.p, c.k_row_stride = k.row_stride, c.k_head_stride = k.head_stride;
   c.lse = dlse.p, c.lse_head_stride = s.n_q, c.out = dcs.p, c.out_head_stride = n_k;
-  c.n_q = s.n_q, c.n_k = n_k, c.q_offset = s.q_offset, c.q_begin = 0, c.q_end = s.n_q;
+  c.n_q = s.n_q, c.n_k = n_k, c.q_offset = s.q_offset, c.q_begin = s.q_begin, c.q_end = s.n_q;
   c.heads = s.heads, c.kv_heads = G, c.head_dim = s.d, c.scale = p.scale;
   err = gem::hopper::attention_colsum(c, nullptr);
   if (!err.empty()) return check(false, std::string(name) + " colsum: " + err);
@@ -145,7 +146,8 @@ static void check_shape(const Shape& s, Lcg& g) {
       const float lg = lse[size_t(h) * s.n_q + r];
       written = written && std::isfinite(lg);
       lerr = std::max(lerr, std::fabs(lg - lref) / std::max(1.0, std::fabs(lref)));
-      for (int j = 0; j <= qpos; ++j) colref[size_t(h) * n_k + j] += std::exp(sc[j] - lref);
+      if (r >= s.q_begin)
+        for (int j = 0; j <= qpos; ++j) colref[size_t(h) * n_k + j] += std::exp(sc[j] - lref);
       for (int x = 0; x < s.d; ++x) {
         double o = 0;
         for (int j = 0; j <= qpos; ++j) o += std::exp(sc[j] - lref) * v.at(h / s.group, j, x);
@@ -265,6 +267,8 @@ int main(int argc, char** argv) {
       {257, 3, 2, 1, 128, false},   // group 1 (Phi-3.5 style: as many KV heads as query heads)
       {1, 500, 4, 4, 128, false},   // a single query row at the end of a long context
       {640, 0, 28, 7, 128, false},  // Qwen2.5-7B heads, five query blocks
+      {96, 400, 8, 4, 128, false, 64},  // SnapKV's window: column sums of the last 32 rows only, after an offset
+      {200, 0, 32, 4, 128, true, 137},  // q_begin inside a query block, token-major K/V
   };
   for (const Shape& s : shapes) check_shape(s, g);
   // refusals: a shape outside the kernels' range is refused with a reason, nothing launched

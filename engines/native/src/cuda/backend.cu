@@ -510,7 +510,10 @@ class CudaEventTimer final : public PhaseTimer {
 // length — read from device buffers written before each launch (AttnArgs::len_dev, kv_append_at), then replayed for
 // every step until the cache's buffers move (a growth, a new cache elsewhere in the arena) or the model changes. Its
 // buffers live as long as the model (arena ranges, counted as activations during each step); the host staging is
-// pinned. GEMBENCH_CUDA_GRAPHS=0 runs every step eagerly through forward.
+// pinned. GEMBENCH_CUDA_GRAPHS=0 runs every step eagerly through forward. The first decode step of a model runs
+// eagerly too (a warm-up: lazy module loads, GEMM plans and workspace allocations happen outside any capture); the
+// capture comes at the second. When a capture fails, the model's decode steps run eagerly from then on and
+// memory.extra's decodeGraphFailed says so (1).
 struct DecodeGraph {
   std::unique_ptr<DevBuf<float>> x, biased, logits, cs, sn, lse, work;
   std::unique_ptr<DevBuf<bf16>> xn, proj, q, att, kn, vn, gate, upb;
@@ -525,6 +528,8 @@ struct DecodeGraph {
   cudaGraphExec_t exec = nullptr;
   std::vector<int64_t> key;  // per layer: K and V addresses and capacity, as captured
   int64_t captures = 0;
+  bool warmed = false;  // one eager decode step ran before the first capture
+  bool failed = false;  // a capture failed: eager decode steps from then on
 
   DecodeGraph(const ModelConfig& c, int max_splits) {
     const ActiveTracker none(nullptr);  // model-lifetime buffers: no request's tracker owns them
@@ -778,6 +783,10 @@ std::vector<std::pair<std::string, double>> CudaBackend::memory_extra() {
     out.emplace_back("arenaPeakBytes", static_cast<double>(arena_->stats().peak()));
     arena_->reset_peak();
   }
+  if (graph_) {
+    out.emplace_back("decodeGraphCaptures", static_cast<double>(graph_->captures));
+    out.emplace_back("decodeGraphFailed", graph_->failed ? 1.0 : 0.0);
+  }
   return out;
 }
 
@@ -879,7 +888,14 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       last == L - 1 && decode_graphs_enabled()) {
     bool kv_heads = true;
     for (int l = 0; l < L; ++l) kv_heads = kv_heads && cache->at(l).heads == G;
-    if (kv_heads) return decode_step(ids[0], positions[0], *cache);
+    if (kv_heads) {
+      if (!graph_) graph_ = std::make_unique<DecodeGraph>(c, kMaxSplits);
+      if (graph_->warmed && !graph_->failed) {
+        std::vector<float> logits = decode_step(ids[0], positions[0], *cache);
+        if (!logits.empty()) return logits;  // empty: the capture failed, this step runs eagerly below
+      }
+      graph_->warmed = true;  // this step is the eager warm-up
+    }
   }
   cudaStream_t s = stream_;
 
@@ -1141,7 +1157,14 @@ std::vector<float> CudaBackend::decode_step(int id, int pos, CudaKVCache& cache)
     key.insert(key.end(), {reinterpret_cast<int64_t>(CL.k->get()), reinterpret_cast<int64_t>(CL.v->get()), static_cast<int64_t>(CL.cap)});
   }
   if (!g.exec || key != g.key) {
-    capture_decode(cache);
+    try {
+      capture_decode(cache);
+    } catch (const RunnerError& e) {
+      cudaGetLastError();  // a failed capture leaves no sticky error; clear the last one
+      g.failed = true;
+      std::fprintf(stderr, "[gem-runner] the decode step's CUDA graph capture failed (%s); decode steps run eagerly from now on\n", e.what());
+      return {};
+    }
     g.key = std::move(key);
     ++g.captures;
   }

@@ -17,6 +17,13 @@ GEM_HD int ceil_div(int a, int b) { return (a + b - 1) / b; }
 GEM_HD int imin(int a, int b) { return a < b ? a : b; }
 GEM_HD int imax(int a, int b) { return a > b ? a : b; }
 
+// ---- rows on gridDim.y (embedding, RoPE) ----
+// CUDA caps gridDim.y at 65535, and a row count (a prefill chunk, a whole input at 128K) can pass it: such kernels
+// launch grid_rows(rows) blocks in y and each handles rows blockIdx.y, blockIdx.y + gridDim.y, … < rows (every row
+// exactly once, whatever the count; test/cuda_host_test.cpp).
+constexpr int kMaxGridY = 65535;
+GEM_HD int grid_rows(int64_t rows) { return rows < 1 ? 1 : rows > kMaxGridY ? kMaxGridY : static_cast<int>(rows); }
+
 // ---- mma.sync.m16n8k16 (bf16 inputs, fp32 accumulators) fragment maps, per the PTX ISA ----
 // lane = threadIdx.x % 32; group = lane / 4 (0..7), quad = lane % 4 (0..3).
 // A (16×16, row-major): 8 bf16 in 4 registers; element e (0..7) of the thread is at (row, col):

@@ -21,11 +21,12 @@ int blocks_for(int64_t n, int per_block = kThreads) {
   return static_cast<int>(b < 65535 * 32 ? (b < 1 ? 1 : b) : 65535 * 32);
 }
 
-__global__ void embed_kernel(const bf16* table, const int* ids, int D, float* x) {
-  const int t = blockIdx.y;
-  const bf16* row = table + static_cast<int64_t>(ids[t]) * D;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < D; i += gridDim.x * blockDim.x)
-    x[static_cast<int64_t>(t) * D + i] = __bfloat162float(row[i]);
+__global__ void embed_kernel(const bf16* table, const int* ids, int T, int D, float* x) {
+  for (int t = blockIdx.y; t < T; t += gridDim.y) {  // rows on y: grid_rows (index_math.h)
+    const bf16* row = table + static_cast<int64_t>(ids[t]) * D;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < D; i += gridDim.x * blockDim.x)
+      x[static_cast<int64_t>(t) * D + i] = __bfloat162float(row[i]);
+  }
 }
 
 __global__ void rmsnorm_kernel(const float* x, int D, const bf16* w, float eps, bf16* y) {
@@ -42,8 +43,9 @@ __global__ void rmsnorm_kernel(const float* x, int D, const bf16* w, float eps, 
   for (int i = threadIdx.x; i < D; i += kThreads) yr[i] = __float2bfloat16_rn(xr[i] * inv * __bfloat162float(w[i]));
 }
 
-__global__ void rope_kernel(bf16* x, int heads, int d, const float* cs, const float* sn) {
-  const int t = blockIdx.y, half = d / 2;
+__global__ void rope_kernel(bf16* x, int T, int heads, int d, const float* cs, const float* sn) {
+  const int half = d / 2;
+  for (int t = blockIdx.y; t < T; t += gridDim.y)  // rows on y: grid_rows (index_math.h)
   for (int w = blockIdx.x * blockDim.x + threadIdx.x; w < heads * half; w += gridDim.x * blockDim.x) {
     const int h = w / half, i = w % half;
     bf16* v = x + (static_cast<int64_t>(t) * heads + h) * d;
@@ -145,7 +147,7 @@ __global__ void to_f32_kernel(const bf16* x, int64_t n, float* y) {
 
 void embed(const bf16* table, const int* ids, int T, int D, float* x, cudaStream_t s) {
   if (T <= 0) return;
-  embed_kernel<<<dim3(blocks_for(D), T), kThreads, 0, s>>>(table, ids, D, x);
+  embed_kernel<<<dim3(blocks_for(D), grid_rows(T)), kThreads, 0, s>>>(table, ids, T, D, x);
   check(cudaGetLastError(), "embed");
 }
 void rmsnorm(const float* x, int T, int D, const bf16* w, float eps, bf16* y, cudaStream_t s) {
@@ -155,7 +157,7 @@ void rmsnorm(const float* x, int T, int D, const bf16* w, float eps, bf16* y, cu
 }
 void rope(bf16* x, int T, int heads, int d, const float* cs, const float* sn, cudaStream_t s) {
   if (T <= 0) return;
-  rope_kernel<<<dim3(blocks_for(static_cast<int64_t>(heads) * d / 2), T), kThreads, 0, s>>>(x, heads, d, cs, sn);
+  rope_kernel<<<dim3(blocks_for(static_cast<int64_t>(heads) * d / 2), grid_rows(T)), kThreads, 0, s>>>(x, T, heads, d, cs, sn);
   check(cudaGetLastError(), "rope");
 }
 void swiglu(const bf16* gate, const bf16* up, int64_t n, bf16* out, cudaStream_t s) {

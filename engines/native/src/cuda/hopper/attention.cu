@@ -479,7 +479,9 @@ __global__ void __launch_bounds__(kThreads, 1)
 
 // ---------- host side ----------
 
-// cuTensorMapEncodeTiled from the driver, fetched through the runtime (nothing links libcuda).
+// cuTensorMapEncodeTiled from the driver, fetched through the runtime (nothing links libcuda): by version from CUDA
+// 12.5 on (cudaGetDriverEntryPoint is deprecated there and gone in 13), plain cudaGetDriverEntryPoint on 12.0-12.4
+// (the toolkit floor, CMakeLists.txt).
 using EncodeTiled = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*, const cuuint64_t*,
                                  const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave, CUtensorMapSwizzle,
                                  CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
@@ -488,10 +490,15 @@ EncodeTiled encode_tiled() {
   static std::once_flag once;
   std::call_once(once, [] {
     void* p = nullptr;
+#if CUDART_VERSION >= 12050
     cudaDriverEntryPointQueryResult q{};
     if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &q) == cudaSuccess &&
         q == cudaDriverEntryPointSuccess)
       fn = reinterpret_cast<EncodeTiled>(p);
+#else
+    if (cudaGetDriverEntryPoint("cuTensorMapEncodeTiled", &p, cudaEnableDefault) == cudaSuccess && p != nullptr)
+      fn = reinterpret_cast<EncodeTiled>(p);
+#endif
   });
   return fn;
 }

@@ -1,0 +1,36 @@
+# Run after every build (cmake -P): writes OUT (build/build-stamp.txt), which scripts/gpu-check.sh's `build` step
+# checks before it trusts a runner built on another machine and carried to the GPU one:
+#   sources <SHA-256>        of the `sha256sum`-format lines ("<hash>  <path>\n") of every file under SRC_DIR's
+#                            CMakeLists.txt, src/, cmake/ and test/, sorted bytewise (the script recomputes it)
+#   git <describe>           `git describe --always --dirty` (informational; "unknown" outside a checkout)
+#   cuda <0|1> <version>     whether the CUDA backend is built in, and the toolkit it was built with
+#   cmake <version>
+#   bin <name> <SHA-256>     each binary of BINS (the runner and the GPU tests)
+set(files CMakeLists.txt)
+foreach(dir src cmake test)
+  file(GLOB_RECURSE found RELATIVE "${SRC_DIR}" LIST_DIRECTORIES false "${SRC_DIR}/${dir}/*")
+  list(APPEND files ${found})
+endforeach()
+list(SORT files)
+set(manifest "")
+foreach(f IN LISTS files)
+  file(SHA256 "${SRC_DIR}/${f}" h)
+  string(APPEND manifest "${h}  ${f}\n")
+endforeach()
+string(SHA256 sources "${manifest}")
+set(git "unknown")
+find_package(Git QUIET)
+if(GIT_FOUND)
+  execute_process(COMMAND "${GIT_EXECUTABLE}" describe --always --dirty WORKING_DIRECTORY "${SRC_DIR}"
+                  OUTPUT_VARIABLE rev RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(rc EQUAL 0 AND NOT rev STREQUAL "")
+    set(git "${rev}")
+  endif()
+endif()
+set(content "sources ${sources}\ngit ${git}\ncuda ${CUDA} ${CUDA_VERSION}\ncmake ${CMAKE_VERSION}\n")
+foreach(b IN LISTS BINS)
+  file(SHA256 "${b}" h)
+  get_filename_component(name "${b}" NAME)
+  string(APPEND content "bin ${name} ${h}\n")
+endforeach()
+file(WRITE "${OUT}" "${content}")
