@@ -2,7 +2,7 @@
 // stripped, every control character [\x00-\x1f] turned into "\n", stripped again; string_match_all = the fraction
 // of references found case-insensitively (niah, vt, cwe, fwe); string_match_part = 1 when any reference is found
 // (qa). Per sample in [0, 1]; RULER's task score is round(100 · mean, 2).
-import { pyStrip } from "../longbench/pycompat.ts";
+import { pyRound, pyStrip } from "../longbench/pycompat.ts";
 
 export function postprocess(pred: string): string {
   return pyStrip(pyStrip(pred).replace(/[\x00-\x1f]/g, "\n"));
@@ -19,17 +19,9 @@ export function stringMatchPart(pred: string, refs: readonly string[]): number {
   return refs.some((r) => p.includes(r.toLowerCase())) ? 1 : 0;
 }
 
-/** RULER's task score from per-sample scores: round(mean · 100, 2) (Python round: half to even on the double). */
+/** RULER's task score from per-sample scores: round(mean · 100, 2) with Python's round (exact, ties to even). */
 export function taskScore(scores: readonly number[]): number {
   if (scores.length === 0) return NaN;
-  const x = (scores.reduce((a, b) => a + b, 0) / scores.length) * 100;
-  return roundHalfEven2(x);
-}
-
-function roundHalfEven2(x: number): number {
-  const y = x * 100;
-  const f = Math.floor(y);
-  const d = y - f;
-  const r = Math.abs(d - 0.5) < 1e-9 ? (f % 2 === 0 ? f : f + 1) : Math.round(y);
-  return r / 100;
+  // RULER: sum(per-sample) / len(preds) * 100, in that order.
+  return pyRound((scores.reduce((a, b) => a + b, 0) / scores.length) * 100, 2);
 }
