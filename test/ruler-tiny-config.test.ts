@@ -40,4 +40,5 @@ test("ruler-tiny: 13 tasks, RULER's budgets and metrics, the task × length tabl
   t.regex(md, /### RULER/);
   t.regex(md, /\| \*\*Average \(13 tasks\)\*\* \| \d+\.\d\d \|/);
   for (const task of TASK_NAMES) t.regex(md, new RegExp(`\\| ${task} \\| \\d+\\.\\d\\d \\|`));
+  t.regex(readFileSync(join(run.out, "report.html"), "utf8"), /<table class="data ruler">/);
 });
