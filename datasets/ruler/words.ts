@@ -16,9 +16,13 @@ interface SlugWord {
 
 let cache: { adjectives: string[]; nouns: string[]; verbs: string[] } | null = null;
 
-/** Lower-case words (hyphenated ones kept, as wonderwords has them); entries with spaces or capitals dropped. */
+/**
+ * Lower-case words of three letters or more (hyphenated ones kept, as wonderwords has them); entries with spaces or
+ * capitals, and the packages' one- and two-letter entries ("to", "eq", "gt"), dropped: RULER's substring metric
+ * would find those inside any answer.
+ */
 function clean(words: readonly string[]): string[] {
-  return [...new Set(words.map((w) => w.trim()).filter((w) => /^[a-z]+(-[a-z]+)*$/.test(w)))].sort();
+  return [...new Set(words.map((w) => w.trim()).filter((w) => w.length >= 3 && /^[a-z]+(-[a-z]+)*$/.test(w)))].sort();
 }
 
 function lists(): { adjectives: string[]; nouns: string[]; verbs: string[] } {
