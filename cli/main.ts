@@ -86,6 +86,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("show")
+    .description("print what a suite generates")
+    .command("ruler")
+    .description("one RULER sample: its prompt, question, answer prefix and references (compare with RULER's own output)")
+    .requiredOption("--task <name>", "niah_single_1 … qa_2")
+    .requiredOption("--length <n>", "max_seq_length (prompt + tokens_to_generate)", parsePositiveInt("--length"))
+    .option("--model <model>", 'HF folder (its tokenizer counts the length) or "synthetic:<preset>" (byte-level)', "synthetic:tiny-llama")
+    .option("--tokenizer <dir>", "tokenizer folder (default: the model's)")
+    .option("--essays <dir>", "Paul Graham essays folder (the essay NIAH tasks)")
+    .option("--squad <file>", "SQuAD v2.0 dev JSON (qa_1)")
+    .option("--hotpotqa <file>", "HotpotQA dev distractor JSON (qa_2)")
+    .option("--seed <n>", "seed", parseNonNegativeInt("--seed"), 42)
+    .option("--sample <i>", "sample index", parseNonNegativeInt("--sample"), 0)
+    .option("--template <t>", "base or chat (the model's chat template)", "base")
+    .option("--vt-example-length <n>", "max_seq_length of vt's one-shot example", parsePositiveInt("--vt-example-length"), 500)
+    .action(async (o: import("./show.ts").ShowRulerFlags) => {
+      const { showRulerCommand } = await import("./show.ts");
+      setExit(await showRulerCommand(o));
+    });
+
+  program
     .command("quickstart")
     .description("a small NIAH grid × all methods on the CPU with a synthetic model (about two minutes), then where the results are")
     .option("--config <file>", "another quickstart config", undefined)

@@ -5,6 +5,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
+import { rulerMarkdown } from "./ruler-markdown.ts";
+import { longbenchV2Markdown } from "./longbench-v2-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
 import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
@@ -117,6 +119,9 @@ export function markdownText(records: readonly GemRecord[]): string {
     // LongBench has its own official aggregation (rounded dataset scores, categories, Average, LongBench-E buckets):
     // the same numbers as `gembench score longbench`, not a mean of raw case scores.
     const s = suite === "longbench" ? (rs.some((r) => headline(r) !== null) ? summaryMarkdown(rs) : null) : scoreTable(rs, withModel);
+    // RULER: its task × length tables (task scores, per-length averages) and the methods compared.
+    if (suite === "ruler" && rs.some((r) => headline(r) !== null)) out.push("### RULER", "", rulerMarkdown(rs), "");
+    if (suite === "longbench-v2" && rs.some((r) => headline(r) !== null)) out.push("### LongBench v2", "", longbenchV2Markdown(rs), "");
     if (s) out.push("### Scores", "", s, "");
     const t = speedTable(rs, withModel);
     if (t) out.push("### Speed and memory", "", t, "");

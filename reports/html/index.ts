@@ -11,6 +11,7 @@ import { esc, jsonForScript } from "./escape.ts";
 import { overviewSection } from "./sections/overview.ts";
 import type { Chart, Section, SectionContext } from "./section.ts";
 import { longbenchSection } from "./sections/longbench.ts";
+import { rulerSection } from "./sections/ruler.ts";
 import { niahSection } from "./sections/niah.ts";
 import { protocolSection } from "./sections/protocol.ts";
 import { speedSection } from "./sections/speed.ts";
@@ -19,7 +20,7 @@ import { sweepsSection } from "./sections/sweeps.ts";
 import { viewerSection } from "./sections/viewer.ts";
 import { PAGE_CSS } from "./style.ts";
 
-export const SECTIONS: readonly Section[] = [overviewSection, summarySection, niahSection, sweepsSection, longbenchSection, speedSection, viewerSection, protocolSection];
+export const SECTIONS: readonly Section[] = [overviewSection, summarySection, niahSection, sweepsSection, longbenchSection, rulerSection, speedSection, viewerSection, protocolSection];
 
 /** The browser builds inlined into the page, in load order (vega-embed expects globals `vega` and `vegaLite`). */
 const LIBS: [pkg: string, file: string][] = [
