@@ -21,6 +21,7 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
         ...(spec.kind === "int"
           ? { min: spec.min, ...(spec.max !== undefined ? { max: spec.max } : {}), ...(spec.maxLayers ? { max: "layers-1" } : {}), ...(spec.odd ? { odd: true } : {}) }
           : {}),
+        ...(spec.kind === "number" ? { min: spec.min, max: spec.max, ...(spec.minExclusive ? { minExclusive: true } : {}) } : {}),
         description: spec.description,
       })),
       rules: ms.rules.map((r) => `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`),
@@ -46,7 +47,7 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   for (const m of methodList) {
     lines.push(`  ${m.name} — ${m.description}`);
     for (const p of m.params) {
-      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind;
+      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind === "number" ? `number ${p.minExclusive ? "(" : "["}${p.min}, ${String(p.max)}]` : p.kind;
       lines.push(`      ${p.name} (${kind}${p.required ? ", required" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
     }
     if (m.rules.length > 0) lines.push(`      rules: ${m.rules.join(", ")}`);

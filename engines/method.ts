@@ -12,7 +12,8 @@ import { runnerPath } from "./native-engine.ts";
 export type ParamSpec =
   | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; description: string }
   | { kind: "enum"; values: readonly string[]; default?: string; description: string }
-  | { kind: "bool"; default?: boolean; description: string };
+  | { kind: "bool"; default?: boolean; description: string }
+  | { kind: "number"; min: number; max: number; minExclusive?: true; default?: number; description: string };
 
 export type MethodParams = Record<string, Scalar>;
 
@@ -33,13 +34,14 @@ export interface MethodSpec {
 
 const RunnerParam = z.object({
   name: z.string(),
-  kind: z.enum(["int", "bool", "enum"]),
+  kind: z.enum(["int", "bool", "enum", "number"]),
   description: z.string(),
   required: z.boolean(),
   default: z.union([z.number(), z.string(), z.boolean(), z.null()]).optional(),
   min: z.number().optional(),
   max: z.union([z.number(), z.literal("layers-1")]).optional(),
   odd: z.boolean().optional(),
+  minExclusive: z.boolean().optional(),
   values: z.array(z.string()).optional(),
 });
 const RunnerSpec = z.object({
@@ -66,6 +68,15 @@ function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
       return { kind: "enum", values: p.values ?? [], ...(typeof def === "string" ? { default: def } : {}), description: p.description };
     case "bool":
       return { kind: "bool", ...(typeof def === "boolean" ? { default: def } : {}), description: p.description };
+    case "number":
+      return {
+        kind: "number",
+        min: p.min ?? 0,
+        max: typeof p.max === "number" ? p.max : 1,
+        ...(p.minExclusive ? { minExclusive: true as const } : {}),
+        ...(typeof def === "number" ? { default: def } : {}),
+        description: p.description,
+      };
   }
 }
 
@@ -143,6 +154,10 @@ function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
     }
     case "bool":
       return spec.default === undefined ? z.boolean() : z.boolean().default(spec.default);
+    case "number": {
+      const s = (spec.minExclusive ? z.number().gt(spec.min) : z.number().min(spec.min)).max(spec.max);
+      return spec.default === undefined ? s : s.default(spec.default);
+    }
   }
 }
 

@@ -17,6 +17,7 @@ std::string kind_name(ParamSpec::Kind k) {
   switch (k) {
     case ParamSpec::Kind::Int: return "int";
     case ParamSpec::Kind::Bool: return "bool";
+    case ParamSpec::Kind::Number: return "number";
     default: return "enum";
   }
 }
@@ -46,6 +47,11 @@ Json spec_json(const MethodSpec& s) {
       if (p.odd) o.set("odd", true);
     }
     if (p.kind == ParamSpec::Kind::Enum) o.set("values", Json::array_of(p.values));
+    if (p.kind == ParamSpec::Kind::Number) {
+      o.set("min", p.lo);
+      o.set("max", p.hi);
+      if (p.lo_open) o.set("minExclusive", true);
+    }
     params.push(std::move(o));
   }
   Json rules = Json::array();
@@ -97,6 +103,13 @@ Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& 
           bad_param(method + ": " + p.name + " = " + v.dump() + " must be odd", p.doc);
         break;
       }
+      case ParamSpec::Kind::Number: {
+        const bool ok = v.is_number() && (p.lo_open ? v.as_number() > p.lo : v.as_number() >= p.lo) && v.as_number() <= p.hi;
+        if (!ok)
+          bad_param(method + ": parameter '" + p.name + "' = " + v.dump() + " is out of range",
+                    "allowed: " + std::string(p.lo_open ? "(" : "[") + Json(p.lo).dump() + ", " + Json(p.hi).dump() + "]: " + p.doc);
+        break;
+      }
       case ParamSpec::Kind::Bool:
         if (!v.is_bool()) bad_param(method + ": parameter '" + p.name + "' must be a boolean", "got " + v.dump());
         break;
@@ -123,6 +136,7 @@ Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& 
 int64_t Params::integer(const std::string& key) const { return values_[key].as_int(); }
 bool Params::boolean(const std::string& key) const { return values_[key].as_bool(); }
 const std::string& Params::choice(const std::string& key) const { return values_[key].as_string(); }
+double Params::number(const std::string& key) const { return values_[key].as_number(); }
 
 const MethodEntry& find_method(const std::string& name) {
   for (const auto& e : method_registry())
@@ -185,6 +199,86 @@ std::vector<float> dense_prefill(PrefillContext& ctx, const std::vector<int>& id
   o.stats = std::move(stats);
   o.on_stats = std::move(on_stats);
   return ctx.backend.forward(ids, pos, ctx.cache.get(), o);
+}
+
+ParamSpec window_param() {
+  ParamSpec p{"window", ParamSpec::Kind::Int, "observation window: the last queries that vote (official 32)"};
+  p.def = 32;
+  p.min = 1;
+  p.max = kMaxInt - 1;
+  return p;
+}
+ParamSpec pool_param() {
+  ParamSpec p{"pool", ParamSpec::Kind::Enum, "pooling of the votes: avg (GemFilter-repo baseline) or max (SnapKV's LongBench configs)"};
+  p.def = "avg";
+  p.values = {"avg", "max"};
+  return p;
+}
+ParamSpec kernel_param() {
+  ParamSpec p{"kernel", ParamSpec::Kind::Int, "pooling kernel size, odd (5 official avg; 7 with max)"};
+  p.def = 5;
+  p.min = 1;
+  p.max = 1001;
+  p.odd = true;
+  return p;
+}
+ParamSpec budget_param(const std::string& doc) {
+  ParamSpec p{"k", ParamSpec::Kind::Int, doc};
+  p.required = true;
+  p.min = 1;
+  return p;
+}
+
+StatsRequest snap_request(int layer, int n, int w) { return StatsRequest{layer, StatsMode::ProbSum, n - w, n, n - w, StatsAgg::PerQueryHead}; }
+
+std::vector<DVec> snap_kv_votes(Stats& s, int G, bool max_pool, int kernel, Gqa gqa) {
+  const int K = s.keys, group = s.heads / G;
+  std::vector<DVec> out;
+  for (int g = 0; g < G; ++g) out.emplace_back(MemCat::Workspace, static_cast<size_t>(K), gqa == Gqa::Max ? -INFINITY : 0.0);
+  for (int h = 0; h < s.heads; ++h) {
+    const DVec p = max_pool ? max_pool1d(s.row(h), K, kernel) : avg_pool1d(s.row(h), K, kernel);
+    DVec& o = out[static_cast<size_t>(h / group)];
+    for (int j = 0; j < K; ++j) o[static_cast<size_t>(j)] = gqa == Gqa::Max ? std::max(o[static_cast<size_t>(j)], p[static_cast<size_t>(j)]) : o[static_cast<size_t>(j)] + p[static_cast<size_t>(j)];
+  }
+  if (gqa != Gqa::Max)
+    for (DVec& o : out)
+      for (int j = 0; j < K; ++j) o[static_cast<size_t>(j)] /= group;
+  s.data.clear_and_free();
+  return out;
+}
+
+std::vector<int> top_plus_window(const double* scores, int n, int w, int k) {
+  std::vector<int> sel = top_k_indices(scores, n - w, k - w);
+  for (int j = n - w; j < n; ++j) sel.push_back(j);
+  return sel;
+}
+
+void keep_same(PrefillContext& ctx, KVCache& cache, int layer, const std::vector<int>& sel) {
+  const int G = cache.heads(layer);
+  std::vector<std::vector<int>> keep(static_cast<size_t>(G), sel);
+  std::vector<int> src(static_cast<size_t>(G));
+  std::iota(src.begin(), src.end(), 0);
+  cache.keep(layer, keep, src, ctx.max_new_tokens);
+  ctx.selection.per_layer[static_cast<size_t>(layer)] = std::move(keep);
+}
+
+void prefill_per_layer(PrefillContext& ctx, int k, std::vector<StatsRequest> stats, StatsCallback select) {
+  const int n = static_cast<int>(ctx.ids.size());
+  const int L = ctx.config.num_layers, G = ctx.config.num_kv_heads;
+  ctx.selection.kind = Selection::Kind::PerHead;
+  ctx.selection.per_layer.assign(static_cast<size_t>(L), {});
+  const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
+  ctx.mem.begin_phase();
+  if (n <= k) {
+    ctx.logits = dense_prefill(ctx, ctx.ids, 0);
+    for (auto& layer : ctx.selection.per_layer) layer.assign(static_cast<size_t>(G), all_indices(n));
+  } else {
+    ctx.logits = dense_prefill(ctx, ctx.ids, 0, std::move(stats), std::move(select), false);
+  }
+  ctx.prefill_ms = timer->elapsed_ms();
+  ctx.mem_prefill = ctx.mem.phase_peak();
+  ctx.next_position = n;
+  ctx.kept_length = std::min(n, k);
 }
 
 }  // namespace gem

@@ -90,34 +90,12 @@ ParamSpec p_k() {
   p.min = 1;
   return p;
 }
-ParamSpec p_window() {
-  ParamSpec p{"window", ParamSpec::Kind::Int, "observation window: the last queries that vote (official 32)"};
-  p.def = 32;
-  p.min = 1;
-  p.max = kMaxInt - 1;
-  return p;
-}
-ParamSpec p_pool() {
-  ParamSpec p{"pool", ParamSpec::Kind::Enum, "pooling of the votes: avg (GemFilter-repo baseline) or max (SnapKV's LongBench configs)"};
-  p.def = "avg";
-  p.values = {"avg", "max"};
-  return p;
-}
-ParamSpec p_kernel() {
-  ParamSpec p{"kernel", ParamSpec::Kind::Int, "pooling kernel size, odd (5 official avg; 7 with max)"};
-  p.def = 5;
-  p.min = 1;
-  p.max = 1001;
-  p.odd = true;
-  return p;
-}
-
 }  // namespace
 
 const MethodSpec kSnapKVSpec{
     "snapkv",
     "SnapKV: per layer and head, keep the prefix tokens the observation window attends to most, plus the window",
-    {p_k(), p_window(), p_pool(), p_kernel(),
+    {p_k(), window_param(), pool_param(), kernel_param(),
      gqa_param("GQA: mean or max of a KV head's query heads' votes (memory-correct), or per-query-head (official: caches H heads)")},
     {{ParamRule::Kind::Greater, "k", "window", "the capacity k includes the observation window; use k > window (or a smaller window)"}}};
 
