@@ -15,7 +15,7 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
       params: Object.entries(ms.params).map(([name, spec]) => ({
         name,
         kind: spec.kind,
-        required: spec.default === undefined,
+        required: spec.default === undefined && spec.optional !== true,
         default: spec.default ?? null,
         ...(spec.kind === "enum" ? { values: spec.values } : {}),
         ...(spec.kind === "int"

@@ -9,17 +9,18 @@ import type { RunnerMethod } from "../core/engine.ts";
 import type { Scalar } from "../core/records.ts";
 import { runnerPath } from "./native-engine.ts";
 
+// `optional`: neither required nor defaulted (a budget given as k or as ratio; a paramSet).
 export type ParamSpec =
-  | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; description: string }
-  | { kind: "enum"; values: readonly string[]; default?: string; description: string }
-  | { kind: "bool"; default?: boolean; description: string }
-  | { kind: "number"; min: number; max: number; minExclusive?: true; default?: number; description: string };
+  | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; optional?: true; description: string }
+  | { kind: "enum"; values: readonly string[]; default?: string; optional?: true; description: string }
+  | { kind: "bool"; default?: boolean; optional?: true; description: string }
+  | { kind: "number"; min: number; max: number; minExclusive?: true; default?: number; optional?: true; description: string };
 
 export type MethodParams = Record<string, Scalar>;
 
-/** A cross-parameter rule of the runner's spec: a > b ("greater") or a ≤ b ("atMost"). */
+/** A cross-parameter rule of the runner's spec: a > b ("greater"), a ≤ b ("atMost"), exactly one given ("oneOf"). */
 export interface ParamRule {
-  kind: "greater" | "atMost";
+  kind: "greater" | "atMost" | "oneOf";
   a: string;
   b: string;
   hint: string;
@@ -30,6 +31,8 @@ export interface MethodSpec {
   description: string;
   params: Readonly<Record<string, ParamSpec>>;
   rules: readonly ParamRule[];
+  /** Named parameter sets (a peer's published values), applied under explicit values by resolveParams. */
+  paramSets: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
 const RunnerParam = z.object({
@@ -48,10 +51,16 @@ const RunnerSpec = z.object({
   name: z.string(),
   description: z.string(),
   params: z.array(RunnerParam),
-  rules: z.array(z.object({ kind: z.enum(["greater", "atMost"]), a: z.string(), b: z.string(), hint: z.string() })),
+  rules: z.array(z.object({ kind: z.enum(["greater", "atMost", "oneOf"]), a: z.string(), b: z.string(), hint: z.string() })),
+  paramSets: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).optional(),
 });
 
 function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
+  const spec = toParamSpecKind(p);
+  return !p.required && (p.default === null || p.default === undefined) ? { ...spec, optional: true } : spec;
+}
+
+function toParamSpecKind(p: z.infer<typeof RunnerParam>): ParamSpec {
   const def = p.required ? undefined : p.default;
   switch (p.kind) {
     case "int":
@@ -83,7 +92,12 @@ function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
 /** Parses `gem-runner --method-specs` output (also the hello's capabilities.methodSpecs). */
 export function parseMethodSpecs(json: unknown): Map<string, MethodSpec> {
   const specs = z.array(RunnerSpec).parse(json);
-  return new Map(specs.map((s) => [s.name, { name: s.name, description: s.description, params: Object.fromEntries(s.params.map((p) => [p.name, toParamSpec(p)])), rules: s.rules }]));
+  return new Map(
+    specs.map((s) => [
+      s.name,
+      { name: s.name, description: s.description, params: Object.fromEntries(s.params.map((p) => [p.name, toParamSpec(p)])), rules: s.rules, paramSets: s.paramSets ?? {} },
+    ]),
+  );
 }
 
 let cached: Map<string, MethodSpec> | null = null;
@@ -122,6 +136,10 @@ export function ruleProblems(spec: MethodSpec, p: MethodParams): string[] {
   for (const r of spec.rules) {
     const a = p[r.a];
     const b = p[r.b];
+    if (r.kind === "oneOf") {
+      if ((a === undefined) === (b === undefined)) out.push(`give exactly one of ${r.a} and ${r.b}${a !== undefined ? " (both given)" : ""}: ${r.hint}`);
+      continue;
+    }
     if (typeof a !== "number" || typeof b !== "number") continue;
     const ok = r.kind === "greater" ? a > b : a <= b;
     if (!ok) out.push(`${r.a} (${a}) must be ${r.kind === "greater" ? ">" : "≤"} ${r.b} (${b})`);
@@ -141,6 +159,11 @@ export function modelProblems(spec: MethodSpec, p: MethodParams, layers: number)
 }
 
 function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
+  const s = specSchemaKind(spec);
+  return spec.optional ? (s.optional() as unknown as z.ZodType<Scalar>) : s;
+}
+
+function specSchemaKind(spec: ParamSpec): z.ZodType<Scalar> {
   switch (spec.kind) {
     case "int": {
       let s = z.number().int().min(spec.min);
@@ -176,7 +199,18 @@ export function paramsSchema(m: MethodAdapter): z.ZodType<MethodParams> {
 
 /** Validated params with defaults filled in; throws a ZodError naming the bad parameter. */
 export function resolveParams(m: MethodAdapter, raw: Record<string, unknown>): MethodParams {
-  return paramsSchema(m).parse(raw);
+  return paramsSchema(m).parse(expandParamSet(methodSpec(m.name), raw));
+}
+
+/** `raw` with its paramSet's values under the explicit ones; throws when an explicit value contradicts the set. */
+export function expandParamSet(spec: MethodSpec, raw: Record<string, unknown>): Record<string, unknown> {
+  const name = raw.paramSet;
+  if (name === undefined) return raw;
+  const set = typeof name === "string" && Object.hasOwn(spec.paramSets, name) ? spec.paramSets[name] : undefined;
+  if (set === undefined) throw new Error(`${spec.name}: paramSet ${JSON.stringify(name)} is unknown (one of ${Object.keys(spec.paramSets).join(", ") || "none"})`);
+  for (const [k, v] of Object.entries(set))
+    if (raw[k] !== undefined && raw[k] !== v) throw new Error(`${spec.name}: ${k} = ${JSON.stringify(raw[k])} contradicts paramSet "${name}" (${k} = ${JSON.stringify(v)})`);
+  return { ...set, ...raw };
 }
 
 /** "k=1024 window=64" for the params that differ from their defaults (labels stay short). */

@@ -47,7 +47,7 @@ test("unknown keys are named", (t) => {
 
 test("unknown method lists the known ones", (t) => {
   t.deepEqual(problems({ ...ok, engines: [{ method: "dense" }, { method: "snapkvv", params: { k: 8 } }] }), [
-    'engines[1].method: unknown method "snapkvv"; expected one of dense, gemfilter, snapkv, h2o, random',
+    'engines[1].method: unknown method "snapkvv"; expected one of dense, gemfilter, snapkv, h2o, random, streamingllm, knorm, tova, observed, pyramidkv, chunkkv, adasnapkv',
   ]);
 });
 
@@ -58,7 +58,7 @@ test("method params are validated per swept value, naming the parameter", (t) =>
 
 test("a missing required method param is named", (t) => {
   const p = problems({ ...ok, engines: [{ method: "h2o", params: {} }] });
-  t.deepEqual(p, ["engines[0].params.k: Invalid input: expected number, received undefined"]);
+  t.deepEqual(p, ["engines[0].params: give exactly one of k and ratio: the budget is k (tokens) or ratio (of the prompt)"]);
 });
 
 test("cross-parameter checks say which parameters conflict", (t) => {

@@ -75,8 +75,8 @@ const MethodSpec kAdaSnapKVSpec{
     "adasnapkv",
     "Ada-SnapKV: SnapKV's scores, the layer's budget split unevenly across KV heads (a floor per head, the rest to the best "
     "scores of any head); a ragged per-head cache",
-    {budget_param("mean cache budget per head, window included (the layer keeps G·k rows)"), window_param(), pool_param(), kernel_param(), p_floor(), p_gqa()},
-    {{ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
+    {budget_param("mean cache budget per head, window included (the layer keeps G·k rows)"), ratio_param(), window_param(), pool_param(), kernel_param(), p_floor(), p_gqa()},
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
 
 std::unique_ptr<Method> make_adasnapkv(const Params& p) {
   return std::make_unique<AdaSnapKV>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")), p.choice("pool") == "max",

@@ -65,8 +65,8 @@ ParamSpec p_chunk() {
 const MethodSpec kChunkKVSpec{
     "chunkkv",
     "ChunkKV: SnapKV's votes averaged per chunk of tokens; keep the best chunks whole (plus the window), the same for every KV head",
-    {budget_param("cache budget per head, window included"), window_param(), pool_param(), kernel_param(), p_chunk()},
-    {{ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
+    {budget_param("cache budget per head, window included"), ratio_param(), window_param(), pool_param(), kernel_param(), p_chunk()},
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
 
 std::unique_ptr<Method> make_chunkkv(const Params& p) {
   return std::make_unique<ChunkKV>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")), p.choice("pool") == "max",

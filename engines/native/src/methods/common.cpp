@@ -57,7 +57,7 @@ Json spec_json(const MethodSpec& s) {
   Json rules = Json::array();
   for (const ParamRule& r : s.rules) {
     Json o = Json::object();
-    o.set("kind", r.kind == ParamRule::Kind::Greater ? "greater" : "atMost");
+    o.set("kind", r.kind == ParamRule::Kind::Greater ? "greater" : r.kind == ParamRule::Kind::AtMost ? "atMost" : "oneOf");
     o.set("a", r.a);
     o.set("b", r.b);
     o.set("hint", r.hint);
@@ -68,13 +68,38 @@ Json spec_json(const MethodSpec& s) {
   o.set("description", s.description);
   o.set("params", std::move(params));
   o.set("rules", std::move(rules));
+  if (!s.sets.empty()) {
+    Json sets = Json::object();
+    for (const ParamSet& ps : s.sets) sets.set(ps.name, ps.values);
+    o.set("paramSets", std::move(sets));
+  }
   return o;
 }
 
-Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& cfg) : values_(Json::object()) {
+Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& cfg, int64_t n) : values_(Json::object()) {
   const std::string& method = spec.name;
-  const Json given = given_in.is_null() ? Json::object() : given_in;
+  Json given = given_in.is_null() ? Json::object() : given_in;
   if (!given.is_object()) bad_param("params of method '" + method + "' must be an object", "e.g. {\"k\": 1024}");
+  if (given.has("paramSet") && !given["paramSet"].is_null()) {  // a peer's named values, under any explicit ones
+    std::string names;
+    const ParamSet* set = nullptr;
+    for (const ParamSet& ps : spec.sets) {
+      names += (names.empty() ? "" : ", ") + ps.name;
+      if (given["paramSet"].is_string() && ps.name == given["paramSet"].as_string()) set = &ps;
+    }
+    if (!set) bad_param(method + ": paramSet " + given["paramSet"].dump() + " is unknown", spec.sets.empty() ? "method '" + method + "' has no parameter sets" : "one of " + names);
+    for (const auto& kv : set->values.as_object()) {
+      if (given.has(kv.first) && !given[kv.first].is_null() && given[kv.first].dump() != kv.second.dump())
+        bad_param(method + ": " + kv.first + " = " + given[kv.first].dump() + " contradicts paramSet \"" + set->name + "\" (" + kv.first + " = " + kv.second.dump() + ")",
+                  "drop one of them");
+      given.set(kv.first, kv.second);
+    }
+    values_.set("paramSet", set->name);
+    Json rest = Json::object();
+    for (const auto& kv : given.as_object())
+      if (kv.first != "paramSet") rest.set(kv.first, kv.second);
+    given = rest;
+  }
   for (const auto& kv : given.as_object()) {
     const bool known = std::any_of(spec.params.begin(), spec.params.end(), [&](const ParamSpec& p) { return p.name == kv.first; });
     if (!known) {
@@ -87,6 +112,7 @@ Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& 
   for (const ParamSpec& p : spec.params) {
     const bool has = given.has(p.name) && !given[p.name].is_null();
     if (!has) {
+      if (!p.required && p.def.is_null()) continue;  // optional without a default (k or ratio)
       if (p.required) bad_param(method + ": parameter '" + p.name + "' is required", "give " + (p.kind == ParamSpec::Kind::Int ? "an integer in [" + std::to_string(p.min) + ", " + (p.below_layers ? std::to_string(cfg.num_layers - 1) : std::to_string(p.max)) + "]" : "a value") + ": " + p.doc);
       values_.set(p.name, p.def);
       continue;
@@ -124,12 +150,26 @@ Params::Params(const MethodSpec& spec, const Json& given_in, const ModelConfig& 
     values_.set(p.name, v);
   }
   for (const ParamRule& r : spec.rules) {
+    if (r.kind == ParamRule::Kind::OneOf) {
+      if (values_.has(r.a) == values_.has(r.b))
+        bad_param(method + ": give exactly one of " + r.a + " and " + r.b + (values_.has(r.a) ? " (both given)" : ""), r.hint);
+      continue;
+    }
+    if (!values_.has(r.a) || !values_.has(r.b)) continue;
     const int64_t a = values_[r.a].as_int(), b = values_[r.b].as_int();
     const bool ok = r.kind == ParamRule::Kind::Greater ? a > b : a <= b;
     if (!ok)
       bad_param(method + ": " + r.a + " = " + std::to_string(a) + " must be " +
                     (r.kind == ParamRule::Kind::Greater ? "greater than " : "at most ") + r.b + " = " + std::to_string(b),
                 r.hint);
+  }
+  if (n >= 0 && values_.has("ratio")) {  // k from the ratio, at least what the rules allow
+    int64_t least = 1;
+    for (const ParamRule& r : spec.rules) {
+      if (r.kind == ParamRule::Kind::Greater && r.a == "k") least = std::max(least, values_[r.b].as_int() + 1);
+      if (r.kind == ParamRule::Kind::AtMost && r.b == "k") least = std::max(least, values_[r.a].as_int());
+    }
+    values_.set("k", std::max(least, static_cast<int64_t>(std::llround(values_["ratio"].as_number() * static_cast<double>(n)))));
   }
 }
 
@@ -223,11 +263,19 @@ ParamSpec kernel_param() {
   return p;
 }
 ParamSpec budget_param(const std::string& doc) {
-  ParamSpec p{"k", ParamSpec::Kind::Int, doc};
-  p.required = true;
+  ParamSpec p{"k", ParamSpec::Kind::Int, doc + " (or give ratio)"};
   p.min = 1;
   return p;
 }
+ParamSpec ratio_param() {
+  ParamSpec p{"ratio", ParamSpec::Kind::Number,
+              "budget as the fraction of the prompt kept, instead of k: k = max(round(ratio·n), the least k allowed), per case"};
+  p.lo = 0;
+  p.lo_open = true;
+  p.hi = 1;
+  return p;
+}
+ParamRule budget_rule() { return {ParamRule::Kind::OneOf, "k", "ratio", "the budget is k (tokens) or ratio (of the prompt)"}; }
 
 StatsRequest snap_request(int layer, int n, int w) { return StatsRequest{layer, StatsMode::ProbSum, n - w, n, n - w, StatsAgg::PerQueryHead}; }
 

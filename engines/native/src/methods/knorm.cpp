@@ -47,8 +47,8 @@ ParamSpec p_window() {
 const MethodSpec kKNormSpec{
     "knorm",
     "Key-norm: per layer and KV head, keep the keys of lowest L2 norm (plus an optional recent window)",
-    {budget_param("cache budget per head, window included"), p_window()},
-    {{ParamRule::Kind::Greater, "k", "window", "the budget k includes the window; use k > window"}}};
+    {budget_param("cache budget per head, window included"), ratio_param(), p_window()},
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the budget k includes the window; use k > window"}}};
 
 std::unique_ptr<Method> make_knorm(const Params& p) {
   return std::make_unique<KNorm>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")));

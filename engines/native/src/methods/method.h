@@ -33,24 +33,35 @@ struct ParamSpec {
   double lo = 0, hi = 1;             // Number bounds (hi inclusive; lo inclusive unless lo_open)
   bool lo_open = false;
 };
-// A cross-parameter rule: `a` > `b` (Greater) or `a` ≤ `b` (AtMost), with the message's hint.
+// A cross-parameter rule: `a` > `b` (Greater), `a` ≤ `b` (AtMost) — skipped while either is unset — or exactly one
+// of `a` and `b` given (OneOf: k or ratio), with the message's hint.
 struct ParamRule {
-  enum class Kind { Greater, AtMost };
+  enum class Kind { Greater, AtMost, OneOf };
   Kind kind;
   std::string a, b, hint;
+};
+// A named parameter set (`paramSet`: a peer's published values, e.g. SnapKV's "kvpress"): its values apply unless the
+// same parameter is given explicitly with another value (then bad_param).
+struct ParamSet {
+  std::string name;
+  Json values;
 };
 struct MethodSpec {
   std::string name, description;
   std::vector<ParamSpec> params;
   std::vector<ParamRule> rules;
+  std::vector<ParamSet> sets;
 };
 Json spec_json(const MethodSpec& s);
 
 // Parameters checked against a spec (and the model, for model-dependent bounds), defaults filled in. Throws
-// RunnerError("bad_param") naming the parameter, the allowed range and what was given.
+// RunnerError("bad_param") naming the parameter, the allowed range and what was given. A `paramSet` is expanded
+// first. With the prompt length n (≥ 0), a budget given as `ratio` is resolved: k = max(round(ratio·n), the least k
+// the spec's rules allow: window + 1, recent + 1, sinks, 1), round half away from zero.
 class Params {
  public:
-  Params(const MethodSpec& spec, const Json& params, const ModelConfig& cfg);
+  Params(const MethodSpec& spec, const Json& params, const ModelConfig& cfg, int64_t n = -1);
+  const Json& values() const { return values_; }
   int64_t integer(const std::string& key) const;
   bool boolean(const std::string& key) const;
   const std::string& choice(const std::string& key) const;
@@ -150,8 +161,11 @@ ParamSpec gqa_param(const std::string& doc);
 ParamSpec window_param();
 ParamSpec pool_param();
 ParamSpec kernel_param();
-// The budget k of a per-head method, window / sinks / recent included.
+// The budget k of a method (window / sinks / recent included), or `ratio` of the prompt instead: both optional,
+// exactly one given (budget_rule()).
 ParamSpec budget_param(const std::string& doc);
+ParamSpec ratio_param();
+ParamRule budget_rule();
 // SnapKV's statistics request at layer l for n prompt tokens and window w: ProbSum over rows [n-w, n), keys [0, n-w),
 // per query head.
 StatsRequest snap_request(int layer, int n, int w);

@@ -47,8 +47,8 @@ ParamSpec p_recent() {
 const MethodSpec kObservedSpec{
     "observed",
     "Observed attention: per layer and KV head, keep the keys with the largest mean attention over the queries that see them",
-    {budget_param("cache budget per head, recent window included"), p_recent()},
-    {{ParamRule::Kind::Greater, "k", "recent", "the budget k includes the recent window; use k > recent"}}};
+    {budget_param("cache budget per head, recent window included"), ratio_param(), p_recent()},
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "recent", "the budget k includes the recent window; use k > recent"}}};
 
 std::unique_ptr<Method> make_observed(const Params& p) {
   return std::make_unique<Observed>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("recent")));

@@ -85,8 +85,8 @@ ParamSpec p_gqa() {
 const MethodSpec kPyramidKVSpec{
     "pyramidkv",
     "PyramidKV: SnapKV's scores with per-layer budgets falling linearly from the first layer to the last (same total)",
-    {budget_param("mean cache budget per layer and head, window included"), window_param(), pool_param(), kernel_param(), p_beta(), p_gqa()},
-    {{ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
+    {budget_param("mean cache budget per layer and head, window included"), ratio_param(), window_param(), pool_param(), kernel_param(), p_beta(), p_gqa()},
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the budget k includes the observation window; use k > window"}}};
 
 std::unique_ptr<Method> make_pyramidkv(const Params& p) {
   return std::make_unique<PyramidKV>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")), p.choice("pool") == "max",

@@ -84,20 +84,26 @@ class SnapKV final : public Method {
   Gqa gqa_;
 };
 
-ParamSpec p_k() {
-  ParamSpec p{"k", ParamSpec::Kind::Int, "cache capacity per head, window included"};
-  p.required = true;
-  p.min = 1;
+ParamSpec p_set() {
+  ParamSpec p{"paramSet", ParamSpec::Kind::Enum,
+              "a peer's window/kernel/pool: gemfilter-repo 32/5/avg (our defaults), kvpress 64/5/avg, kvcache-factory-longbench "
+              "8/7/max, snapkv-repo 32/7/max"};
+  p.values = {"gemfilter-repo", "kvpress", "kvcache-factory-longbench", "snapkv-repo"};
   return p;
 }
+
 }  // namespace
 
 const MethodSpec kSnapKVSpec{
     "snapkv",
     "SnapKV: per layer and head, keep the prefix tokens the observation window attends to most, plus the window",
-    {p_k(), window_param(), pool_param(), kernel_param(),
+    {budget_param("cache capacity per head, window included"), ratio_param(), window_param(), pool_param(), kernel_param(), p_set(),
      gqa_param("GQA: mean or max of a KV head's query heads' votes (memory-correct), or per-query-head (official: caches H heads)")},
-    {{ParamRule::Kind::Greater, "k", "window", "the capacity k includes the observation window; use k > window (or a smaller window)"}}};
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the capacity k includes the observation window; use k > window (or a smaller window)"}},
+    {{"gemfilter-repo", Json::parse(R"({"window": 32, "kernel": 5, "pool": "avg"})")},
+     {"kvpress", Json::parse(R"({"window": 64, "kernel": 5, "pool": "avg"})")},
+     {"kvcache-factory-longbench", Json::parse(R"({"window": 8, "kernel": 7, "pool": "max"})")},
+     {"snapkv-repo", Json::parse(R"({"window": 32, "kernel": 7, "pool": "max"})")}}};
 
 std::unique_ptr<Method> make_snapkv(const Params& p) {
   return std::make_unique<SnapKV>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")),

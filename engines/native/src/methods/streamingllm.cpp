@@ -43,8 +43,8 @@ ParamSpec p_sinks() {
 const MethodSpec kStreamingLLMSpec{
     "streamingllm",
     "StreamingLLM: keep the first `sinks` prompt tokens and the most recent k - sinks, the same in every layer and head",
-    {budget_param("cache budget per head, sinks included"), p_sinks()},
-    {{ParamRule::Kind::AtMost, "sinks", "k", "the budget k includes the sinks; use sinks ≤ k"}}};
+    {budget_param("cache budget per head, sinks included"), ratio_param(), p_sinks()},
+    {budget_rule(), {ParamRule::Kind::AtMost, "sinks", "k", "the budget k includes the sinks; use sinks ≤ k"}}};
 
 std::unique_ptr<Method> make_streamingllm(const Params& p) {
   return std::make_unique<StreamingLLM>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("sinks")));

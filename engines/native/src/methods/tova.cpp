@@ -34,8 +34,8 @@ class Tova final : public Method {
 const MethodSpec kTovaSpec{"tova",
                            "TOVA (prefill form): per layer keep the tokens the last query attends to most (mean over all "
                            "query heads), the same for every KV head; the last token always kept",
-                           {budget_param("cache budget per head, the last token included")},
-                           {}};
+                           {budget_param("cache budget per head, the last token included"), ratio_param()},
+                           {budget_rule()}};
 
 std::unique_ptr<Method> make_tova(const Params& p) { return std::make_unique<Tova>(static_cast<int>(p.integer("k"))); }
 
