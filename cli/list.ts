@@ -24,7 +24,8 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
         ...(spec.kind === "number" ? { min: spec.min, max: spec.max, ...(spec.minExclusive ? { minExclusive: true } : {}) } : {}),
         description: spec.description,
       })),
-      rules: ms.rules.map((r) => `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`),
+      rules: ms.rules.map((r) => (r.kind === "oneOf" ? `${r.a} or ${r.b}` : `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`)),
+      ...(Object.keys(ms.paramSets).length > 0 ? { paramSets: ms.paramSets } : {}),
     };
   });
   const suiteList = Object.values(suiteRegistry).map((s) => ({ name: s.name, description: s.description, datasets: s.datasets() }));
@@ -48,7 +49,7 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
     lines.push(`  ${m.name} — ${m.description}`);
     for (const p of m.params) {
       const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind === "number" ? `number ${p.minExclusive ? "(" : "["}${p.min}, ${String(p.max)}]` : p.kind;
-      lines.push(`      ${p.name} (${kind}${p.required ? ", required" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
+      lines.push(`      ${p.name} (${kind}${p.required ? ", required" : p.default === null ? ", optional" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
     }
     if (m.rules.length > 0) lines.push(`      rules: ${m.rules.join(", ")}`);
   }
