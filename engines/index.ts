@@ -33,4 +33,4 @@ export function getMethod(name: string): MethodAdapter | undefined {
 }
 
 export type { MethodAdapter, MethodParams, MethodSpec, ParamRule, ParamSpec } from "./method.ts";
-export { methodSpec, methodSpecs, modelProblems, paramsSchema, resolveParams, ruleProblems } from "./method.ts";
+export { expandParamSet, methodSpec, methodSpecs, modelProblems, paramsSchema, resolveParams, ruleProblems } from "./method.ts";

@@ -84,3 +84,15 @@ test("the error message lists every problem under the file name", (t) => {
   const e = t.throws(() => parseConfig({ ...ok, models: [], engines: [] }, { source: "c.json", baseDir: "/tmp", suites }), { instanceOf: ConfigError });
   t.is(e?.message, "invalid config c.json:\n  - models: Too small: expected array to have >=1 items\n  - engines: Too small: expected array to have >=1 items");
 });
+
+test("budgets as a ratio and SnapKV's parameter sets are checked before any case runs", (t) => {
+  t.deepEqual(problems({ ...ok, engines: [{ method: "streamingllm", params: { ratio: [0.25, 0.5] } }] }), []);
+  t.deepEqual(problems({ ...ok, engines: [{ method: "snapkv", params: { k: 128, paramSet: ["kvpress", "snapkv-repo"] } }] }), []);
+  t.deepEqual(problems({ ...ok, engines: [{ method: "snapkv", params: { k: 80, paramSet: "kvpress", window: 32 } }] }), [
+    'engines[0].params.paramSet: snapkv: window = 32 contradicts paramSet "kvpress" (window = 64)',
+  ]);
+  t.true(problems({ ...ok, engines: [{ method: "tova", params: { ratio: 1.5 } }] }).some((p) => p.startsWith("engines[0].params.ratio")));
+  t.true(problems({ ...ok, engines: [{ method: "adasnapkv", params: { k: 64, floor: 2 } }] }).some((p) => p.startsWith("engines[0].params.floor")));
+  t.true(problems({ ...ok, engines: [{ method: "chunkkv", params: { k: 64, chunk: 0 } }] }).some((p) => p.startsWith("engines[0].params.chunk")));
+  t.true(problems({ ...ok, engines: [{ method: "streamingllm", params: { k: 3, sinks: 4 } }] }).some((p) => p.includes("sinks (4) must be ≤ k (3)")));
+});
