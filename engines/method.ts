@@ -225,6 +225,11 @@ export function nonDefaultParams(m: MethodAdapter, p: MethodParams, skip: readon
   return parts.join(" ");
 }
 
+/** The budget part of a label: "k=1024", or "ratio=0.25" for a budget given as a fraction of the prompt. */
+export function budgetLabel(p: MethodParams): string {
+  return p.ratio !== undefined ? `ratio=${String(p.ratio)}` : `k=${String(p.k)}`;
+}
+
 export function joinLabel(...parts: string[]): string {
   return parts.filter((s) => s !== "").join(" ");
 }

@@ -21,6 +21,8 @@ test("snapkv's spec comes from the runner: defaults, bounds, odd kernel, gqa val
   t.deepEqual(resolveParams(m, { k: 80, paramSet: "kvcache-factory-longbench" }), { k: 80, paramSet: "kvcache-factory-longbench", window: 8, pool: "max", kernel: 7, gqa: "mean" });
   t.deepEqual(resolveParams(m, { k: 80, paramSet: "snapkv-repo", window: 32 }), { k: 80, paramSet: "snapkv-repo", window: 32, pool: "max", kernel: 7, gqa: "mean" });
   t.throws(() => resolveParams(m, { k: 80, paramSet: "kvpress", window: 32 }), { message: /contradicts paramSet "kvpress"/ });
+  t.is(m.label(resolveParams(m, { ratio: 0.25 })), "snapkv ratio=0.25 gqa=mean");
+  t.is(m.label(resolveParams(m, { k: 80, paramSet: "kvpress" })), "snapkv k=80 gqa=mean window=64 paramSet=kvpress");
 });
 
 test("h2o has the gqa option and gemfilter's filterLayer is bounded by the model's layers", (t) => {
