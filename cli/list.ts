@@ -15,15 +15,17 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
       params: Object.entries(ms.params).map(([name, spec]) => ({
         name,
         kind: spec.kind,
-        required: spec.default === undefined,
+        required: spec.default === undefined && spec.optional !== true,
         default: spec.default ?? null,
         ...(spec.kind === "enum" ? { values: spec.values } : {}),
         ...(spec.kind === "int"
           ? { min: spec.min, ...(spec.max !== undefined ? { max: spec.max } : {}), ...(spec.maxLayers ? { max: "layers-1" } : {}), ...(spec.odd ? { odd: true } : {}) }
           : {}),
+        ...(spec.kind === "number" ? { min: spec.min, max: spec.max, ...(spec.minExclusive ? { minExclusive: true } : {}) } : {}),
         description: spec.description,
       })),
-      rules: ms.rules.map((r) => `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`),
+      rules: ms.rules.map((r) => (r.kind === "oneOf" ? `${r.a} or ${r.b}` : `${r.a} ${r.kind === "greater" ? ">" : "≤"} ${r.b}`)),
+      ...(Object.keys(ms.paramSets).length > 0 ? { paramSets: ms.paramSets } : {}),
     };
   });
   const suiteList = Object.values(suiteRegistry).map((s) => ({ name: s.name, description: s.description, datasets: s.datasets() }));
@@ -46,8 +48,8 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   for (const m of methodList) {
     lines.push(`  ${m.name} — ${m.description}`);
     for (const p of m.params) {
-      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind;
-      lines.push(`      ${p.name} (${kind}${p.required ? ", required" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
+      const kind = p.kind === "enum" ? (p.values ?? []).join("|") : p.kind === "int" ? `int ${p.min}..${String(p.max ?? "")}${p.odd ? " odd" : ""}` : p.kind === "number" ? `number ${p.minExclusive ? "(" : "["}${p.min}, ${String(p.max)}]` : p.kind;
+      lines.push(`      ${p.name} (${kind}${p.required ? ", required" : p.default === null ? ", optional" : `, default ${JSON.stringify(p.default)}`}): ${p.description}`);
     }
     if (m.rules.length > 0) lines.push(`      rules: ${m.rules.join(", ")}`);
   }

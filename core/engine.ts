@@ -80,6 +80,8 @@ export const GenerateResult = z.object({
   /** Null when the engine cannot count its memory (the transformers peer on the CPU). */
   memory: Memory.nullable(),
   selection: Selection.optional(),
+  /** The method's parameters as the engine ran them: defaults, a paramSet expanded, a ratio's k resolved for this input. */
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
 });
 export type GenerateResult = z.infer<typeof GenerateResult>;
 

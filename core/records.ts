@@ -126,6 +126,8 @@ export const GemRecord = z.object({
   protocol: z.record(z.string(), Scalar),
   inputLength: z.number(),
   keptLength: z.number().nullable(),
+  /** The method's parameters as the engine ran this case (a ratio's resolved k, a paramSet's values); absent: as `method.params`. */
+  resolvedParams: z.record(z.string(), Scalar).optional(),
   output: z
     .object({
       ids: z.array(z.number()),

@@ -9,16 +9,18 @@ import type { RunnerMethod } from "../core/engine.ts";
 import type { Scalar } from "../core/records.ts";
 import { runnerPath } from "./native-engine.ts";
 
+// `optional`: neither required nor defaulted (a budget given as k or as ratio; a paramSet).
 export type ParamSpec =
-  | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; description: string }
-  | { kind: "enum"; values: readonly string[]; default?: string; description: string }
-  | { kind: "bool"; default?: boolean; description: string };
+  | { kind: "int"; min: number; max?: number; maxLayers?: true; odd?: boolean; default?: number; optional?: true; description: string }
+  | { kind: "enum"; values: readonly string[]; default?: string; optional?: true; description: string }
+  | { kind: "bool"; default?: boolean; optional?: true; description: string }
+  | { kind: "number"; min: number; max: number; minExclusive?: true; default?: number; optional?: true; description: string };
 
 export type MethodParams = Record<string, Scalar>;
 
-/** A cross-parameter rule of the runner's spec: a > b ("greater") or a ≤ b ("atMost"). */
+/** A cross-parameter rule of the runner's spec: a > b ("greater"), a ≤ b ("atMost"), exactly one given ("oneOf"). */
 export interface ParamRule {
-  kind: "greater" | "atMost";
+  kind: "greater" | "atMost" | "oneOf";
   a: string;
   b: string;
   hint: string;
@@ -29,27 +31,36 @@ export interface MethodSpec {
   description: string;
   params: Readonly<Record<string, ParamSpec>>;
   rules: readonly ParamRule[];
+  /** Named parameter sets (a peer's published values), applied under explicit values by resolveParams. */
+  paramSets: Readonly<Record<string, Readonly<Record<string, Scalar>>>>;
 }
 
 const RunnerParam = z.object({
   name: z.string(),
-  kind: z.enum(["int", "bool", "enum"]),
+  kind: z.enum(["int", "bool", "enum", "number"]),
   description: z.string(),
   required: z.boolean(),
   default: z.union([z.number(), z.string(), z.boolean(), z.null()]).optional(),
   min: z.number().optional(),
   max: z.union([z.number(), z.literal("layers-1")]).optional(),
   odd: z.boolean().optional(),
+  minExclusive: z.boolean().optional(),
   values: z.array(z.string()).optional(),
 });
 const RunnerSpec = z.object({
   name: z.string(),
   description: z.string(),
   params: z.array(RunnerParam),
-  rules: z.array(z.object({ kind: z.enum(["greater", "atMost"]), a: z.string(), b: z.string(), hint: z.string() })),
+  rules: z.array(z.object({ kind: z.enum(["greater", "atMost", "oneOf"]), a: z.string(), b: z.string(), hint: z.string() })),
+  paramSets: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).optional(),
 });
 
 function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
+  const spec = toParamSpecKind(p);
+  return !p.required && (p.default === null || p.default === undefined) ? { ...spec, optional: true } : spec;
+}
+
+function toParamSpecKind(p: z.infer<typeof RunnerParam>): ParamSpec {
   const def = p.required ? undefined : p.default;
   switch (p.kind) {
     case "int":
@@ -66,13 +77,27 @@ function toParamSpec(p: z.infer<typeof RunnerParam>): ParamSpec {
       return { kind: "enum", values: p.values ?? [], ...(typeof def === "string" ? { default: def } : {}), description: p.description };
     case "bool":
       return { kind: "bool", ...(typeof def === "boolean" ? { default: def } : {}), description: p.description };
+    case "number":
+      return {
+        kind: "number",
+        min: p.min ?? 0,
+        max: typeof p.max === "number" ? p.max : 1,
+        ...(p.minExclusive ? { minExclusive: true as const } : {}),
+        ...(typeof def === "number" ? { default: def } : {}),
+        description: p.description,
+      };
   }
 }
 
 /** Parses `gem-runner --method-specs` output (also the hello's capabilities.methodSpecs). */
 export function parseMethodSpecs(json: unknown): Map<string, MethodSpec> {
   const specs = z.array(RunnerSpec).parse(json);
-  return new Map(specs.map((s) => [s.name, { name: s.name, description: s.description, params: Object.fromEntries(s.params.map((p) => [p.name, toParamSpec(p)])), rules: s.rules }]));
+  return new Map(
+    specs.map((s) => [
+      s.name,
+      { name: s.name, description: s.description, params: Object.fromEntries(s.params.map((p) => [p.name, toParamSpec(p)])), rules: s.rules, paramSets: s.paramSets ?? {} },
+    ]),
+  );
 }
 
 let cached: Map<string, MethodSpec> | null = null;
@@ -111,6 +136,10 @@ export function ruleProblems(spec: MethodSpec, p: MethodParams): string[] {
   for (const r of spec.rules) {
     const a = p[r.a];
     const b = p[r.b];
+    if (r.kind === "oneOf") {
+      if ((a === undefined) === (b === undefined)) out.push(`give exactly one of ${r.a} and ${r.b}${a !== undefined ? " (both given)" : ""}: ${r.hint}`);
+      continue;
+    }
     if (typeof a !== "number" || typeof b !== "number") continue;
     const ok = r.kind === "greater" ? a > b : a <= b;
     if (!ok) out.push(`${r.a} (${a}) must be ${r.kind === "greater" ? ">" : "≤"} ${r.b} (${b})`);
@@ -130,6 +159,11 @@ export function modelProblems(spec: MethodSpec, p: MethodParams, layers: number)
 }
 
 function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
+  const s = specSchemaKind(spec);
+  return spec.optional ? (s.optional() as unknown as z.ZodType<Scalar>) : s;
+}
+
+function specSchemaKind(spec: ParamSpec): z.ZodType<Scalar> {
   switch (spec.kind) {
     case "int": {
       let s = z.number().int().min(spec.min);
@@ -143,6 +177,10 @@ function specSchema(spec: ParamSpec): z.ZodType<Scalar> {
     }
     case "bool":
       return spec.default === undefined ? z.boolean() : z.boolean().default(spec.default);
+    case "number": {
+      const s = (spec.minExclusive ? z.number().gt(spec.min) : z.number().min(spec.min)).max(spec.max);
+      return spec.default === undefined ? s : s.default(spec.default);
+    }
   }
 }
 
@@ -161,7 +199,18 @@ export function paramsSchema(m: MethodAdapter): z.ZodType<MethodParams> {
 
 /** Validated params with defaults filled in; throws a ZodError naming the bad parameter. */
 export function resolveParams(m: MethodAdapter, raw: Record<string, unknown>): MethodParams {
-  return paramsSchema(m).parse(raw);
+  return paramsSchema(m).parse(expandParamSet(methodSpec(m.name), raw));
+}
+
+/** `raw` with its paramSet's values under the explicit ones; throws when an explicit value contradicts the set. */
+export function expandParamSet(spec: MethodSpec, raw: Record<string, unknown>): Record<string, unknown> {
+  const name = raw.paramSet;
+  if (name === undefined) return raw;
+  const set = typeof name === "string" && Object.hasOwn(spec.paramSets, name) ? spec.paramSets[name] : undefined;
+  if (set === undefined) throw new Error(`${spec.name}: paramSet ${JSON.stringify(name)} is unknown (one of ${Object.keys(spec.paramSets).join(", ") || "none"})`);
+  for (const [k, v] of Object.entries(set))
+    if (raw[k] !== undefined && raw[k] !== v) throw new Error(`${spec.name}: ${k} = ${JSON.stringify(raw[k])} contradicts paramSet "${name}" (${k} = ${JSON.stringify(v)})`);
+  return { ...set, ...raw };
 }
 
 /** "k=1024 window=64" for the params that differ from their defaults (labels stay short). */
@@ -174,6 +223,11 @@ export function nonDefaultParams(m: MethodAdapter, p: MethodParams, skip: readon
     parts.push(`${name}=${String(v)}`);
   }
   return parts.join(" ");
+}
+
+/** The budget part of a label: "k=1024", or "ratio=0.25" for a budget given as a fraction of the prompt. */
+export function budgetLabel(p: MethodParams): string {
+  return p.ratio !== undefined ? `ratio=${String(p.ratio)}` : `k=${String(p.k)}`;
 }
 
 export function joinLabel(...parts: string[]): string {

@@ -123,6 +123,23 @@ function planOf(s: ModelShape, f: CaseFacts): Plan | null {
         decodeRowsCap: evict ? k + 1 : Infinity,
       };
     }
+    case "streamingllm":
+    case "knorm":
+      // Positions, or key norms (not a matrix product): no scoring work counted.
+      return base;
+    case "tova":
+      // The last query's row over the n keys, when n > k.
+      return { ...base, scoredPairs: n > num(f, "k") ? n : 0 };
+    case "observed":
+      return { ...base, scoredPairs: n > num(f, "k") ? causalPairs(n) : 0 };
+    case "pyramidkv":
+    case "chunkkv":
+    case "adasnapkv": {
+      // SnapKV's window votes; keptLength is the mean rows per layer and KV head (pyramidkv's per-layer budgets and
+      // adasnapkv's per-head shares sum to the uniform total), so the cache bytes below are the rows stored.
+      const w = num(f, "window");
+      return { ...base, scoredPairs: n > num(f, "k") ? w * (n - w) : 0 };
+    }
     default:
       return null;
   }

@@ -1,8 +1,8 @@
 // Random: keep k prompt tokens chosen uniformly at random (seeded); the floor any selection method must beat.
-import { joinLabel, nonDefaultParams, type MethodAdapter } from "./method.ts";
+import { budgetLabel, joinLabel, nonDefaultParams, type MethodAdapter } from "./method.ts";
 
 export const random: MethodAdapter = {
   name: "random",
-  label: (p) => joinLabel(`random k=${String(p.k)}`, nonDefaultParams(random, p, ["k"])),
+  label: (p) => joinLabel(`random ${budgetLabel(p)}`, nonDefaultParams(random, p, ["k", "ratio"])),
   toRunner: (p) => ({ name: "random", params: p }),
 };

@@ -89,13 +89,13 @@ export function combineTimings(runs: readonly GenerateResult[], warmups: number)
 export function ratesOf(
   model: LoadedModel,
   cell: { method: Pick<Cell["method"], "name" | "params">; model: Pick<Cell["model"], "dtype"> },
-  last: Pick<GenerateResult, "inputLength" | "keptLength">,
+  last: Pick<GenerateResult, "inputLength" | "keptLength" | "params">,
   t: Timings,
 ): PhaseRates | null {
   const shape = modelShape(model);
   const b = bytesPerValue(model.dtype ?? cell.model.dtype);
   if (shape === null || b === null || last.keptLength === null) return null;
-  const facts = { method: cell.method.name, params: cell.method.params, inputLength: last.inputLength, keptLength: last.keptLength, decodeTokens: t.decodeTokens, bytesPerValue: b };
+  const facts = { method: cell.method.name, params: { ...cell.method.params, ...last.params }, inputLength: last.inputLength, keptLength: last.keptLength, decodeTokens: t.decodeTokens, bytesPerValue: b };
   const work = phaseWork(shape, facts);
   if (work === null) return null;
   const rates = phaseRates(work, t);
@@ -211,6 +211,7 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
     ...base,
     model: modelRecord(cell, result.model),
     keptLength: last.keptLength,
+    ...(last.params !== undefined ? { resolvedParams: last.params } : {}),
     output: { ids: last.outputIds, text, stopReason: last.stopReason },
     timings,
     memory: last.memory,

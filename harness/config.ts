@@ -2,7 +2,7 @@
 // was expected. Sweep axes are method parameters given as lists or range strings ("0..31", "0..31:4").
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { getMethod, methods, paramsSchema } from "../engines/index.ts";
+import { expandParamSet, getMethod, methodSpec, methods, paramsSchema } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
 import type { Scalar } from "../core/records.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
@@ -320,7 +320,16 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
     const schema = paramsSchema(adapter);
     const seen = new Set<string>();
     for (const combo of cartesian(axes)) {
-      const r = schema.safeParse(combo);
+      let withSet: Record<string, unknown>;
+      try {
+        withSet = expandParamSet(methodSpec(adapter.name), combo);
+      } catch (err) {
+        const line = `engines[${i}].params.paramSet: ${(err as Error).message}`;
+        if (!seen.has(line)) problems.push(line);
+        seen.add(line);
+        continue;
+      }
+      const r = schema.safeParse(withSet);
       if (r.success) continue;
       for (const line of formatIssues(r.error.issues, [`engines`, i, `params`])) {
         if (seen.has(line)) continue;

@@ -75,6 +75,6 @@ test("h2o: column sums over all 15 causal pairs; evictDuringDecode caps a step a
 
 test("no decode steps: no decode work; an unknown method has no work; a missing parameter is an error", (t) => {
   t.deepEqual(phaseWork(shape, { ...facts("dense", {}, 5), decodeTokens: 0 })?.decode, { flops: 0, bytes: 0 });
-  t.is(phaseWork(shape, facts("streamingllm", { k: 4 }, 4)), null);
+  t.is(phaseWork(shape, facts("no-such-method", { k: 4 }, 4)), null);
   t.throws(() => phaseWork(shape, facts("gemfilter", { k: 3 }, 3)), { message: /gemfilter needs a numeric parameter filterLayer/ });
 });

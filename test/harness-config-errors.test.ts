@@ -47,7 +47,7 @@ test("unknown keys are named", (t) => {
 
 test("unknown method lists the known ones", (t) => {
   t.deepEqual(problems({ ...ok, engines: [{ method: "dense" }, { method: "snapkvv", params: { k: 8 } }] }), [
-    'engines[1].method: unknown method "snapkvv"; expected one of dense, gemfilter, snapkv, h2o, random',
+    'engines[1].method: unknown method "snapkvv"; expected one of dense, gemfilter, snapkv, h2o, random, streamingllm, knorm, tova, observed, pyramidkv, chunkkv, adasnapkv',
   ]);
 });
 
@@ -58,7 +58,7 @@ test("method params are validated per swept value, naming the parameter", (t) =>
 
 test("a missing required method param is named", (t) => {
   const p = problems({ ...ok, engines: [{ method: "h2o", params: {} }] });
-  t.deepEqual(p, ["engines[0].params.k: Invalid input: expected number, received undefined"]);
+  t.deepEqual(p, ["engines[0].params: give exactly one of k and ratio: the budget is k (tokens) or ratio (of the prompt)"]);
 });
 
 test("cross-parameter checks say which parameters conflict", (t) => {
@@ -83,4 +83,16 @@ test("unknown suite names list the registered ones", (t) => {
 test("the error message lists every problem under the file name", (t) => {
   const e = t.throws(() => parseConfig({ ...ok, models: [], engines: [] }, { source: "c.json", baseDir: "/tmp", suites }), { instanceOf: ConfigError });
   t.is(e?.message, "invalid config c.json:\n  - models: Too small: expected array to have >=1 items\n  - engines: Too small: expected array to have >=1 items");
+});
+
+test("budgets as a ratio and SnapKV's parameter sets are checked before any case runs", (t) => {
+  t.deepEqual(problems({ ...ok, engines: [{ method: "streamingllm", params: { ratio: [0.25, 0.5] } }] }), []);
+  t.deepEqual(problems({ ...ok, engines: [{ method: "snapkv", params: { k: 128, paramSet: ["kvpress", "snapkv-repo"] } }] }), []);
+  t.deepEqual(problems({ ...ok, engines: [{ method: "snapkv", params: { k: 80, paramSet: "kvpress", window: 32 } }] }), [
+    'engines[0].params.paramSet: snapkv: window = 32 contradicts paramSet "kvpress" (window = 64)',
+  ]);
+  t.true(problems({ ...ok, engines: [{ method: "tova", params: { ratio: 1.5 } }] }).some((p) => p.startsWith("engines[0].params.ratio")));
+  t.true(problems({ ...ok, engines: [{ method: "adasnapkv", params: { k: 64, floor: 2 } }] }).some((p) => p.startsWith("engines[0].params.floor")));
+  t.true(problems({ ...ok, engines: [{ method: "chunkkv", params: { k: 64, chunk: 0 } }] }).some((p) => p.startsWith("engines[0].params.chunk")));
+  t.true(problems({ ...ok, engines: [{ method: "streamingllm", params: { k: 3, sinks: 4 } }] }).some((p) => p.includes("sinks (4) must be ≤ k (3)")));
 });

@@ -105,6 +105,33 @@ export interface SnapOptions {
   gqa: "mean" | "max" | "per-query-head";
 }
 
+/** SnapKV's pooled window votes per query head: [H][n − window]. */
+function pooledVotes(q: number[][], k: number[][], s: Shape, o: Pick<SnapOptions, "window" | "pool" | "kernel">): number[][] {
+  const n = k.length;
+  const prefix = n - o.window;
+  const pooled: number[][] = [];
+  for (let h = 0; h < s.heads; h++) {
+    const vote = new Array<number>(prefix).fill(0);
+    for (let i = prefix; i < n; i++) {
+      const row = softmaxRow(q, k, s, h, i);
+      for (let j = 0; j < prefix; j++) vote[j] = at(vote, j) + at(row, j);
+    }
+    pooled.push(o.pool === "max" ? maxPool(vote, o.kernel) : avgPool(vote, o.kernel));
+  }
+  return pooled;
+}
+
+/** SnapKV's votes per KV head: the mean (or max) of its query heads' pooled votes. */
+function kvVotes(pooled: number[][], s: Shape, gqa: "mean" | "max"): number[][] {
+  const group = s.heads / s.kvHeads;
+  return range(0, s.kvHeads).map((g) => {
+    const members = range(g * group, (g + 1) * group).map((h) => at(pooled, h));
+    return range(0, at(pooled, 0).length).map((j) =>
+      gqa === "max" ? Math.max(...members.map((m) => at(m, j))) : members.reduce((a, m) => a + at(m, j), 0) / group,
+    );
+  });
+}
+
 /** SnapKV for one layer: per selecting head (KV head, or query head for per-query-head) the kept indices. */
 export function snapkvReference(q: number[][], k: number[][], s: Shape, o: SnapOptions): Scored[] {
   const n = k.length;
@@ -113,15 +140,7 @@ export function snapkvReference(q: number[][], k: number[][], s: Shape, o: SnapO
   const selHeads = perQ ? H : G;
   if (n <= o.k) return range(0, selHeads).map(() => ({ selection: range(0, n), scores: [] }));
   const prefix = n - o.window;
-  const pooled: number[][] = [];
-  for (let h = 0; h < H; h++) {
-    const vote = new Array<number>(prefix).fill(0);
-    for (let i = prefix; i < n; i++) {
-      const row = softmaxRow(q, k, s, h, i);
-      for (let j = 0; j < prefix; j++) vote[j] = at(vote, j) + at(row, j);
-    }
-    pooled.push(o.pool === "max" ? maxPool(vote, o.kernel) : avgPool(vote, o.kernel));
-  }
+  const pooled = pooledVotes(q, k, s, o);
   const group = H / G;
   const out: Scored[] = [];
   for (let sh = 0; sh < selHeads; sh++) {
@@ -160,6 +179,110 @@ export function h2oReference(q: number[][], k: number[][], s: Shape, budget: num
     out.push({ selection: [...chosen, ...range(n - recent, n)], scores: score });
   }
   return out;
+}
+
+// ---- the second wave (engines/README.md), each written from its rule, in float64 ----
+
+/** StreamingLLM: the first `sinks` positions and the last k − sinks (every index when n ≤ k). */
+export function streamingllmReference(n: number, budget: number, sinks: number): number[] {
+  if (n <= budget) return range(0, n);
+  return [...range(0, sinks), ...range(n - (budget - sinks), n)];
+}
+
+/** Key-norm for one layer: per KV head the k − window keys of lowest L2 norm (among [0, n − window)) + the window. */
+export function knormReference(k: number[][], s: Shape, budget: number, window: number): Scored[] {
+  const n = k.length;
+  const d = s.headDim;
+  if (n <= budget) return range(0, s.kvHeads).map(() => ({ selection: range(0, n), scores: [] }));
+  return range(0, s.kvHeads).map((g) => {
+    const neg = range(0, n).map((j) => -Math.sqrt(dot(at(k, j), g * d, at(k, j), g * d, d)));
+    return { selection: [...topK(neg, budget - window, range(0, n - window)), ...range(n - window, n)], scores: neg };
+  });
+}
+
+/** TOVA for one layer: the last query's softmax averaged over all H heads; top k − 1 of [0, n − 1) + the last token. */
+export function tovaReference(q: number[][], k: number[][], s: Shape, budget: number): Scored {
+  const n = k.length;
+  if (n <= budget) return { selection: range(0, n), scores: [] };
+  const rows = range(0, s.heads).map((h) => softmaxRow(q, k, s, h, n - 1));
+  const score = range(0, n).map((j) => rows.reduce((a, r) => a + at(r, j), 0) / s.heads);
+  return { selection: [...topK(score, budget - 1, range(0, n - 1)), n - 1], scores: score };
+}
+
+/** Observed attention for one layer: per KV head, the group-mean column sums ÷ (n − j); top k − recent + recent. */
+export function observedReference(q: number[][], k: number[][], s: Shape, budget: number, recent: number): Scored[] {
+  const n = k.length;
+  if (n <= budget) return range(0, s.kvHeads).map(() => ({ selection: range(0, n), scores: [] }));
+  const group = s.heads / s.kvHeads;
+  const col = range(0, s.heads).map((h) => {
+    const c = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) softmaxRow(q, k, s, h, i).forEach((p, j) => (c[j] = at(c, j) + p));
+    return c;
+  });
+  return range(0, s.kvHeads).map((g) => {
+    const score = range(0, n).map((j) => range(g * group, (g + 1) * group).reduce((a, h) => a + at(at(col, h), j), 0) / group / (n - j));
+    return { selection: [...topK(score, budget - recent, range(0, n - recent)), ...range(n - recent, n)], scores: score };
+  });
+}
+
+/** PyramidKV's rows per layer (window included), as engines/README.md states them. */
+export function pyramidRows(n: number, budget: number, window: number, beta: number, layers: number): number[] {
+  const P = budget - window;
+  if (n <= budget) return range(0, layers).map(() => n);
+  if (n < 2 * P || layers === 1) return range(0, layers).map(() => budget);
+  const min = Math.floor(P / beta);
+  const max = 2 * P - min;
+  const p = range(0, layers).map((l) => Math.floor((max * (layers - 1) - l * (max - min)) / (layers - 1)));
+  const lost = layers * P - p.reduce((a, b) => a + b, 0);
+  return p.map((x, l) => window + Math.min(n - window, x + (l < lost ? 1 : 0)));
+}
+
+/** PyramidKV for one layer: SnapKV per KV head with that layer's rows. */
+export function pyramidkvReference(q: number[][], k: number[][], s: Shape, o: SnapOptions & { beta: number }, layer: number, layers: number): Scored[] {
+  const n = k.length;
+  const rows = at(pyramidRows(n, o.k, o.window, o.beta, layers), layer);
+  if (n <= o.k) return range(0, s.kvHeads).map(() => ({ selection: range(0, n), scores: [] }));
+  return snapkvReference(q, k, s, { ...o, k: rows });
+}
+
+/** ChunkKV for one layer: votes averaged over all query heads, chunk means, whole chunks by score, the last one cut. */
+export function chunkkvReference(q: number[][], k: number[][], s: Shape, o: Omit<SnapOptions, "gqa"> & { chunk: number }): Scored {
+  const n = k.length;
+  if (n <= o.k) return { selection: range(0, n), scores: [] };
+  const prefix = n - o.window;
+  const pooled = pooledVotes(q, k, s, o);
+  const votes = range(0, prefix).map((j) => pooled.reduce((a, p) => a + at(p, j), 0) / s.heads);
+  const chunks = range(0, Math.ceil(prefix / o.chunk)).map((c) => {
+    const pos = range(c * o.chunk, Math.min(prefix, (c + 1) * o.chunk));
+    return { pos, score: pos.reduce((a, j) => a + at(votes, j), 0) / pos.length };
+  });
+  const order = range(0, chunks.length).sort((a, b) => at(chunks, b).score - at(chunks, a).score || a - b);
+  const kept: number[] = [];
+  for (const c of order) {
+    const room = o.k - o.window - kept.length;
+    kept.push(...at(chunks, c).pos.slice(0, room));
+    if (kept.length === o.k - o.window) break;
+  }
+  // Chunk scores per position, for the near-tie check.
+  const scores = range(0, n).map((j) => (j < prefix ? at(chunks, Math.floor(j / o.chunk)).score : Infinity));
+  return { selection: [...kept.sort((a, b) => a - b), ...range(prefix, n)], scores };
+}
+
+/** Ada-SnapKV for one layer: ⌊floor·(k − w)⌋ best rows per KV head, the rest of G·(k − w) across heads, + window. */
+export function adasnapkvReference(q: number[][], k: number[][], s: Shape, o: SnapOptions & { floor: number }): Scored[] {
+  const n = k.length;
+  const G = s.kvHeads;
+  if (n <= o.k) return range(0, G).map(() => ({ selection: range(0, n), scores: [] }));
+  const prefix = n - o.window;
+  const P = o.k - o.window;
+  const votes = kvVotes(pooledVotes(q, k, s, o), s, o.gqa === "max" ? "max" : "mean");
+  const f = Math.floor(o.floor * P + 1e-9);
+  const taken = votes.map((v) => new Set(topK(v, f, range(0, prefix))));
+  const rest: { g: number; j: number; v: number }[] = [];
+  votes.forEach((v, g) => range(0, prefix).forEach((j) => (at(taken, g).has(j) ? undefined : rest.push({ g, j, v: at(v, j) }))));
+  rest.sort((a, b) => b.v - a.v || a.g - b.g || a.j - b.j);
+  for (const x of rest.slice(0, G * (P - f))) at(taken, x.g).add(x.j);
+  return taken.map((t, g) => ({ selection: [...[...t].sort((a, b) => a - b), ...range(prefix, n)], scores: at(votes, g) }));
 }
 
 /** random: splitmix64-driven partial Fisher–Yates with rejection sampling (as documented in random.cpp). */

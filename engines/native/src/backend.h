@@ -26,13 +26,15 @@ namespace gem {
 // keys when there is no cache) and the queries of this forward call (row t of T sees keys 0 .. keys - T + t):
 //   RawDot : s[h][j] = Σ_{t ∈ [q_begin, q_end)} q_{t,h} · k_{c(h),j}          (post-RoPE, no 1/√d, no softmax)
 //   ProbSum: s[h][j] = Σ_{t ∈ [q_begin, q_end)} softmax_{j' visible to t}(q_{t,h} · k_{c(h),j'} / √d)[j]
+//   KeyNorm: s[c][j] = ‖k_{c,j}‖₂ per cache head c (no queries; the aggregation is ignored: [cache heads][K]) — what
+//            key-norm scores, so that methods still never touch K (a RoPE rotation keeps the norm)
 // for keys j < key_end (a key not visible to a row adds 0), where c(h) = h / (H / cache heads). Then aggregated:
 //   PerQueryHead → [H][K];  KvMean / KvMax → [cache heads][K] (the mean / max over the query heads reading each cache
 //   head, summed in head order);  AllSum → [1][K] (Σ over every head and row, one double accumulator per key in the
 //   order (row, head, dimension)).
 // Accumulated in double. The cpu reference is cpu::attn_stats (kernels.h); other backends match it within their
 // stated tolerance (gem-runner selftest).
-enum class StatsMode { RawDot, ProbSum };
+enum class StatsMode { RawDot, ProbSum, KeyNorm };
 enum class StatsAgg { PerQueryHead, KvMean, KvMax, AllSum };
 
 struct StatsRequest {
@@ -53,17 +55,22 @@ struct Stats {
 // ---- the KV cache ----
 // Per layer, per cache head, rows of head_dim post-RoPE keys and values (one row per kept token). A layer starts with
 // the model's G KV heads; `keep` may change the head count (per-query-head compression: H heads, head h holding rows
-// of KV head h / (H/G)). Query head h reads cache head h / (H / heads). All heads of a layer hold the same number of
-// rows. A cache may carry one accumulated score per row and head (H2O's decode-time eviction).
+// of KV head h / (H/G)). Query head h reads cache head h / (H / heads). The heads of a layer may hold DIFFERENT numbers
+// of rows (a ragged keep, Ada-SnapKV): every head stores only its own rows, attention and decode read each head's own
+// length (a decode step appends one row to every head; query t of T sees rows 0 .. rows(l, h) - T + t of its head),
+// and bytes() counts the rows stored. The statistics op and H2O's decode eviction need equal lengths (a backend
+// answers internal / unsupported otherwise). A cache may carry one accumulated score per row and head (H2O's
+// decode-time eviction).
 class KVCache {
  public:
   virtual ~KVCache() = default;
   virtual int layers() const = 0;
   virtual int heads(int layer) const = 0;
-  virtual int rows(int layer) const = 0;
+  virtual int rows(int layer, int head) const = 0;
   virtual int64_t bytes() const = 0;
-  // New head h of `layer` = rows keep[h] (sorted ascending, all of equal count) of current head src_head[h]; room for
-  // reserve_extra more rows per head. With `scores` (same shape as keep), the kept rows carry those scores.
+  // New head h of `layer` = rows keep[h] (sorted ascending; counts may differ per head: a ragged layer) of current head
+  // src_head[h]; room for reserve_extra more rows per head. With `scores` (same shape as keep), the kept rows carry
+  // those scores.
   virtual void keep(int layer, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, int reserve_extra,
                     const std::vector<std::vector<double>>* scores = nullptr) = 0;
 };

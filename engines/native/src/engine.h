@@ -42,6 +42,7 @@ struct GenerateResult {
   std::vector<int> output_ids;
   int input_length = 0;
   int kept_length = 0;
+  Json params;               // the method's parameters as run: defaults filled, paramSet expanded, a ratio's k resolved
   std::string stop_reason;  // eos | stop | length
   double filter_ms = 0, prefill_ms = 0, decode_ms = 0, ttft_ms = 0, total_ms = 0;
   int decode_tokens = 0;

@@ -48,7 +48,8 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
   const ModelConfig& c = backend.config();
 
   const MethodEntry& entry = find_method(req.method);
-  std::unique_ptr<Method> method = entry.make(Params(entry.spec, req.params, c));
+  const Params params(entry.spec, req.params, c, static_cast<int64_t>(req.input_ids.size()));
+  std::unique_ptr<Method> method = entry.make(params);
   if (req.max_new_tokens < 0)
     throw RunnerError("bad_request", "maxNewTokens must be ≥ 0 (got " + std::to_string(req.max_new_tokens) + ")", "");
   if (req.min_new_tokens < 0 || req.min_new_tokens > req.max_new_tokens)
@@ -82,6 +83,7 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
   ctx.want_selection = req.return_selection;
   method->prefill(ctx);
   res.kept_length = ctx.kept_length;
+  res.params = params.values();
   res.filter_ms = ctx.filter_ms;
   res.prefill_ms = ctx.prefill_ms;
   res.mem_filter = ctx.mem_filter;

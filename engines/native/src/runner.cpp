@@ -296,6 +296,7 @@ class Runner {
     o.set("outputIds", Json::array_of(res.output_ids));
     o.set("inputLength", res.input_length);
     o.set("keptLength", res.kept_length);
+    o.set("params", res.params);
     o.set("stopReason", res.stop_reason);
     Json t = Json::object();
     t.set("filterMs", res.filter_ms);

@@ -98,6 +98,17 @@ std::vector<double> naive_attention(const std::vector<float>& q, int T, int H, i
 std::vector<double> naive_stats(const std::vector<float>& q, int T, int H, int d, const std::vector<std::vector<float>>& k, int rows,
                                 const StatsRequest& r, int* heads_out) {
   const int C = static_cast<int>(k.size()), group = H / C, K = r.key_end < 0 ? rows : r.key_end;
+  if (r.mode == StatsMode::KeyNorm) {  // ‖k_{c,j}‖₂ per cache head
+    *heads_out = C;
+    std::vector<double> out;
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < K; ++j) {
+        double ss = 0;
+        for (int i = 0; i < d; ++i) ss += static_cast<double>(k[c][static_cast<size_t>(j) * d + i]) * k[c][static_cast<size_t>(j) * d + i];
+        out.push_back(std::sqrt(ss));
+      }
+    return out;
+  }
   std::vector<std::vector<double>> per(static_cast<size_t>(H), std::vector<double>(static_cast<size_t>(K), 0.0));
   for (int h = 0; h < H; ++h)
     for (int t = r.q_begin; t < r.q_end; ++t) {
@@ -369,6 +380,7 @@ int run_selftest(const std::string& backend, int device) {
     st.stats("probsum all rows kv-mean (h2o)", 129, 129, 7, 1, 96, req(StatsMode::ProbSum, 0, 129, -1, StatsAgg::KvMean));
     st.stats("probsum all rows kv-max", 129, 129, 8, 2, 64, req(StatsMode::ProbSum, 0, 129, -1, StatsAgg::KvMax));
     st.stats("probsum all rows all-heads", 17, 17, 4, 1, 128, req(StatsMode::ProbSum, 0, 17, -1, StatsAgg::AllSum));
+    st.stats("key norms, later keys masked (knorm)", 1, 129, 8, 2, 96, req(StatsMode::KeyNorm, 0, 0, 100, StatsAgg::KvMean));
     st.stats("probsum decode row kv-mean (h2o decode)", 1, 1000, 8, 2, 128, req(StatsMode::ProbSum, 0, 1, -1, StatsAgg::KvMean));
     st.top_k(1000, 17, 5);
     st.top_k(129, 129, 3);

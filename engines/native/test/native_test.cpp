@@ -596,6 +596,59 @@ static void test_h2o_evict_vs_naive() {
   }
 }
 
+// A ragged cache (backend.h): attention over per-head lengths equals, head group by head group, the dense attention
+// over the same rows (a one-head cache holding exactly that head's rows), bitwise; for a prefill chunk (T = 3) and a
+// decode step (T = 1). Then adasnapkv on a model: its stored KV rows are those of its selection, G·k per layer — the
+// same bytes as snapkv at the same k, split unevenly — and it decodes.
+static void test_ragged_cache() {
+  const int H = 6, C = 3, group = H / C, d = 8;
+  const std::vector<int> lens = {5, 11, 2};
+  Lcg g{5};
+  std::vector<std::vector<float>> k(C), v(C);
+  for (int c = 0; c < C; ++c) {
+    k[static_cast<size_t>(c)].resize(static_cast<size_t>(lens[static_cast<size_t>(c)]) * d);
+    v[static_cast<size_t>(c)].resize(static_cast<size_t>(lens[static_cast<size_t>(c)]) * d);
+    for (auto& x : k[static_cast<size_t>(c)]) x = 2 * g.next();
+    for (auto& x : v[static_cast<size_t>(c)]) x = g.next();
+  }
+  for (int T : {1, 2}) {
+    std::vector<float> q(static_cast<size_t>(T) * H * d), out(q.size());
+    for (auto& x : q) x = 2 * g.next();
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < C; ++c) kp.push_back(k[static_cast<size_t>(c)].data()), vp.push_back(v[static_cast<size_t>(c)].data());
+    cpu::attention(q.data(), T, H, d, kp, vp, 0, out.data(), &lens);
+    bool same = true;
+    for (int c = 0; c < C; ++c) {
+      std::vector<float> qc(static_cast<size_t>(T) * group * d), oc(qc.size());
+      for (int t = 0; t < T; ++t)
+        std::copy_n(q.data() + (static_cast<int64_t>(t) * H + c * group) * d, group * d, qc.data() + static_cast<int64_t>(t) * group * d);
+      cpu::attention(qc.data(), T, group, d, {kp[static_cast<size_t>(c)]}, {vp[static_cast<size_t>(c)]}, lens[static_cast<size_t>(c)], oc.data());
+      for (int t = 0; t < T; ++t)
+        for (int i = 0; i < group * d; ++i)
+          same = same && oc[static_cast<size_t>(t * group * d + i)] == out[static_cast<size_t>((t * H + c * group) * d + i)];
+    }
+    CHECK(same, "ragged attention (T=%d) equals the dense attention over each head's own rows, bitwise", T);
+  }
+
+  Model m = tiny_model(false, true, 41, 96, 32, 2, 4, 2, 8, 48);  // 2 layers, 4 query heads, 2 KV heads, d 8
+  auto ids = some_ids(40, 96, 9);
+  Json p = Json::object();
+  p.set("k", 12); p.set("window", 3);
+  GenerateResult ada = run(m, ids, "adasnapkv", p, 6, true);
+  GenerateResult snap = run(m, ids, "snapkv", p, 6, true);
+  bool uneven = false, sums = true;
+  for (const auto& layer : ada.selection.per_layer) {
+    size_t total = 0;
+    for (const auto& h : layer) total += h.size(), uneven = uneven || h.size() != layer[0].size();
+    sums = sums && total == 2 * 12;
+  }
+  CHECK(sums && uneven, "adasnapkv keeps G·k rows per layer, split unevenly across heads");
+  CHECK(ada.mem_decode.kv == snap.mem_decode.kv && ada.mem_decode.kv > 0,
+        "adasnapkv's KV bytes (%lld) equal snapkv's at the same k (%lld): stored rows, not a masked full cache",
+        static_cast<long long>(ada.mem_decode.kv), static_cast<long long>(snap.mem_decode.kv));
+  CHECK(ada.output_ids.size() == 6, "adasnapkv decodes over the ragged cache");
+}
+
 // ---------- the JSON reader/writer (json.h): numbers at the edges, escapes, surrogates, nesting, garbage ----------
 static bool parse_fails(const std::string& text, const char* needle) {
   try {
@@ -700,6 +753,7 @@ int main() {
   test_thread_independence();
   test_methods_edges();
   test_h2o_evict_vs_naive();
+  test_ragged_cache();
   test_errors();
   test_phase_timer();
   return finish_checks();

@@ -27,12 +27,13 @@ void check_finite(const float* x, int64_t n, const std::string& where) {
                         "check the checkpoint and config.json");
 }
 
-// Host KV cache: per layer, per cache head, K and V rows (and optional per-row scores).
+// Host KV cache: per layer, per cache head, K and V rows (and optional per-row scores); heads may hold different numbers
+// of rows (a ragged keep), each storing only its own.
 class CpuKVCache final : public KVCache {
  public:
   struct Layer {
-    int len = 0;
-    std::vector<FVec> k, v;   // [heads] each [len * d]
+    std::vector<int> len;     // [heads] rows per head (equal unless a ragged keep)
+    std::vector<FVec> k, v;   // [heads] each [len[h] * d]
     std::vector<DVec> score;  // [heads] each [len] (empty: no scores)
   };
 
@@ -42,6 +43,7 @@ class CpuKVCache final : public KVCache {
       for (int h = 0; h < c.num_kv_heads; ++h) {
         L.k.emplace_back(MemCat::KV);
         L.v.emplace_back(MemCat::KV);
+        L.len.push_back(0);
         if (reserve_rows > 0) {
           L.k.back().reserve(static_cast<size_t>(reserve_rows) * d_);
           L.v.back().reserve(static_cast<size_t>(reserve_rows) * d_);
@@ -51,7 +53,7 @@ class CpuKVCache final : public KVCache {
 
   int layers() const override { return static_cast<int>(layers_.size()); }
   int heads(int l) const override { return static_cast<int>(at(l).k.size()); }
-  int rows(int l) const override { return at(l).len; }
+  int rows(int l, int h) const override { return at(l).len[static_cast<size_t>(h)]; }
   int64_t bytes() const override {
     int64_t b = 0;
     for (const auto& L : layers_)
@@ -63,8 +65,10 @@ class CpuKVCache final : public KVCache {
     Layer& L = at(l);
     std::vector<FVec> nk, nv;
     std::vector<DVec> ns;
-    const int len = keep.empty() ? 0 : static_cast<int>(keep[0].size());
+    std::vector<int> lens;
     for (size_t h = 0; h < keep.size(); ++h) {
+      const int len = static_cast<int>(keep[h].size());
+      lens.push_back(len);
       const FVec& sk = L.k[static_cast<size_t>(src_head[h])];
       const FVec& sv = L.v[static_cast<size_t>(src_head[h])];
       nk.emplace_back(MemCat::KV);
@@ -84,7 +88,7 @@ class CpuKVCache final : public KVCache {
     L.k = std::move(nk);
     L.v = std::move(nv);
     L.score = std::move(ns);
-    L.len = len;
+    L.len = std::move(lens);
   }
 
   Layer& at(int l) { return layers_[static_cast<size_t>(l)]; }
@@ -267,6 +271,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       for (int h = 0; h < G; ++h) {
         scratch.k.emplace_back(MemCat::KV);
         scratch.v.emplace_back(MemCat::KV);
+        scratch.len.push_back(0);
       }
       CL = &scratch;
     }
@@ -280,14 +285,18 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
         vc.append(vn.data() + (static_cast<int64_t>(t) * G + src) * d, static_cast<size_t>(d));
       }
     }
-    CL->len += T;
+    for (int& len : CL->len) len += T;
     std::vector<const float*> kp, vp;
     for (int ch = 0; ch < heads; ++ch) {
       kp.push_back(CL->k[static_cast<size_t>(ch)].data());
       vp.push_back(CL->v[static_cast<size_t>(ch)].data());
     }
-    cpu::attention(q.data(), T, H, d, kp, vp, CL->len, att.data());
-    cpu::KeyRows keys{kp, d, CL->len};
+    const bool ragged = std::any_of(CL->len.begin(), CL->len.end(), [&](int len) { return len != CL->len[0]; });
+    cpu::attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), ragged ? &CL->len : nullptr);
+    if (ragged && (opts.eviction.budget > 0 || std::any_of(opts.stats.begin(), opts.stats.end(), [&](const StatsRequest& r) { return r.layer == l; })))
+      throw RunnerError("internal", "statistics or decode eviction at layer " + std::to_string(l) + " over a ragged cache",
+                        "the statistics op and H2O's decode eviction need equal per-head lengths (backend.h)");
+    cpu::KeyRows keys{kp, d, CL->len[0]};
     run_stats(l, keys, cache);
     if (cache && opts.eviction.budget > 0) evict(cache->at(l), q.data(), H, d, opts.eviction, l);
     if (!cache) {
@@ -340,8 +349,8 @@ void CpuBackend::evict(CpuKVCache::Layer& CL, const float* q, int H, int d, cons
   std::vector<const float*> kp;
   for (auto& b : CL.k) kp.push_back(b.data());
   Stats s;
-  cpu::attn_stats(q, 1, H, d, cpu::KeyRows{kp, d, CL.len}, r, s);
-  const int len = CL.len;
+  const int len = CL.len[0];
+  cpu::attn_stats(q, 1, H, d, cpu::KeyRows{kp, d, len}, r, s);
   for (int h = 0; h < heads; ++h) {
     DVec& a = CL.score[static_cast<size_t>(h)];
     a.push_back(0.0);  // the new row
@@ -355,7 +364,8 @@ void CpuBackend::evict(CpuKVCache::Layer& CL, const float* q, int H, int d, cons
       CL.v[static_cast<size_t>(h)].erase(static_cast<size_t>(victim) * d, static_cast<size_t>(d));
     }
   }
-  if (len > ev.budget) CL.len = len - 1;
+  if (len > ev.budget)
+    for (int& n : CL.len) n = len - 1;
 }
 
 }  // namespace

@@ -205,11 +205,11 @@ void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFre
 }
 
 void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
-               const std::vector<const float*>& v, int len, float* out) {
+               const std::vector<const float*>& v, int len, float* out, const std::vector<int>* lens) {
   const int ch = static_cast<int>(k.size());
   const int group = H / ch;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
-  const int past = len - T;
+  if (lens) len = *std::max_element(lens->begin(), lens->end());
   parallel_for(static_cast<int64_t>(H) * T, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
     std::vector<float> p(static_cast<size_t>(len));
     std::vector<float> acc(static_cast<size_t>(d));
@@ -218,7 +218,7 @@ void attention(const float* q, int T, int H, int d, const std::vector<const floa
       const float* qr = q + (static_cast<int64_t>(t) * H + h) * d;
       const float* kh = k[h / group];
       const float* vh = v[h / group];
-      int visible = past + t + 1;
+      int visible = (lens ? (*lens)[static_cast<size_t>(h / group)] : len) - T + t + 1;
       float mx = -INFINITY;
       for (int j = 0; j < visible; ++j) {
         p[j] = dot(qr, kh + static_cast<int64_t>(j) * d, d) * scale;
@@ -259,6 +259,13 @@ void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const 
   auto krow = [&](int c, int j) { return keys.head[static_cast<size_t>(c)] + static_cast<int64_t>(j) * keys.stride; };
   out.keys = K;
   out.layer = req.layer;
+  if (req.mode == StatsMode::KeyNorm) {  // ‖k_{c,j}‖₂ per cache head, accumulated in double
+    out.heads = C;
+    out.data.assign(static_cast<size_t>(C) * K, 0.0);
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < K; ++j) out.data[static_cast<size_t>(c) * K + j] = std::sqrt(dot_d(krow(c, j), krow(c, j), d));
+    return;
+  }
   const double work = 2.0 * std::max(1, q1 - q0) * static_cast<double>(N) * d * H;
 
   if (req.mode == StatsMode::RawDot && req.agg == StatsAgg::AllSum) {

@@ -40,8 +40,9 @@ void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFre
 // Causal GQA attention of T new queries against a cache of `len` rows whose last T rows are the new tokens' keys:
 // query t sees rows 0 .. len - T + t. q: [T][H*d]; k[ch], v[ch]: [len][d] per cache head; out: [T][H*d].
 // Query head h reads cache head h / (H / cache_heads). Scaling 1/sqrt(d), softmax with max subtraction.
+// With `lens` (a ragged cache, backend.h): cache head c holds lens[c] rows and its queries see rows 0 .. lens[c] - T + t.
 void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
-               const std::vector<const float*>& v, int len, float* out);
+               const std::vector<const float*>& v, int len, float* out, const std::vector<int>* lens = nullptr);
 
 // Keys of one layer as attention sees them: cache head c's row j starts at head[c] + j * stride.
 struct KeyRows {

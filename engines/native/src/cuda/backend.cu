@@ -287,7 +287,7 @@ class CudaOps final : public BackendOps {
   }
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
-    if (d % 2 != 0 || d > 256) return false;
+    if (d % 2 != 0 || d > 256 || req.mode == StatsMode::KeyNorm) return false;
     const int C = static_cast<int>(k.size());
     auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     auto dk = upload_heads(k, rows, d, s_);
@@ -381,7 +381,7 @@ class CudaKVCache final : public KVCache {
   }
   int layers() const override { return static_cast<int>(layers_.size()); }
   int heads(int l) const override { return at(l).heads; }
-  int rows(int l) const override { return at(l).len; }
+  int rows(int l, int) const override { return at(l).len; }
   int64_t bytes() const override {
     int64_t b = 0;
     for (const auto& L : layers_) b += 2 * static_cast<int64_t>(L.heads) * L.len * d_ * static_cast<int64_t>(sizeof(bf16));
@@ -397,8 +397,11 @@ class CudaKVCache final : public KVCache {
     rows.reserve(static_cast<size_t>(n) * len);
     for (int h = 0; h < n; ++h) {
       const auto& kh = keep[static_cast<size_t>(h)];
-      if (static_cast<int>(kh.size()) != len || src_head[static_cast<size_t>(h)] < 0 || src_head[static_cast<size_t>(h)] >= L.heads)
-        throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": ragged rows or a bad source head");
+      if (static_cast<int>(kh.size()) != len)  // backend.h allows it; this cache and its decode kernel do not have it yet
+        throw RunnerError("unsupported", "the cuda backend has no ragged per-head KV cache yet (layer " + std::to_string(l) + ")",
+                          "run adasnapkv on the cpu backend");
+      if (src_head[static_cast<size_t>(h)] < 0 || src_head[static_cast<size_t>(h)] >= L.heads)
+        throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": a bad source head");
       for (int r : kh) {
         if (r < 0 || r >= L.len) throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": row out of range");
         rows.push_back(r);
@@ -879,6 +882,9 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   const int last = opts.last_layer < 0 ? L - 1 : std::min(opts.last_layer, L - 1);
   if (T == 0) return {};
   if (positions.size() != ids.size()) throw RunnerError("internal", "forward: ids and positions differ in length");
+  for (const StatsRequest& r : opts.stats)
+    if (r.mode == StatsMode::KeyNorm)
+      throw RunnerError("unsupported", "the cuda backend has no KeyNorm statistics yet (method knorm)", "run knorm on the cpu backend");
   for (int id : ids)
     if (id < 0 || id >= c.vocab_size)
       throw RunnerError("bad_input", "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");

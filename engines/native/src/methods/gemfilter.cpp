@@ -57,12 +57,6 @@ ParamSpec filter_layer() {
   p.below_layers = true;
   return p;
 }
-ParamSpec budget() {
-  ParamSpec p{"k", ParamSpec::Kind::Int, "tokens kept (top-k by score; the second pass runs on min(k, n) tokens)"};
-  p.required = true;
-  p.min = 1;
-  return p;
-}
 ParamSpec keep_last() {
   ParamSpec p{"keepLast", ParamSpec::Kind::Int, "always keep the last keepLast tokens (0 = the official behaviour)"};
   p.def = 0;
@@ -75,8 +69,8 @@ const MethodSpec kGemFilterSpec{
     "gemfilter",
     "GemFilter: layers 0..r select the top-k tokens by the last query's raw attention scores, then the full model runs "
     "on those alone at new positions",
-    {filter_layer(), budget(), keep_last()},
-    {{ParamRule::Kind::AtMost, "keepLast", "k", "keepLast forces tokens into the budget k: use keepLast ≤ k"}}};
+    {filter_layer(), budget_param("tokens kept (top-k by score; the second pass runs on min(k, n) tokens)"), ratio_param(), keep_last()},
+    {budget_rule(), {ParamRule::Kind::AtMost, "keepLast", "k", "keepLast forces tokens into the budget k: use keepLast ≤ k"}}};
 
 std::unique_ptr<Method> make_gemfilter(const Params& p) {
   return std::make_unique<GemFilter>(static_cast<int>(p.integer("filterLayer")), static_cast<int>(p.integer("k")),

@@ -84,12 +84,6 @@ class H2O final : public Method {
   Gqa gqa_;
 };
 
-ParamSpec p_k() {
-  ParamSpec p{"k", ParamSpec::Kind::Int, "cache budget per head, recent window included"};
-  p.required = true;
-  p.min = 1;
-  return p;
-}
 ParamSpec p_recent() {
   ParamSpec p{"recent", ParamSpec::Kind::Int, "the last tokens always kept (official 32)"};
   p.def = 32;
@@ -107,9 +101,9 @@ ParamSpec p_evict() {
 const MethodSpec kH2OSpec{
     "h2o",
     "H2O: per layer and head, keep the heavy hitters (largest attention column sums over all queries) plus the recent tokens",
-    {p_k(), p_recent(), p_evict(),
+    {budget_param("cache budget per head, recent window included"), ratio_param(), p_recent(), p_evict(),
      gqa_param("GQA: mean or max of a KV head's query heads' scores (memory-correct), or per-query-head (official: caches H heads)")},
-    {{ParamRule::Kind::Greater, "k", "recent", "the budget k includes the recent window; use k > recent (or a smaller recent)"}}};
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "recent", "the budget k includes the recent window; use k > recent (or a smaller recent)"}}};
 
 std::unique_ptr<Method> make_h2o(const Params& p) {
   return std::make_unique<H2O>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("recent")),

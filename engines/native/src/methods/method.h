@@ -20,7 +20,7 @@ constexpr int64_t kMaxInt = 2147483647;  // upper bound of integer parameters
 
 // ---- parameter specs: one per method, the single source of names, types, bounds, defaults and docs ----
 struct ParamSpec {
-  enum class Kind { Int, Bool, Enum };
+  enum class Kind { Int, Bool, Enum, Number };
   std::string name;
   Kind kind = Kind::Int;
   std::string doc;
@@ -30,28 +30,42 @@ struct ParamSpec {
   bool below_layers = false;         // Int: also < the model's num_hidden_layers (a 0-based layer index)
   bool odd = false;                  // Int: must be odd
   std::vector<std::string> values;   // Enum
+  double lo = 0, hi = 1;             // Number bounds (hi inclusive; lo inclusive unless lo_open)
+  bool lo_open = false;
 };
-// A cross-parameter rule: `a` > `b` (Greater) or `a` ≤ `b` (AtMost), with the message's hint.
+// A cross-parameter rule: `a` > `b` (Greater), `a` ≤ `b` (AtMost) — skipped while either is unset — or exactly one
+// of `a` and `b` given (OneOf: k or ratio), with the message's hint.
 struct ParamRule {
-  enum class Kind { Greater, AtMost };
+  enum class Kind { Greater, AtMost, OneOf };
   Kind kind;
   std::string a, b, hint;
+};
+// A named parameter set (`paramSet`: a peer's published values, e.g. SnapKV's "kvpress"): its values apply unless the
+// same parameter is given explicitly with another value (then bad_param).
+struct ParamSet {
+  std::string name;
+  Json values;
 };
 struct MethodSpec {
   std::string name, description;
   std::vector<ParamSpec> params;
   std::vector<ParamRule> rules;
+  std::vector<ParamSet> sets;
 };
 Json spec_json(const MethodSpec& s);
 
 // Parameters checked against a spec (and the model, for model-dependent bounds), defaults filled in. Throws
-// RunnerError("bad_param") naming the parameter, the allowed range and what was given.
+// RunnerError("bad_param") naming the parameter, the allowed range and what was given. A `paramSet` is expanded
+// first. With the prompt length n (≥ 0), a budget given as `ratio` is resolved: k = max(round(ratio·n), the least k
+// the spec's rules allow: window + 1, recent + 1, sinks, 1), round half away from zero.
 class Params {
  public:
-  Params(const MethodSpec& spec, const Json& params, const ModelConfig& cfg);
+  Params(const MethodSpec& spec, const Json& params, const ModelConfig& cfg, int64_t n = -1);
+  const Json& values() const { return values_; }
   int64_t integer(const std::string& key) const;
   bool boolean(const std::string& key) const;
   const std::string& choice(const std::string& key) const;
+  double number(const std::string& key) const;
 
  private:
   Json values_;
@@ -89,12 +103,20 @@ class Method {
 };
 
 // The methods (one file each; registry.cpp lists them in order).
-extern const MethodSpec kDenseSpec, kGemFilterSpec, kSnapKVSpec, kH2OSpec, kRandomSpec;
+extern const MethodSpec kDenseSpec, kGemFilterSpec, kSnapKVSpec, kH2OSpec, kRandomSpec, kStreamingLLMSpec, kKNormSpec,
+    kTovaSpec, kObservedSpec, kPyramidKVSpec, kChunkKVSpec, kAdaSnapKVSpec;
 std::unique_ptr<Method> make_dense(const Params& p);
 std::unique_ptr<Method> make_gemfilter(const Params& p);
 std::unique_ptr<Method> make_snapkv(const Params& p);
 std::unique_ptr<Method> make_h2o(const Params& p);
 std::unique_ptr<Method> make_random(const Params& p);
+std::unique_ptr<Method> make_streamingllm(const Params& p);
+std::unique_ptr<Method> make_knorm(const Params& p);
+std::unique_ptr<Method> make_tova(const Params& p);
+std::unique_ptr<Method> make_observed(const Params& p);
+std::unique_ptr<Method> make_pyramidkv(const Params& p);
+std::unique_ptr<Method> make_chunkkv(const Params& p);
+std::unique_ptr<Method> make_adasnapkv(const Params& p);
 
 using MethodFactory = std::function<std::unique_ptr<Method>(const Params& params)>;
 struct MethodEntry {
@@ -132,5 +154,32 @@ void prefill_kept(PrefillContext& ctx, std::vector<int> sel);
 enum class Gqa { Mean, Max, PerQueryHead };
 Gqa parse_gqa(const std::string& s);
 ParamSpec gqa_param(const std::string& doc);
+
+// ---- the per-layer selection step of the second-wave methods (scorer × budget rule × forced set) ----
+
+// SnapKV's scoring parameters (snapkv.cpp, and the methods built on its votes: pyramidkv, chunkkv, adasnapkv).
+ParamSpec window_param();
+ParamSpec pool_param();
+ParamSpec kernel_param();
+// The budget k of a method (window / sinks / recent included), or `ratio` of the prompt instead: both optional,
+// exactly one given (budget_rule()).
+ParamSpec budget_param(const std::string& doc);
+ParamSpec ratio_param();
+ParamRule budget_rule();
+// SnapKV's statistics request at layer l for n prompt tokens and window w: ProbSum over rows [n-w, n), keys [0, n-w),
+// per query head.
+StatsRequest snap_request(int layer, int n, int w);
+// SnapKV's votes of one layer (snapkv.cpp steps 1-3): each query head's row of `s` pooled (avg / max, `kernel`), then
+// per KV head the mean (sum in head order / group) or max over its query heads: [G][s.keys]. Frees s.data.
+std::vector<DVec> snap_kv_votes(Stats& s, int G, bool max_pool, int kernel, Gqa gqa);
+// The prefix top-(k - w) of `scores` (ties → lower index) plus the window [n - w, n): one head's SnapKV selection.
+std::vector<int> top_plus_window(const double* scores, int n, int w, int k);
+// Keeps the same sorted rows `sel` in every KV head of `layer` (room for the decode rows) and records them as the
+// layer's per-head selection.
+void keep_same(PrefillContext& ctx, KVCache& cache, int layer, const std::vector<int>& sel);
+// Runs the dense prefill with per-layer statistics `stats` and `select` (which keeps rows of each layer right after
+// it), timing the prefill phase; n ≤ k evicts nothing (no statistics, every index in every KV head). Sets
+// next_position = n and kept_length = min(k, n).
+void prefill_per_layer(PrefillContext& ctx, int k, std::vector<StatsRequest> stats, StatsCallback select);
 
 }  // namespace gem

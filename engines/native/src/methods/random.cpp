@@ -64,12 +64,6 @@ class Random final : public Method {
   uint64_t seed_;
 };
 
-ParamSpec p_k() {
-  ParamSpec p{"k", ParamSpec::Kind::Int, "tokens kept, uniformly at random (sorted); second pass as GemFilter's"};
-  p.required = true;
-  p.min = 1;
-  return p;
-}
 ParamSpec p_seed() {
   ParamSpec p{"seed", ParamSpec::Kind::Int, "PRNG seed (splitmix64, documented in methods/random.cpp)"};
   p.def = 0;
@@ -80,7 +74,7 @@ ParamSpec p_seed() {
 }  // namespace
 
 const MethodSpec kRandomSpec{"random", "sanity baseline: k tokens uniformly at random, then GemFilter's second pass",
-                             {p_k(), p_seed()}, {}};
+                             {budget_param("tokens kept, uniformly at random (sorted); second pass as GemFilter's"), ratio_param(), p_seed()}, {budget_rule()}};
 
 std::unique_ptr<Method> make_random(const Params& p) {
   return std::make_unique<Random>(static_cast<int>(p.integer("k")), static_cast<uint64_t>(p.integer("seed")));

@@ -84,31 +84,11 @@ class SnapKV final : public Method {
   Gqa gqa_;
 };
 
-ParamSpec p_k() {
-  ParamSpec p{"k", ParamSpec::Kind::Int, "cache capacity per head, window included"};
-  p.required = true;
-  p.min = 1;
-  return p;
-}
-ParamSpec p_window() {
-  ParamSpec p{"window", ParamSpec::Kind::Int, "observation window: the last queries that vote (official 32)"};
-  p.def = 32;
-  p.min = 1;
-  p.max = kMaxInt - 1;
-  return p;
-}
-ParamSpec p_pool() {
-  ParamSpec p{"pool", ParamSpec::Kind::Enum, "pooling of the votes: avg (GemFilter-repo baseline) or max (SnapKV's LongBench configs)"};
-  p.def = "avg";
-  p.values = {"avg", "max"};
-  return p;
-}
-ParamSpec p_kernel() {
-  ParamSpec p{"kernel", ParamSpec::Kind::Int, "pooling kernel size, odd (5 official avg; 7 with max)"};
-  p.def = 5;
-  p.min = 1;
-  p.max = 1001;
-  p.odd = true;
+ParamSpec p_set() {
+  ParamSpec p{"paramSet", ParamSpec::Kind::Enum,
+              "a peer's window/kernel/pool: gemfilter-repo 32/5/avg (our defaults), kvpress 64/5/avg, kvcache-factory-longbench "
+              "8/7/max, snapkv-repo 32/7/max"};
+  p.values = {"gemfilter-repo", "kvpress", "kvcache-factory-longbench", "snapkv-repo"};
   return p;
 }
 
@@ -117,9 +97,13 @@ ParamSpec p_kernel() {
 const MethodSpec kSnapKVSpec{
     "snapkv",
     "SnapKV: per layer and head, keep the prefix tokens the observation window attends to most, plus the window",
-    {p_k(), p_window(), p_pool(), p_kernel(),
+    {budget_param("cache capacity per head, window included"), ratio_param(), window_param(), pool_param(), kernel_param(), p_set(),
      gqa_param("GQA: mean or max of a KV head's query heads' votes (memory-correct), or per-query-head (official: caches H heads)")},
-    {{ParamRule::Kind::Greater, "k", "window", "the capacity k includes the observation window; use k > window (or a smaller window)"}}};
+    {budget_rule(), {ParamRule::Kind::Greater, "k", "window", "the capacity k includes the observation window; use k > window (or a smaller window)"}},
+    {{"gemfilter-repo", Json::parse(R"({"window": 32, "kernel": 5, "pool": "avg"})")},
+     {"kvpress", Json::parse(R"({"window": 64, "kernel": 5, "pool": "avg"})")},
+     {"kvcache-factory-longbench", Json::parse(R"({"window": 8, "kernel": 7, "pool": "max"})")},
+     {"snapkv-repo", Json::parse(R"({"window": 32, "kernel": 7, "pool": "max"})")}}};
 
 std::unique_ptr<Method> make_snapkv(const Params& p) {
   return std::make_unique<SnapKV>(static_cast<int>(p.integer("k")), static_cast<int>(p.integer("window")),
