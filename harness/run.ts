@@ -14,7 +14,7 @@ import type { SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
 import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
-import { peerModelSpec, type PeerSetup } from "./peer.ts";
+import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
 import { cellProblems } from "./preflight.ts";
 import { Progress } from "./progress.ts";
 import { planShards, portionIndices, type CellPortion } from "./shards.ts";
@@ -43,8 +43,8 @@ export interface RunParams {
   signal?: AbortSignal;
   /** Run only shard i of N (its own records file, harness/shards.ts); null or absent: the whole run. */
   shard?: ShardSpec | null;
-  /** The bench suite's speed peer (harness/peer.ts), when the config has peer cells. */
-  peer?: PeerSetup | null;
+  /** The engines other than the native runner (harness/engines.ts), for the config's cells on them. */
+  engines?: EngineRegistry;
 }
 
 export interface RunSummary {
@@ -102,6 +102,7 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   const runDir = resolve(p.outDir);
   const runId = p.runId ?? basename(runDir);
   const cells = expandSweep(p.config);
+  checkEngines(cells, p.engines ?? {});
   const shard = p.shard ?? null;
   const portions = shard === null ? null : new Map(shardPlan(cells, p.suites, shard.count)[shard.index]!.map((x) => [x.cellKey, x]));
   const store = new RunStore(runDir, shard);
@@ -134,6 +135,19 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   } finally {
     store.close();
   }
+}
+
+/** Every cell's engine is set up and implements the cell's method and parameters: else a UsageError naming each
+ *  unsupported method or parameter, before anything is written. */
+function checkEngines(cells: readonly Cell[], engines: EngineRegistry): void {
+  const problems: string[] = [];
+  for (const name of new Set(cells.map((c) => c.engine))) {
+    if (name === "native") continue;
+    const setup = engines[name];
+    if (setup === undefined) throw new Error(`the config has cells on the ${name} engine but the run was given no ${name} engine`);
+    problems.push(...capabilityProblems(cells, name, setup.capabilities));
+  }
+  if (problems.length > 0) throw new UsageError(`${problems.length} method(s) or parameter(s) the engine does not implement:\n  ${problems.join("\n  ")}`);
 }
 
 /** What the loop's steps share: the params, the records file, the pool, the counts returned and what a case needs. */
@@ -181,8 +195,10 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
       const tasks = await modelTasks(loop, group, info);
       if (tasks === null) continue;
       await runTasks(loop, tasks.filter((t) => t.cell.engine === "native"));
-      const peerTasks = tasks.filter((t) => t.cell.engine !== "native");
-      if (peerTasks.length > 0 && !loop.stopped()) await runPeerTasks(loop, peerTasks, runDir);
+      for (const engine of new Set(tasks.map((t) => t.cell.engine))) {
+        if (engine === "native" || loop.stopped()) continue;
+        await runEngineTasks(loop, engine, tasks.filter((t) => t.cell.engine === engine), runDir);
+      }
     }
   } finally {
     p.signal?.removeEventListener("abort", abortHandler);
@@ -279,30 +295,32 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
 }
 
 /**
- * One model's speed-peer cases (harness/peer.ts): our runners stopped first (the devices to the peer alone), the
- * model's folder for the peer (exported once), then the cases on a pool of peer processes, closed afterwards. An
- * export that fails is a model error (its peer cells get no records), as a model that cannot load is.
+ * One model's cases on an engine other than the native runner (harness/engines.ts): our runners stopped first (the
+ * devices to that engine alone), the model's folder for it (exported once), then the cases on a pool of its
+ * processes (one per device), closed afterwards. An export that fails is a model error (those cells get no records),
+ * as a model that cannot load is.
  */
-async function runPeerTasks(loop: Loop, tasks: readonly CaseTask[], runDir: string): Promise<void> {
+async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "native">, tasks: readonly CaseTask[], runDir: string): Promise<void> {
   const { p } = loop;
-  if (!p.peer) throw new Error("the config has peer cells but the run was given no peer engine");
+  const setup = p.engines?.[engine];
+  if (setup === undefined) throw new Error(`the config has ${engine} cells but the run was given no ${engine} engine`);
   await loop.pool.release();
   const first = tasks[0]!.cell;
   let spec: ModelSpec;
   try {
-    spec = await peerModelSpec(first, { modelDir: p.peer.modelDir ?? join(runDir, "peer-models"), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+    spec = await engineModelSpec(first, { modelDir: setup.modelDir ?? join(runDir, `${engine}-models`), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   } catch (e) {
     modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
     return;
   }
-  const pool = p.makePool(p.devices, p.peer.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+  const pool = p.makePool(p.devices, setup.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   const onAbort = (): void => {
     void pool.close();
   };
   p.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await pool.start();
-    p.log(`peer: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? "the peer"} (${pool.firstEngine()?.info.backend ?? "?"})`);
+    p.log(`${engine}: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? engine} (${pool.firstEngine()?.info.backend ?? "?"})`);
     await runTasks({ ...loop, pool, cases: { ...loop.cases, pool } }, tasks.map((t) => ({ ...t, spec })));
   } finally {
     p.signal?.removeEventListener("abort", onAbort);

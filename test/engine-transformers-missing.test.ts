@@ -1,6 +1,6 @@
-// A config that asks for the transformers peer never runs without it: no Python given, a Python that does not exist,
-// one without torch / transformers, or a torch without CUDA for a run on a GPU stops `gembench run` with exit 2 and
-// the fix, before the run folder is made.
+// A config with cells on the transformers engine never runs without it: no Python found (config, env, the one
+// `gembench setup-transformers` recorded), a Python that does not exist, one without torch / transformers, or a torch
+// without CUDA for a run on a GPU stops `gembench run` with exit 2 and the fix, before the run folder is made.
 import test from "ava";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "gembench-peer-missing-"));
+const dir = mkdtempSync(join(tmpdir(), "gembench-tf-missing-"));
 
-function config(peer: Record<string, unknown>): string {
+function config(transformers: Record<string, unknown>): string {
   const p = join(dir, `cfg-${Math.random().toString(36).slice(2)}.json`);
-  const cfg = { name: "peer-missing", models: ["synthetic:tiny-llama"], engines: [{ method: "dense" }], suites: [{ name: "bench", options: { lengths: [32], maxNewTokens: 2 } }], peer };
+  const cfg = { name: "tf-missing", models: ["synthetic:tiny-llama"], engines: [{ method: "dense", engine: ["native", "transformers"] }], suites: [{ name: "niah", options: { variant: "passkey", lengths: [200], depths: [50] } }], transformers };
   writeFileSync(p, JSON.stringify(cfg));
   return p;
 }
@@ -21,23 +21,24 @@ function config(peer: Record<string, unknown>): string {
 function run(cfg: string, out: string, extra: string[] = []) {
   const env = { ...process.env };
   delete env.GEMBENCH_TRANSFORMERS_PYTHON;
+  env.XDG_CONFIG_HOME = join(dir, "no-user-config"); // no recorded Python either
   const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out, ...extra], { encoding: "utf8", timeout: 60_000, env });
   return { code: r.status, stderr: r.stderr };
 }
 
-test("no Python given (no peer.python, no GEMBENCH_TRANSFORMERS_PYTHON): exit 2 with the fix, nothing written", (t) => {
+test("no Python found (no transformers.python, no GEMBENCH_TRANSFORMERS_PYTHON, none recorded): exit 2 with the fix, nothing written", (t) => {
   const out = join(dir, "run-none");
-  const r = run(config({ engine: "transformers" }), out);
+  const r = run(config({}), out);
   t.is(r.code, 2, r.stderr);
-  t.regex(r.stderr, /asks for the transformers peer \("peer"\), but no Python was given/);
+  t.regex(r.stderr, /has cells on the transformers engine, but no Python for it was found/);
   t.regex(r.stderr, /GEMBENCH_TRANSFORMERS_PYTHON/);
-  t.regex(r.stderr, /pip install torch transformers/);
+  t.regex(r.stderr, /gembench setup-transformers/);
   t.false(existsSync(out));
 });
 
 test("a Python that does not exist: exit 2 naming it", (t) => {
   const out = join(dir, "run-nonexistent");
-  const r = run(config({ engine: "transformers", python: join(dir, "no-such-python") }), out);
+  const r = run(config({ python: join(dir, "no-such-python") }), out);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /no-such-python: no such program/);
   t.false(existsSync(out));
@@ -48,7 +49,7 @@ test("a torch without CUDA for a run on a GPU: exit 2 before anything runs", (t)
   writeFileSync(fake, `#!/bin/sh\necho '{"python": "3.11.2", "torch": "2.13.0+cpu", "transformers": "5.18.0", "cuda": false}'\n`);
   chmodSync(fake, 0o755);
   const out = join(dir, "run-cpu-torch");
-  const r = run(config({ engine: "transformers", python: fake }), out, ["--devices", "0"]);
+  const r = run(config({ python: fake }), out, ["--devices", "0"]);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /torch 2\.13\.0\+cpu .* sees no CUDA device, but the run is on GPU 0/);
   t.false(existsSync(out));
@@ -59,9 +60,9 @@ test("a Python without torch: exit 2 with its own error line and the fix", (t) =
   writeFileSync(fake, `#!/bin/sh\necho "Traceback (most recent call last):" >&2\necho "ModuleNotFoundError: No module named 'torch'" >&2\nexit 1\n`);
   chmodSync(fake, 0o755);
   const out = join(dir, "run-no-torch");
-  const r = run(config({ engine: "transformers", python: fake }), out);
+  const r = run(config({ python: fake }), out);
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /cannot run with .*python-without-torch \(ModuleNotFoundError: No module named 'torch'\)/);
-  t.regex(r.stderr, /pip install torch transformers/);
+  t.regex(r.stderr, /gembench setup-transformers/);
   t.false(existsSync(out));
 });
