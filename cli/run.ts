@@ -6,7 +6,7 @@ import { toError, UsageError } from "../core/errors.ts";
 import { loadRunRecords, recordsFileFor } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
 import { checkTransformersPython, createTransformersEngineFactory, transformersPython } from "../engines/transformers/engine.ts";
-import { checkGridSize, enginesOf, loadConfig } from "../harness/config.ts";
+import { checkGridSize, enginesOf, loadConfig, withEngines } from "../harness/config.ts";
 import type { EngineRegistry } from "../harness/engines.ts";
 import { parseFaultSpec } from "../harness/faults.ts";
 import { runExperiment, type RunSummary } from "../harness/run.ts";
@@ -37,6 +37,8 @@ export interface RunCommandOptions {
   /** "i/N": run only shard i of N (harness/shards.ts). */
   shard?: string;
   suites?: SuiteRegistry;
+  /** "native,transformers": every engine entry on these engines instead of the config's own. */
+  engine?: string;
   /** Quiet: no summary table (quickstart prints its own). */
   quiet?: boolean;
 }
@@ -46,7 +48,8 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   const registry = o.suites ?? suiteRegistry;
   // "" would resolve to the current folder and write the run into it.
   if (o.out !== undefined && o.out.trim() === "") throw new UsageError(`--out: expected a run folder, got ${JSON.stringify(o.out)}`);
-  const config = loadConfig(configPath, registry);
+  const loaded = loadConfig(configPath, registry);
+  const config = o.engine === undefined ? loaded : withEngines(loaded, o.engine);
   checkGridSize(configPath, config, o.allowLargeGrid === true);
   const devices = parseDevices(o.devices);
   const shard = o.shard === undefined ? null : parseShard(o.shard);

@@ -223,6 +223,15 @@ function uniqueEngines(e: EngineName | EngineName[]): EngineName[] {
   return [...new Set(Array.isArray(e) ? e : [e])];
 }
 
+/** `gembench run --engine native,transformers`: every engine entry on these engines instead of its own. */
+export function withEngines(config: ResolvedConfig, list: string): ResolvedConfig {
+  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = names.filter((n) => !(ENGINE_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length > 0)
+    throw new UsageError(`--engine: expected a comma-separated list of ${ENGINE_NAMES.join(", ")}, got ${JSON.stringify(list)}`);
+  return { ...config, engines: config.engines.map((e) => ({ ...e, engine: uniqueEngines(names as EngineName[]) })) };
+}
+
 /** The engines any cell of the config runs on. */
 export function enginesOf(config: Pick<ResolvedConfig, "engines">): EngineName[] {
   return [...new Set(config.engines.flatMap((e) => e.engine))];
