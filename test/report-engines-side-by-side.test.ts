@@ -42,5 +42,5 @@ test("summary.md and report.html show the table", (t) => {
   t.true(markdownText(records).includes("| gemfilter filterLayer=2 k=256 | transformers | 3 | exactMatch | 0.667 | 0.333 | 0.667 |"));
   const html = renderHtml(records, { config: null, generatedAt: "2026-12-05" }, { inlineVega: false });
   t.true(html.sections.includes("engines"));
-  t.regex(html.html, /<td>gemfilter r=2 k=256<\/td><td>transformers<\/td><td class="num">3<\/td><td>exactMatch<\/td><td class="num">0\.667<\/td><td class="num">0\.333<\/td><td class="num">0\.667<\/td>/);
+  t.regex(html.html, /<td>gemfilter filterLayer=2 k=256<\/td><td>transformers<\/td><td class="num">3<\/td><td>exactMatch<\/td><td class="num">0\.667<\/td><td class="num">0\.333<\/td><td class="num">0\.667<\/td>/);
 });
