@@ -3,7 +3,7 @@
 // without CUDA for a run on a GPU stops `gembench run` with exit 2 and the fix, before the run folder is made.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +18,10 @@ function config(transformers: Record<string, unknown>): string {
   return p;
 }
 
-function run(cfg: string, out: string, extra: string[] = []) {
+function run(cfg: string, out: string, extra: string[] = [], configHome = join(dir, "no-user-config")) {
   const env = { ...process.env };
   delete env.GEMBENCH_TRANSFORMERS_PYTHON;
-  env.XDG_CONFIG_HOME = join(dir, "no-user-config"); // no recorded Python either
+  env.XDG_CONFIG_HOME = configHome; // default: no recorded Python either
   const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out, ...extra], { encoding: "utf8", timeout: 60_000, env });
   return { code: r.status, stderr: r.stderr };
 }
@@ -64,5 +64,19 @@ test("a Python without torch: exit 2 with its own error line and the fix", (t) =
   t.is(r.code, 2, r.stderr);
   t.regex(r.stderr, /cannot run with .*python-without-torch \(ModuleNotFoundError: No module named 'torch'\)/);
   t.regex(r.stderr, /gembench setup-transformers/);
+  t.false(existsSync(out));
+});
+
+test("without a configured Python or GEMBENCH_TRANSFORMERS_PYTHON, the one setup-transformers recorded is used", (t) => {
+  const fake = join(dir, "python-recorded");
+  writeFileSync(fake, `#!/bin/sh\necho '{"python": "3.11.2", "torch": "2.13.0+cpu", "transformers": "5.18.0", "cuda": false, "capabilities": {"methods": [], "methodParams": {}}}'\n`);
+  chmodSync(fake, 0o755);
+  const home = join(dir, "user-config");
+  mkdirSync(join(home, "gembench"), { recursive: true });
+  writeFileSync(join(home, "gembench", "transformers.json"), JSON.stringify({ python: fake }));
+  const out = join(dir, "run-recorded");
+  const r = run(config({}), out, ["--devices", "0"], home);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /python-recorded\) sees no CUDA device/);
   t.false(existsSync(out));
 });
