@@ -1,4 +1,5 @@
-// Opt-in (GEMBENCH_TRANSFORMERS_PYTHON = a Python with torch and transformers; about 6 minutes on 2 cores): the quick
+// Opt-in (GEMBENCH_TRANSFORMERS_PYTHON = a Python with torch and transformers; about 6 minutes on 2 cores, so run it
+// with `npm run test:parity` or `npx ava --timeout=20m`): the quick
 // start's grid (configs/quickstart.json: passkey NIAH on synthetic:retrieval-tiny, all five methods) on both engines
 // with `--engine native,transformers`. retrieval-tiny's written weights, exported as an HF Llama folder, retrieve
 // in transformers too: every method's exact-match mean is the same on both engines (dense 1.000, GemFilter 1.000,
