@@ -159,17 +159,22 @@ interface Loop {
   cases: CaseContext;
   /** With a shard: its portion of each of its cells (which of the cell's cases it runs). */
   portions: Map<string, CellPortion> | null;
+  /** The native pool is one cpu runner (no native cells): models are described in f32, the cpu backend's dtype. */
+  nativeOnCpu: boolean;
   stopped: () => boolean;
 }
 
 async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, CellPortion> | null, store: RunStore, runDir: string, runId: string): Promise<RunSummary> {
   const { config } = p;
   if (store.truncatedBytes > 0) p.log(`${basename(store.recordsPath)} ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
-  const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
+  // With no native cell (e.g. `--engine transformers` on GPUs) the native runner only describes the models and exports
+  // the presets: one cpu runner, so a GPU machine needs no working CUDA backend of ours.
+  const nativeOnCpu = !cells.some((c) => c.engine === "native");
+  const pool = p.makePool(nativeOnCpu ? ["cpu"] : p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
   const cellList = cells.map((c) => ({ cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.engine === "native" ? c.method.label : `${c.method.label} · ${c.engine}` }));
   const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], cellList };
   const caseContext: CaseContext = { pool, runId, run: config.run, repoDir: p.repoDir, faults: p.allowFaults ? p.faults : [], ...(p.signal ? { signal: p.signal } : {}) };
-  const loop: Loop = { p, store, pool, summary, cases: caseContext, portions, stopped: () => p.signal?.aborted === true };
+  const loop: Loop = { p, store, pool, summary, cases: caseContext, portions, nativeOnCpu, stopped: () => p.signal?.aborted === true };
 
   try {
     await pool.start();
@@ -230,7 +235,8 @@ async function describeModels(loop: Loop, byModel: ReadonlyMap<number, Cell[]>, 
     const infoKey = `${first.model.hash}/${first.model.dtype}/${String(first.model.maxContext)}`;
     let loaded: LoadedModel | undefined = modelInfo[infoKey];
     if (loaded === undefined) {
-      const got = await loop.pool.modelInfo(modelSpecOf(first));
+      const spec = modelSpecOf(first);
+      const got = await loop.pool.modelInfo(loop.nativeOnCpu ? { ...spec, dtype: "f32" } : spec);
       if (!got.ok) {
         // The model cannot load: every case of its cells would fail the same way; say so once and move on.
         modelError(loop, `model ${first.model.id}: ${got.failure.message}${got.failure.hint ? ` (hint: ${got.failure.hint})` : ""}`);
