@@ -462,7 +462,7 @@ export interface EngineAgreementRow {
   /** The method variant without the engine's name. */
   variant: string;
   engine: string;
-  /** The suite's headline metric, or null when unscored. */
+  /** The cases' headline metrics ("rouge_score / qa_f1_zh_score" where datasets differ), or null when unscored. */
   metric: string | null;
   /** Cases that completed on both engines (the rows' means and agreement are over these). */
   paired: number;
@@ -474,7 +474,7 @@ export interface EngineAgreementRow {
 
 /**
  * The native runner's records beside another engine's on the same cells (same suite, method variant and case): per
- * variant, the mean headline score of each over the cases both completed, and the share of those cases whose
+ * variant, the mean of each case's headline score on each engine over the cases both completed, and the share of those cases whose
  * generated tokens agree exactly. One row per native variant × other engine with paired cases, in the records' order;
  * empty when no other engine ran the same cells.
  */
@@ -493,11 +493,15 @@ export function engineAgreement(records: readonly GemRecord[], opts: { withModel
       });
       if (pairs.length === 0) continue;
       const [suite, v] = JSON.parse(k) as [string, string];
-      const metric = headline(pairs[0]![0])?.metric ?? null;
-      const score = (r: GemRecord): number | null => (metric === null ? null : (r.scores[metric] ?? null));
-      const meanOf = (xs: (number | null)[]): number | null => (xs.some((x) => x === null) || metric === null ? null : mean(xs as number[]));
+      // each case's own headline (a suite of several datasets, e.g. LongBench, scores them under different metrics)
+      const metrics = uniq(pairs.map(([a]) => headline(a)?.metric ?? null));
+      const metric = metrics.includes(null) ? null : metrics.join(" / ");
+      const meanOf = (rs: readonly GemRecord[]): number | null => {
+        const xs = rs.map((r) => headline(r)?.value ?? null);
+        return metric === null || xs.some((x) => x === null) ? null : mean(xs as number[]);
+      };
       const same = pairs.filter(([a, b]) => a.output !== null && b.output !== null && a.output.ids.length === b.output.ids.length && a.output.ids.every((x, i) => x === b.output!.ids[i])).length;
-      rows.push({ suite, variant: v, engine, metric, paired: pairs.length, native: meanOf(pairs.map(([a]) => score(a))), other: meanOf(pairs.map(([, b]) => score(b))), agreement: same / pairs.length });
+      rows.push({ suite, variant: v, engine, metric, paired: pairs.length, native: meanOf(pairs.map(([a]) => a)), other: meanOf(pairs.map(([, b]) => b)), agreement: same / pairs.length });
     }
   }
   return rows;

@@ -44,3 +44,13 @@ test("summary.md and report.html show the table", (t) => {
   t.true(html.sections.includes("engines"));
   t.regex(html.html, /<td>gemfilter filterLayer=2 k=256<\/td><td>transformers<\/td><td class="num">3<\/td><td>exactMatch<\/td><td class="num">0\.667<\/td><td class="num">0\.333<\/td><td class="num">0\.667<\/td>/);
 });
+
+test("datasets scored under different metrics (LongBench): each case's own headline, the metrics named", (t) => {
+  const lb = (engine: string | undefined, caseId: string, scores: Record<string, number>) =>
+    makeRecord({ suite: "longbench", dataset: caseId.split("/")[0]!, caseId, method: gemfilter(2, 64), scores, ...(engine ? { engine } : {}) });
+  const rows = engineAgreement(
+    [lb(undefined, "a/1", { rouge_score: 0.5 }), lb(undefined, "b/1", { qa_f1_score: 0.25 }), lb("transformers", "a/1", { rouge_score: 0.5 }), lb("transformers", "b/1", { qa_f1_score: 0 })],
+    { withModel: false },
+  );
+  t.deepEqual(rows.map((r) => [r.metric, r.native, r.other, r.paired]), [["rouge_score / qa_f1_score", 0.375, 0.25, 2]]);
+});
