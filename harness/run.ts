@@ -353,7 +353,7 @@ async function runTasks(loop: Loop, tasks: readonly CaseTask[]): Promise<void> {
         if (rec.status === "completed") summary.completed++;
         else if (rec.status === "errored") summary.errored++;
         else if (rec.status === "unsupported") summary.unsupported++;
-        progress?.tick(`${t.cell.method.label} · ${t.c.caseId}`, rec.status === "errored");
+        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.c.caseId}`, rec.status === "errored");
       } catch (e) {
         if (thrown === null) {
           thrown = { error: e };
