@@ -30,7 +30,7 @@ test("no Python found (no transformers.python, no GEMBENCH_TRANSFORMERS_PYTHON, 
   const out = join(dir, "run-none");
   const r = run(config({}), out);
   t.is(r.code, 2, r.stderr);
-  t.regex(r.stderr, /has cells on the transformers engine, but no Python for it was found/);
+  t.regex(r.stderr, /no Python for the transformers engine was found/);
   t.regex(r.stderr, /GEMBENCH_TRANSFORMERS_PYTHON/);
   t.regex(r.stderr, /gembench setup-transformers/);
   t.false(existsSync(out));

@@ -40,7 +40,7 @@ function recordedPython(env: NodeJS.ProcessEnv): string | null {
  *  2) with the fix when there is none. */
 export function transformersPython(configured: string | null, env: NodeJS.ProcessEnv = process.env): string {
   const python = configured ?? (env.GEMBENCH_TRANSFORMERS_PYTHON !== undefined && env.GEMBENCH_TRANSFORMERS_PYTHON !== "" ? env.GEMBENCH_TRANSFORMERS_PYTHON : recordedPython(env)) ?? "";
-  if (python.trim() === "") throw new UsageError(`the config has cells on the transformers engine, but no Python for it was found: ${FIX}`);
+  if (python.trim() === "") throw new UsageError(`no Python for the transformers engine was found: ${FIX}`);
   return python;
 }
 
