@@ -1,8 +1,10 @@
-// `gembench list`: methods with their parameters, suites with their datasets, the runner's synthetic presets.
+// `gembench list`: methods with their parameters, suites with their datasets, the runner's synthetic presets, and
+// which engine implements which method and parameters.
 import { suites as suiteRegistry } from "../datasets/index.ts";
 import { methods, methodSpec } from "../engines/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { toError } from "../core/errors.ts";
+import { checkTransformersPython, transformersPython } from "../engines/transformers/engine.ts";
 import { EXIT } from "./process.ts";
 
 export async function listCommand(o: { json?: boolean }): Promise<number> {
@@ -40,8 +42,25 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   } catch (e) {
     runnerError = toError(e).message;
   }
+  // Which engine implements what: the native runner every method above; the transformers engine what its hello says.
+  let transformers: { python: string | null; methods: string[] | null; methodParams: Record<string, string[]> | null; error: string | null };
+  try {
+    const python = transformersPython(null);
+    try {
+      const v = checkTransformersPython(python);
+      transformers = { python, methods: v.capabilities.methods, methodParams: v.capabilities.methodParams, error: null };
+    } catch (e) {
+      transformers = { python, methods: null, methodParams: null, error: toError(e).message };
+    }
+  } catch (e) {
+    transformers = { python: null, methods: null, methodParams: null, error: toError(e).message };
+  }
+  const engines = {
+    native: { methods: methodList.map((m) => m.name), methodParams: Object.fromEntries(methodList.map((m) => [m.name, m.params.map((p) => p.name)])) },
+    transformers,
+  };
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ methods: methodList, suites: suiteList, presets, runner, runnerError })}\n`);
+    process.stdout.write(`${JSON.stringify({ methods: methodList, suites: suiteList, presets, runner, runnerError, engines })}\n`);
     return EXIT.ok;
   }
   const lines: string[] = ["Methods:"];
@@ -61,6 +80,8 @@ export async function listCommand(o: { json?: boolean }): Promise<number> {
   lines.push("", "Synthetic model presets (from the runner):");
   if (presets !== null) lines.push(`  ${presets.map((p) => `synthetic:${p}`).join(", ")}`, `  runner: ${runner?.build ?? "?"} (${runner?.backend ?? "?"}, ${runner?.device ?? "?"})`);
   else lines.push(`  unavailable: ${runnerError ?? "unknown"}`);
+  lines.push("", "Engines:", `  native: ${engines.native.methods.join(", ")}`);
+  lines.push(`  transformers: ${transformers.methods !== null ? `${transformers.methods.join(", ")} (${transformers.python ?? "?"})` : `unavailable: ${transformers.error ?? "?"}`}`);
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }

@@ -14,6 +14,7 @@ import { quickstartCommand } from "./quickstart.ts";
 import { reportCommand } from "./report.ts";
 import { runCommand } from "./run.ts";
 import { LARGE_GRID_CELLS } from "../harness/config.ts";
+import { setupTransformersCommand } from "./setup-transformers.ts";
 import { slurmCommand, type SlurmFlags } from "./slurm.ts";
 import { statusCommand } from "./status.ts";
 
@@ -35,8 +36,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--limit <n>", "at most n cases per cell (the first ones)", parsePositiveInt("--limit"))
     .option("--allow-large-grid", `run a grid of more than ${LARGE_GRID_CELLS} cells (refused without it)`)
     .option("--shard <i/N>", "run only shard i of N (0-based) into its own records file; N processes with one --out make one run")
+    .option("--engine <list>", 'run every engine entry on these engines instead of the config\'s own: "native", "transformers" or "native,transformers"')
     .addHelpText("after", EXIT_HELP)
-    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean; shard?: string }) => {
+    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean; shard?: string; engine?: string }) => {
       setExit((await runCommand(config, o)).code);
     });
 
@@ -68,6 +70,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--json", "one JSON object on stdout")
     .action(async (o: { json?: boolean }) => {
       setExit(await listCommand(o));
+    });
+
+  program
+    .command("setup-transformers")
+    .description("create a venv with torch, transformers and safetensors (pip as configured here) for the transformers engine, and record its Python")
+    .option("--venv <dir>", "the venv's folder (default ~/.local/share/gembench/transformers-venv)")
+    .option("--python <bin>", "the Python that creates the venv", "python3")
+    .action((o: { venv?: string; python: string }) => {
+      setExit(setupTransformersCommand(o));
     });
 
   program

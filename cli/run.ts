@@ -5,9 +5,9 @@ import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-
 import { toError, UsageError } from "../core/errors.ts";
 import { loadRunRecords, recordsFileFor } from "../core/results.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
-import { checkPeerPython, createTransformersEngineFactory, peerPython } from "../engines/transformers/engine.ts";
-import { checkGridSize, loadConfig } from "../harness/config.ts";
-import type { PeerSetup } from "../harness/peer.ts";
+import { checkTransformersPython, createTransformersEngineFactory, transformersPython } from "../engines/transformers/engine.ts";
+import { checkGridSize, enginesOf, loadConfig, withEngines } from "../harness/config.ts";
+import type { EngineRegistry } from "../harness/engines.ts";
 import { parseFaultSpec } from "../harness/faults.ts";
 import { runExperiment, type RunSummary } from "../harness/run.ts";
 import { parseShard } from "../harness/shards.ts";
@@ -37,6 +37,8 @@ export interface RunCommandOptions {
   /** "i/N": run only shard i of N (harness/shards.ts). */
   shard?: string;
   suites?: SuiteRegistry;
+  /** "native,transformers": every engine entry on these engines instead of the config's own. */
+  engine?: string;
   /** Quiet: no summary table (quickstart prints its own). */
   quiet?: boolean;
 }
@@ -46,22 +48,23 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
   const registry = o.suites ?? suiteRegistry;
   // "" would resolve to the current folder and write the run into it.
   if (o.out !== undefined && o.out.trim() === "") throw new UsageError(`--out: expected a run folder, got ${JSON.stringify(o.out)}`);
-  const config = loadConfig(configPath, registry);
+  const loaded = loadConfig(configPath, registry);
+  const config = o.engine === undefined ? loaded : withEngines(loaded, o.engine);
   checkGridSize(configPath, config, o.allowLargeGrid === true);
   const devices = parseDevices(o.devices);
   const shard = o.shard === undefined ? null : parseShard(o.shard);
   const outDir = resolve(o.out ?? join("results", config.name));
   const runnerArgs = [...config.run.runnerArgs, ...runnerArgsFromEnv()];
-  // The speed peer is checked before anything runs: a config that asks for it never silently runs without it.
-  let peer: PeerSetup | null = null;
-  if (config.peer !== null) {
-    const python = peerPython(config.peer.python);
-    const v = checkPeerPython(python);
+  // Another engine is checked before anything runs: a config that asks for it never silently runs without it.
+  const engines: EngineRegistry = {};
+  if (enginesOf(config).includes("transformers")) {
+    const python = transformersPython(config.transformers.python);
+    const v = checkTransformersPython(python);
     const gpus = devices.filter((d) => d !== "cpu");
     if (gpus.length > 0 && !v.cuda)
-      throw new UsageError(`the transformers peer's torch ${v.torch} (${python}) sees no CUDA device, but the run is on GPU ${gpus.join(",")}: install a CUDA build of torch there, or remove "peer" from the config`);
-    log(`peer: transformers ${v.transformers}, torch ${v.torch} (${v.cuda ? "CUDA available" : "no CUDA: fp32 on the CPU"}) with ${python}`);
-    peer = { factory: createTransformersEngineFactory({ python, log }), modelDir: config.peer.modelDir };
+      throw new UsageError(`the transformers engine's torch ${v.torch} (${python}) sees no CUDA device, but the run is on GPU ${gpus.join(",")}: install a CUDA build of torch there, or run on --devices cpu`);
+    log(`transformers engine: transformers ${v.transformers}, torch ${v.torch} (${v.cuda ? "CUDA available" : "no CUDA: fp32 on the CPU"}) with ${python}`);
+    engines.transformers = { factory: createTransformersEngineFactory({ python, log }), modelDir: config.transformers.modelDir, capabilities: v.capabilities };
   }
   const allowFaults = runnerArgs.includes("--allow-faults");
   const controller = new AbortController();
@@ -86,7 +89,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
       shard,
       engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
       makePool: (d, f, po) => new RunnerPool(d, f, po),
-      peer,
+      engines,
       suites: registry,
       repoDir: REPO_DIR,
       log,

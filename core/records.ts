@@ -100,8 +100,8 @@ export const GemRecord = z.object({
   cellKey: z.string(),
   /** cellKey + "/" + caseId: unique per record in a run; the resume key. */
   recordKey: z.string(),
-  /** The engine that produced the record: absent = our native runner; "transformers" = the bench suite's PyTorch +
-   *  transformers speed peer (engines/transformers/), run on the same cells for our/peer ratios. */
+  /** The engine that produced the record: absent = our native runner; "transformers" = the PyTorch + transformers
+   *  engine (engines/transformers/; a cell's `engine`), keyed apart from the native cells. */
   engine: z.string().optional(),
   suite: z.string(), // "niah" | "longbench" | "bench" | …
   dataset: z.string(), // e.g. "niah-single", "multi_news", "bench-llama-3.1-8b"

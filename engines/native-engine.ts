@@ -55,7 +55,7 @@ const Response = z.object({
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().default("") }).optional(),
 });
 
-/** Another program speaking this protocol (the transformers peer, engines/transformers/): its command line and kind. */
+/** Another program speaking this protocol (the transformers engine, engines/transformers/): its command line and kind. */
 export interface EngineCommand {
   bin: string;
   args: string[];

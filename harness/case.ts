@@ -32,7 +32,7 @@ export interface CaseTask {
   caseIndex: number;
   suite: Suite<unknown>;
   tokenizer: GemTokenizer;
-  /** What the engine loads; default modelSpecOf(cell) (the speed peer loads the model's exported folder instead). */
+  /** What the engine loads; default modelSpecOf(cell) (the transformers engine loads the model's exported folder instead). */
   spec?: ModelSpec;
 }
 

@@ -35,9 +35,16 @@ export const ModelEntry = z.strictObject({
 });
 export type ModelEntry = z.infer<typeof ModelEntry>;
 
+/** The engines a cell can run on (engines/transformers/README.md): our runner, or PyTorch + transformers. */
+export const ENGINE_NAMES = ["native", "transformers"] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+const EngineName = z.enum(ENGINE_NAMES);
+
 export const EngineEntry = z.strictObject({
   method: z.string().min(1),
   params: z.record(z.string(), ParamValue).default({}),
+  /** Which engine runs the entry's cells; a list sweeps it like a parameter (each engine its own cells). */
+  engine: z.union([EngineName, z.array(EngineName).min(1)]).default("native"),
 });
 export type EngineEntry = z.infer<typeof EngineEntry>;
 
@@ -71,16 +78,15 @@ export const RunOptions = z.strictObject({
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 
-/** The bench suite's speed peer (engines/transformers/): the same cells through PyTorch + transformers, same weights. */
-export const PeerEntry = z.strictObject({
-  engine: z.literal("transformers"),
-  /** A Python with torch and transformers; default: $GEMBENCH_TRANSFORMERS_PYTHON (checked before the run starts). */
+/** Settings of the transformers engine (engines/transformers/), for configs with cells on it. */
+export const TransformersEntry = z.strictObject({
+  /** A Python with torch and transformers; default: $GEMBENCH_TRANSFORMERS_PYTHON, else the one
+   *  `gembench setup-transformers` recorded (checked before the run starts). */
   python: z.string().min(1).optional(),
-  /** Where each model is exported for the peer (one HF folder per model content hash, reused); default
-   *  <run folder>/peer-models. Relative paths resolve from the config's folder. */
+  /** Where each synthetic model is exported for it (one HF folder per model content hash and dtype, reused); default
+   *  <run folder>/transformers-models. Relative paths resolve from the config's folder. */
   modelDir: z.string().min(1).optional(),
 });
-export type PeerEntry = z.infer<typeof PeerEntry>;
 
 export const ConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a name of letters, digits, '.', '_' or '-' (it names the results folder)"),
@@ -89,7 +95,7 @@ export const ConfigSchema = z.strictObject({
   engines: z.array(EngineEntry).min(1),
   suites: z.array(SuiteEntry).min(1),
   run: RunOptions.default(RunOptions.parse({})),
-  peer: PeerEntry.optional(),
+  transformers: TransformersEntry.default({}),
 });
 type RawConfig = z.infer<typeof ConfigSchema>;
 
@@ -105,6 +111,8 @@ export interface ResolvedModel extends ModelEntry {
 
 export interface ResolvedEngine {
   method: string;
+  /** The engines that run this entry's cells, each its own cells (default ["native"]). */
+  engine: EngineName[];
   /** Each parameter's list of values (scalars become one-element lists, ranges are expanded). */
   axes: Record<string, Scalar[]>;
 }
@@ -118,11 +126,10 @@ export interface ResolvedSuite {
   warmups: number;
 }
 
-export interface ResolvedPeer {
-  engine: "transformers";
-  /** The configured Python, or null for $GEMBENCH_TRANSFORMERS_PYTHON (resolved when the run starts). */
+export interface ResolvedTransformers {
+  /** The configured Python, or null for $GEMBENCH_TRANSFORMERS_PYTHON / the recorded one (resolved when the run starts). */
   python: string | null;
-  /** Absolute folder for exported models, or null for <run folder>/peer-models. */
+  /** Absolute folder for exported models, or null for <run folder>/transformers-models. */
   modelDir: string | null;
 }
 
@@ -135,8 +142,8 @@ export interface ResolvedConfig {
   engines: ResolvedEngine[];
   suites: ResolvedSuite[];
   run: RunOptions;
-  /** The speed peer (bench suite only), or null. */
-  peer: ResolvedPeer | null;
+  /** The transformers engine's settings (used when a cell runs on it). */
+  transformers: ResolvedTransformers;
 }
 
 // ---------- errors ----------
@@ -211,6 +218,25 @@ function expandValue(v: Scalar | Scalar[]): Scalar[] {
   return out;
 }
 
+/** An entry's `engine` as a list without repeats, in the order given. */
+function uniqueEngines(e: EngineName | EngineName[]): EngineName[] {
+  return [...new Set(Array.isArray(e) ? e : [e])];
+}
+
+/** `gembench run --engine native,transformers`: every engine entry on these engines instead of its own. */
+export function withEngines(config: ResolvedConfig, list: string): ResolvedConfig {
+  const names = list.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = names.filter((n) => !(ENGINE_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length > 0)
+    throw new UsageError(`--engine: expected a comma-separated list of ${ENGINE_NAMES.join(", ")}, got ${JSON.stringify(list)}`);
+  return { ...config, engines: config.engines.map((e) => ({ ...e, engine: uniqueEngines(names as EngineName[]) })) };
+}
+
+/** The engines any cell of the config runs on. */
+export function enginesOf(config: Pick<ResolvedConfig, "engines">): EngineName[] {
+  return [...new Set(config.engines.flatMap((e) => e.engine))];
+}
+
 /** How many combinations the axes expand to (their product), without building them. */
 export function combinationCount(axes: Record<string, readonly unknown[]>): number {
   return Object.values(axes).reduce((n, vs) => n * vs.length, 1);
@@ -231,7 +257,7 @@ export function resolveDtypes(config: ResolvedConfig, devices: string[]): Resolv
 
 /** The number of cells a resolved config expands to (models × suites × parameter combinations), without building them. */
 export function gridSize(config: Pick<ResolvedConfig, "models" | "suites" | "engines">): number {
-  return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + combinationCount(e.axes), 0);
+  return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + e.engine.length * combinationCount(e.axes), 0);
 }
 
 /** Refuse a grid of more than LARGE_GRID_CELLS cells unless --allow-large-grid was given (run and slurm alike). */
@@ -338,7 +364,7 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
         problems.push(`${line}${values === "" ? "" : ` (with ${values})`}`);
       }
     }
-    engines.push({ method: e.method, axes });
+    engines.push({ method: e.method, engine: uniqueEngines(e.engine), axes });
   });
 
   const suites: ResolvedSuite[] = [];
@@ -364,18 +390,13 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
     });
   });
 
-  let peer: ResolvedPeer | null = null;
-  if (raw.peer !== undefined) {
-    // The peer times forced-length generation (EOS ignored); accuracy suites stop on EOS and score text, which is
-    // not what it is for.
-    raw.suites.forEach((s, i) => {
-      if (s.name !== "bench") problems.push(`peer: the transformers peer runs the bench suite only; suites[${i}] is ${JSON.stringify(s.name)} (move it to a config without "peer")`);
-    });
-    peer = { engine: raw.peer.engine, python: raw.peer.python ?? null, modelDir: raw.peer.modelDir === undefined ? null : resolvePath(opts.baseDir, raw.peer.modelDir) };
-  }
+  const transformers: ResolvedTransformers = {
+    python: raw.transformers.python ?? null,
+    modelDir: raw.transformers.modelDir === undefined ? null : resolvePath(opts.baseDir, raw.transformers.modelDir),
+  };
 
   if (problems.length > 0) throw new ConfigError(opts.source, problems);
-  return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run, peer };
+  return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run, transformers };
 }
 
 /** Read and validate a config file (JSON syntax errors are reported with the file name). */

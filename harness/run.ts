@@ -14,7 +14,7 @@ import type { SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
 import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
-import { peerModelSpec, type PeerSetup } from "./peer.ts";
+import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
 import { cellProblems } from "./preflight.ts";
 import { Progress } from "./progress.ts";
 import { planShards, portionIndices, type CellPortion } from "./shards.ts";
@@ -43,8 +43,8 @@ export interface RunParams {
   signal?: AbortSignal;
   /** Run only shard i of N (its own records file, harness/shards.ts); null or absent: the whole run. */
   shard?: ShardSpec | null;
-  /** The bench suite's speed peer (harness/peer.ts), when the config has peer cells. */
-  peer?: PeerSetup | null;
+  /** The engines other than the native runner (harness/engines.ts), for the config's cells on them. */
+  engines?: EngineRegistry;
 }
 
 export interface RunSummary {
@@ -102,6 +102,7 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   const runDir = resolve(p.outDir);
   const runId = p.runId ?? basename(runDir);
   const cells = expandSweep(p.config);
+  checkEngines(cells, p.engines ?? {});
   const shard = p.shard ?? null;
   const portions = shard === null ? null : new Map(shardPlan(cells, p.suites, shard.count)[shard.index]!.map((x) => [x.cellKey, x]));
   const store = new RunStore(runDir, shard);
@@ -136,6 +137,19 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   }
 }
 
+/** Every cell's engine is set up and implements the cell's method and parameters: else a UsageError naming each
+ *  unsupported method or parameter, before anything is written. */
+function checkEngines(cells: readonly Cell[], engines: EngineRegistry): void {
+  const problems: string[] = [];
+  for (const name of new Set(cells.map((c) => c.engine))) {
+    if (name === "native") continue;
+    const setup = engines[name];
+    if (setup === undefined) throw new Error(`the config has cells on the ${name} engine but the run was given no ${name} engine`);
+    problems.push(...capabilityProblems(cells, name, setup.capabilities));
+  }
+  if (problems.length > 0) throw new UsageError(`${problems.length} method(s) or parameter(s) the engine does not implement:\n  ${problems.join("\n  ")}`);
+}
+
 /** What the loop's steps share: the params, the records file, the pool, the counts returned and what a case needs. */
 interface Loop {
   p: RunParams;
@@ -145,17 +159,22 @@ interface Loop {
   cases: CaseContext;
   /** With a shard: its portion of each of its cells (which of the cell's cases it runs). */
   portions: Map<string, CellPortion> | null;
+  /** The native pool is one cpu runner (no native cells): models are described in f32, the cpu backend's dtype. */
+  nativeOnCpu: boolean;
   stopped: () => boolean;
 }
 
 async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, CellPortion> | null, store: RunStore, runDir: string, runId: string): Promise<RunSummary> {
   const { config } = p;
   if (store.truncatedBytes > 0) p.log(`${basename(store.recordsPath)} ended in a torn line (${store.truncatedBytes} bytes, from an interrupted write); cut it away`);
-  const pool = p.makePool(p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
+  // With no native cell (e.g. `--engine transformers` on GPUs) the native runner only describes the models and exports
+  // the presets: one cpu runner, so a GPU machine needs no working CUDA backend of ours.
+  const nativeOnCpu = !cells.some((c) => c.engine === "native");
+  const pool = p.makePool(nativeOnCpu ? ["cpu"] : p.devices, p.engineFactory, { loadTimeoutMs: config.run.loadTimeoutMs, log: p.log });
   const cellList = cells.map((c) => ({ cellKey: c.cellKey, model: c.model.name, suite: c.suite.name, label: c.engine === "native" ? c.method.label : `${c.method.label} · ${c.engine}` }));
   const summary: RunSummary = { runId, runDir, cells: cells.length, cases: 0, resumed: 0, completed: 0, errored: 0, unsupported: 0, interrupted: false, modelErrors: [], cellList };
   const caseContext: CaseContext = { pool, runId, run: config.run, repoDir: p.repoDir, faults: p.allowFaults ? p.faults : [], ...(p.signal ? { signal: p.signal } : {}) };
-  const loop: Loop = { p, store, pool, summary, cases: caseContext, portions, stopped: () => p.signal?.aborted === true };
+  const loop: Loop = { p, store, pool, summary, cases: caseContext, portions, nativeOnCpu, stopped: () => p.signal?.aborted === true };
 
   try {
     await pool.start();
@@ -181,8 +200,10 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
       const tasks = await modelTasks(loop, group, info);
       if (tasks === null) continue;
       await runTasks(loop, tasks.filter((t) => t.cell.engine === "native"));
-      const peerTasks = tasks.filter((t) => t.cell.engine !== "native");
-      if (peerTasks.length > 0 && !loop.stopped()) await runPeerTasks(loop, peerTasks, runDir);
+      for (const engine of new Set(tasks.map((t) => t.cell.engine))) {
+        if (engine === "native" || loop.stopped()) continue;
+        await runEngineTasks(loop, engine, tasks.filter((t) => t.cell.engine === engine), runDir);
+      }
     }
   } finally {
     p.signal?.removeEventListener("abort", abortHandler);
@@ -214,7 +235,8 @@ async function describeModels(loop: Loop, byModel: ReadonlyMap<number, Cell[]>, 
     const infoKey = `${first.model.hash}/${first.model.dtype}/${String(first.model.maxContext)}`;
     let loaded: LoadedModel | undefined = modelInfo[infoKey];
     if (loaded === undefined) {
-      const got = await loop.pool.modelInfo(modelSpecOf(first));
+      const spec = modelSpecOf(first);
+      const got = await loop.pool.modelInfo(loop.nativeOnCpu ? { ...spec, dtype: "f32" } : spec);
       if (!got.ok) {
         // The model cannot load: every case of its cells would fail the same way; say so once and move on.
         modelError(loop, `model ${first.model.id}: ${got.failure.message}${got.failure.hint ? ` (hint: ${got.failure.hint})` : ""}`);
@@ -279,30 +301,32 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
 }
 
 /**
- * One model's speed-peer cases (harness/peer.ts): our runners stopped first (the devices to the peer alone), the
- * model's folder for the peer (exported once), then the cases on a pool of peer processes, closed afterwards. An
- * export that fails is a model error (its peer cells get no records), as a model that cannot load is.
+ * One model's cases on an engine other than the native runner (harness/engines.ts): our runners stopped first (the
+ * devices to that engine alone), the model's folder for it (exported once), then the cases on a pool of its
+ * processes (one per device), closed afterwards. An export that fails is a model error (those cells get no records),
+ * as a model that cannot load is.
  */
-async function runPeerTasks(loop: Loop, tasks: readonly CaseTask[], runDir: string): Promise<void> {
+async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "native">, tasks: readonly CaseTask[], runDir: string): Promise<void> {
   const { p } = loop;
-  if (!p.peer) throw new Error("the config has peer cells but the run was given no peer engine");
+  const setup = p.engines?.[engine];
+  if (setup === undefined) throw new Error(`the config has ${engine} cells but the run was given no ${engine} engine`);
   await loop.pool.release();
   const first = tasks[0]!.cell;
   let spec: ModelSpec;
   try {
-    spec = await peerModelSpec(first, { modelDir: p.peer.modelDir ?? join(runDir, "peer-models"), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+    spec = await engineModelSpec(first, { modelDir: setup.modelDir ?? join(runDir, `${engine}-models`), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   } catch (e) {
     modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
     return;
   }
-  const pool = p.makePool(p.devices, p.peer.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+  const pool = p.makePool(p.devices, setup.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   const onAbort = (): void => {
     void pool.close();
   };
   p.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await pool.start();
-    p.log(`peer: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? "the peer"} (${pool.firstEngine()?.info.backend ?? "?"})`);
+    p.log(`${engine}: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? engine} (${pool.firstEngine()?.info.backend ?? "?"})`);
     await runTasks({ ...loop, pool, cases: { ...loop.cases, pool } }, tasks.map((t) => ({ ...t, spec })));
   } finally {
     p.signal?.removeEventListener("abort", onAbort);
@@ -329,7 +353,7 @@ async function runTasks(loop: Loop, tasks: readonly CaseTask[]): Promise<void> {
         if (rec.status === "completed") summary.completed++;
         else if (rec.status === "errored") summary.errored++;
         else if (rec.status === "unsupported") summary.unsupported++;
-        progress?.tick(`${t.cell.method.label} · ${t.c.caseId}`, rec.status === "errored");
+        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.c.caseId}`, rec.status === "errored");
       } catch (e) {
         if (thrown === null) {
           thrown = { error: e };

@@ -6,9 +6,8 @@ import { InputError } from "../core/errors.ts";
 import { MAX_BYTES, readRegularFile } from "../core/files.ts";
 import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
-import { transformersPeerRuns } from "../engines/transformers/engine.ts";
 import type { MethodParams } from "../engines/index.ts";
-import { cartesian, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
+import { cartesian, type EngineName, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
 import { canonicalJson } from "../core/canonical-json.ts";
 import type { Scalar } from "../core/records.ts";
 
@@ -17,8 +16,8 @@ export interface CellModel extends ResolvedModel {
   hash: string;
 }
 
-/** Who runs a cell: our runner, or the bench suite's transformers speed peer (config "peer"). */
-export type CellEngine = "native" | "transformers";
+/** Who runs a cell (an engine entry's `engine`): our runner, or PyTorch + transformers (engines/transformers/). */
+export type CellEngine = EngineName;
 
 export interface Cell {
   /** Position in the expanded, ordered sweep. */
@@ -90,7 +89,7 @@ export function cellKeyOf(parts: {
   model: { hash: string; dtype: string; maxContext: number | null; tokenizer: string | null };
   method: { name: string; params: MethodParams };
   suite: { name: string; options: unknown; maxNewTokens: number | null; ignoreEos: boolean };
-  /** A peer engine ("transformers"); absent for our runner, so native keys stay what they always were. */
+  /** The engine; absent or "native" for our runner, so native keys stay what they always were. */
   engine?: CellEngine;
 }): string {
   const { engine, ...rest } = parts;
@@ -104,10 +103,9 @@ function tokenizerKey(m: ResolvedModel): string | null {
 }
 
 /**
- * Expand a resolved config into ordered cells (model-major: model, suite, engine entry, params combination). With a
- * peer, each model's cells are followed by a peer twin of every bench cell whose method the peer implements
- * (transformersPeerRuns): the same model, method, params and suite, keyed apart (cellKeyOf's `engine`) so that
- * resume and `compare` never mistake one for the other.
+ * Expand a resolved config into ordered cells (model-major: model, suite, engine entry, engine, params combination).
+ * A cell on the transformers engine is keyed apart from its native twin (cellKeyOf's `engine`), so that resume and
+ * `compare` never mistake one for the other; native keys are what they were before engines existed.
  */
 export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedModel) => string } = {}): Cell[] {
   const hashOf = opts.hash ?? ((m: ResolvedModel) => modelHash(m));
@@ -116,49 +114,38 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
   config.models.forEach((m, modelIndex) => {
     const model: CellModel = { ...m, hash: hashOf(m) };
     const tok = tokenizerKey(m);
-    const first = cells.length;
     config.suites.forEach((suite, suiteIndex) => {
       for (const engine of config.engines) {
         const adapter = getMethod(engine.method);
         if (adapter === undefined) throw new Error(`unknown method ${engine.method}`);
         const swept = Object.entries(engine.axes).filter(([, vs]) => vs.length > 1).map(([k]) => k);
-        for (const combo of cartesian(engine.axes)) {
-          const params = resolveParams(adapter, combo);
-          const cellKey = cellKeyOf({
-            model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
-            method: { name: adapter.name, params },
-            suite: { name: suite.name, options: suite.options, maxNewTokens: suite.maxNewTokens, ignoreEos: suite.ignoreEos },
-          });
-          if (seen.has(cellKey)) continue; // the same cell listed twice runs once
-          seen.add(cellKey);
-          const sweep: Record<string, Scalar> = {};
-          for (const k of swept) sweep[k] = params[k] ?? null;
-          cells.push({
-            index: cells.length,
-            cellKey,
-            engine: "native",
-            modelIndex,
-            model,
-            suiteIndex,
-            suite,
-            method: { name: adapter.name, params, label: adapter.label(params) },
-            sweep,
-          });
-        }
+        for (const runOn of engine.engine)
+          for (const combo of cartesian(engine.axes)) {
+            const params = resolveParams(adapter, combo);
+            const cellKey = cellKeyOf({
+              model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
+              method: { name: adapter.name, params },
+              suite: { name: suite.name, options: suite.options, maxNewTokens: suite.maxNewTokens, ignoreEos: suite.ignoreEos },
+              engine: runOn,
+            });
+            if (seen.has(cellKey)) continue; // the same cell listed twice runs once
+            seen.add(cellKey);
+            const sweep: Record<string, Scalar> = {};
+            for (const k of swept) sweep[k] = params[k] ?? null;
+            cells.push({
+              index: cells.length,
+              cellKey,
+              engine: runOn,
+              modelIndex,
+              model,
+              suiteIndex,
+              suite,
+              method: { name: adapter.name, params, label: adapter.label(params) },
+              sweep,
+            });
+          }
       }
     });
-    if (!config.peer) return;
-    const peer = config.peer.engine;
-    for (const c of cells.slice(first)) {
-      if (c.suite.name !== "bench" || !transformersPeerRuns(c.method)) continue;
-      const cellKey = cellKeyOf({
-        model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
-        method: { name: c.method.name, params: c.method.params },
-        suite: { name: c.suite.name, options: c.suite.options, maxNewTokens: c.suite.maxNewTokens, ignoreEos: c.suite.ignoreEos },
-        engine: peer,
-      });
-      cells.push({ ...c, index: cells.length, cellKey, engine: peer });
-    }
   });
   return cells;
 }

@@ -454,3 +454,55 @@ export function peerRatios(records: readonly GemRecord[], opts: { withModel: boo
   }
   return rows.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.contextLength - b.contextLength);
 }
+
+// ---------- engines side by side: the same cells on the native runner and another engine ----------
+
+export interface EngineAgreementRow {
+  suite: string;
+  /** The method variant without the engine's name. */
+  variant: string;
+  engine: string;
+  /** The cases' headline metrics ("rouge_score / qa_f1_zh_score" where datasets differ), or null when unscored. */
+  metric: string | null;
+  /** Cases that completed on both engines (the rows' means and agreement are over these). */
+  paired: number;
+  native: number | null;
+  other: number | null;
+  /** The share of paired cases whose generated token ids are identical on both engines. */
+  agreement: number | null;
+}
+
+/**
+ * The native runner's records beside another engine's on the same cells (same suite, method variant and case): per
+ * variant, the mean of each case's headline score on each engine over the cases both completed, and the share of those cases whose
+ * generated tokens agree exactly. One row per native variant × other engine with paired cases, in the records' order;
+ * empty when no other engine ran the same cells.
+ */
+export function engineAgreement(records: readonly GemRecord[], opts: { withModel: boolean }): EngineAgreementRow[] {
+  const others = uniq(records.map(engineOf).filter((e) => e !== "native"));
+  const variant = (r: GemRecord): string => variantOf(r, { withModel: opts.withModel, withEngine: false });
+  const caseKey = (r: GemRecord): string => JSON.stringify([r.suite, variant(r), r.caseId]);
+  const rows: EngineAgreementRow[] = [];
+  for (const engine of others) {
+    const theirs = new Map(records.filter((r) => engineOf(r) === engine && r.status === "completed").map((r) => [caseKey(r), r]));
+    const ours = records.filter((r) => engineOf(r) === "native" && r.status === "completed");
+    for (const [k, rs] of groupBy(ours, (r) => JSON.stringify([r.suite, variant(r)]))) {
+      const pairs = rs.flatMap((r) => {
+        const t = theirs.get(caseKey(r));
+        return t === undefined ? [] : [[r, t] as const];
+      });
+      if (pairs.length === 0) continue;
+      const [suite, v] = JSON.parse(k) as [string, string];
+      // each case's own headline (a suite of several datasets, e.g. LongBench, scores them under different metrics)
+      const metrics = uniq(pairs.map(([a]) => headline(a)?.metric ?? null));
+      const metric = metrics.includes(null) ? null : metrics.join(" / ");
+      const meanOf = (rs: readonly GemRecord[]): number | null => {
+        const xs = rs.map((r) => headline(r)?.value ?? null);
+        return metric === null || xs.some((x) => x === null) ? null : mean(xs as number[]);
+      };
+      const same = pairs.filter(([a, b]) => a.output !== null && b.output !== null && a.output.ids.length === b.output.ids.length && a.output.ids.every((x, i) => x === b.output!.ids[i])).length;
+      rows.push({ suite, variant: v, engine, metric, paired: pairs.length, native: meanOf(pairs.map(([a]) => a)), other: meanOf(pairs.map(([, b]) => b)), agreement: same / pairs.length });
+    }
+  }
+  return rows;
+}

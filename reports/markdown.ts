@@ -8,7 +8,7 @@ import { summaryMarkdown } from "./longbench-markdown.ts";
 import { rulerMarkdown } from "./ruler-markdown.ts";
 import { longbenchV2Markdown } from "./longbench-v2-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
+import { compareMixed, contextLengthOf, datasetMeans, engineAgreement, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
 import { md, mdTable } from "./markdown-table.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
@@ -104,6 +104,18 @@ export function peerTable(records: readonly GemRecord[], withModel: boolean): st
   );
 }
 
+/** The native runner beside another engine on the same cells (aggregate.ts engineAgreement). */
+export function enginesTable(records: readonly GemRecord[], withModel: boolean): string | null {
+  const rows = engineAgreement(records, { withModel });
+  if (rows.length === 0) return null;
+  const body = rows.map((r) => [r.variant, r.engine, String(r.paired), r.metric ?? "–", fx(r.native, 3), fx(r.other, 3), fx(r.agreement, 3)]);
+  return (
+    `The same cells on the native runner and another engine (the same weights and input ids): the mean headline score of each over the ` +
+    `cases both completed, and the share of those cases whose generated token ids are identical.\n\n` +
+    mdTable(["Method", "Engine", "Paired cases", "Metric", "native", "other engine", "Same tokens"], body)
+  );
+}
+
 export function markdownText(records: readonly GemRecord[]): string {
   const out: string[] = ["# gembench summary", ""];
   const runIds = uniq(records.map((r) => r.runId));
@@ -127,6 +139,8 @@ export function markdownText(records: readonly GemRecord[]): string {
     if (t) out.push("### Speed and memory", "", t, "");
     const peers = peerTable(rs, withModel);
     if (peers) out.push("### Ours vs the peer", "", peers, "");
+    const engines = enginesTable(rs, withModel);
+    if (engines) out.push("### Engines side by side", "", engines, "");
     const failures = rs.filter(isFailure);
     if (failures.length) {
       out.push("### Failures", "");

@@ -366,7 +366,7 @@ for step in "${plan[@]}"; do
       continue
     fi
     cfg="$out/peer-config.json"
-    printf '%s\n' '{"name":"gpu-check-peer","models":[{"id":"synthetic:tiny-llama","dtype":"bf16"}],"engines":[{"method":"dense"},{"method":"gemfilter","params":{"filterLayer":1,"k":64}},{"method":"snapkv","params":{"k":64}},{"method":"h2o","params":{"k":64}}],"suites":[{"name":"bench","options":{"lengths":[256,1024],"maxNewTokens":8},"ignoreEos":true,"warmups":1,"repeats":2}],"peer":{"engine":"transformers"}}' >"$cfg"
+    printf '%s\n' '{"name":"gpu-check-peer","models":[{"id":"synthetic:tiny-llama","dtype":"bf16"}],"engines":[{"method":"dense","engine":["native","transformers"]},{"method":"gemfilter","params":{"filterLayer":1,"k":64},"engine":["native","transformers"]},{"method":"snapkv","params":{"k":64},"engine":["native","transformers"]},{"method":"h2o","params":{"k":64},"engine":["native","transformers"]}],"suites":[{"name":"bench","options":{"lengths":[256,1024],"maxNewTokens":8},"ignoreEos":true,"warmups":1,"repeats":2}]}' >"$cfg"
     rm -rf "$out/peer-run"
     run_step peer env GEMBENCH_RUNNER="$runner" node "$root/bin/gembench.js" run "$cfg" --devices 0 --out "$out/peer-run"
     st=$(outcome '.')

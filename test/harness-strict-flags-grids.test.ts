@@ -75,7 +75,7 @@ test("ranges and grids: a huge range is refused by name at once; the grid size i
   const e3 = t.throws(() => parseConfig(config({ filterLayer: "0..999", k: "1..1000" }), { source: "c.json", baseDir: root, suites }), { instanceOf: ConfigError });
   t.deepEqual(e3?.problems, [`engines[0].params: 1000000 parameter combinations; at most ${MAX_ENGINE_COMBINATIONS} per engine entry`]);
   t.true(Date.now() - started < 5_000);
-  t.is(gridSize({ models: [{}, {}] as never, suites: [{}, {}, {}] as never, engines: [{ method: "a", axes: { x: [1, 2], y: [1, 2, 3] } }, { method: "b", axes: {} }] }), 2 * 3 * (6 + 1));
+  t.is(gridSize({ models: [{}, {}] as never, suites: [{}, {}, {}] as never, engines: [{ method: "a", engine: ["native"], axes: { x: [1, 2], y: [1, 2, 3] } }, { method: "b", engine: ["native"], axes: {} }] }), 2 * 3 * (6 + 1));
 });
 
 test(`a grid over ${LARGE_GRID_CELLS} cells needs --allow-large-grid (exit 2 without it, nothing written)`, async (t) => {

@@ -8,6 +8,7 @@ import { RECORD_SCHEMA_VERSION, type GemRecord } from "../../core/records.ts";
 import { hasManyModels, uniq } from "../aggregate.ts";
 import type { Reporter, ReportContext } from "../reporter.ts";
 import { esc, jsonForScript } from "./escape.ts";
+import { enginesSection } from "./sections/engines.ts";
 import { overviewSection } from "./sections/overview.ts";
 import type { Chart, Section, SectionContext } from "./section.ts";
 import { longbenchSection } from "./sections/longbench.ts";
@@ -20,7 +21,7 @@ import { sweepsSection } from "./sections/sweeps.ts";
 import { viewerSection } from "./sections/viewer.ts";
 import { PAGE_CSS } from "./style.ts";
 
-export const SECTIONS: readonly Section[] = [overviewSection, summarySection, niahSection, sweepsSection, longbenchSection, rulerSection, speedSection, viewerSection, protocolSection];
+export const SECTIONS: readonly Section[] = [overviewSection, summarySection, enginesSection, niahSection, sweepsSection, longbenchSection, rulerSection, speedSection, viewerSection, protocolSection];
 
 /** The browser builds inlined into the page, in load order (vega-embed expects globals `vega` and `vegaLite`). */
 const LIBS: [pkg: string, file: string][] = [

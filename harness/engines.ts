@@ -1,8 +1,9 @@
-// The bench suite's speed peer in a run (config "peer"; engines/transformers/): after a model's own cells, our
-// runners are stopped (the devices to the peer alone), the model is made available to the peer as a Hugging Face
-// folder — a synthetic preset exported once by a cpu runner per model content hash and dtype (bf16 when the cell
-// runs in bf16) and reused, an HF model as its own folder — and the peer's cells run on a pool of peer processes,
-// then that pool is closed.
+// The engines a cell can run on besides our runner (an engine entry's `engine`; engines/transformers/): how each is
+// started (a factory per device, like the native runner's), what it implements (its hello's capabilities, checked
+// against every cell before a run starts), and the model it loads — an HF model's own folder, or a synthetic preset
+// exported once by a cpu runner per model content hash and dtype (bf16 when the cell runs in bf16) and reused.
+// The run loop (run.ts) runs a model's cells engine by engine: our runners are stopped before another engine's pool
+// starts, so the devices belong to one engine at a time.
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Engine, EngineFactory, ModelSpec } from "../core/engine.ts";
@@ -10,21 +11,51 @@ import { toError } from "../core/errors.ts";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { writeFileAtomic } from "../core/results.ts";
 import { modelSpecOf } from "./case.ts";
-import type { Cell } from "./sweep.ts";
+import type { Cell, CellEngine } from "./sweep.ts";
 
 /** Written after an export finished: a folder without it (an interrupted export) is exported again. */
 export const EXPORT_MARKER = "gembench-export.json";
 
-export interface PeerSetup {
-  /** Starts a peer process on a device. */
+/** What an engine says it implements: its methods and each method's parameter names (the hello's capabilities). */
+export interface EngineCapabilities {
+  methods: string[];
+  methodParams: Record<string, string[]>;
+}
+
+/** An engine other than the native runner, ready for a run. */
+export interface EngineSetup {
+  /** Starts one engine process on a device. */
   factory: EngineFactory;
-  /** Folder of exported models; null: <run folder>/peer-models. */
+  /** Folder of exported models; null: <run folder>/<engine>-models. */
   modelDir: string | null;
+  capabilities: EngineCapabilities;
+}
+
+/** The non-native engines of a run by name (the registry run.ts reads; the native runner is RunParams.engineFactory). */
+export type EngineRegistry = Partial<Record<Exclude<CellEngine, "native">, EngineSetup>>;
+
+/**
+ * One line per cell the engine cannot run, naming the method or the parameter it does not implement (the run refuses
+ * them all before any case starts). A parameter counts when the cell sets it (the adapter's defaults included).
+ */
+export function capabilityProblems(cells: readonly Cell[], engine: CellEngine, caps: EngineCapabilities): string[] {
+  const out = new Set<string>();
+  for (const c of cells) {
+    if (c.engine !== engine) continue;
+    if (!caps.methods.includes(c.method.name)) {
+      out.add(`the ${engine} engine has no method ${JSON.stringify(c.method.name)} (it implements ${caps.methods.join(", ")}); run it on "native"`);
+      continue;
+    }
+    const known = caps.methodParams[c.method.name] ?? [];
+    for (const p of Object.keys(c.method.params))
+      if (!known.includes(p)) out.add(`the ${engine} engine's ${c.method.name} has no parameter ${JSON.stringify(p)} (it implements ${known.join(", ") || "none"}); run it on "native"`);
+  }
+  return [...out];
 }
 
 /**
  * The dtype a synthetic model is exported in: bf16 when the cell runs our runner in bf16 (the cuda backend rounds the
- * preset's fp32 values to nearest even, as the export does: the peer gets the very weights ours computes with, in half
+ * preset's fp32 values to nearest even, as the export does: the other engine gets the very weights ours computes with, in half
  * the disk space), f32 otherwise.
  */
 export function exportDtypeFor(cell: Cell): "f32" | "bf16" {
@@ -37,11 +68,11 @@ export function exportDirFor(modelDir: string, cell: Cell): string {
 }
 
 /**
- * What the peer loads for the model of `cell`: an HF model's own folder, or a synthetic preset's export (made now with
+ * What a non-native engine loads for the model of `cell`: an HF model's own folder, or a synthetic preset's export (made now with
  * a cpu runner from `runnerFactory`, unless a finished export of the same content hash is there). Throws with the
  * runner's message when the export fails.
  */
-export async function peerModelSpec(
+export async function engineModelSpec(
   cell: Cell,
   opts: { modelDir: string; runnerFactory: EngineFactory; timeoutMs: number; log: (m: string) => void },
 ): Promise<ModelSpec> {
@@ -56,14 +87,14 @@ export async function peerModelSpec(
     try {
       const got = readJsonFile(marker, { maxBytes: MAX_BYTES.smallJson, what: "export marker" }) as { hash?: string; dtype?: string };
       if (got.hash === want.hash && got.dtype === dtype) {
-        opts.log(`peer: reusing the export of ${cell.model.name} in ${dir}`);
+        opts.log(`${cell.engine}: reusing the export of ${cell.model.name} in ${dir}`);
         return spec(dir);
       }
     } catch {
       // unreadable: export again
     }
   }
-  opts.log(`peer: exporting ${cell.model.name} (${cell.model.hash}) for the transformers peer to ${dir} (cpu runner, ${dtype})`);
+  opts.log(`${cell.engine}: exporting ${cell.model.name} (${cell.model.hash}) for the ${cell.engine} engine to ${dir} (cpu runner, ${dtype})`);
   mkdirSync(dir, { recursive: true });
   let runner: Engine | null = null;
   try {
@@ -75,7 +106,7 @@ export async function peerModelSpec(
     const out = await runner.exportHf(dir, { timeoutMs: opts.timeoutMs, overwrite: true, dtype });
     if (!out.ok) throw new Error(`exporting ${cell.model.id}: ${out.failure.message}`);
   } catch (e) {
-    throw new Error(`peer: ${toError(e).message}`);
+    throw new Error(`${cell.engine}: ${toError(e).message}`);
   } finally {
     await runner?.close().catch(() => undefined);
   }
