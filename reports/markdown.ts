@@ -6,8 +6,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
+import { memoryCells, memoryHeader, MEMORY_NOTE } from "./memory.ts";
 import { md, mdTable } from "./markdown-table.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
@@ -56,7 +57,7 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
   for (const key of sortedKeys) {
     const rs = groups.get(key)!;
     const [variant, len] = JSON.parse(key) as [string, number];
-    const peak = peakOf(rs);
+    const mem = memorySummary(rs);
     const floor = floorOf(rs);
     const rateCells = rates.map((rate) => {
       const s = spreadOf(rateValues(rs, rate.key));
@@ -70,14 +71,13 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
       fspread(spreadOf(samplesOf(rs, "prefillMs"))),
       fspread(spreadOf(samplesOf(rs, "ttftMs"))),
       fspread(spreadOf(decodeMsPerTokenSamples(rs))),
-      fmem(peak?.total, unit),
-      fmem(peak?.kv, unit),
+      ...memoryCells(mem, unit, noMemoryReason(rs)),
       ...rateCells,
     ]);
   }
-  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`, ...rates.map((r) => r.title)];
+  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", ...memoryHeader(unit), ...rates.map((r) => r.title)];
   const rateNote = rates.length === 0 ? "" : ` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time, median over the cases${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`;
-  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).${rateNote}\n\n${mdTable(header, rows)}`;
+  return `Median (min–max) over all kept repeats of all cases; memory in ${unit.name} (2^${unit.power} bytes): ${MEMORY_NOTE}${rateNote}\n\n${mdTable(header, rows)}`;
 }
 
 /** Our/peer ratios (aggregate.ts peerRatios): per method and length, the ratio of medians then ours / the peer's. */
@@ -85,20 +85,21 @@ export function peerTable(records: readonly GemRecord[], withModel: boolean): st
   const rows = peerRatios(records, { withModel });
   if (rows.length === 0) return null;
   const unit = memoryUnit(Math.max(0, ...rows.flatMap((r) => [r.ours.peakBytes ?? 0, r.theirs?.peakBytes ?? 0])));
-  const ms = (r: PeerRatioRow, f: Exclude<keyof PhaseMedians, "peakBytes">): string =>
+  const ms = (r: PeerRatioRow, f: "filterMs" | "prefillMs" | "ttftMs" | "decodeMsPerToken" | "totalMs"): string =>
     r.theirs === null || !r.ours[f] || !r.theirs[f] ? "–" : `${fratio(r.ratio[f])} (${fms(r.ours[f])} / ${fms(r.theirs[f])})`;
+  const mem = (r: PeerRatioRow, f: "peakBytes" | "decodeKvBytes"): string =>
+    r.theirs![f] === null ? `– (${fmem(r.ours[f], unit)} / ${r.theirsNoMemory ?? "none"})` : `${fratio(r.ratio[f])} (${fmem(r.ours[f], unit)} / ${fmem(r.theirs![f], unit)})`;
   const body = rows.map((r) => {
     const head = [r.variant, String(r.contextLength), r.peer];
-    if (r.status !== "paired") return [...head, r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`, "", "", "", "", ""];
-    const mem = r.theirs!.peakBytes === null ? `– (${fmem(r.ours.peakBytes, unit)} / none)` : `${fratio(r.ratio.peakBytes)} (${fmem(r.ours.peakBytes, unit)} / ${fmem(r.theirs!.peakBytes, unit)})`;
-    return [...head, ms(r, "filterMs"), ms(r, "prefillMs"), ms(r, "ttftMs"), ms(r, "decodeMsPerToken"), ms(r, "totalMs"), mem];
+    if (r.status !== "paired") return [...head, r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`, "", "", "", "", "", ""];
+    return [...head, ms(r, "filterMs"), ms(r, "prefillMs"), ms(r, "ttftMs"), ms(r, "decodeMsPerToken"), ms(r, "totalMs"), mem(r, "peakBytes"), mem(r, "decodeKvBytes")];
   });
-  const header = ["Method", "Context", "Peer", "Filter", "Prefill", "TTFT", "Decode ms/token", "Total", `Peak ${unit.name}`];
+  const header = ["Method", "Context", "Peer", "Filter", "Prefill", "TTFT", "Decode ms/token", "Total", `Peak total ${unit.name}`, `KV cache ${unit.name} (decode)`];
   return (
     `Ours / the peer's: the ratio of the medians over all kept repeats (below 1: ours is faster or smaller), then our median / the peer's ` +
     `(ms, memory in ${unit.name}). The peer runs the same cells on the same weights in the same run (records with \`engine\`); ` +
     `its memory is torch.cuda.max_memory_allocated (allocator level, no CUDA context), ours the runner's own peak; ` +
-    `on the CPU the peer counts none. "no peer": the peer has no such method.\n\n${mdTable(header, body)}`
+    `on the CPU the peer counts none (the cell says so). "no peer": the peer has no such method.\n\n${mdTable(header, body)}`
   );
 }
 
