@@ -37,6 +37,15 @@ export function protocolTag(protocol: Readonly<Record<string, Scalar>>): string 
   return cap === undefined || cap === null ? protocol.profile : `${protocol.profile} cap=${scalarText(cap)}`;
 }
 
+/**
+ * The protocol profiles of records, for table titles: "profile longbench", "profiles chat, paper"; "" when no record
+ * names one (the bench suite).
+ */
+export function profileTitle(records: readonly Pick<GemRecord, "protocol">[]): string {
+  const ps = uniq(records.flatMap((r) => (typeof r.protocol.profile === "string" ? [r.protocol.profile] : [])));
+  return ps.length === 0 ? "" : `profile${ps.length > 1 ? "s" : ""} ${ps.join(", ")}`;
+}
+
 /** The method label followed by the protocol tag, when there is one ("snapkv k=1024 gqa=mean · paper cap=128000"). */
 export function labelWithProtocol(r: Pick<GemRecord, "method" | "protocol">): string {
   const tag = protocolTag(r.protocol);
@@ -344,6 +353,9 @@ export interface LongbenchCell {
   methodName: string;
   /** Protocol facts shared by the cell's records (a value that differs between records is listed joined by " / "). */
   protocol: {
+    profile: string;
+    reference: string;
+    deviations: string;
     promptSource: string;
     chatTemplateMode: string;
     scoring: string;
@@ -379,6 +391,9 @@ export function longbenchCells(records: readonly LongbenchRecord[]): LongbenchCe
       method: labelWithProtocol(first),
       methodName: first.method.name,
       protocol: {
+        profile: joined(rs, "profile"),
+        reference: joined(rs, "reference"),
+        deviations: joined(rs, "deviations"),
         promptSource: joined(rs, "promptSource"),
         chatTemplateMode: joined(rs, "chatTemplateMode"),
         scoring: joined(rs, "scoring"),

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow } from "./aggregate.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, profileTitle, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
 import { memoryCells, memoryHeader, MEMORY_NOTE } from "./memory.ts";
 import { md, mdTable } from "./markdown-table.ts";
@@ -110,6 +110,9 @@ export function markdownText(records: readonly GemRecord[]): string {
   const withModel = hasManyModels(records);
   for (const [suite, rs] of groupBy(records, (r) => r.suite)) {
     out.push(`## ${md(suite)}`, "");
+    // every table title names the protocol profile its records ran under
+    const prof = profileTitle(rs);
+    const title = (s: string): string => (prof === "" ? `### ${s}` : `### ${s} (${md(prof)})`);
     const counts = groupBy(rs, (r) => r.status);
     out.push(
       [...counts].map(([s, xs]) => `${s}: ${xs.length}`).join(" · "),
@@ -118,11 +121,11 @@ export function markdownText(records: readonly GemRecord[]): string {
     // LongBench has its own official aggregation (rounded dataset scores, categories, Average, LongBench-E buckets):
     // the same numbers as `gembench score longbench`, not a mean of raw case scores.
     const s = suite === "longbench" ? (rs.some((r) => headline(r) !== null) ? summaryMarkdown(rs) : null) : scoreTable(rs, withModel);
-    if (s) out.push("### Scores", "", s, "");
+    if (s) out.push(title("Scores"), "", s, "");
     const t = speedTable(rs, withModel);
-    if (t) out.push("### Speed and memory", "", t, "");
+    if (t) out.push(title("Speed and memory"), "", t, "");
     const peers = peerTable(rs, withModel);
-    if (peers) out.push("### Ours vs the peer", "", peers, "");
+    if (peers) out.push(title("Ours vs the peer"), "", peers, "");
     const failures = rs.filter(isFailure);
     if (failures.length) {
       out.push("### Failures", "");

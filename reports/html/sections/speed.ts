@@ -3,7 +3,7 @@
 // TFLOP/s and GB/s per phase (the records' timings.rates), read against the GPU's datasheet floor where it is known.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
-import { contextLengthOf, groupBy, MEMORY_CATEGORIES, MEMORY_PHASES, memorySummary, noMemoryReason, peerRatios, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
+import { contextLengthOf, groupBy, MEMORY_CATEGORIES, MEMORY_PHASES, memorySummary, noMemoryReason, peerRatios, profileTitle, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
 import { memoryCells, memoryHeader, MEMORY_NOTE } from "../../memory.ts";
 import { fmem, fms, fratio, fspread, memoryUnit } from "../../format.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
@@ -226,7 +226,7 @@ export const speedSection: Section = {
       html.push(chartDiv(id, `Memory by category (weights, KV cache, activations, workspace) at each phase's peak, ${unit.name}: per context length one bar per phase the method has (filter = GemFilter's filter pass, prefill, decode: the KV cache decoded from). The tallest bar is the peak total.`));
     }
     html.push(
-      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th>${memoryHeader(unit).map((h) => `<th>${esc(h)}</th>`).join("")}${ratePts.size ? '<th class="l">Achieved</th>' : ""}</tr></thead><tbody>${rows
+      `<table class="data"><caption>Speed and memory: median (min–max)${profileTitle(rs) ? ` (${esc(profileTitle(rs))})` : ""}</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th>${memoryHeader(unit).map((h) => `<th>${esc(h)}</th>`).join("")}${ratePts.size ? '<th class="l">Achieved</th>' : ""}</tr></thead><tbody>${rows
         .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );

@@ -5,7 +5,7 @@
 import { datasetMeans, isLongBenchE, longbenchCells, meanOverDatasets } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
 import { median } from "../../../core/stats.ts";
-import { contextLengthOf, engineOf, groupBy, headline, isDense, memorySummary, uniq, variantOf } from "../../aggregate.ts";
+import { contextLengthOf, engineOf, groupBy, headline, isDense, memorySummary, profileTitle, uniq, variantOf } from "../../aggregate.ts";
 import { fmem, fms, fx, memoryUnit } from "../../format.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
@@ -72,6 +72,10 @@ export const summarySection: Section = {
       return `<tr><th scope="row">${esc(v)}</th>${cells.join("")}</tr>`;
     });
     const notes = [
+      ...scoredSuites.flatMap((s) => {
+        const prof = profileTitle(records.filter((r) => r.suite === s));
+        return prof === "" ? [] : [`${esc(s)}: ${esc(prof)}.`];
+      }),
       scoredSuites.length
         ? `Scores: mean headline metric × 100 over completed cases; a suite with several datasets averages its datasets${scoredSuites.includes("longbench") ? "; LongBench: the official Average (mean of the rounded dataset scores, as in the LongBench section)" : ""}.`
         : "",
