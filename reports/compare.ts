@@ -287,7 +287,38 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
   };
 }
 
-/** Compares two runs' records (latest per recordKey). Pure: no I/O. */
+/**
+ * A record's protocol profile as compared: its name and the reference it reproduces. Records from before profiles
+ * named their reference have none: their `longbench` ran the model's chat template (today's `chat`), not THUDM's
+ * pred.py, so they pair with neither.
+ */
+function profileOf(r: GemRecord): string | null {
+  const p = r.protocol.profile;
+  if (typeof p !== "string") return null;
+  return typeof r.protocol.reference === "string" ? p : `${p} (recorded before profiles named their reference)`;
+}
+
+/**
+ * UsageError when a cell matched in both runs ran under different protocol profiles: their scores come from
+ * different pipelines (chat template or not, budgets, stop rules) and a ratio or a drop between them means nothing.
+ */
+function refuseMixedProfiles(b: Map<string, GemRecord[]>, c: Map<string, GemRecord[]>): void {
+  const clashes: string[] = [];
+  for (const [key, rs] of b) {
+    const cs = c.get(key);
+    if (cs === undefined) continue;
+    const pb = uniq(rs.map(profileOf)).filter((x) => x !== null);
+    const pc = uniq(cs.map(profileOf)).filter((x) => x !== null);
+    if (pb.join() !== pc.join()) clashes.push(`${describe(rs).method} (${describe(rs).suite}): baseline ${pb.join(", ") || "none"}, candidate ${pc.join(", ") || "none"}`);
+  }
+  if (clashes.length > 0) {
+    throw new UsageError(
+      `the runs used different protocol profiles, so their cells cannot be compared: ${clashes.slice(0, 5).join("; ")}${clashes.length > 5 ? `; and ${clashes.length - 5} more` : ""}. Rerun the baseline under the candidate's profile (suite option "profile").`,
+    );
+  }
+}
+
+/** Compares two runs' records (latest per recordKey). Pure: no I/O. UsageError when matched cells differ in profile. */
 export function compareRuns(
   baseline: readonly GemRecord[],
   candidate: readonly GemRecord[],
@@ -296,6 +327,7 @@ export function compareRuns(
 ): CompareResult {
   const b = groupBy(baseline, (r) => r.cellKey);
   const c = groupBy(candidate, (r) => r.cellKey);
+  refuseMixedProfiles(b, c);
   const cells: CellComparison[] = [];
   const missingCells: CellRef[] = [];
   for (const [key, rs] of b) {
@@ -422,8 +454,11 @@ export function compareCommand(baselinePath: string, candidatePath: string, o: C
   const cand = loadComparable(candidatePath, "candidate");
   const result = compareRuns(base, cand, thresholds, { baseline: baselinePath, candidate: candidatePath });
   if (result.cells.length === 0) {
+    const pb = uniq(base.map(profileOf)).filter((x) => x !== null);
+    const pc = uniq(cand.map(profileOf)).filter((x) => x !== null);
+    const profiles = pb.join() === pc.join() ? "" : ` (they ran different protocol profiles: ${pb.join(", ") || "none"} and ${pc.join(", ") || "none"}; runs of different profiles are not compared)`;
     throw new UsageError(
-      `no cells in common between ${baselinePath} (${result.missingCells.length} cells) and ${candidatePath} (${result.addedCells.length} cells): were they run from the same config and models?`,
+      `no cells in common between ${baselinePath} (${result.missingCells.length} cells) and ${candidatePath} (${result.addedCells.length} cells): were they run from the same config and models?${profiles}`,
     );
   }
   return { code: result.regressed ? 1 : 0, stdout: compareMarkdown(result), result };
