@@ -29,7 +29,7 @@ export const THUDM_V1_MODEL2MAXLEN: Readonly<Record<string, number>> = {
   "vicuna-v1.5-7b-16k": 15500,
 };
 
-/** The context the `longbench` rule reads: positions above 128K count as 128K (Mistral-Nemo's config says 1 024 000). */
+/** The context the `longbench` rule reads: positions above 128K count as 128K (a config may state more than the model's 128K). */
 export const LONGBENCH_RULE_MAX_CONTEXT = 131072;
 
 /**
