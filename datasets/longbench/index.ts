@@ -6,7 +6,7 @@ import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
-import { DEVIATIONS, GENERATION_RULE, inputCeiling, PAPER_H2O_INPUT_CAP, PROFILES, REFERENCE, type Profile } from "./profile.ts";
+import { DEVIATIONS, GENERATION_RULE, inputCeiling, longbenchRuleBudget, PAPER_H2O_INPUT_CAP, PROFILES, REFERENCE, type Profile } from "./profile.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 import { pyStrip } from "./pycompat.ts";
 
@@ -151,8 +151,10 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     const minNewTokens = samsum ? 1 : 0;
     const eosIds = paper || (samsum && profile === "longbench") ? tokenizerEos : null;
     const deviations = [
-      // an explicit maxLength replaces the profile's budget rule
-      ...DEVIATIONS[profile].filter((d) => opts.maxLength === undefined || !d.startsWith("input budget")),
+      // an explicit maxLength replaces the profile's budget rule (as does a model too small for longbench's rule:
+      // fitted below); samsum's stop rule is listed on samsum's cases
+      ...DEVIATIONS[profile].filter((d) => (!d.startsWith("input budget") || (opts.maxLength === undefined && (profile !== "longbench" || longbenchRuleBudget(ctx.model.maxPositions) !== null))) && (!d.startsWith("samsum") || name === "samsum")),
+      ...(profile === "longbench" && opts.maxLength === undefined && longbenchRuleBudget(ctx.model.maxPositions) === null ? [`input budget: no model2maxlen value or rule below 1024 positions`] : []),
       ...(opts.maxLength !== undefined ? [`input budget ${opts.maxLength} (the maxLength option)`] : []),
       ...(profile === "chat" && chatMode === "off" ? ["chat template switched off (chatTemplate: off)"] : []),
       ...(opts.scoring === "corrected" ? ["corrected scoring (not eval.py's)"] : []),

@@ -68,7 +68,8 @@ export const GENERATION_RULE: Record<Profile, string> = {
 };
 
 /**
- * Every deviation of a profile from its named reference, as recorded in `protocol.deviations` (the case-specific
+ * Every deviation of a profile from its named reference, as recorded in `protocol.deviations`, "; "-joined (so none
+ * contains "; "; the case-specific
  * ones — a budget fitted to a small model, an explicit maxLength, chatTemplate off, corrected scoring, non-official
  * prompts — are added per case by the suite).
  */
@@ -77,9 +78,9 @@ export const DEVIATIONS: Record<Profile, readonly string[]> = {
     "input budget: THUDM's v1 model2maxlen has no entry for this model; the rule all its entries follow (context in K × 1000 − 500, context capped at 128K) is applied",
   ],
   chat: [
-    "chat template: the model's own (tokenizer_config.json) on all but trec, triviaqa, samsum, lsht, lcc, repobench-p; THUDM's build_chat applies none to Llama 3.x, Mistral-Nemo, Phi-3.5 or Qwen2.x",
+    "chat template: the model's own (tokenizer_config.json) on all but trec, triviaqa, samsum, lsht, lcc, repobench-p, where THUDM's build_chat applies none to Llama 3.x, Mistral-Nemo, Phi-3.5 or Qwen2.x",
     "one BOS where the chat template writes one and the tokenizer adds another",
-    "input budget 127500 for 128K models (gembench's choice; THUDM's v1 model2maxlen tops out at 31500)",
+    "input budget min(127500, context − output) (gembench's choice, where THUDM's v1 model2maxlen tops out at 31500 and its rule gives 31500 for 32K)",
     "samsum stops on every EOS id of the model plus the newline id (THUDM: the tokenizer's eos_token_id and the newline id)",
   ],
   paper: [],
