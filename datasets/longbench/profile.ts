@@ -75,7 +75,7 @@ export const GENERATION_RULE: Record<Profile, string> = {
  */
 export const DEVIATIONS: Record<Profile, readonly string[]> = {
   longbench: [
-    "input budget: THUDM's v1 model2maxlen has no entry for this model; the rule all its entries follow (context in K × 1000 − 500, context capped at 128K) is applied",
+    "input budget: THUDM's v1 model2maxlen has no entry for this model, so the rule all its entries follow (context in K × 1000 − 500, context capped at 128K) is applied",
   ],
   chat: [
     "chat template: the model's own (tokenizer_config.json) on all but trec, triviaqa, samsum, lsht, lcc, repobench-p, where THUDM's build_chat applies none to Llama 3.x, Mistral-Nemo, Phi-3.5 or Qwen2.x",
