@@ -288,14 +288,14 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
 }
 
 /**
- * A record's protocol profile as compared: its name and the reference it reproduces. Records from before profiles
- * named their reference have none: their `longbench` ran the model's chat template (today's `chat`), not THUDM's
+ * A record's protocol profile as compared: its name, and for LongBench whether it names its reference. LongBench
+ * records from before profiles named their reference have none: their `longbench` ran the model's chat template (today's `chat`), not THUDM's
  * pred.py, so they pair with neither.
  */
 function profileOf(r: GemRecord): string | null {
   const p = r.protocol.profile;
   if (typeof p !== "string") return null;
-  return typeof r.protocol.reference === "string" ? p : `${p} (recorded before profiles named their reference)`;
+  return r.suite !== "longbench" || typeof r.protocol.reference === "string" ? p : `${p} (recorded before profiles named their reference)`;
 }
 
 /**
