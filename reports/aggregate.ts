@@ -37,6 +37,15 @@ export function protocolTag(protocol: Readonly<Record<string, Scalar>>): string 
   return cap === undefined || cap === null ? protocol.profile : `${protocol.profile} cap=${scalarText(cap)}`;
 }
 
+/**
+ * The protocol profiles of records, for table titles: "profile longbench", "profiles chat, paper"; "" when no record
+ * names one (the bench suite).
+ */
+export function profileTitle(records: readonly Pick<GemRecord, "protocol">[]): string {
+  const ps = uniq(records.flatMap((r) => (typeof r.protocol.profile === "string" ? [r.protocol.profile] : [])));
+  return ps.length === 0 ? "" : `profile${ps.length > 1 ? "s" : ""} ${ps.join(", ")}`;
+}
+
 /** The method label followed by the protocol tag, when there is one ("snapkv k=1024 gqa=mean · paper cap=128000"). */
 export function labelWithProtocol(r: Pick<GemRecord, "method" | "protocol">): string {
   const tag = protocolTag(r.protocol);
@@ -174,6 +183,8 @@ export interface CellSummary extends RunCell {
   unsupported: number;
   scores: DatasetMean[];
   medianTotalMs: number | null;
+  /** The cell's memory over its cases (memorySummary); null when none is counted. */
+  memory: MemorySummary | null;
 }
 
 /** The cells' summaries (in the cells' order) from the run folder's records (latest per recordKey). */
@@ -182,7 +193,7 @@ export function cellSummaries(cells: readonly RunCell[], records: readonly GemRe
   return cells.map((c) => {
     const rs = byCell.get(c.cellKey) ?? [];
     const count = (status: GemRecord["status"]): number => rs.filter((r) => r.status === status).length;
-    return { ...c, cases: rs.length, completed: count("completed"), errored: count("errored"), unsupported: count("unsupported"), scores: datasetMeans(rs), medianTotalMs: medianTotalMs(rs) };
+    return { ...c, cases: rs.length, completed: count("completed"), errored: count("errored"), unsupported: count("unsupported"), scores: datasetMeans(rs), medianTotalMs: medianTotalMs(rs), memory: memorySummary(rs) };
   });
 }
 
@@ -243,14 +254,81 @@ export function departureFromDense(records: readonly GemRecord[]): DepartureFrom
 }
 
 export type PeakBytes = NonNullable<GemRecord["memory"]>["peak"];
-/** The largest peak (by total) over completed records, or null. */
-export function peakOf(records: readonly GemRecord[]): PeakBytes | null {
-  let best: PeakBytes | null = null;
-  for (const r of records) {
-    if (r.status !== "completed" || !r.memory) continue;
-    if (!best || r.memory.peak.total > best.total) best = r.memory.peak;
+export const MEMORY_CATEGORIES = ["weights", "kv", "activations", "workspace"] as const;
+export type MemoryCategory = (typeof MEMORY_CATEGORIES)[number];
+export const MEMORY_PHASES = ["filter", "prefill", "decode"] as const;
+export type MemoryPhase = (typeof MEMORY_PHASES)[number];
+/** Column titles of the category labels ("KV cache MiB (max over phases)"). */
+export const CATEGORY_TITLES: Record<MemoryCategory, string> = { weights: "Weights", kv: "KV cache", activations: "Activations", workspace: "Workspace" };
+
+/**
+ * The memory of a group of records, read three ways (a record's `memory.peak` is the split at the moment of its
+ * largest total: for GemFilter that is the filter pass, with no KV cache held, so it alone would show GemFilter's KV
+ * cache as 0):
+ * - peak: the largest peak total over the records, the split by category at that moment and the phase it fell in;
+ * - maxOverPhases: per category, the largest value of the per-phase splits (`memory.phases`) over the records, with
+ *   the phase it came from;
+ * - decodeKv: the KV cache the method decodes from (the largest `phases.decode.kv`): what SnapKV, H2O and GemFilter
+ *   shrink;
+ * - phases: the per-phase splits of the record with the largest peak total (the charts by phase).
+ */
+export interface MemorySummary {
+  peak: PeakBytes;
+  peakPhase: MemoryPhase;
+  phases: NonNullable<GemRecord["memory"]>["phases"];
+  /** phase null: the category is 0 in every phase. */
+  maxOverPhases: Record<MemoryCategory, { bytes: number; phase: MemoryPhase | null }>;
+  decodeKv: number;
+}
+
+/** The phase a record's peak total fell in: the first phase whose total is the largest. */
+export function peakPhaseOf(memory: NonNullable<GemRecord["memory"]>): MemoryPhase {
+  let best: MemoryPhase = "prefill";
+  let total = -1;
+  for (const p of MEMORY_PHASES) {
+    if (memory.phases[p].total > total) {
+      total = memory.phases[p].total;
+      best = p;
+    }
   }
   return best;
+}
+
+/** The memory summary (MemorySummary) over completed records with memory, or null when none has any. */
+export function memorySummary(records: readonly GemRecord[]): MemorySummary | null {
+  let out: MemorySummary | null = null;
+  for (const r of records) {
+    if (r.status !== "completed" || !r.memory) continue;
+    const m = r.memory;
+    if (out === null) {
+      const maxOverPhases = {} as MemorySummary["maxOverPhases"];
+      for (const c of MEMORY_CATEGORIES) maxOverPhases[c] = { bytes: 0, phase: null };
+      out = { peak: m.peak, peakPhase: peakPhaseOf(m), phases: m.phases, maxOverPhases, decodeKv: m.phases.decode.kv };
+    } else if (m.peak.total > out.peak.total) {
+      out.peak = m.peak;
+      out.peakPhase = peakPhaseOf(m);
+      out.phases = m.phases;
+    }
+    out.decodeKv = Math.max(out.decodeKv, m.phases.decode.kv);
+    for (const c of MEMORY_CATEGORIES) {
+      for (const p of MEMORY_PHASES) {
+        if (m.phases[p][c] > out.maxOverPhases[c].bytes) out.maxOverPhases[c] = { bytes: m.phases[p][c], phase: p };
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Why a group of completed records has no memory figure, for the cell that would show it: a peer on the CPU counts
+ * none (torch has no allocator counter for host memory); null when some record has one.
+ */
+export function noMemoryReason(records: readonly GemRecord[]): string | null {
+  const done = records.filter((r) => r.status === "completed");
+  if (done.length === 0 || done.some((r) => r.memory !== null)) return null;
+  const peer = done.find((r) => engineOf(r) !== "native");
+  if (peer && (/^cpu/i.test(peer.environment.device) || peer.environment.gpu === null)) return `not counted: ${engineOf(peer)} on the CPU (torch counts no host allocations)`;
+  return "not counted by the engine";
 }
 
 /** Sorts numeric-looking strings numerically, others lexically. */
@@ -275,6 +353,9 @@ export interface LongbenchCell {
   methodName: string;
   /** Protocol facts shared by the cell's records (a value that differs between records is listed joined by " / "). */
   protocol: {
+    profile: string;
+    reference: string;
+    deviations: string;
     promptSource: string;
     chatTemplateMode: string;
     scoring: string;
@@ -310,6 +391,9 @@ export function longbenchCells(records: readonly LongbenchRecord[]): LongbenchCe
       method: labelWithProtocol(first),
       methodName: first.method.name,
       protocol: {
+        profile: joined(rs, "profile"),
+        reference: joined(rs, "reference"),
+        deviations: joined(rs, "deviations"),
         promptSource: joined(rs, "promptSource"),
         chatTemplateMode: joined(rs, "chatTemplateMode"),
         scoring: joined(rs, "scoring"),
@@ -378,8 +462,10 @@ export interface PhaseMedians {
   totalMs: number | null;
   /** The largest peak total over the cases (bytes); null when the engine counts none (the peer on the CPU). */
   peakBytes: number | null;
+  /** The KV cache decoded from (the largest phases.decode.kv, bytes); null likewise. */
+  decodeKvBytes: number | null;
 }
-export const PHASE_FIELDS = ["filterMs", "prefillMs", "ttftMs", "decodeMsPerToken", "totalMs", "peakBytes"] as const;
+export const PHASE_FIELDS = ["filterMs", "prefillMs", "ttftMs", "decodeMsPerToken", "totalMs", "peakBytes", "decodeKvBytes"] as const;
 
 export interface PeerRatioRow {
   variant: string;
@@ -391,20 +477,23 @@ export interface PeerRatioRow {
   error: string | null;
   ours: PhaseMedians;
   theirs: PhaseMedians | null;
+  /** Why the peer's memory figures are null (noMemoryReason), or null. */
+  theirsNoMemory: string | null;
   /** ours / theirs per field; null where either side has no figure or the peer's is 0 (dense has no filter pass). */
   ratio: Record<keyof PhaseMedians, number | null>;
 }
 
 function phaseMedians(rs: readonly GemRecord[]): PhaseMedians {
   const med = (xs: number[]): number | null => (xs.length === 0 ? null : median(xs));
-  const peak = rs.some((r) => r.status === "completed" && r.memory !== null) ? (peakOf(rs)?.total ?? null) : null;
+  const mem = memorySummary(rs);
   return {
     filterMs: med(samplesOf(rs, "filterMs")),
     prefillMs: med(samplesOf(rs, "prefillMs")),
     ttftMs: med(samplesOf(rs, "ttftMs")),
     decodeMsPerToken: med(decodeMsPerTokenSamples(rs)),
     totalMs: med(samplesOf(rs, "totalMs")),
-    peakBytes: peak,
+    peakBytes: mem?.peak.total ?? null,
+    decodeKvBytes: mem?.decodeKv ?? null,
   };
 }
 
@@ -448,6 +537,7 @@ export function peerRatios(records: readonly GemRecord[], opts: { withModel: boo
         error: t === null && failed !== undefined ? (failed.error?.code ?? failed.status) : null,
         ours: o,
         theirs: t,
+        theirsNoMemory: noMemoryReason(done),
         ratio,
       });
     }

@@ -4,10 +4,11 @@
 //   - speed: median over those cases of filter+prefill ms, decode ms/token and total ms; ratio candidate/baseline,
 //     per context length when the cases record one (the worst length is reported); a ratio whose two medians are both
 //     below minTimeMs is reported as "below floor" and not judged (sub-millisecond timings are noise);
-//   - memory: the largest peak total bytes over those cases; ratio candidate/baseline, per context length likewise;
+//   - memory (aggregate.ts memorySummary): the largest peak total bytes over those cases, and the KV cache the method
+//     decodes from; ratios candidate/baseline, per context length likewise;
 //   - failures: a case that completed in the baseline and errored (or became unsupported) in the candidate.
 // A cell regresses when a metric drops by more than maxAccuracyDrop points, a time ratio exceeds maxTimeRatio, the
-// memory ratio exceeds maxMemoryRatio, or any case newly fails. Cells (and cases) present on one side only are
+// peak total or decode KV cache ratio exceeds maxMemoryRatio, or any case newly fails. Cells (and cases) present on one side only are
 // listed, never a regression. Thresholds: defaults < thresholds file < flags; null turns a check off.
 import { existsSync, statSync } from "node:fs";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
@@ -17,7 +18,7 @@ import type { GemRecord } from "../core/records.ts";
 import { latestRecords, loadRunRecords, readRecordsFile, recordFiles, RECORDS_FILE } from "../core/results.ts";
 import { mean, median } from "../core/stats.ts";
 import { fx } from "./format.ts";
-import { groupBy, numericMeta, uniq, variantOf } from "./aggregate.ts";
+import { groupBy, memorySummary, numericMeta, uniq, variantOf } from "./aggregate.ts";
 import { mdTable } from "./markdown-table.ts";
 
 export const Thresholds = z
@@ -124,6 +125,8 @@ export interface CellComparison {
   times: Partial<Record<TimeField, TimeRatio>>;
   /** Worst candidate/baseline ratio of peak memory (largest over the group's cases) over the context-length groups. */
   memory: Ratio | null;
+  /** Worst candidate/baseline ratio of the KV cache decoded from (memorySummary decodeKv), likewise. */
+  kvCache: Ratio | null;
   /** Why this cell regressed; empty when it did not. */
   regressions: string[];
 }
@@ -237,6 +240,7 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
   const floor = t.minTimeMs;
   const times: Partial<Record<TimeField, TimeRatio>> = {};
   let memory: Ratio | null = null;
+  let kvCache: Ratio | null = null;
   for (const [len, pairs] of byLength) {
     const at = len === "" ? null : Number(len);
     for (const { key } of TIME_FIELDS) {
@@ -251,17 +255,19 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
       if (mb > 0) times[key] = worseTime(times[key], { baseline: mb, candidate: mc, ratio: mc / mb, at, belowFloor: floor !== null && mb < floor && mc < floor });
     }
     const mems = pairs.filter(([rb, rc]) => rb.memory !== null && rc.memory !== null);
-    if (mems.length > 0) {
-      const mb = Math.max(...mems.map(([rb]) => rb.memory!.peak.total));
-      const mc = Math.max(...mems.map(([, rc]) => rc.memory!.peak.total));
-      if (mb > 0) memory = worse(memory, { baseline: mb, candidate: mc, ratio: mc / mb, at });
+    const mb = memorySummary(mems.map(([rb]) => rb));
+    const mc = memorySummary(mems.map(([, rc]) => rc));
+    if (mb && mc) {
+      if (mb.peak.total > 0) memory = worse(memory, { baseline: mb.peak.total, candidate: mc.peak.total, ratio: mc.peak.total / mb.peak.total, at });
+      if (mb.decodeKv > 0) kvCache = worse(kvCache, { baseline: mb.decodeKv, candidate: mc.decodeKv, ratio: mc.decodeKv / mb.decodeKv, at });
     }
   }
   for (const { key, title } of TIME_FIELDS) {
     const r = times[key];
     if (r && !r.belowFloor && t.maxTimeRatio !== null && r.ratio > t.maxTimeRatio + EPS) regressions.push(`${title.toLowerCase()} time ${ratioAt(r)} (max ×${t.maxTimeRatio})`);
   }
-  if (memory && t.maxMemoryRatio !== null && memory.ratio > t.maxMemoryRatio + EPS) regressions.push(`peak memory ${ratioAt(memory)} (max ×${t.maxMemoryRatio})`);
+  if (memory && t.maxMemoryRatio !== null && memory.ratio > t.maxMemoryRatio + EPS) regressions.push(`peak total memory ${ratioAt(memory)} (max ×${t.maxMemoryRatio})`);
+  if (kvCache && t.maxMemoryRatio !== null && kvCache.ratio > t.maxMemoryRatio + EPS) regressions.push(`KV cache (decode) ${ratioAt(kvCache)} (max ×${t.maxMemoryRatio})`);
 
   return {
     ...describe(base),
@@ -276,11 +282,43 @@ function compareCell(base: readonly GemRecord[], cand: readonly GemRecord[], t: 
     metrics,
     times,
     memory,
+    kvCache,
     regressions,
   };
 }
 
-/** Compares two runs' records (latest per recordKey). Pure: no I/O. */
+/**
+ * A record's protocol profile as compared: its name, and for LongBench whether it names its reference. LongBench
+ * records from before profiles named their reference have none: their `longbench` ran the model's chat template (today's `chat`), not THUDM's
+ * pred.py, so they pair with neither.
+ */
+function profileOf(r: GemRecord): string | null {
+  const p = r.protocol.profile;
+  if (typeof p !== "string") return null;
+  return r.suite !== "longbench" || typeof r.protocol.reference === "string" ? p : `${p} (recorded before profiles named their reference)`;
+}
+
+/**
+ * UsageError when a cell matched in both runs ran under different protocol profiles: their scores come from
+ * different pipelines (chat template or not, budgets, stop rules) and a ratio or a drop between them means nothing.
+ */
+function refuseMixedProfiles(b: Map<string, GemRecord[]>, c: Map<string, GemRecord[]>): void {
+  const clashes: string[] = [];
+  for (const [key, rs] of b) {
+    const cs = c.get(key);
+    if (cs === undefined) continue;
+    const pb = uniq(rs.map(profileOf)).filter((x) => x !== null);
+    const pc = uniq(cs.map(profileOf)).filter((x) => x !== null);
+    if (pb.join() !== pc.join()) clashes.push(`${describe(rs).method} (${describe(rs).suite}): baseline ${pb.join(", ") || "none"}, candidate ${pc.join(", ") || "none"}`);
+  }
+  if (clashes.length > 0) {
+    throw new UsageError(
+      `the runs used different protocol profiles, so their cells cannot be compared: ${clashes.slice(0, 5).join("; ")}${clashes.length > 5 ? `; and ${clashes.length - 5} more` : ""}. Rerun the baseline under the candidate's profile (suite option "profile").`,
+    );
+  }
+}
+
+/** Compares two runs' records (latest per recordKey). Pure: no I/O. UsageError when matched cells differ in profile. */
 export function compareRuns(
   baseline: readonly GemRecord[],
   candidate: readonly GemRecord[],
@@ -289,6 +327,7 @@ export function compareRuns(
 ): CompareResult {
   const b = groupBy(baseline, (r) => r.cellKey);
   const c = groupBy(candidate, (r) => r.cellKey);
+  refuseMixedProfiles(b, c);
   const cells: CellComparison[] = [];
   const missingCells: CellRef[] = [];
   for (const [key, rs] of b) {
@@ -346,7 +385,7 @@ export function compareMarkdown(res: CompareResult): string {
   if (res.baseline.devices.join() !== res.candidate.devices.join()) out.push(`- ⚠ The runs were measured on different devices; time and memory ratios compare different machines.`);
   out.push("");
   const withModel = uniq([...res.cells.map((x) => x.model), ...res.missingCells.map((x) => x.model), ...res.addedCells.map((x) => x.model)]).length > 1;
-  const header = ["", "Suite", ...(withModel ? ["Model"] : []), "Method", "Cases", "Metric", "Baseline", "Candidate", "Δ points", ...TIME_FIELDS.map((f) => `${f.title} time`), "Peak memory", "Regression"];
+  const header = ["", "Suite", ...(withModel ? ["Model"] : []), "Method", "Cases", "Metric", "Baseline", "Candidate", "Δ points", ...TIME_FIELDS.map((f) => `${f.title} time`), "Peak total memory", "KV cache (decode)", "Regression"];
   // Regressed cells first, then the rest, each in baseline order.
   const ordered = [...regressed, ...res.cells.filter((x) => x.regressions.length === 0)];
   const rows = ordered.map((x) => {
@@ -363,13 +402,14 @@ export function compareMarkdown(res: CompareResult): string {
       h ? points(h.deltaPoints) : "–",
       ...TIME_FIELDS.map((f) => timeRatioText(x.times[f.key])),
       ratioText(x.memory),
+      ratioText(x.kvCache),
       x.regressions.join("; ") || "–",
     ];
   });
-  const numeric = new Set(["Baseline", "Candidate", "Δ points", "Peak memory", ...TIME_FIELDS.map((f) => `${f.title} time`)]);
+  const numeric = new Set(["Baseline", "Candidate", "Δ points", "Peak total memory", "KV cache (decode)", ...TIME_FIELDS.map((f) => `${f.title} time`)]);
   if (rows.length) out.push(mdTable(header, rows, header.map((h) => (numeric.has(h) ? "r" : "l"))), "");
   out.push(
-    "Scores: mean × 100 over the cases completed in both runs (the first metric shown; every metric of every dataset is gated). Times: candidate/baseline ratio of medians over those cases (prefill includes GemFilter's filter pass); \"below floor\": both medians under the time floor, shown but not judged; memory: ratio of the largest peaks; both per context length where cases record one, worst length shown.",
+    "Scores: mean × 100 over the cases completed in both runs (the first metric shown; every metric of every dataset is gated). Times: candidate/baseline ratio of medians over those cases (prefill includes GemFilter's filter pass); \"below floor\": both medians under the time floor, shown but not judged; memory: ratio of the largest peak totals, and of the KV caches the methods decode from (GemFilter's peak total falls in its filter pass, with no KV cache held); all per context length where cases record one, worst length shown.",
     "",
   );
   const refs = (title: string, xs: CellRef[]): void => {
@@ -414,8 +454,11 @@ export function compareCommand(baselinePath: string, candidatePath: string, o: C
   const cand = loadComparable(candidatePath, "candidate");
   const result = compareRuns(base, cand, thresholds, { baseline: baselinePath, candidate: candidatePath });
   if (result.cells.length === 0) {
+    const pb = uniq(base.map(profileOf)).filter((x) => x !== null);
+    const pc = uniq(cand.map(profileOf)).filter((x) => x !== null);
+    const profiles = pb.join() === pc.join() ? "" : ` (they ran different protocol profiles: ${pb.join(", ") || "none"} and ${pc.join(", ") || "none"}; runs of different profiles are not compared)`;
     throw new UsageError(
-      `no cells in common between ${baselinePath} (${result.missingCells.length} cells) and ${candidatePath} (${result.addedCells.length} cells): were they run from the same config and models?`,
+      `no cells in common between ${baselinePath} (${result.missingCells.length} cells) and ${candidatePath} (${result.addedCells.length} cells): were they run from the same config and models?${profiles}`,
     );
   }
   return { code: result.regressed ? 1 : 0, stdout: compareMarkdown(result), result };

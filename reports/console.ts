@@ -3,6 +3,7 @@
 // Numbers come from aggregate.ts; this file only lays them out.
 import type { GemRecord } from "../core/records.ts";
 import { departureFromDense, meanOverDatasets, type CellSummary } from "./aggregate.ts";
+import { fmem, memoryUnit } from "./format.ts";
 import type { RunStatus, ShardState } from "../harness/shard-status.ts";
 
 /**
@@ -20,7 +21,8 @@ function cellScore(c: CellSummary): { metric: string; mean: string } {
 
 /** The per-cell table printed at the end of `gembench run`. */
 export function summaryTable(s: { perCell: readonly CellSummary[] }): string {
-  const header = ["model", "suite", "method", "cases", "done", "errored", "metric", "mean", "median total ms"];
+  const unit = memoryUnit(Math.max(0, ...s.perCell.map((c) => c.memory?.peak.total ?? 0)));
+  const header = ["model", "suite", "method", "cases", "done", "errored", "metric", "mean", "median total ms", `peak total ${unit.name} (phase)`, `KV cache ${unit.name} (decode)`];
   const rows = s.perCell.map((c) => {
     const score = cellScore(c);
     return [
@@ -33,11 +35,16 @@ export function summaryTable(s: { perCell: readonly CellSummary[] }): string {
       score.metric,
       score.mean,
       c.medianTotalMs === null ? "-" : c.medianTotalMs.toFixed(1),
+      c.memory === null ? "-" : `${fmem(c.memory.peak.total, unit)} (${c.memory.peakPhase})`,
+      c.memory === null ? "-" : fmem(c.memory.decodeKv, unit),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
   const lines = [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt)];
+  if (s.perCell.some((c) => c.memory !== null)) {
+    lines.push("", "peak total: the largest total bytes over the cell's cases and the phase it fell in (filter = GemFilter's filter pass); KV cache (decode): the cache the method decodes from (per category and phase in summary.md).");
+  }
   if (s.perCell.some((c) => c.scores.length > 1)) {
     lines.push("", "avg of N datasets: unweighted mean of each dataset's mean score (per-dataset scores in summary.md; LongBench there with its official rounding).");
   }

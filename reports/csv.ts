@@ -1,5 +1,6 @@
 // summary.csv: one row per record, flat columns. Numbers are written raw (full precision, units in the column name:
-// Ms = milliseconds, Bytes = bytes, Tflops = TFLOP/s, GBps = GB/s); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
+// Ms = milliseconds, Bytes = bytes (peak*: the split at the moment of the peak total, peakPhase its phase; decodeKvBytes:
+// the KV cache decoded from; *MaxOverPhases: per category the largest of the per-phase splits, with its phase), Tflops = TFLOP/s, GBps = GB/s); union columns for sweep axes (sweep.*), case metadata (meta.*) and scores (score.*).
 // A run with LongBench records also gets longbench-summary.csv: the official aggregation (aggregate.ts
 // longbenchRows), one row per cell × dataset, category and Average, with the LongBench-E length buckets.
 import { writeFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { stringify } from "csv-stringify/sync";
 import { longbenchRows } from "./aggregate.ts";
 import { RATES } from "./rates.ts";
 import type { GemRecord, Scalar } from "../core/records.ts";
-import { decodeMsPerTokenSamples, engineOf, samplesOf, uniq } from "./aggregate.ts";
+import { decodeMsPerTokenSamples, engineOf, MEMORY_CATEGORIES, memorySummary, samplesOf, uniq } from "./aggregate.ts";
 import { paramsText } from "./format.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
@@ -60,6 +61,9 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
     "peakKvBytes",
     "peakActivationsBytes",
     "peakWorkspaceBytes",
+    "peakPhase",
+    "decodeKvBytes",
+    ...MEMORY_CATEGORIES.flatMap((c) => [`${c}MaxOverPhasesBytes`, `${c}MaxOverPhasesPhase`]),
     "cellKey",
   ];
   const rows: Cell[][] = [header];
@@ -68,6 +72,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
     const pre = spreadOf(samplesOf([r], "prefillMs"));
     const dpt = spreadOf(decodeMsPerTokenSamples([r]));
     const p = r.memory?.peak ?? null;
+    const m = memorySummary([r]);
     rows.push([
       r.runId,
       r.suite,
@@ -102,6 +107,9 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
       p?.kv ?? null,
       p?.activations ?? null,
       p?.workspace ?? null,
+      m?.peakPhase ?? null,
+      m?.decodeKv ?? null,
+      ...MEMORY_CATEGORIES.flatMap((c) => (m ? [m.maxOverPhases[c].bytes, m.maxOverPhases[c].phase] : [null, null])),
       r.cellKey,
     ]);
   }

@@ -2,7 +2,7 @@
 // LongBench-E buckets and the protocol each cell ran under.
 import { baseName } from "../datasets/longbench/aggregate.ts";
 import { CATEGORIES, LENGTH_BUCKETS, infoFor } from "../datasets/longbench/catalog.ts";
-import { cellLabels, longbenchCells, datasetOrder, type LongbenchRecord } from "./aggregate.ts";
+import { cellLabels, longbenchCells, datasetOrder, profileTitle, type LongbenchRecord } from "./aggregate.ts";
 import { fx } from "./format.ts";
 import { mdTable } from "./markdown-table.ts";
 
@@ -21,6 +21,8 @@ export function summaryMarkdown(records: readonly LongbenchRecord[]): string {
   const manyModels = new Set(cells.map((x) => x.model)).size > 1;
   const labels = cellLabels(cells, (c) => (manyModels ? `${c.model} · ${c.method}` : c.method));
   const header = ["Dataset", ...labels];
+  const p0 = profileTitle(records.filter((r) => r.suite === "longbench"));
+  const prof = p0 === "" ? "" : `, ${p0}`;
   const rows: string[][] = [];
   for (const cat of CATEGORIES) {
     const inCat = order.filter((n) => infoFor(baseName(n)).category === cat);
@@ -30,7 +32,7 @@ export function summaryMarkdown(records: readonly LongbenchRecord[]): string {
   }
   rows.push(["**Average**", ...cells.map((c) => cell(c.summary.average))]);
   const out = [
-    "Official LongBench scores (eval.py: max over answers, first-line rule, round(100·mean, 2)); category rows and Average are plain means of the dataset scores.",
+    `Official LongBench scores${prof} (eval.py: max over answers, first-line rule, round(100·mean, 2)); category rows and Average are plain means of the dataset scores.`,
     "",
     mdTable(header, rows),
   ];
@@ -43,12 +45,12 @@ export function summaryMarkdown(records: readonly LongbenchRecord[]): string {
         if (d?.buckets) eRows.push([`${c.method} · ${n}`, ...LENGTH_BUCKETS.map((b) => cell(d.buckets?.[b]))]);
       }
     }
-    out.push("", "LongBench-E by input length (numpy rounding; – = no case in the bucket):", "", mdTable(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
+    out.push("", `LongBench-E by input length${prof} (numpy rounding; – = no case in the bucket):`, "", mdTable(["Cell · dataset", ...LENGTH_BUCKETS], eRows));
   }
   const notes: string[] = [];
   for (const [i, c] of cells.entries()) {
     const p = c.protocol;
-    const line = `- ${manyModels ? "" : `${c.model} · `}${labels[i]}: prompts ${p.promptSource}, chat template ${p.chatTemplateMode}, scoring ${p.scoring}, input budget ${p.truncationBudget} tokens${c.failed ? `, ${c.failed} case(s) not completed (not scored)` : ""}`;
+    const line = `- ${manyModels ? "" : `${c.model} · `}${labels[i]}: ${p.profile === "–" ? "" : `profile ${p.profile} (reference: ${p.reference}; deviations: ${p.deviations}), `}prompts ${p.promptSource}, chat template ${p.chatTemplateMode}, scoring ${p.scoring}, input budget ${p.truncationBudget} tokens${c.failed ? `, ${c.failed} case(s) not completed (not scored)` : ""}`;
     notes.push(line);
     if (p.promptSource.includes("non-official")) notes.push(`  - **NON-OFFICIAL PROMPTS** (no dataset2prompt.json): not comparable with published LongBench numbers`);
     if (p.scoring.includes("corrected")) notes.push(`  - **corrected scoring** (official bugs fixed): not comparable with published LongBench numbers`);

@@ -8,8 +8,9 @@ import { summaryMarkdown } from "./longbench-markdown.ts";
 import { rulerMarkdown } from "./ruler-markdown.ts";
 import { longbenchV2Markdown } from "./longbench-v2-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, engineAgreement, decodeMsPerTokenSamples, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, peakOf, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, engineAgreement, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, profileTitle, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
+import { memoryCells, memoryHeader, MEMORY_NOTE } from "./memory.ts";
 import { md, mdTable } from "./markdown-table.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
@@ -58,7 +59,7 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
   for (const key of sortedKeys) {
     const rs = groups.get(key)!;
     const [variant, len] = JSON.parse(key) as [string, number];
-    const peak = peakOf(rs);
+    const mem = memorySummary(rs);
     const floor = floorOf(rs);
     const rateCells = rates.map((rate) => {
       const s = spreadOf(rateValues(rs, rate.key));
@@ -72,14 +73,13 @@ function speedTable(records: readonly GemRecord[], withModel: boolean): string |
       fspread(spreadOf(samplesOf(rs, "prefillMs"))),
       fspread(spreadOf(samplesOf(rs, "ttftMs"))),
       fspread(spreadOf(decodeMsPerTokenSamples(rs))),
-      fmem(peak?.total, unit),
-      fmem(peak?.kv, unit),
+      ...memoryCells(mem, unit, noMemoryReason(rs)),
       ...rateCells,
     ]);
   }
-  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", `Peak ${unit.name}`, `Peak KV ${unit.name}`, ...rates.map((r) => r.title)];
+  const header = ["Method", "Context", "Cases", "Filter ms", "Prefill ms", "TTFT ms", "Decode ms/token", ...memoryHeader(unit), ...rates.map((r) => r.title)];
   const rateNote = rates.length === 0 ? "" : ` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time, median over the cases${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`;
-  return `Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in ${unit.name} (2^${unit.power} bytes).${rateNote}\n\n${mdTable(header, rows)}`;
+  return `Median (min–max) over all kept repeats of all cases; memory in ${unit.name} (2^${unit.power} bytes): ${MEMORY_NOTE}${rateNote}\n\n${mdTable(header, rows)}`;
 }
 
 /** Our/peer ratios (aggregate.ts peerRatios): per method and length, the ratio of medians then ours / the peer's. */
@@ -87,20 +87,21 @@ export function peerTable(records: readonly GemRecord[], withModel: boolean): st
   const rows = peerRatios(records, { withModel });
   if (rows.length === 0) return null;
   const unit = memoryUnit(Math.max(0, ...rows.flatMap((r) => [r.ours.peakBytes ?? 0, r.theirs?.peakBytes ?? 0])));
-  const ms = (r: PeerRatioRow, f: Exclude<keyof PhaseMedians, "peakBytes">): string =>
+  const ms = (r: PeerRatioRow, f: "filterMs" | "prefillMs" | "ttftMs" | "decodeMsPerToken" | "totalMs"): string =>
     r.theirs === null || !r.ours[f] || !r.theirs[f] ? "–" : `${fratio(r.ratio[f])} (${fms(r.ours[f])} / ${fms(r.theirs[f])})`;
+  const mem = (r: PeerRatioRow, f: "peakBytes" | "decodeKvBytes"): string =>
+    r.theirs![f] === null ? `– (${fmem(r.ours[f], unit)} / ${r.theirsNoMemory ?? "none"})` : `${fratio(r.ratio[f])} (${fmem(r.ours[f], unit)} / ${fmem(r.theirs![f], unit)})`;
   const body = rows.map((r) => {
     const head = [r.variant, String(r.contextLength), r.peer];
-    if (r.status !== "paired") return [...head, r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`, "", "", "", "", ""];
-    const mem = r.theirs!.peakBytes === null ? `– (${fmem(r.ours.peakBytes, unit)} / none)` : `${fratio(r.ratio.peakBytes)} (${fmem(r.ours.peakBytes, unit)} / ${fmem(r.theirs!.peakBytes, unit)})`;
-    return [...head, ms(r, "filterMs"), ms(r, "prefillMs"), ms(r, "ttftMs"), ms(r, "decodeMsPerToken"), ms(r, "totalMs"), mem];
+    if (r.status !== "paired") return [...head, r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`, "", "", "", "", "", ""];
+    return [...head, ms(r, "filterMs"), ms(r, "prefillMs"), ms(r, "ttftMs"), ms(r, "decodeMsPerToken"), ms(r, "totalMs"), mem(r, "peakBytes"), mem(r, "decodeKvBytes")];
   });
-  const header = ["Method", "Context", "Peer", "Filter", "Prefill", "TTFT", "Decode ms/token", "Total", `Peak ${unit.name}`];
+  const header = ["Method", "Context", "Peer", "Filter", "Prefill", "TTFT", "Decode ms/token", "Total", `Peak total ${unit.name}`, `KV cache ${unit.name} (decode)`];
   return (
     `Ours / the peer's: the ratio of the medians over all kept repeats (below 1: ours is faster or smaller), then our median / the peer's ` +
     `(ms, memory in ${unit.name}). The peer runs the same cells on the same weights in the same run (records with \`engine\`); ` +
     `its memory is torch.cuda.max_memory_allocated (allocator level, no CUDA context), ours the runner's own peak; ` +
-    `on the CPU the peer counts none. "no peer": the peer has no such method.\n\n${mdTable(header, body)}`
+    `on the CPU the peer counts none (the cell says so). "no peer": the peer has no such method.\n\n${mdTable(header, body)}`
   );
 }
 
@@ -123,6 +124,9 @@ export function markdownText(records: readonly GemRecord[]): string {
   const withModel = hasManyModels(records);
   for (const [suite, rs] of groupBy(records, (r) => r.suite)) {
     out.push(`## ${md(suite)}`, "");
+    // every table title names the protocol profile its records ran under
+    const prof = profileTitle(rs);
+    const title = (s: string): string => (prof === "" ? `### ${s}` : `### ${s} (${md(prof)})`);
     const counts = groupBy(rs, (r) => r.status);
     out.push(
       [...counts].map(([s, xs]) => `${s}: ${xs.length}`).join(" · "),
@@ -132,15 +136,15 @@ export function markdownText(records: readonly GemRecord[]): string {
     // the same numbers as `gembench score longbench`, not a mean of raw case scores.
     const s = suite === "longbench" ? (rs.some((r) => headline(r) !== null) ? summaryMarkdown(rs) : null) : scoreTable(rs, withModel);
     // RULER: its task × length tables (task scores, per-length averages) and the methods compared.
-    if (suite === "ruler" && rs.some((r) => headline(r) !== null)) out.push("### RULER", "", rulerMarkdown(rs), "");
-    if (suite === "longbench-v2" && rs.some((r) => headline(r) !== null)) out.push("### LongBench v2", "", longbenchV2Markdown(rs), "");
-    if (s) out.push("### Scores", "", s, "");
+    if (suite === "ruler" && rs.some((r) => headline(r) !== null)) out.push(title("RULER"), "", rulerMarkdown(rs), "");
+    if (suite === "longbench-v2" && rs.some((r) => headline(r) !== null)) out.push(title("LongBench v2"), "", longbenchV2Markdown(rs), "");
+    if (s) out.push(title("Scores"), "", s, "");
     const t = speedTable(rs, withModel);
-    if (t) out.push("### Speed and memory", "", t, "");
+    if (t) out.push(title("Speed and memory"), "", t, "");
     const peers = peerTable(rs, withModel);
-    if (peers) out.push("### Ours vs the peer", "", peers, "");
+    if (peers) out.push(title("Ours vs the peer"), "", peers, "");
     const engines = enginesTable(rs, withModel);
-    if (engines) out.push("### Engines side by side", "", engines, "");
+    if (engines) out.push(title("Engines side by side"), "", engines, "");
     const failures = rs.filter(isFailure);
     if (failures.length) {
       out.push("### Failures", "");

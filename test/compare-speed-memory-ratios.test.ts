@@ -4,7 +4,7 @@ import test from "ava";
 import { compareRuns, DEFAULT_THRESHOLDS } from "../reports/compare.ts";
 import { gemfilter, makeRecord, memoryOf, timingsOf } from "./helpers/records.ts";
 
-function benchCell(prefill: Record<number, number[]>, kvGiB: Record<number, number> = {}) {
+function benchCell(prefill: Record<number, number[]>, kvGiB: Record<number, number> = {}, activationsGiB: Record<number, number> = {}) {
   return Object.entries(prefill).map(([len, samples]) =>
     makeRecord({
       suite: "bench",
@@ -14,7 +14,7 @@ function benchCell(prefill: Record<number, number[]>, kvGiB: Record<number, numb
       caseMeta: { contextLength: Number(len) },
       scores: {},
       timings: timingsOf({ prefillMs: samples, filterMs: samples.map(() => 10), decodeMs: samples.map(() => 100), decodeTokens: 50 }),
-      memory: memoryOf({ weightsGiB: 15, kvGiB: kvGiB[Number(len)] ?? 0.5, activationsGiB: 0.5 }),
+      memory: memoryOf({ weightsGiB: 15, kvGiB: kvGiB[Number(len)] ?? 0.5, activationsGiB: activationsGiB[Number(len)] ?? 0.5 }),
     }),
   );
 }
@@ -39,13 +39,23 @@ test("a 1.5× slower prefill at one length regresses, naming the length; the med
   t.true(r.regressed);
 });
 
-test("peak memory ratio above 1.05 regresses; exactly 1.05 does not", (t) => {
-  // weights 15 + kv + activations 0.5: 16 GiB → 16.8 GiB is ×1.05 exactly; → 17 GiB is ×1.0625
-  const base = benchCell({ 8192: [100] }, { 8192: 0.5 });
-  const same = compareRuns(base, benchCell({ 8192: [100] }, { 8192: 1.3 }));
+test("peak total memory ratio above 1.05 regresses; exactly 1.05 does not", (t) => {
+  // weights 15 + kv 0.5 + activations: 16 GiB → 16.8 GiB is ×1.05 exactly; → 17 GiB is ×1.0625 (the KV cache unchanged)
+  const base = benchCell({ 8192: [100] }, {}, { 8192: 0.5 });
+  const same = compareRuns(base, benchCell({ 8192: [100] }, {}, { 8192: 1.3 }));
   t.true(Math.abs(same.cells[0]!.memory!.ratio - 1.05) < 1e-12);
+  t.is(same.cells[0]!.kvCache!.ratio, 1);
   t.false(same.regressed);
-  const more = compareRuns(base, benchCell({ 8192: [100] }, { 8192: 1.5 }));
-  t.deepEqual(more.cells[0]!.regressions, ["peak memory ×1.063 at context 8192 (max ×1.05)"]);
-  t.false(compareRuns(base, benchCell({ 8192: [100] }, { 8192: 1.5 }), { ...DEFAULT_THRESHOLDS, maxMemoryRatio: null }).regressed);
+  const more = compareRuns(base, benchCell({ 8192: [100] }, {}, { 8192: 1.5 }));
+  t.deepEqual(more.cells[0]!.regressions, ["peak total memory ×1.063 at context 8192 (max ×1.05)"]);
+  t.false(compareRuns(base, benchCell({ 8192: [100] }, {}, { 8192: 1.5 }), { ...DEFAULT_THRESHOLDS, maxMemoryRatio: null }).regressed);
+});
+
+test("the KV cache decoded from is gated on its own: 0.5 → 0.6 GiB is ×1.2 even where the peak total grows ×1.006", (t) => {
+  const base = benchCell({ 8192: [100] }, { 8192: 0.5 });
+  const r = compareRuns(base, benchCell({ 8192: [100] }, { 8192: 0.6 }));
+  const c = r.cells[0]!;
+  t.true(Math.abs(c.kvCache!.ratio - 1.2) < 1e-12);
+  t.true(Math.abs(c.memory!.ratio - 16.1 / 16) < 1e-12);
+  t.deepEqual(c.regressions, ["KV cache (decode) ×1.200 at context 8192 (max ×1.05)"]);
 });

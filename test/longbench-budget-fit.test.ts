@@ -16,7 +16,7 @@ function dir(): string {
 }
 
 test("default budget on a small-context model: prompt + output fit the context, the changes recorded", async (t) => {
-  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ dir: dir(), datasets: ["multi_news"] }), ctxFor(charTokenizer({ chat: true }), "/", 512));
+  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ profile: "chat", dir: dir(), datasets: ["multi_news"] }), ctxFor(charTokenizer({ chat: true }), "/", 512));
   if (!c) return t.fail();
   // output capped at half the context (official 512); default budget 512 − 256 = 256 → 127 + 128 chars (BOS skipped
   // on decode) + the template (one BOS, "[U]", "[/U]") = 263 tokens, 7 too many → budget 249 → 123 + 124 chars → 255
@@ -30,7 +30,7 @@ test("default budget on a small-context model: prompt + output fit the context, 
 });
 
 test("explicit maxLength: the official truncation as given, official output length, no fitting", async (t) => {
-  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ dir: dir(), datasets: ["multi_news"], maxLength: 300 }), ctxFor(charTokenizer({ chat: true }), "/", 512));
+  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ profile: "chat", dir: dir(), datasets: ["multi_news"], maxLength: 300 }), ctxFor(charTokenizer({ chat: true }), "/", 512));
   if (!c) return t.fail();
   t.is(c.maxNewTokens, 512);
   t.is(c.protocol.truncationBudget, 300);
@@ -39,7 +39,7 @@ test("explicit maxLength: the official truncation as given, official output leng
 });
 
 test("a 128K model gets the 127500 default with the official output length, nothing fitted", async (t) => {
-  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ dir: dir(), datasets: ["multi_news"] }), ctxFor(charTokenizer({ chat: true }), "/", 131072));
+  const [c] = await longbenchSuite.buildCases(longbenchSuite.options.parse({ profile: "chat", dir: dir(), datasets: ["multi_news"] }), ctxFor(charTokenizer({ chat: true }), "/", 131072));
   t.is(c?.maxNewTokens, 512);
   t.is(c?.protocol.truncationBudget, 127500);
   t.is(c?.protocol.truncationBudgetSource, "default");

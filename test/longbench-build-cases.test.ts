@@ -5,7 +5,7 @@ import { BOS, charTokenizer, ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./
 test("buildCases on the real files: official prompts, truncation budget, protocol and caseMeta on every case; score()", async (t) => {
   if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
   const tok = charTokenizer({ chat: true });
-  const opts = longbenchSuite.options.parse({ dir: SHARED_LONGBENCH, datasets: ["multi_news", "passage_retrieval_zh"], limit: 3, maxLength: 1000 });
+  const opts = longbenchSuite.options.parse({ profile: "chat", dir: SHARED_LONGBENCH, datasets: ["multi_news", "passage_retrieval_zh"], limit: 3, maxLength: 1000 });
   const cases = await longbenchSuite.buildCases(opts, ctxFor(tok, "/"));
   t.is(cases.length, 6);
   const c = cases[0];

@@ -47,7 +47,7 @@ test("end to end on the CPU: every case completes with its protocol recorded, of
     const where = `${rec.method.label} ${rec.caseId}`;
     t.is(rec.status, "completed", where);
     // the protocol of every record: official prompts, middle truncation to a budget that fits the 512-token model
-    t.like(rec.protocol, { benchmark: "LongBench", promptSource: "official", chatTemplate: "none-in-tokenizer", chatTemplateMode: "official", truncation: "middle", truncated: true, scoring: "official", h2oInputCap: H2O_INPUT_CAP }, where);
+    t.like(rec.protocol, { benchmark: "LongBench", promptSource: "official", profile: "longbench", chatTemplate: "off", chatTemplateMode: "off", truncation: "middle", truncated: true, scoring: "official", h2oInputCap: H2O_INPUT_CAP }, where);
     t.is(rec.protocol.maxNewTokensOfficial, { multi_news: 512, multifieldqa_zh: 64, passage_retrieval_zh: 32 }[name], where);
     // The budget bounds the truncation, not the re-encoded prompt: as in Python, a cut inside a run of byte tokens
     // decodes to one U+FFFD per byte, and stories260K (no CJK pieces) re-encodes each U+FFFD as 3 byte tokens. What

@@ -9,20 +9,21 @@ import { ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts
 
 const model = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "models", "stories260K");
 
-test("default budget: min(127500, context − output length); output at most half a small context", (t) => {
-  t.is(defaultMaxLength(131072, 512), 127500);
-  t.is(defaultMaxLength(32768, 512), 32256);
-  t.is(defaultMaxLength(512, 32), 480);
+test("default budget: min(ceiling, context − output length); output at most half a small context", (t) => {
+  t.is(defaultMaxLength(131072, 512, 127500), 127500);
+  t.is(defaultMaxLength(32768, 512, 127500), 32256);
+  t.is(defaultMaxLength(32768, 512, 31500), 31500);
+  t.is(defaultMaxLength(512, 32, 127500), 480);
   t.is(fittedMaxNewTokens(131072, 512), 512);
   t.is(fittedMaxNewTokens(512, 512), 256);
   t.is(fittedMaxNewTokens(512, 32), 32);
-  t.is(defaultMaxLength(512, fittedMaxNewTokens(512, 512)), 256);
+  t.is(defaultMaxLength(512, fittedMaxNewTokens(512, 512), 127500), 256);
 });
 
 test("buildCases with a real HF tokenizer (stories260K): middle truncation by decode + re-encode", async (t) => {
   if (!SHARED_LONGBENCH || !existsSync(join(model, "tokenizer.json"))) return t.pass(SHARED_MISSING);
   const tok = new HfTokenizer(model);
-  const opts = longbenchSuite.options.parse({ dir: SHARED_LONGBENCH, datasets: ["multi_news"], limit: 2, maxLength: 200 });
+  const opts = longbenchSuite.options.parse({ profile: "chat", dir: SHARED_LONGBENCH, datasets: ["multi_news"], limit: 2, maxLength: 200 });
   const cases = await longbenchSuite.buildCases(opts, ctxFor(tok, "/", 512));
   t.is(cases.length, 2);
   for (const c of cases) {

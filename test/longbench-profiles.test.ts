@@ -12,7 +12,7 @@ const STORIES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "share
 
 // Both profiles on the first multi_news case of the shared files with the stories260K tokenizer (BOS 1, eos_token
 // "</s>" = 2, no chat template), for a 128K model (maxPositions 131072). The formatted prompt is 8213 tokens with BOS.
-async function build(profile: "paper" | "longbench", method: string, maxPositions = 131072) {
+async function build(profile: "paper" | "longbench" | "chat", method: string, maxPositions = 131072) {
   const tok = new HfTokenizer(STORIES);
   const opts = longbenchSuite.options.parse({ profile, dir: SHARED_LONGBENCH, datasets: ["multi_news"], limit: 1 });
   const [c] = await longbenchSuite.buildCases(opts, { ...ctxFor(tok, "/", maxPositions), method });
@@ -64,14 +64,23 @@ test("paper profile: H2O's cases are cut to 8192 tokens (their model2maxlen) by 
   t.like(c.protocol, { profile: "paper", truncationBudget: 8192, inputCap: 8192, truncated: true, promptTokens: 8213 });
 });
 
-test("longbench profile: the model's chat template rule, cap 127500, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
+test("longbench profile: no chat template (THUDM's build_chat), budget 127500 by its model2maxlen rule, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
   if (skip()) return t.pass(SHARED_MISSING);
   const { tok, c } = await build("longbench", "h2o");
   t.deepEqual(c.inputIds, tok.encode(formattedPrompt(), { addSpecialTokens: true }));
   t.is(c.maxNewTokens, 512);
   t.is(c.eosIds, undefined);
   t.is(c.stopCheckFrom, undefined);
-  t.like(c.protocol, { profile: "longbench", chatTemplate: "none-in-tokenizer", chatTemplateMode: "official", truncationBudget: 127500, inputCap: 127500, eosIds: "model" });
+  t.like(c.protocol, { profile: "longbench", chatTemplate: "off", chatTemplateMode: "off", truncationBudget: 127500, inputCap: 127500, eosIds: "model" });
+});
+
+test("chat profile: the model's chat template rule, cap 127500, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
+  if (skip()) return t.pass(SHARED_MISSING);
+  const { tok, c } = await build("chat", "h2o");
+  t.deepEqual(c.inputIds, tok.encode(formattedPrompt(), { addSpecialTokens: true }));
+  t.is(c.maxNewTokens, 512);
+  t.is(c.eosIds, undefined);
+  t.like(c.protocol, { profile: "chat", chatTemplate: "none-in-tokenizer", chatTemplateMode: "official", truncationBudget: 127500, inputCap: 127500, eosIds: "model" });
 });
 
 test("paper profile on a 512-position model: output max_gen fitted to 256 (+1), budget 512 − 257 = 255", async (t) => {

@@ -16,7 +16,9 @@ test("header: fixed columns, then sweep.*, meta.* and score.* unions in first-se
     "inputLength", "keptLength", "status", "errorCode", "score.niah",
     "repeats", "filterMs", "prefillMs", "prefillMsMin", "prefillMsMax", "decodeMs", "decodeTokens", "decodeMsPerToken", "ttftMs", "totalMs",
     "filterTflops", "prefillTflops", "decodeTflops", "prefillGBps", "decodeGBps",
-    "peakTotalBytes", "peakWeightsBytes", "peakKvBytes", "peakActivationsBytes", "peakWorkspaceBytes", "cellKey",
+    "peakTotalBytes", "peakWeightsBytes", "peakKvBytes", "peakActivationsBytes", "peakWorkspaceBytes", "peakPhase", "decodeKvBytes",
+    "weightsMaxOverPhasesBytes", "weightsMaxOverPhasesPhase", "kvMaxOverPhasesBytes", "kvMaxOverPhasesPhase",
+    "activationsMaxOverPhasesBytes", "activationsMaxOverPhasesPhase", "workspaceMaxOverPhasesBytes", "workspaceMaxOverPhasesPhase", "cellKey",
   ]);
 });
 
@@ -38,6 +40,12 @@ test("a completed NIAH record: medians, the prefill range over repeats, decode p
     decodeMsPerToken: 2,
     peakTotalBytes: 16.5 * 1024 ** 3,
     peakKvBytes: 1024 ** 3,
+    peakPhase: "prefill",
+    decodeKvBytes: 1024 ** 3,
+    kvMaxOverPhasesBytes: 1024 ** 3,
+    kvMaxOverPhasesPhase: "prefill",
+    workspaceMaxOverPhasesBytes: 0,
+    workspaceMaxOverPhasesPhase: null,
   });
 });
 
@@ -49,8 +57,8 @@ test("an errored record: its error code, no score and no timings", (t) => {
 test("the text form quotes fields with commas and leaves missing values empty", (t) => {
   const lines = csvText([b]).split("\n");
   t.true(lines[1]!.startsWith("run-fixture,longbench,hotpotqa,hotpotqa-0,"));
-  // errorCode, then 20 empty timing/rate/memory fields (no score columns: an errored record has no scores), then cellKey
-  t.true(lines[1]!.endsWith(`,errored,RUNNER_OOM${",".repeat(21)}"${b.cellKey}"`));
+  // errorCode, then 30 empty timing/rate/memory fields (no score columns: an errored record has no scores), then cellKey
+  t.true(lines[1]!.endsWith(`,errored,RUNNER_OOM${",".repeat(31)}"${b.cellKey}"`));
 });
 
 test("achieved rates: raw numbers, empty where a record has none", (t) => {

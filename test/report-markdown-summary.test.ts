@@ -31,12 +31,12 @@ Mean headline score × 100 (niah-single: niah); Avg = mean over datasets; n = co
 
 ### Speed and memory
 
-Median (min–max) over all kept repeats of all cases; peak memory is the largest over the cases, in GiB (2^30 bytes).
+Median (min–max) over all kept repeats of all cases; memory in GiB (2^30 bytes): the runner's own bytes in use, the largest over the cases. Peak total: the largest total and the phase it fell in (filter = GemFilter's filter pass), then its split by category at that moment. KV cache (decode): the cache the method decodes from, what SnapKV, H2O and GemFilter shrink. Max over phases: per category, the largest of the per-phase splits (each taken at its phase's peak total), with its phase.
 
-| Method | Context | Cases | Filter ms | Prefill ms | TTFT ms | Decode ms/token | Peak GiB | Peak KV GiB |
-| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| dense | 4000 | 1 | 0.00 (0.00–0.00) | 105 (100–110) | 110 (105–115) | 2.00 (2.00–2.00) | 16.50 | 1.00 |
-| gemfilter filterLayer=13 k=1024 | 4000 | 1 | 0.00 (0.00–0.00) | 105 (100–110) | 110 (105–115) | 2.00 (2.00–2.00) | 16.50 | 1.00 |
+| Method | Context | Cases | Filter ms | Prefill ms | TTFT ms | Decode ms/token | Peak total GiB (phase) | At peak total GiB: weights / KV / activations / workspace | KV cache GiB (decode) | KV cache GiB (max over phases) | Activations GiB (max over phases) | Workspace GiB (max over phases) |
+| :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| dense | 4000 | 1 | 0.00 (0.00–0.00) | 105 (100–110) | 110 (105–115) | 2.00 (2.00–2.00) | 16.50 (prefill) | 15.00 / 1.00 / 0.50 / 0.00 | 1.00 | 1.00 (prefill) | 0.50 (prefill) | 0.00 |
+| gemfilter filterLayer=13 k=1024 | 4000 | 1 | 0.00 (0.00–0.00) | 105 (100–110) | 110 (105–115) | 2.00 (2.00–2.00) | 16.50 (prefill) | 15.00 / 1.00 / 0.50 / 0.00 | 1.00 | 1.00 (prefill) | 0.50 (prefill) | 0.00 |
 
 ## longbench
 

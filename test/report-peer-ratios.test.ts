@@ -14,7 +14,7 @@ const records = [
   benchRecord({ method: dense, contextLength: 8192, prefillMs: [100, 110, 105], memGiB: { weights: 15, kv: 1, activations: 0.5 } }),
   benchRecord({ method: dense, contextLength: 8192, prefillMs: [200, 220, 210], decodeMs: [150, 150, 150], memGiB: { weights: 15, kv: 2, activations: 3 }, engine: peer }),
   benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [10, 10, 10], filterMs: [40, 40, 40] }),
-  benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [20, 20, 20], filterMs: [80, 80, 80], memGiB: null, engine: peer }),
+  benchRecord({ method: gemfilter(13, 1024), contextLength: 8192, prefillMs: [20, 20, 20], filterMs: [80, 80, 80], memGiB: null, engine: peer, environment: { device: "cpu", gpu: null } }),
   benchRecord({ method: snapkv(1024), contextLength: 8192, prefillMs: [120, 120, 120] }),
   benchRecord({ method: dense, contextLength: 16384, prefillMs: [300, 300, 300] }),
   benchRecord({ method: dense, contextLength: 16384, prefillMs: [0], engine: peer, status: "errored", error: { code: "out_of_memory", message: "torch ran out of GPU memory", hint: "" } }),
@@ -39,14 +39,15 @@ test("ratios per method and length: ours / the peer's medians, no peer, peer fai
   const d = rows[0]!;
   // ours: prefill 105, ttft 110 (prefill + 5), decode 100 ms / 50 tokens, total 210, peak 16.5 GiB;
   // the peer's: prefill 210, ttft 215, decode 150 / 50, total 365, peak 20 GiB.
-  t.deepEqual(d.ours, { filterMs: 0, prefillMs: 105, ttftMs: 110, decodeMsPerToken: 2, totalMs: 210, peakBytes: 16.5 * GiB });
-  t.deepEqual(d.theirs, { filterMs: 0, prefillMs: 210, ttftMs: 215, decodeMsPerToken: 3, totalMs: 365, peakBytes: 20 * GiB });
-  t.deepEqual(d.ratio, { filterMs: null, prefillMs: 0.5, ttftMs: 110 / 215, decodeMsPerToken: 2 / 3, totalMs: 210 / 365, peakBytes: 16.5 / 20 });
+  t.deepEqual(d.ours, { filterMs: 0, prefillMs: 105, ttftMs: 110, decodeMsPerToken: 2, totalMs: 210, peakBytes: 16.5 * GiB, decodeKvBytes: 1 * GiB });
+  t.deepEqual(d.theirs, { filterMs: 0, prefillMs: 210, ttftMs: 215, decodeMsPerToken: 3, totalMs: 365, peakBytes: 20 * GiB, decodeKvBytes: 2 * GiB });
+  t.deepEqual(d.ratio, { filterMs: null, prefillMs: 0.5, ttftMs: 110 / 215, decodeMsPerToken: 2 / 3, totalMs: 210 / 365, peakBytes: 16.5 / 20, decodeKvBytes: 0.5 });
   const g = rows[2]!;
   t.is(g.ratio.filterMs, 0.5);
   t.is(g.ratio.prefillMs, 0.5);
   t.is(g.theirs!.peakBytes, null, "the peer on the CPU counts no memory");
   t.is(g.ratio.peakBytes, null);
+  t.is(g.theirsNoMemory, "not counted: transformers on the CPU (torch counts no host allocations)");
 });
 
 test("no peer records: no ratio rows", (t) => {
@@ -59,7 +60,7 @@ test("summary.md: the ratio table beside the speed table", (t) => {
   t.regex(md, /\| dense \| 8192 \| transformers \| – \| 0\.50× \(105 \/ 210\) \| 0\.51× \(110 \/ 215\) \| 0\.67× \(2\.00 \/ 3\.00\) \| 0\.58× \(210 \/ 365\) \| 0\.8[23]× \(16\.50 \/ 20\.00\) \|/);
   t.regex(md, /\| dense \| 16384 \| transformers \| peer failed: out_of_memory \|/);
   t.regex(md, /\| snapkv k=1024 window=32 \| 8192 \| transformers \| no peer \|/);
-  t.regex(md, /\| gemfilter filterLayer=13 k=1024 \| 8192 \| transformers \| 0\.50× \(40\.0 \/ 80\.0\) \| 0\.50× \(10\.0 \/ 20\.0\) \|.*\| – \(16\.50 \/ none\) \|/);
+  t.regex(md, /\| gemfilter filterLayer=13 k=1024 \| 8192 \| transformers \| 0\.50× \(40\.0 \/ 80\.0\) \| 0\.50× \(10\.0 \/ 20\.0\) \|.*\| – \(16\.50 \/ not counted: transformers on the CPU \(torch counts no host allocations\)\) \| – \(1\.00 \/ not counted: transformers on the CPU \(torch counts no host allocations\)\) \|/);
   t.regex(md, /\| dense · transformers \| 8192 \|/, "the peer's own rows in the speed table");
 });
 

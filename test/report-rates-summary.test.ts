@@ -14,7 +14,7 @@ const onGpu = [
 
 test("summary.md: a column per rate, shares of the H100's floor, a dash where a record has no such rate", (t) => {
   const text = markdownText(onGpu);
-  t.regex(text, /\| Method \| Context \| Cases \| Filter ms \| Prefill ms \| TTFT ms \| Decode ms\/token \| Peak GiB \| Peak KV GiB \| Filter TFLOP\/s \| Prefill TFLOP\/s \| Decode TFLOP\/s \| Prefill GB\/s \| Decode GB\/s \|/);
+  t.regex(text, /\| Method \| Context \| Cases \| Filter ms \| Prefill ms \| TTFT ms \| Decode ms\/token \| Peak total GiB \(phase\) \|.*\| Workspace GiB \(max over phases\) \| Filter TFLOP\/s \| Prefill TFLOP\/s \| Decode TFLOP\/s \| Prefill GB\/s \| Decode GB\/s \|/);
   t.regex(text, /\| dense \| 8192 \| 1 \|.*\| – \| 412 \(42% of 989\) \| 1\.50 \(0% of 989\) \| 90\.0 \(3% of 3350\) \| 2680 \(80% of 3350\) \|/);
   t.regex(text, /\| gemfilter filterLayer=13 k=1024 \| 8192 \| 1 \|.*\| 396 \(40% of 989\) \| 120 \(12% of 989\) \| – \| – \| 2400 \(72% of 3350\) \|/);
   t.regex(text, /in brackets the share of the datasheet floor of the GPU the row ran on, the H100 SXM's \(989 TFLOP\/s dense bf16, 3350 GB\/s\)\./);

@@ -37,12 +37,12 @@ test("a run's per-cell summary keeps one mean per dataset, and the table average
   ]);
   // (0.5 + 0.2 + 1) / 3 = 0.567; a mean over the five cases would say 0.480
   const row = summaryTable({ perCell }).split("\n")[2]!;
-  t.regex(row, /^tiny-llama +mixed +dense +5 +5 +0 +avg of 3 datasets +0\.567 +\d+\.\d$/);
+  t.regex(row, /^tiny-llama +mixed +dense +5 +5 +0 +avg of 3 datasets +0\.567 +\d+\.\d +\d+\.\d\d \(prefill\) +\d+\.\d\d$/);
 });
 
 test("the table: one dataset shows its metric, several are averaged and labelled, none is a dash", (t) => {
   const cell = (label: string, scores: CellSummary["scores"]): CellSummary => ({
-    cellKey: label, model: "llama", suite: "longbench", label, cases: 4, completed: 4, errored: 0, unsupported: 0, scores, medianTotalMs: 1234.56,
+    cellKey: label, model: "llama", suite: "longbench", label, cases: 4, completed: 4, errored: 0, unsupported: 0, scores, medianTotalMs: 1234.56, memory: null,
   });
   const s = {
     perCell: [
@@ -57,11 +57,11 @@ test("the table: one dataset shows its metric, several are averaged and labelled
   t.is(
     summaryTable(s),
     [
-      "model  suite      method         cases  done  errored  metric             mean   median total ms",
-      "-----  ---------  -------------  -----  ----  -------  -----------------  -----  ---------------",
-      "llama  longbench  dense          4      4     0        qa_f1_score        0.457  1234.6",
-      "llama  longbench  snapkv k=1024  4      4     0        avg of 2 datasets  0.375  1234.6",
-      "llama  longbench  h2o k=4096     4      4     0        -                  -      1234.6",
+      "model  suite      method         cases  done  errored  metric             mean   median total ms  peak total MiB (phase)  KV cache MiB (decode)",
+      "-----  ---------  -------------  -----  ----  -------  -----------------  -----  ---------------  ----------------------  ---------------------",
+      "llama  longbench  dense          4      4     0        qa_f1_score        0.457  1234.6           -                       -",
+      "llama  longbench  snapkv k=1024  4      4     0        avg of 2 datasets  0.375  1234.6           -                       -",
+      "llama  longbench  h2o k=4096     4      4     0        -                  -      1234.6           -                       -",
       "",
       "avg of N datasets: unweighted mean of each dataset's mean score (per-dataset scores in summary.md; LongBench there with its official rounding).",
     ].join("\n"),

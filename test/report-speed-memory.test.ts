@@ -1,5 +1,5 @@
 // Speed and memory section: per method and context length, filter+prefill and decode ms/token as the median with
-// min–max over the raw repeats, peak memory by category in GiB, and the records' achieved rates with readable names.
+// min–max over the raw repeats, memory by phase and category in GiB, and the records' achieved rates with readable names.
 import test from "ava";
 import { renderHtml } from "../reports/html/index.ts";
 import { benchRecord, dense, gemfilter } from "./helpers/records.ts";
@@ -27,16 +27,13 @@ test("decode points: ms per generated token (50 tokens)", (t) => {
   ]);
 });
 
-test("memory bars: peak by category in GiB, stacked in a fixed order", (t) => {
+test("memory bars: per phase the method has (no filter pass here), by category in GiB, stacked in a fixed order", (t) => {
   const spec = charts.find((c) => c.id.endsWith("memory"))!.spec as unknown as Layered;
+  const bar = (phase: string, category: string, categoryIndex: number, size: number) =>
+    ({ variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, phase, category, categoryIndex, size, peak: phase === "prefill" ? "peak total" : "" });
   t.deepEqual(
     spec.data.values.filter((d) => (d as { variant: string }).variant !== "dense"),
-    [
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "weights", categoryIndex: 0, size: 15 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "kv", categoryIndex: 1, size: 0.25 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "activations", categoryIndex: 2, size: 0.5 },
-      { variant: "gemfilter filterLayer=13 k=1024", contextLength: 8192, category: "workspace", categoryIndex: 3, size: 0.25 },
-    ],
+    ["prefill", "decode"].flatMap((p) => [bar(p, "weights", 0, 15), bar(p, "kv", 1, 0.25), bar(p, "activations", 2, 0.5), bar(p, "workspace", 3, 0.25)]),
   );
 });
 
@@ -52,7 +49,7 @@ test("small models: memory in MiB when the largest peak is under half a GiB", (t
   const tiny = benchRecord({ method: dense, contextLength: 512, prefillMs: [10], memGiB: { weights: 0.25, kv: 0.0625, activations: 0.0625 } });
   const page = renderHtml([tiny], { config: null, generatedAt: "2026-01-01T00:00:00.000Z" }, { inlineVega: false });
   const spec = page.charts.find((c) => c.id.endsWith("memory"))!.spec as unknown as Layered & { spec: { encoding: { y: { title: string } } } };
-  t.is(spec.spec.encoding.y.title, "Peak memory (MiB)");
-  t.deepEqual(spec.data.values.map((d) => (d as { size: number }).size), [256, 64, 64, 0]);
-  t.true(page.html.includes("<td>384.00</td><td>256.00</td><td>64.00</td><td>64.00</td>"));
+  t.is(spec.spec.encoding.y.title, "Memory at the phase's peak (MiB)");
+  t.deepEqual(spec.data.values.map((d) => (d as { size: number }).size), [256, 64, 64, 0, 256, 64, 64, 0]);
+  t.true(page.html.includes("<td>384.00 (prefill)</td><td>256.00 / 64.00 / 64.00 / 0.00</td><td>64.00</td><td>64.00 (prefill)</td><td>64.00 (prefill)</td><td>0.00</td>"));
 });

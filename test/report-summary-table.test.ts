@@ -1,6 +1,7 @@
 // Summary section: one row per method configuration with each scored suite's score (datasets averaged; for LongBench
 // the official Average of the rounded dataset scores) and, at the longest context length timed (the bench suite when
-// there is one), filter + prefill ms, the speedup over dense and the peak memory.
+// there is one), filter + prefill ms, the speedup over dense, the peak total
+// (with its phase) and the KV cache decoded from.
 import test from "ava";
 import { renderHtml } from "../reports/html/index.ts";
 import { benchRecord, dense, gemfilter, longbenchRecord, niahRecord } from "./helpers/records.ts";
@@ -18,8 +19,8 @@ test("scores per suite, speed and memory at the longest bench length", (t) => {
   const section = /<section id="summary">([\s\S]*?)<\/section>/.exec(html)![1]!;
   const rows = [...section.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[hd][^>]*>([^<]*)<\/t[hd]>/g)].map((c) => c[1]));
   t.deepEqual(rows, [
-    ["Method", "niah niah", "longbench score", "Prefill ms at 32768", "Speedup vs dense", "Peak GiB at 32768"],
-    ["dense", "100.0", "30.00", "400", "–", "20.00"],
-    ["gemfilter filterLayer=13 k=1024", "50.0", "30.00", "100", "4.00×", "16.50"],
+    ["Method", "niah niah", "longbench score", "Prefill ms at 32768", "Speedup vs dense", "Peak total GiB (phase) at 32768", "KV cache GiB (decode) at 32768"],
+    ["dense", "100.0", "30.00", "400", "–", "20.00 (prefill)", "4.00"],
+    ["gemfilter filterLayer=13 k=1024", "50.0", "30.00", "100", "4.00×", "16.50 (prefill)", "0.50"],
   ]);
 });

@@ -6,15 +6,15 @@ import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./catalog.ts";
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
-import { GENERATION_RULE, inputCeiling, OFFICIAL_128K_BUDGET, PAPER_H2O_INPUT_CAP, PROFILES, type Profile } from "./profile.ts";
+import { DEVIATIONS, GENERATION_RULE, inputCeiling, longbenchRuleBudget, PAPER_H2O_INPUT_CAP, PROFILES, REFERENCE, type Profile } from "./profile.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 import { pyStrip } from "./pycompat.ts";
 
 export { summarize, summarizeRecords, datasetScore, bucketScores, categoryAverages, overallAverage } from "./aggregate.ts";
 export { DATASETS, TABLE1_DATASETS, E_DATASETS, CATEGORIES } from "./catalog.ts";
-export { OFFICIAL_128K_BUDGET, PAPER_INPUT_CAP, PAPER_H2O_INPUT_CAP, PROFILES, type Profile } from "./profile.ts";
+export { CHAT_128K_BUDGET, PAPER_INPUT_CAP, PAPER_H2O_INPUT_CAP, PROFILES, type Profile } from "./profile.ts";
 
-/** Recorded in every case's protocol under the `longbench` profile (see README, Table 1 configs). */
+/** Recorded in every case's protocol under the `longbench` and `chat` profiles (see README, Table 1 configs). */
 export const H2O_INPUT_CAP = "none: same input as every other method (the GemFilter paper capped H2O at 8K tokens)";
 /** …and under the `paper` profile. */
 export const H2O_INPUT_CAP_PAPER = `${PAPER_H2O_INPUT_CAP} tokens, as the paper (GemFilter config/model2maxlen.json): H2O's cases are built with their own budget`;
@@ -27,7 +27,8 @@ export const H2O_INPUT_CAP_PAPER = `${PAPER_H2O_INPUT_CAP} tokens, as the paper 
 export const MIN_CONTEXT_BUDGET = 128;
 
 export const LongBenchOptions = z.strictObject({
-  /** "longbench": THUDM's official pipeline. "paper": what the GemFilter authors ran (see profile.ts, README). */
+  /** "longbench": THUDM's v1 pred.py literally. "chat": gembench's chat-template protocol. "paper": what the GemFilter
+   *  authors ran (see profile.ts, README). */
   profile: z.enum(PROFILES).default("longbench"),
   /** LongBench folder (relative paths resolve from the config file's directory). */
   dir: z.string().min(1),
@@ -38,7 +39,7 @@ export const LongBenchOptions = z.strictObject({
   /** Model input budget in tokens (the official truncation length, used as given). Default: fitted to the model,
    *  see defaultMaxLength and fitToContext. */
   maxLength: z.number().int().positive().optional(),
-  /** Default: "official" under the longbench profile, "off" under paper (which allows nothing else). */
+  /** Default: "official" under the chat profile, "off" under longbench and paper (which allow nothing else). */
   chatTemplate: z.enum(["official", "off"]).optional(),
   /** At most this many cases per dataset (the first in file order). */
   limit: z.number().int().positive().optional(),
@@ -46,12 +47,15 @@ export const LongBenchOptions = z.strictObject({
   codeSimVariant: z.enum(CODE_SIM_VARIANTS).default(DEFAULT_CODE_SIM_VARIANT),
   skipMalformed: z.boolean().default(false),
 }).superRefine((o, ctx) => {
+  if (o.profile === "longbench" && o.chatTemplate === "official") {
+    ctx.addIssue({ code: "custom", path: ["chatTemplate"], message: 'the longbench profile is THUDM\'s pred.py, whose build_chat applies no chat template to the models gembench runs; remove chatTemplate or use profile "chat"' });
+  }
   if (o.profile !== "paper") return;
   if (o.chatTemplate === "official") {
-    ctx.addIssue({ code: "custom", path: ["chatTemplate"], message: 'the paper profile uses no chat template (GemFilter pred.py); remove chatTemplate or use profile "longbench"' });
+    ctx.addIssue({ code: "custom", path: ["chatTemplate"], message: 'the paper profile uses no chat template (GemFilter pred.py); remove chatTemplate or use profile "chat"' });
   }
   if (o.scoring === "corrected") {
-    ctx.addIssue({ code: "custom", path: ["scoring"], message: 'the paper profile scores with the official eval.py; use profile "longbench" for corrected scoring' });
+    ctx.addIssue({ code: "custom", path: ["scoring"], message: 'the paper profile scores with the official eval.py; use profile "longbench" or "chat" for corrected scoring' });
   }
 });
 export type LongBenchOptions = z.infer<typeof LongBenchOptions>;
@@ -79,10 +83,10 @@ export function resolveDatasets(sel: LongBenchOptions["datasets"], variant: "v1"
 
 /**
  * Default input budget: min(ceiling, maxPositions − maxNewTokens), so that prompt + output fit the model. The ceiling
- * is the profile's (127500 for longbench; 128000, or 8192 for H2O, for paper): real 128K models get the ceiling, only
- * small-context models get less.
+ * is the profile's (profile.ts inputCeiling: longbench THUDM's rule, 127500 for 128K models; chat 127500; paper
+ * 128000, or 8192 for H2O): real 128K models get the ceiling, only small-context models get less.
  */
-export function defaultMaxLength(maxPositions: number, maxNewTokens: number, ceiling: number = OFFICIAL_128K_BUDGET): number {
+export function defaultMaxLength(maxPositions: number, maxNewTokens: number, ceiling: number): number {
   return Math.max(2, Math.min(ceiling, maxPositions - maxNewTokens));
 }
 
@@ -109,10 +113,11 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
   const opts = LongBenchOptions.parse(options);
   const profile: Profile = opts.profile;
   const paper = profile === "paper";
-  const chatMode = opts.chatTemplate ?? (paper ? "off" : "official");
-  const ceiling = inputCeiling(profile, ctx.method);
-  // The paper's loop stops only on the tokenizer's single eos_token_id (never checked on the first token).
-  const paperEos = ctx.tokenizer.eosId === null ? [] : [ctx.tokenizer.eosId];
+  const chatMode = opts.chatTemplate ?? (profile === "chat" ? "official" : "off");
+  const ceiling = inputCeiling(profile, ctx.method, ctx.model.maxPositions);
+  // The paper's loop stops only on the tokenizer's single eos_token_id (never checked on the first token); so does
+  // THUDM's samsum call (eos_token_id = [tokenizer.eos_token_id, newline]).
+  const tokenizerEos = ctx.tokenizer.eosId === null ? [] : [ctx.tokenizer.eosId];
   const dir = resolve(ctx.baseDir, opts.dir);
   const names = resolveDatasets(opts.datasets, opts.variant);
   const pc = loadPromptConfig(dir, ctx.log);
@@ -139,9 +144,22 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     // scoring uses each case's own.
     const lastClasses = rows[rows.length - 1]?.all_classes ?? null;
     // THUDM's pred.py: samsum also stops at "\n", and min_length = prompt + 1 keeps EOS and "\n" from being the first
-    // new token. GemFilter's pred.py has neither.
-    const stopIds = name === "samsum" && !paper ? newlineStopIds(ctx.tokenizer) : [];
-    const minNewTokens = name === "samsum" && !paper ? 1 : 0;
+    // new token; its eos_token_id list replaces the model's EOS ids by the tokenizer's one (longbench), where chat
+    // keeps every EOS id of the model. GemFilter's pred.py has neither.
+    const samsum = name === "samsum" && !paper;
+    const stopIds = samsum ? newlineStopIds(ctx.tokenizer) : [];
+    const minNewTokens = samsum ? 1 : 0;
+    const eosIds = paper || (samsum && profile === "longbench") ? tokenizerEos : null;
+    const deviations = [
+      // an explicit maxLength replaces the profile's budget rule (as does a model too small for longbench's rule:
+      // fitted below); samsum's stop rule is listed on samsum's cases
+      ...DEVIATIONS[profile].filter((d) => (!d.startsWith("input budget") || (opts.maxLength === undefined && (profile !== "longbench" || longbenchRuleBudget(ctx.model.maxPositions) !== null))) && (!d.startsWith("samsum") || name === "samsum")),
+      ...(profile === "longbench" && opts.maxLength === undefined && longbenchRuleBudget(ctx.model.maxPositions) === null ? [`input budget: no model2maxlen value or rule below 1024 positions`] : []),
+      ...(opts.maxLength !== undefined ? [`input budget ${opts.maxLength} (the maxLength option)`] : []),
+      ...(profile === "chat" && chatMode === "off" ? ["chat template switched off (chatTemplate: off)"] : []),
+      ...(opts.scoring === "corrected" ? ["corrected scoring (not eval.py's)"] : []),
+      ...(pc.promptSource === "official" ? [] : ["built-in prompts and output lengths (no config/dataset2prompt.json)"]),
+    ];
     const seen = new Set<string>();
     let starved = 0;
     let smallestBudget = Infinity;
@@ -179,7 +197,8 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         maxNewTokens: maxNew,
         minNewTokens,
         stopIds,
-        ...(paper ? { eosIds: paperEos, stopCheckFrom: 1 } : {}),
+        ...(eosIds !== null ? { eosIds } : {}),
+        ...(paper ? { stopCheckFrom: 1 } : {}),
         // No stop strings: pred.py decodes everything generated up to the stop id and eval.py's first-line rule (which
         // strips leading newlines first) does the rest. Cutting at "\n" here would turn "\n\nSummary…" into "".
         stopStrings: [],
@@ -194,6 +213,9 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         },
         protocol: {
           profile,
+          reference: REFERENCE[profile],
+          // every deviation from the reference, "; "-joined ("none" when there is none)
+          deviations: [...deviations, ...(fit && budget < defaultBudget ? [`input budget lowered to ${budget} to fit the model's ${maxPositions}-token context`] : []), ...(fit && maxGen < officialNew ? [`max_new_tokens ${maxGen} (dataset2maxlen ${officialNew} fitted to the model's ${maxPositions}-token context)`] : [])].join("; ") || "none",
           benchmark: opts.variant === "e" ? "LongBench-E" : "LongBench",
           promptSource: pc.promptSource,
           chatTemplate: built.chatTemplate,
@@ -210,12 +232,12 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
           maxNewTokens: maxNew,
           maxNewTokensOfficial: officialNew,
           generation: GENERATION_RULE[profile],
-          eosIds: paper ? paperEos.join(",") : "model",
+          eosIds: eosIds !== null ? eosIds.join(",") : "model",
           scoring: opts.scoring,
           codeSimVariant: info.metric === "code_sim_score" ? `fuzzywuzzy-ratio/${opts.codeSimVariant}` : null,
           firstLineRule: FIRST_LINE_DATASETS.has(name),
-          // longbench profile: cases are built once per model and shared by every method, so H2O gets the same
-          // (truncated) input as the others, where the GemFilter paper capped H2O's input at 8K tokens; the paper
+          // longbench and chat profiles: cases are built once per model and shared by every method, so H2O gets the
+          // same (truncated) input as the others, where the GemFilter paper capped H2O's input at 8K tokens; the paper
           // profile builds H2O's cases with that cap.
           h2oInputCap: paper ? H2O_INPUT_CAP_PAPER : H2O_INPUT_CAP,
           minNewTokens: minNewTokens > 0 ? minNewTokens : null,

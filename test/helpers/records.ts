@@ -73,7 +73,7 @@ export function timingsOf(o: { prefillMs: number[]; filterMs?: number[]; decodeM
   };
 }
 
-/** Memory with the given peak in GiB split by category; phases equal to the peak (enough for reports). */
+/** Memory with the given peak in GiB split by category: prefill and decode equal to the peak, no filter pass (zeros). */
 export function memoryOf(o: { weightsGiB: number; kvGiB: number; activationsGiB: number; workspaceGiB?: number; extra?: Record<string, number> }): Memory {
   const b = {
     weights: o.weightsGiB * GiB,
@@ -83,7 +83,8 @@ export function memoryOf(o: { weightsGiB: number; kvGiB: number; activationsGiB:
     total: 0,
   };
   b.total = b.weights + b.kv + b.activations + b.workspace;
-  const m: Memory = { phases: { filter: { ...b }, prefill: { ...b }, decode: { ...b } }, peak: { ...b } };
+  const none = { weights: 0, kv: 0, activations: 0, workspace: 0, total: 0 };
+  const m: Memory = { phases: { filter: none, prefill: { ...b }, decode: { ...b } }, peak: { ...b } };
   if (o.extra) m.extra = o.extra;
   return m;
 }

@@ -7,7 +7,7 @@ import { CATEGORIES, infoFor, LENGTH_BUCKETS } from "../../../datasets/longbench
 import { cellLabels, longbenchCells, datasetOrder, type LongbenchCell } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
 import { fx } from "../../format.ts";
-import { headline, isFailure, variantOf } from "../../aggregate.ts";
+import { headline, isFailure, profileTitle, variantOf } from "../../aggregate.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
 
@@ -74,7 +74,7 @@ export const longbenchSection: Section = {
     body.push(`<tr class="total"><th scope="row">Average (all datasets)</th><td></td><td></td>${rowCells((c) => c.summary.average, (c, b) => sameSet(datasetsOf(c), datasetsOf(b)))}</tr>`);
 
     const out = [
-      `<p class="note">Official LongBench scores, as summary.md and <code>gembench score longbench</code> give them: per case the max over the reference answers, per dataset round(100 × mean, 2) over its completed cases (eval.py); category and overall averages are means of the dataset scores. Δ dense = difference of these scores to dense on the same model, in points; on category and average rows only where both cover the same datasets. ⚠ marks datasets with failed cases (hover for counts): they are not scored.</p>`,
+      `<p class="note">${profileTitle(rs) ? `<b>${esc(profileTitle(rs))}</b>. ` : ""}Official LongBench scores, as summary.md and <code>gembench score longbench</code> give them: per case the max over the reference answers, per dataset round(100 × mean, 2) over its completed cases (eval.py); category and overall averages are means of the dataset scores. Δ dense = difference of these scores to dense on the same model, in points; on category and average rows only where both cover the same datasets. ⚠ marks datasets with failed cases (hover for counts): they are not scored.</p>`,
       `<div class="scroll"><table class="data lb"><thead>${head}</thead><tbody>${body.join("")}</tbody></table></div>`,
     ];
 
@@ -88,7 +88,7 @@ export const longbenchSection: Section = {
         (n) => `<tr><th scope="row">${esc(n)}</th>${eCols.map(({ c }) => LENGTH_BUCKETS.map((b) => `<td>${score(c.summary.datasets[n]?.buckets?.[b])}</td>`).join("")).join("")}</tr>`,
       );
       out.push(
-        `<p class="note">LongBench-E by input length (the <code>length</code> field: 0–4k, 4–8k, 8k+ words or characters), numpy's mean and rounding as eval.py; – = no case in the bucket.</p>`,
+        `<p class="note">${profileTitle(rs) ? `<b>${esc(profileTitle(rs))}</b>. ` : ""}LongBench-E by input length (the <code>length</code> field: 0–4k, 4–8k, 8k+ words or characters), numpy's mean and rounding as eval.py; – = no case in the bucket.</p>`,
         `<div class="scroll"><table class="data lb-e"><thead>${eHead}</thead><tbody>${eBody.join("")}</tbody></table></div>`,
       );
     }

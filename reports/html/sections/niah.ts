@@ -2,7 +2,7 @@
 // (method label + swept values), with the variant's average in the panel title and an averages table.
 import type { TopLevelSpec } from "vega-lite";
 import { fx } from "../../format.ts";
-import { groupBy, headline, isFailure, numericMeta, uniq, variantOf } from "../../aggregate.ts";
+import { groupBy, headline, isFailure, numericMeta, profileTitle, uniq, variantOf } from "../../aggregate.ts";
 import { mean } from "../../../core/stats.ts";
 import { esc } from "../escape.ts";
 import { chartDiv, type Section } from "../section.ts";
@@ -114,7 +114,7 @@ export const niahSection: Section = {
     const id = ctx.chartId("niah-heatmap");
     const html = [
       chartDiv(id, `Mean ${esc(metric)} × 100 per (context length, needle depth); red = 0, green = 100; a blank cell has no completed case (see Failed). Panel title: mean over all cases of the method.`),
-      `<table class="data"><caption>NIAH average score × 100 by context length</caption><thead><tr><th>Method</th>${lengths
+      `<table class="data"><caption>NIAH average score × 100 by context length${profileTitle(rs) ? ` (${esc(profileTitle(rs))})` : ""}</caption><thead><tr><th>Method</th>${lengths
         .map((L) => `<th>${esc(L)}</th>`)
         .join("")}<th>Avg</th><th>Cases</th><th>Failed</th></tr></thead><tbody>${tableRows.join("")}</tbody></table>`,
     ].join("\n");

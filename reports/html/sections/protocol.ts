@@ -44,9 +44,22 @@ export const protocolSection: Section = {
       cfg && typeof cfg === "object"
         ? `<p>${typeof cfg.name === "string" ? `Config <b>${esc(cfg.name)}</b>` : "Config"}${typeof cfg.description === "string" ? `: ${esc(cfg.description)}` : ""}</p><details><summary>Resolved config.json</summary><pre>${esc(JSON.stringify(cfg, null, 2))}</pre></details>`
         : `<p class="note">No config.json in the run folder.</p>`;
+    // each protocol profile with the reference it reproduces and its deviations (as the records state them)
+    const profiled = records.filter((r) => typeof r.protocol.profile === "string");
+    const profRows = [...groupBy(profiled, (r) => `${r.suite}\u0000${String(r.protocol.profile)}`)]
+      .map(([, rs]) => {
+        const r0 = rs[0]!;
+        const vals = (k: string): string => uniq(rs.map((r) => (r.protocol[k] === undefined ? "(not recorded)" : String(r.protocol[k])))).join(" / ");
+        return `<tr><th scope="row">${esc(String(r0.protocol.profile))}</th><td class="l">${esc(r0.suite)}</td><td class="l">${esc(vals("reference"))}</td><td class="l">${esc(vals("deviations"))}</td><td>${rs.length}</td></tr>`;
+      })
+      .join("");
+    const profHtml = profRows
+      ? `<table class="data"><caption>Protocol profiles: the reference each reproduces and every deviation from it</caption><thead><tr><th>Profile</th><th class="l">Suite</th><th class="l">Reference</th><th class="l">Deviations</th><th>Records</th></tr></thead><tbody>${profRows}</tbody></table>`
+      : "";
     const times = records.flatMap((r) => [r.startedAt, r.finishedAt]).sort();
     const html = [
       `<table class="data"><caption>Methods and parameters</caption><thead><tr><th>Variant</th><th class="l">Model (hash)</th><th class="l">Method</th><th class="l">Parameters</th><th class="l">Suites</th><th>Records</th></tr></thead><tbody>${mrows}</tbody></table>`,
+      profHtml,
       `<div class="grid">`,
       valuesTable("Protocol (prompt construction)", fieldValues(records, (r) => r.protocol)),
       valuesTable("Environment", fieldValues(records, (r) => r.environment)),

@@ -3,7 +3,8 @@
 // TFLOP/s and GB/s per phase (the records' timings.rates), read against the GPU's datasheet floor where it is known.
 import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
-import { contextLengthOf, groupBy, peakOf, peerRatios, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
+import { contextLengthOf, groupBy, MEMORY_CATEGORIES, MEMORY_PHASES, memorySummary, noMemoryReason, peerRatios, profileTitle, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
+import { memoryCells, memoryHeader, MEMORY_NOTE } from "../../memory.ts";
 import { fmem, fms, fratio, fspread, memoryUnit } from "../../format.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
 import { spreadOf, type Spread } from "../../../core/stats.ts";
@@ -80,8 +81,6 @@ function lineWithSpread(data: Point[], yTitle: string, variants: string[]): TopL
   };
 }
 
-const CATEGORIES = ["weights", "kv", "activations", "workspace"] as const;
-
 /** The caption under a rate's chart: what it is, and the floors it is read against where the GPU is known. */
 function rateCaption(title: string, unit: "TFLOP/s" | "GB/s", floors: readonly DeviceFloor[]): string {
   const of = (f: DeviceFloor): string => `the ${f.name}'s ${unit === "TFLOP/s" ? `${f.tflops} TFLOP/s dense bf16` : `${f.gbps} GB/s`}`;
@@ -96,21 +95,22 @@ function peerRatioTable(records: readonly GemRecord[], withModel: boolean): stri
   const unit = memoryUnit(Math.max(0, ...rows.flatMap((r) => [r.ours.peakBytes ?? 0, r.theirs?.peakBytes ?? 0])));
   const cell = (r: PeerRatioRow, f: keyof PhaseMedians): string => {
     if (r.theirs === null) return "<td>–</td>";
-    const show = (v: number | null): string => (f === "peakBytes" ? (v === null ? "none" : fmem(v, unit)) : fms(v));
+    const isMem = f === "peakBytes" || f === "decodeKvBytes";
+    const show = (v: number | null, why: string | null = null): string => (isMem ? (v === null ? (why ?? "none") : fmem(v, unit)) : fms(v));
     if (!r.ours[f] && !r.theirs[f]) return "<td>–</td>"; // neither has it (dense: no filter pass)
-    return `<td><b>${esc(fratio(r.ratio[f]))}</b><br><span class="note">${esc(show(r.ours[f]))} / ${esc(show(r.theirs[f]))}</span></td>`;
+    return `<td><b>${esc(fratio(r.ratio[f]))}</b><br><span class="note">${esc(show(r.ours[f]))} / ${esc(show(r.theirs[f], r.theirsNoMemory))}</span></td>`;
   };
   const body = rows
     .map((r) => {
       const head = `<th scope="row">${esc(r.variant)}</th><td>${esc(r.contextLength)}</td><td>${esc(r.peer)}</td>`;
-      if (r.status !== "paired") return `<tr>${head}<td colspan="6">${esc(r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`)}</td></tr>`;
+      if (r.status !== "paired") return `<tr>${head}<td colspan="${PHASE_FIELDS.length}">${esc(r.status === "no peer" ? "no peer" : `peer failed: ${r.error ?? "?"}`)}</td></tr>`;
       return `<tr>${head}${PHASE_FIELDS.map((f) => cell(r, f)).join("")}</tr>`;
     })
     .join("");
   return (
     `<table class="data"><caption>Ours / the peer's, measured in the same run on the same weights: ratio of medians (below 1: ours is faster or smaller), then our median / the peer's (ms; memory in ${unit.name})</caption>` +
-    `<thead><tr><th>Method</th><th>Context</th><th>Peer</th><th>Filter</th><th>Prefill</th><th>TTFT</th><th>Decode ms/token</th><th>Total</th><th>Peak ${unit.name}</th></tr></thead><tbody>${body}</tbody></table>` +
-    `<p class="note">The peer's memory is torch.cuda.max_memory_allocated per phase (allocator level, without the CUDA context); ours is the runner's own peak of bytes in use. On the CPU the peer counts no memory. "no peer": the peer has no such method.</p>`
+    `<thead><tr><th>Method</th><th>Context</th><th>Peer</th><th>Filter</th><th>Prefill</th><th>TTFT</th><th>Decode ms/token</th><th>Total</th><th>Peak total ${unit.name}</th><th>KV cache ${unit.name} (decode)</th></tr></thead><tbody>${body}</tbody></table>` +
+    `<p class="note">The peer's memory is torch.cuda.max_memory_allocated per phase (allocator level, without the CUDA context); ours is the runner's own peak of bytes in use. On the CPU the peer counts no memory (the cell says so). "no peer": the peer has no such method.</p>`
   );
 }
 
@@ -127,7 +127,7 @@ export const speedSection: Section = {
     const groups = groupBy(rs, (r) => JSON.stringify([variantOf(r, { withModel: ctx.withModel }), contextLengthOf(r)]));
     const prefill: Point[] = [];
     const decode: Point[] = [];
-    const mem: { variant: string; contextLength: number; category: string; categoryIndex: number; size: number }[] = [];
+    const mem: { variant: string; contextLength: number; phase: string; category: string; categoryIndex: number; size: number; peak: string }[] = [];
     const unit = memoryUnit(Math.max(0, ...rs.map((r) => r.memory?.peak.total ?? 0)));
     const lengths = uniq(rs.map(contextLengthOf)).sort((a, b) => a - b);
     const floors = floorsOf(rs);
@@ -148,8 +148,15 @@ export const speedSection: Section = {
       const ds = spreadOf(decodeSamples(g));
       pt(ps, prefill);
       pt(ds, decode);
-      const peak = peakOf(g);
-      if (peak) CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, category: c, categoryIndex, size: peak[c] / unit.bytes }));
+      const m = memorySummary(g);
+      // every phase's split (filter / prefill / decode) of the case with the largest peak total; a phase the method
+      // does not have (dense: no filter pass) has a zero total and no bar
+      for (const phase of MEMORY_PHASES) {
+        if (!m || m.phases[phase].total === 0) continue;
+        const at = m.phases[phase];
+        const peak = phase === m.peakPhase ? "peak total" : "";
+        MEMORY_CATEGORIES.forEach((c, categoryIndex) => mem.push({ variant, contextLength, phase, category: c, categoryIndex, size: at[c] / unit.bytes, peak }));
+      }
       const floor = floorOf(g);
       const rateCells: string[] = [];
       for (const rate of RATES) {
@@ -161,12 +168,12 @@ export const speedSection: Section = {
         rateCells.push(`${esc(rate.title)} ${esc(rateText(s.median, rate.unit, floor))}`);
       }
       rows.push({
-        cells: `<th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td><td>${fmem(peak?.total, unit)}</td><td>${fmem(peak?.weights, unit)}</td><td>${fmem(peak?.kv, unit)}</td><td>${fmem(peak?.activations, unit)}</td>`,
+        cells: `<th scope="row">${esc(variant)}</th><td>${esc(contextLength)}</td><td>${g.length}</td><td>${esc(fspread(ps))}</td><td>${esc(fspread(ds))}</td>${memoryCells(m, unit, noMemoryReason(g)).map((c) => `<td>${esc(c)}</td>`).join("")}`,
         rates: rateCells,
       });
     }
     const charts: Chart[] = [];
-    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory is the runner's own peak by category, in ${unit.name} (2<sup>${unit.power}</sup> bytes), weights included.${ratePts.size ? esc(` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`) : ""}</p>`, `<div class="grid">`];
+    const html: string[] = [`<p class="note">Source: ${esc(source)}. Times are medians over the kept repeats (warmups excluded) with min–max bars; memory in ${unit.name} (2<sup>${unit.power}</sup> bytes), weights included: ${esc(MEMORY_NOTE)}${ratePts.size ? esc(` Achieved TFLOP/s and GB/s: the phase's FLOPs or minimum bytes (from the model's shape) ÷ its median time${floors.length ? `; in brackets the share of the datasheet floor of the GPU the row ran on, ${floorsText(floors)}` : ""}.`) : ""}</p>`, `<div class="grid">`];
     if (prefill.length) {
       const id = ctx.chartId("prefill");
       charts.push({ id, spec: lineWithSpread(prefill, "Prefill ms (filter + prefill)", variants) });
@@ -194,17 +201,20 @@ export const speedSection: Section = {
         facet: { field: "variant", type: "nominal", title: null, sort: variants, header: { labelAnchor: "start", labelLimit: 230 } },
         columns: Math.min(4, variants.length),
         spec: {
-          width: Math.max(90, 34 * lengths.length),
+          width: Math.max(120, 60 * lengths.length),
           height: 170,
           mark: { type: "bar" },
           encoding: {
-            x: { field: "contextLength", type: "ordinal", title: "Context length (tokens)", sort: lengths, axis: { labelExpr: K_LABEL, labelAngle: 0 } },
-            y: { field: "size", type: "quantitative", title: `Peak memory (${unit.name})`, stack: "zero" },
-            color: { field: "category", type: "nominal", title: "Category", sort: [...CATEGORIES], scale: { domain: [...CATEGORIES], range: ["#9e9e9e", "#4e79a7", "#f28e2b", "#76b7b2"] } },
+            x: { field: "contextLength", type: "ordinal", title: "Context length (tokens); bars: filter, prefill, decode", sort: lengths, axis: { labelExpr: K_LABEL, labelAngle: 0 } },
+            xOffset: { field: "phase", type: "nominal", sort: [...MEMORY_PHASES] },
+            y: { field: "size", type: "quantitative", title: `Memory at the phase's peak (${unit.name})`, stack: "zero" },
+            color: { field: "category", type: "nominal", title: "Category", sort: [...MEMORY_CATEGORIES], scale: { domain: [...MEMORY_CATEGORIES], range: ["#9e9e9e", "#4e79a7", "#f28e2b", "#76b7b2"] } },
             order: { field: "categoryIndex", type: "quantitative", sort: "ascending" },
             tooltip: [
               { field: "variant", type: "nominal", title: "Method" },
               { field: "contextLength", type: "ordinal", title: "Context" },
+              { field: "phase", type: "nominal", title: "Phase" },
+              { field: "peak", type: "nominal", title: "Largest total" },
               { field: "category", type: "nominal", title: "Category" },
               { field: "size", type: "quantitative", title: unit.name, format: ".2f" },
             ],
@@ -213,10 +223,10 @@ export const speedSection: Section = {
         resolve: { axis: { x: "independent" } },
       };
       charts.push({ id, spec });
-      html.push(chartDiv(id, `Peak memory by category (weights, KV cache, activations, workspace), ${unit.name}.`));
+      html.push(chartDiv(id, `Memory by category (weights, KV cache, activations, workspace) at each phase's peak, ${unit.name}: per context length one bar per phase the method has (filter = GemFilter's filter pass, prefill, decode: the KV cache decoded from). The tallest bar is the peak total.`));
     }
     html.push(
-      `<table class="data"><caption>Speed and memory: median (min–max)</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th><th>Peak ${unit.name}</th><th>Weights</th><th>KV</th><th>Activations</th>${ratePts.size ? '<th class="l">Achieved</th>' : ""}</tr></thead><tbody>${rows
+      `<table class="data"><caption>Speed and memory: median (min–max)${profileTitle(rs) ? ` (${esc(profileTitle(rs))})` : ""}</caption><thead><tr><th>Method</th><th>Context</th><th>Cases</th><th>Prefill ms</th><th>Decode ms/token</th>${memoryHeader(unit).map((h) => `<th>${esc(h)}</th>`).join("")}${ratePts.size ? '<th class="l">Achieved</th>' : ""}</tr></thead><tbody>${rows
         .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );

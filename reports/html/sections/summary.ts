@@ -5,7 +5,7 @@
 import { datasetMeans, isLongBenchE, longbenchCells, meanOverDatasets } from "../../aggregate.ts";
 import type { GemRecord } from "../../../core/records.ts";
 import { median } from "../../../core/stats.ts";
-import { contextLengthOf, engineOf, groupBy, headline, isDense, peakOf, uniq, variantOf } from "../../aggregate.ts";
+import { contextLengthOf, engineOf, groupBy, headline, isDense, memorySummary, profileTitle, uniq, variantOf } from "../../aggregate.ts";
 import { fmem, fms, fx, memoryUnit } from "../../format.ts";
 import { esc } from "../escape.ts";
 import type { Section } from "../section.ts";
@@ -56,7 +56,7 @@ export const summarySection: Section = {
         const metrics = uniq(done.filter((r) => r.suite === s).flatMap((r) => (headline(r) ? [headline(r)!.metric] : [])));
         return `<th>${esc(s)} ${metrics.length === 1 ? esc(metrics[0]) : "score"}</th>`;
       }),
-      ...(longest !== null ? [`<th>Prefill ms at ${esc(longest)}</th>`, "<th>Speedup vs dense</th>", `<th>Peak ${unit.name} at ${esc(longest)}</th>`] : []),
+      ...(longest !== null ? [`<th>Prefill ms at ${esc(longest)}</th>`, "<th>Speedup vs dense</th>", `<th>Peak total ${unit.name} (phase) at ${esc(longest)}</th>`, `<th>KV cache ${unit.name} (decode) at ${esc(longest)}</th>`] : []),
     ].join("");
     const rows = variants.map((v) => {
       const rs = records.filter((r) => variantKey(r) === v);
@@ -65,17 +65,22 @@ export const summarySection: Section = {
         const at = atLongest.filter((r) => variantKey(r) === v);
         const p = prefillMs(at);
         const d = at[0] ? (densePrefill.get(baselineKey(at[0])) ?? null) : null;
+        const mem = memorySummary(at);
         const speedup = p !== null && d !== null && p > 0 && !isDense(at[0]!) ? `${(d / p).toFixed(2)}×` : "–";
-        cells.push(`<td>${fms(p)}</td>`, `<td>${speedup}</td>`, `<td>${fmem(peakOf(at)?.total, unit)}</td>`);
+        cells.push(`<td>${fms(p)}</td>`, `<td>${speedup}</td>`, `<td>${mem ? `${fmem(mem.peak.total, unit)} (${mem.peakPhase})` : "–"}</td>`, `<td>${fmem(mem?.decodeKv, unit)}</td>`);
       }
       return `<tr><th scope="row">${esc(v)}</th>${cells.join("")}</tr>`;
     });
     const notes = [
+      ...scoredSuites.flatMap((s) => {
+        const prof = profileTitle(records.filter((r) => r.suite === s));
+        return prof === "" ? [] : [`${esc(s)}: ${esc(prof)}.`];
+      }),
       scoredSuites.length
         ? `Scores: mean headline metric × 100 over completed cases; a suite with several datasets averages its datasets${scoredSuites.includes("longbench") ? "; LongBench: the official Average (mean of the rounded dataset scores, as in the LongBench section)" : ""}.`
         : "",
       longest !== null
-        ? `Speed and memory at the longest context length timed (${esc(longest)} tokens, ${timed.some((r) => r.suite === "bench") ? "bench suite" : "all timed cases"}): median filter + prefill time, dense's time divided by the method's, and the largest peak.`
+        ? `Speed and memory at the longest context length timed (${esc(longest)} tokens, ${timed.some((r) => r.suite === "bench") ? "bench suite" : "all timed cases"}): median filter + prefill time, dense's time divided by the method's, the largest peak total with the phase it fell in, and the KV cache the method decodes from.`
         : "",
     ].filter(Boolean);
     return {
