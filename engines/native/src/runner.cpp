@@ -17,6 +17,7 @@
 
 #include "backend.h"
 #include "build_id.h"
+#include "cpu/fast.h"
 #include "engine.h"
 #include "methods/method.h"
 #include "selftest.h"
@@ -103,6 +104,8 @@ class Runner {
     const std::string cc = backend_->compute_capability();
     h.set("computeCapability", cc.empty() ? Json() : Json(cc));
     h.set("timer", backend_->timer_clock());
+    // The cpu kernel set (--kernels) and the instruction set its fast kernels use; the cpu device name repeats it.
+    h.set("kernels", std::string(cpu::kernel_set_name(cpu::kernel_set())) + "/" + cpu::fast_isa());
     h.set("capabilities", caps);
     return h;
   }
@@ -378,9 +381,9 @@ class Runner {
 };
 
 const char* kUsage =
-    "usage: gem-runner [--backend cpu|cuda] [--device N] [--threads N] [--allow-faults]\n"
+    "usage: gem-runner [--backend cpu|cuda] [--device N] [--threads N] [--kernels fast|reference] [--allow-faults]\n"
     "       gem-runner --method-specs              every method's parameter spec (JSON) and exit\n"
-    "       gem-runner selftest [--backend X] [--device N] [--threads N]\n"
+    "       gem-runner selftest [--backend X] [--device N] [--threads N] [--kernels fast|reference]\n"
     "                                              every op of a backend against the cpu reference at awkward shapes\n"
     "Speaks the gembench runner protocol (engines/native/PROTOCOL.md): JSON lines on stdin/stdout, logs on stderr.\n";
 
@@ -427,6 +430,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       set_num_threads(static_cast<int>(n));
+    } else if (a == "--kernels") {
+      std::string v = value("--kernels");
+      cpu::KernelSet k;
+      if (!cpu::parse_kernel_set(v, k)) {
+        std::fprintf(stderr, "gem-runner: --kernels expects fast or reference, got '%s'\n", v.c_str());
+        return 2;
+      }
+      cpu::set_kernel_set(k);
     } else if (a == "--backend") {
       backend = value("--backend");
     } else if (a == "--help" || a == "-h") {
