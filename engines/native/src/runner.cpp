@@ -385,6 +385,9 @@ const char* kUsage =
     "       gem-runner --method-specs              every method's parameter spec (JSON) and exit\n"
     "       gem-runner selftest [--backend X] [--device N] [--threads N] [--kernels fast|reference]\n"
     "                                              every op of a backend against the cpu reference at awkward shapes\n"
+    "       gem-runner gemm-bench [--threads N] [--quick]\n"
+    "                                              the cpu's fp32 FMA peak vs the fast and reference GEMM/attention\n"
+    "                                              (GFLOP/s, % of peak, load average; one JSON line)\n"
     "Speaks the gembench runner protocol (engines/native/PROTOCOL.md): JSON lines on stdin/stdout, logs on stderr.\n";
 
 }  // namespace
@@ -392,7 +395,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace gem;
-  bool allow_faults = false, selftest = false;
+  bool allow_faults = false, selftest = false, gemm_bench = false, quick = false;
   std::string backend = "cpu";
   int device = 0;
   for (int i = 1; i < argc; ++i) {
@@ -406,6 +409,10 @@ int main(int argc, char** argv) {
     };
     if (a == "selftest" && i == 1) {
       selftest = true;
+    } else if (a == "gemm-bench" && i == 1) {
+      gemm_bench = true;
+    } else if (a == "--quick" && gemm_bench) {
+      quick = true;
     } else if (a == "--method-specs") {
       std::string out = method_specs_json().dump();
       std::printf("%s\n", out.c_str());
@@ -452,6 +459,7 @@ int main(int argc, char** argv) {
     }
   }
   if (selftest) return run_selftest(backend, device);
+  if (gemm_bench) return cpu::run_gemm_bench(quick);
   std::unique_ptr<Backend> be;
   try {
     be = make_backend(backend, device);

@@ -756,6 +756,47 @@ static void test_fast_kernels() {
     cpu::attention(q.data(), T, H, d, kp, vp, rows, orf.data());
     CHECK(rel(o1, orf) <= 1e-5, "fast attention T=%d rows=%d d=%d vs reference: rel err %.3g", T, rows, d, rel(o1, orf));
   }
+  // ProbSum statistics from the attention's row normalisers vs the reference (double, per-score softmax).
+  struct StatsCase {
+    int T, rows, H, C, d, q0, q1, key_end;
+    StatsAgg agg;
+  };
+  for (const StatsCase& sc : std::vector<StatsCase>{{150, 150, 8, 2, 32, 0, 150, -1, StatsAgg::KvMean},
+                                                    {70, 200, 6, 2, 128, 0, 70, -1, StatsAgg::PerQueryHead},
+                                                    {200, 200, 4, 4, 64, 168, 200, 168, StatsAgg::PerQueryHead},
+                                                    {90, 90, 4, 1, 16, 0, 90, -1, StatsAgg::KvMax},
+                                                    {90, 130, 4, 2, 48, 0, 90, -1, StatsAgg::AllSum}}) {
+    auto q = vec(static_cast<size_t>(sc.T) * sc.H * sc.d);
+    std::vector<std::vector<float>> k, v;
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < sc.C; ++c) {
+      k.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      v.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      kp.push_back(k.back().data());
+      vp.push_back(v.back().data());
+    }
+    std::vector<float> o(q.size());
+    cpu::RowNorms norms;
+    CHECK(cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, o.data(), &norms), "fast attention with norms runs");
+    norms.layer = 0;
+    const StatsRequest req{0, StatsMode::ProbSum, sc.q0, sc.q1, sc.key_end, sc.agg};
+    const cpu::KeyRows keys{kp, sc.d, sc.rows};
+    Stats ref, s1, s3;
+    cpu::attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, ref);
+    set_num_threads(1);
+    CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s1), "fast stats run");
+    set_num_threads(3);
+    cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s3);
+    CHECK(s1.heads == ref.heads && s1.keys == ref.keys, "fast stats shape %dx%d vs %dx%d", s1.heads, s1.keys, ref.heads, ref.keys);
+    CHECK(s1.data.vec() == s3.data.vec(), "fast stats T=%d rows=%d: 1 and 3 threads bitwise equal", sc.T, sc.rows);
+    double scale = 1e-12, e = 0;
+    for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
+    for (size_t i = 0; i < ref.data.size() && i < s1.data.size(); ++i) e = std::max(e, std::fabs(s1.data[i] - ref.data[i]));
+    CHECK(e / scale <= 1e-5, "fast stats T=%d rows=%d H=%d C=%d d=%d agg=%d vs reference: rel err %.3g", sc.T, sc.rows, sc.H, sc.C,
+          sc.d, static_cast<int>(sc.agg), e / scale);
+    norms.layer = 1;
+    CHECK(!cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s1), "fast stats refuse another layer's norms");
+  }
   set_num_threads(2);
 }
 

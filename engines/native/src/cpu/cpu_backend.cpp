@@ -127,6 +127,22 @@ class CpuOps final : public BackendOps {
     cpu::attention(q, T, H, d, k, v, rows, out);
     return true;
   }
+  // The forward's attention at `layer`: the fast kernels also keep the row normalisers that fast_stats reuses.
+  void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k, const std::vector<const float*>& v,
+                 int rows, float* out, int layer, cpu::RowNorms& norms) {
+    norms.layer = -1;
+    if (fast_ && cpu::fast_attention(q, T, H, d, k, v, rows, out, &norms)) {
+      norms.layer = layer;
+      return;
+    }
+    cpu::attention(q, T, H, d, k, v, rows, out);
+  }
+  // The forward's statistics: the fast ProbSum from the attention's row normalisers where it applies, else the reference.
+  void stats(const float* q, int T, int H, int d, const cpu::KeyRows& keys, const StatsRequest& r, const cpu::RowNorms& norms,
+             Stats& s) {
+    if (fast_ && cpu::fast_attn_stats(q, T, H, d, keys, r, norms, s)) return;
+    cpu::attn_stats(q, T, H, d, keys, r, s);
+  }
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
     cpu::attn_stats(q, T, H, d, cpu::KeyRows{k, d, rows}, req, out);
@@ -229,12 +245,13 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   const int C = std::min(T, kMlpChunk);
   FVec gate(MemCat::Activations), up(MemCat::Activations);
 
+  cpu::RowNorms norms;  // the fast attention's row normalisers of the current layer (fast kernels)
   // Statistics requests of layer l, computed on these keys; each result goes to the callback and is freed.
   auto run_stats = [&](int l, const cpu::KeyRows& keys, KVCache* layer_cache) {
     for (const StatsRequest& r : opts.stats) {
       if (r.layer != l) continue;
       Stats s;
-      cpu::attn_stats(q.data(), T, H, d, keys, r, s);
+      ops_.stats(q.data(), T, H, d, keys, r, norms, s);
       if (opts.on_stats) opts.on_stats(s, layer_cache);
     }
   };
@@ -296,7 +313,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       kp.push_back(CL->k[static_cast<size_t>(ch)].data());
       vp.push_back(CL->v[static_cast<size_t>(ch)].data());
     }
-    ops_.attention(q.data(), T, H, d, kp, vp, CL->len, att.data());
+    ops_.attention(q.data(), T, H, d, kp, vp, CL->len, att.data(), l, norms);
     cpu::KeyRows keys{kp, d, CL->len};
     run_stats(l, keys, cache);
     if (cache && opts.eviction.budget > 0) evict(cache->at(l), q.data(), H, d, opts.eviction, l);

@@ -12,8 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "fast_simd.h"
+
 namespace gem {
+struct StatsRequest;
+struct Stats;
 namespace cpu {
+struct KeyRows;
 
 enum class KernelSet { Fast, Reference };
 // Process-wide, set once by the runner (`--kernels fast|reference`, default fast) before the backend is made.
@@ -29,43 +34,23 @@ const char* fast_isa();
 // The fast kernels. Each returns false (having done nothing) when the CPU or the shape is not covered; the caller
 // then runs the reference kernel. Same contracts as cpu::matmul / cpu::attention (kernels.h).
 bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+// With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
+struct RowNorms {
+  int layer = -1, T = 0, H = 0;
+  std::vector<float> max, sum;  // [T][H]
+};
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
-                    const std::vector<const float*>& v, int len, float* out);
+                    const std::vector<const float*>& v, int len, float* out, RowNorms* norms = nullptr);
+// The ProbSum statistics (backend.h) from the same scores and the attention's row normalisers (layer, T and H must
+// match the request's): the column sums without a second softmax pass. Same contract and aggregation as
+// cpu::attn_stats; thread-independent (each key owned by one thread, rows summed in a fixed order).
+bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req,
+                     const RowNorms& norms, Stats& out);
 
-// ---- what the ISA-specific files export (plain pointers only: no inline library code is compiled for AVX-512) ----
-namespace simd {
+// `gem-runner gemm-bench`: the machine's fp32 FMA peak (all threads, the fast set's instruction set), the GEMM and the
+// prefill attention of both kernel sets in GFLOP/s and % of that peak, the load average before and after; one JSON
+// line on stdout. Exit status 0, or 2 when the CPU has no fast kernels.
+int run_gemm_bench(bool quick);
 
-// One GEMM work item: rows [t0, t1) × outputs [o0, o1) of y = x Wᵀ + bias; acc: scratch of kGemmAccFloats floats.
-struct GemmArgs {
-  const float* x;
-  int T, in;
-  const float* W;
-  int out;
-  const float* bias;
-  float* y;
-};
-constexpr int kGemmMB = 64, kGemmNB = 48, kGemmKC = 512;
-constexpr int64_t kGemmAccFloats = static_cast<int64_t>(kGemmMB) * kGemmNB * 16;
-
-// Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed
-// transposed per key block (kt: [blocks][d][kFlashBK], zero beyond len) and the value rows of that cache head.
-constexpr int kFlashBK = 64;
-struct FlashArgs {
-  const float* q;
-  int T, H, d, group, len;
-  const float* kt;  // this group's packed keys
-  const float* v;   // this group's value rows [len][d]
-  float* out;
-  float scale;
-};
-// Scratch floats for rows = (t1 - t0) * group.
-inline int64_t flash_scratch_floats(int rows, int d) { return static_cast<int64_t>(rows) * (kFlashBK + d + 2); }
-
-void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc);
-void gemm_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc);
-void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch);
-void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch);
-
-}  // namespace simd
 }  // namespace cpu
 }  // namespace gem

@@ -2,7 +2,7 @@
 // for this file only (CMakeLists.txt); entered only when fast.cpp has seen avx512f at run time.
 #include <immintrin.h>
 
-#include "fast.h"
+#include "fast_simd.h"
 
 namespace gem {
 namespace cpu {
@@ -55,6 +55,8 @@ struct V {
 
 void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
+void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
+float peak_avx512(int64_t iters) { return peak_fma(iters); }
 
 }  // namespace simd
 }  // namespace cpu

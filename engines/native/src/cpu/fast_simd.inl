@@ -84,8 +84,10 @@ struct TileTable<MR, 0> {
 void gemm_block(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
   const int MR = V::kMR, NR = V::kNR;
   const int64_t ld = a.in;
-  for (int k0 = 0; k0 < a.in; k0 += kGemmKC) {
-    const int k1 = imin(a.in, k0 + kGemmKC);
+  // k blocks keep a W tile in L1 across the row tiles; with one row tile (decode) W is read once, row by row.
+  const int kc = t1 - t0 <= MR ? a.in : kGemmKC;
+  for (int k0 = 0; k0 < a.in; k0 += kc) {
+    const int k1 = imin(a.in, k0 + kc);
     float* p = acc;
     for (int o = o0; o < o1; o += NR) {
       const int nr = imin(NR, o1 - o);
@@ -108,6 +110,23 @@ void gemm_block(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
           a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s + a.bias[o + n] : s;
         }
       p += mr * nr * 16;
+    }
+  }
+}
+
+// ---- attention scores: 4 query rows × kFlashBK keys per register tile ----
+// c[m][n] lanes = Σ_i q_m[i] · kt[i][16n + lane] in i order (one FMA chain per score), kt: a key block packed
+// transposed ([d][kFlashBK]). The attention and the statistics use this one tile, so they see the same scores.
+constexpr int kNV = kFlashBK / 16;
+inline void score_tile(const float* const* qp, const float* kt, int d, typename V::R (&c)[4][kNV]) {
+  for (int m = 0; m < 4; ++m)
+    for (int n = 0; n < kNV; ++n) c[m][n] = V::zero();
+  for (int i = 0; i < d; ++i) {
+    typename V::R b[kNV];
+    for (int n = 0; n < kNV; ++n) b[n] = V::load(kt + i * kFlashBK + n * 16);
+    for (int m = 0; m < 4; ++m) {
+      const typename V::R qa = V::bcast(qp[m][i]);
+      for (int n = 0; n < kNV; ++n) c[m][n] = V::fma(qa, b[n], c[m][n]);
     }
   }
 }
@@ -138,18 +157,9 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
     for (int r0 = 0; r0 < rows; r0 += 4) {
       const int mr = imin(4, rows - r0);
       typename V::R c[4][NV];
-      for (int m = 0; m < 4; ++m)
-        for (int n = 0; n < NV; ++n) c[m][n] = V::zero();
       const float* qp[4];
       for (int m = 0; m < 4; ++m) qp[m] = qrow(r0 + (m < mr ? m : 0));
-      for (int i = 0; i < d; ++i) {
-        typename V::R b[NV];
-        for (int n = 0; n < NV; ++n) b[n] = V::load(kt + i * BK + n * 16);
-        for (int m = 0; m < 4; ++m) {
-          const typename V::R qa = V::bcast(qp[m][i]);
-          for (int n = 0; n < NV; ++n) c[m][n] = V::fma(qa, b[n], c[m][n]);
-        }
-      }
+      score_tile(qp, kt, d, c);
       for (int m = 0; m < mr; ++m)
         for (int n = 0; n < NV; ++n) V::store(S + (r0 + m) * BK + n * 16, V::mul(c[m][n], vscale));
     }
@@ -205,9 +215,80 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
     }
   }
   for (int r = 0; r < rows; ++r) {
+    if (a.row_max) {
+      const int64_t at = static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group;
+      a.row_max[at] = M[r];
+      a.row_sum[at] = L[r];
+    }
     const float inv = 1.0f / L[r];
     const float* o = O + static_cast<int64_t>(r) * d;
     float* dst = a.out + (static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group) * d;
     for (int i = 0; i < d; ++i) dst[i] = o[i] * inv;
+  }
+}
+
+// ---- the peak kernel of the GEMM microbenchmark: 12 independent FMA chains in registers, no memory traffic ----
+float peak_fma(int64_t iters) {
+  typename V::R c[12];
+  for (int i = 0; i < 12; ++i) c[i] = V::bcast(static_cast<float>(i) * 1e-3f);
+  const typename V::R a = V::bcast(0.999999f), b = V::bcast(1e-7f);
+  for (int64_t it = 0; it < iters; ++it)
+    for (int i = 0; i < 12; ++i) c[i] = V::fma(c[i], a, b);
+  typename V::R s = c[0];
+  for (int i = 1; i < 12; ++i) s = V::add(s, c[i]);
+  return V::hsum(s);
+}
+
+// ---- ProbSum column sums of one key block of one cache head, from the attention's row normalisers ----
+// For keys [j0, j0 + jn) and query rows t ∈ [q0, q1) of the group's heads: per[h][j] += exp(s - max_row) / sum_row,
+// with s the attention's own score (score_tile, then ·scale). Rows are summed in float over chunks of 64 queries, the
+// chunk sums added in double in chunk order.
+void probsum_block(const ProbSumArgs& a, int g, int j0, float* scratch) {
+  constexpr int BK = kFlashBK, NV = kNV, CH = 64;
+  const int d = a.d, group = a.group, past = a.len - a.T, jn = imin(BK, a.K - j0);
+  float* kt = scratch;                                  // [d][BK]
+  float* cs = kt + static_cast<int64_t>(d) * BK;        // [group][BK]
+  float* srow = cs + static_cast<int64_t>(group) * BK;  // [BK]
+  for (int i = 0; i < d; ++i)
+    for (int j = 0; j < BK; ++j) kt[i * BK + j] = j < jn ? a.k[static_cast<int64_t>(j0 + j) * a.kstride + i] : 0.0f;
+  const typename V::R vscale = V::bcast(a.scale);
+  const int tstart = imax(a.q0, j0 - past);  // earlier rows see none of these keys
+  for (int c0 = tstart; c0 < a.q1; c0 += CH) {
+    const int c1 = imin(a.q1, c0 + CH), rows = (c1 - c0) * group;
+    for (int i = 0; i < group * BK; ++i) cs[i] = 0.0f;
+    for (int r0 = 0; r0 < rows; r0 += 4) {
+      const int mr = imin(4, rows - r0);
+      const float* qp[4];
+      for (int m = 0; m < 4; ++m) {
+        const int r = r0 + (m < mr ? m : 0);
+        qp[m] = a.q + (static_cast<int64_t>(c0 + r / group) * a.H + g * group + r % group) * d;
+      }
+      typename V::R c[4][NV];
+      score_tile(qp, kt, d, c);
+      for (int m = 0; m < mr; ++m) {
+        const int r = r0 + m, t = c0 + r / group, hh = r % group;
+        const int64_t at = static_cast<int64_t>(t) * a.H + g * group + hh;
+        const typename V::R vm = V::bcast(a.row_max[at]), vinv = V::bcast(1.0f / a.row_sum[at]);
+        const int vis = past + t + 1 - j0;
+        float* dst = cs + hh * BK;
+        if (vis >= BK) {
+          for (int n = 0; n < NV; ++n) {
+            const typename V::R p = V::mul(exp_poly<V>(V::sub(V::mul(c[m][n], vscale), vm)), vinv);
+            V::store(dst + n * 16, V::add(V::load(dst + n * 16), p));
+          }
+        } else {
+          for (int n = 0; n < NV; ++n) V::store(srow + n * 16, V::sub(V::mul(c[m][n], vscale), vm));
+          for (int j = imax(0, vis); j < BK; ++j) srow[j] = -__builtin_inff();
+          for (int n = 0; n < NV; ++n) {
+            const typename V::R p = V::mul(exp_poly<V>(V::load(srow + n * 16)), vinv);
+            V::store(dst + n * 16, V::add(V::load(dst + n * 16), p));
+          }
+        }
+      }
+    }
+    for (int hh = 0; hh < group; ++hh) {
+      double* o = a.per + static_cast<int64_t>(g * group + hh) * a.K + j0;
+      for (int j = 0; j < jn; ++j) o[j] += static_cast<double>(cs[hh * BK + j]);
+    }
   }
 }
