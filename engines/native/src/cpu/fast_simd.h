@@ -17,7 +17,7 @@ struct GemmArgs {
   const float* bias;
   float* y;
 };
-constexpr int kGemmMB = 64, kGemmNB = 48, kGemmKC = 512;
+constexpr int kGemmMB = 32, kGemmNB = 48, kGemmKC = 256;
 constexpr int64_t kGemmAccFloats = static_cast<int64_t>(kGemmMB) * kGemmNB * 16;
 
 // Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed

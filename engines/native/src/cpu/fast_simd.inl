@@ -131,6 +131,28 @@ inline void score_tile(const float* const* qp, const float* kt, int d, typename 
   }
 }
 
+// O[r0 + m][i0, i0 + 16·NVT) += Σ_{j < jn} P[r0 + m][j] · v[j][i0, …) for the tile's mr ≤ RM rows (P rows of kFlashBK).
+template <int RM, int NVT>
+void pv_tile(float* O, int d, const float* P, const float* vb, int r0, int mr, int i0, int jn) {
+  typename V::R c[RM][NVT];
+  const float* pp[RM];
+  for (int m = 0; m < RM; ++m) {
+    pp[m] = P + (r0 + (m < mr ? m : 0)) * kFlashBK;
+    for (int n = 0; n < NVT; ++n) c[m][n] = m < mr ? V::load(O + static_cast<int64_t>(r0 + m) * d + i0 + n * 16) : V::zero();
+  }
+  for (int j = 0; j < jn; ++j) {
+    const float* vr = vb + static_cast<int64_t>(j) * d + i0;
+    typename V::R b[NVT];
+    for (int n = 0; n < NVT; ++n) b[n] = V::load(vr + n * 16);
+    for (int m = 0; m < RM; ++m) {
+      const typename V::R pa = V::bcast(pp[m][j]);
+      for (int n = 0; n < NVT; ++n) c[m][n] = V::fma(pa, b[n], c[m][n]);
+    }
+  }
+  for (int m = 0; m < mr; ++m)
+    for (int n = 0; n < NVT; ++n) V::store(O + static_cast<int64_t>(r0 + m) * d + i0 + n * 16, c[m][n]);
+}
+
 // ---- flash attention of one KV group's query block ----
 // Rows r = (t - t0) * group + hh (query head g*group + hh). Per key block of kFlashBK keys: S = Q Kᵀ·scale (keys
 // beyond a row's causal limit → -inf), running max m and normaliser l per row (online softmax), O = O·α + P V; at the
@@ -172,7 +194,7 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
       for (int n = 1; n < NV; ++n) mx = V::max(mx, V::load(s + n * 16));
       const float bm = V::hmax(mx);
       const float mnew = bm > M[r] ? bm : M[r];
-      const float alpha = __builtin_expf(M[r] - mnew);  // 0 on the first block (M = -inf), 1 when the max holds
+      const float alpha = mnew == M[r] ? 1.0f : __builtin_expf(M[r] - mnew);  // 0 on the first block (M = -inf)
       M[r] = mnew;
       const typename V::R vm = V::bcast(mnew);
       typename V::R sum = V::zero();
@@ -188,29 +210,20 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
         for (int i = 0; i < d; i += 16) V::store(o + i, V::mul(V::load(o + i), va));
       }
     }
-    // O += P V: 4 rows × 64 columns of d per register tile; each value row is loaded once for the 4 rows.
+    // O += P V, column strips of 64 (4 rows a tile), then of 32 or 16 (8 rows a tile): each value row is loaded once
+    // for the tile's rows.
     const float* vb = a.v + static_cast<int64_t>(j0) * d;
-    for (int r0 = 0; r0 < rows; r0 += 4) {
-      const int mr = imin(4, rows - r0);
-      for (int i0 = 0; i0 < d; i0 += 64) {
-        const int nv = imin(4, (d - i0) / 16);
-        typename V::R c[4][4];
-        for (int m = 0; m < 4; ++m)
-          for (int n = 0; n < 4; ++n)
-            c[m][n] = (m < mr && n < nv) ? V::load(O + static_cast<int64_t>(r0 + m) * d + i0 + n * 16) : V::zero();
-        const float* pp[4];
-        for (int m = 0; m < 4; ++m) pp[m] = S + (r0 + (m < mr ? m : 0)) * BK;
-        for (int j = 0; j < jn; ++j) {
-          const float* vr = vb + static_cast<int64_t>(j) * d + i0;
-          typename V::R b[4];
-          for (int n = 0; n < 4; ++n) b[n] = n < nv ? V::load(vr + n * 16) : V::zero();
-          for (int m = 0; m < 4; ++m) {
-            const typename V::R pa = V::bcast(pp[m][j]);
-            for (int n = 0; n < 4; ++n) c[m][n] = V::fma(pa, b[n], c[m][n]);
-          }
-        }
-        for (int m = 0; m < mr; ++m)
-          for (int n = 0; n < nv; ++n) V::store(O + static_cast<int64_t>(r0 + m) * d + i0 + n * 16, c[m][n]);
+    for (int i0 = 0; i0 < d;) {
+      const int left = (d - i0) / 16;
+      if (left >= 4) {
+        for (int r0 = 0; r0 < rows; r0 += 4) pv_tile<4, 4>(O, d, S, vb, r0, imin(4, rows - r0), i0, jn);
+        i0 += 64;
+      } else if (left >= 2) {
+        for (int r0 = 0; r0 < rows; r0 += 8) pv_tile<8, 2>(O, d, S, vb, r0, imin(8, rows - r0), i0, jn);
+        i0 += 32;
+      } else {
+        for (int r0 = 0; r0 < rows; r0 += 8) pv_tile<8, 1>(O, d, S, vb, r0, imin(8, rows - r0), i0, jn);
+        i0 += 16;
       }
     }
   }
