@@ -33,6 +33,17 @@ inline int imax(int a, int b) { return a > b ? a : b; }
 // A register tile of MR rows × NR outputs keeps MR·NR 16-lane accumulators (lane l sums k ≡ l mod 16 in k order);
 // the k loop is blocked by kGemmKC (accumulators parked in `acc` between blocks), so the order per output is fixed by
 // `in` alone.
+// The last r < 16 values of k, on the parked accumulators.
+template <int MR, int NR>
+__attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const float* w, int64_t ldw, int k, int r, float* acc) {
+  typename V::R b[NR];
+  for (int n = 0; n < NR; ++n) b[n] = V::loadn(w + n * ldw + k, r);
+  for (int m = 0; m < MR; ++m) {
+    const typename V::R a = V::loadn(x + m * ldx + k, r);
+    for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, V::fma(a, b[n], V::load(acc + (m * NR + n) * 16)));
+  }
+}
+
 template <int MR, int NR>
 void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int k0, int k1, float* acc, bool first) {
   typename V::R c[MR][NR];
@@ -47,17 +58,9 @@ void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int k0,
       for (int n = 0; n < NR; ++n) c[m][n] = V::fma(a, b[n], c[m][n]);
     }
   }
-  if (k < k1) {
-    const int r = k1 - k;
-    typename V::R b[NR];
-    for (int n = 0; n < NR; ++n) b[n] = V::loadn(w + n * ldw + k, r);
-    for (int m = 0; m < MR; ++m) {
-      const typename V::R a = V::loadn(x + m * ldx + k, r);
-      for (int n = 0; n < NR; ++n) c[m][n] = V::fma(a, b[n], c[m][n]);
-    }
-  }
   for (int m = 0; m < MR; ++m)
     for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
+  if (k < k1) gemm_tail<MR, NR>(x, ldx, w, ldw, k, k1 - k, acc);  // apart, so the main loop's registers stay put
 }
 
 using TileFn = void (*)(const float*, int64_t, const float*, int64_t, int, int, float*, bool);
