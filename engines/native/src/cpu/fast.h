@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../memory.h"
 #include "fast_simd.h"
 
 namespace gem {
@@ -37,7 +38,7 @@ bool fast_matmul(const float* x, int T, int in, const float* W, int out, const f
 // With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
 struct RowNorms {
   int layer = -1, T = 0, H = 0;
-  std::vector<float> max, sum;  // [T][H]
+  FVec max{MemCat::Workspace}, sum{MemCat::Workspace};  // [T][H]
 };
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                     const std::vector<const float*>& v, int len, float* out, RowNorms* norms = nullptr);
