@@ -244,13 +244,14 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
 /** Runs one case; null when the run was interrupted meanwhile (nothing is recorded: the case reruns on resume). */
 export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | null> {
   const startedAt = new Date().toISOString();
-  const loadAtStart = loadAverageNow();
+  let loadAtStart = loadAverageNow();
   const adapter = getMethod(t.cell.method.name);
   if (adapter === undefined) throw new Error(`unknown method ${t.cell.method.name}`);
   const method = adapter.toRunner(t.cell.method.params);
   let engineUsed: Engine | null = null;
   const borrowed = await x.pool.withModel(t.spec ?? modelSpecOf(t.cell), async (engine, model): Promise<Attempt> => {
     engineUsed = engine;
+    loadAtStart = loadAverageNow();  // when the case gets its engine (cases queue for engines)
     return attempt(engine, model, method, t, x);
   });
   if (x.signal?.aborted) return null;
