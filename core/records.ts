@@ -79,6 +79,10 @@ export const Environment = z.object({
   device: z.string(),
   /** The runner's phase-timing clock (hello `timer`): "cuda-events" | "steady-clock" (the transformers peer on the CPU: "perf-counter"); absent in older records. */
   timer: z.string().optional(),
+  /** The CPU model and its SIMD features ("AMD EPYC; avx2 fma avx512f …"); absent in older records. */
+  cpu: z.string().optional(),
+  /** The host's 1/5/15-minute load averages when the case started and when it ended (a loaded machine's timings are suspect); absent in older records. */
+  loadAverage: z.object({ start: z.array(z.number()), end: z.array(z.number()) }).optional(),
   gpu: z.string().nullable(),
   driver: z.string().nullable(),
   cuda: z.string().nullable(),

@@ -10,7 +10,7 @@ import { getMethod } from "../engines/index.ts";
 import { bytesPerValue, modelShape, phaseRates, phaseWork } from "../engines/phase-work.ts";
 import type { RunnerMethod } from "../core/engine.ts";
 import type { ResolvedConfig } from "./config.ts";
-import { collectEnvironment } from "./environment.ts";
+import { collectEnvironment, loadAverageNow } from "./environment.ts";
 import type { FaultSpec } from "./faults.ts";
 import type { Cell } from "./sweep.ts";
 import type { GemTokenizer } from "./tokenizer.ts";
@@ -153,7 +153,7 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
 }
 
 /** The fields every record of this case has, whatever happened. */
-function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string) {
+function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string, loadAtStart: number[]) {
   const { cell, c } = t;
   const info = engine?.info ?? x.pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown", timer: "unknown" };
   return {
@@ -171,7 +171,7 @@ function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedA
     protocol: c.protocol,
     inputLength: c.inputIds.length,
     references: c.references,
-    environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device, timer: info.timer }, x.repoDir),
+    environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device, timer: info.timer }, x.repoDir, loadAtStart),
     startedAt,
   } as const;
 }
@@ -245,17 +245,19 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
 /** Runs one case; null when the run was interrupted meanwhile (nothing is recorded: the case reruns on resume). */
 export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | null> {
   const startedAt = new Date().toISOString();
+  let loadAtStart = loadAverageNow();
   const adapter = getMethod(t.cell.method.name);
   if (adapter === undefined) throw new Error(`unknown method ${t.cell.method.name}`);
   const method = adapter.toRunner(t.cell.method.params);
   let engineUsed: Engine | null = null;
   const borrowed = await x.pool.withModel(t.spec ?? modelSpecOf(t.cell), async (engine, model): Promise<Attempt> => {
     engineUsed = engine;
+    loadAtStart = loadAverageNow();  // when the case gets its engine (cases queue for engines)
     return attempt(engine, model, method, t, x);
   });
   if (x.signal?.aborted) return null;
   const engine: Engine | null = borrowed.ok ? borrowed.value.engine : engineUsed;
-  const base = recordBase(t, x, engine, startedAt);
+  const base = recordBase(t, x, engine, startedAt, loadAtStart);
   const result: Attempt = borrowed.ok ? borrowed.value : { kind: "failed", failure: borrowed.failure, engine: null };
   return result.kind === "failed" ? failedRecord(base, t.cell, result.failure) : outputRecord(base, t, x, result);
 }

@@ -1,7 +1,9 @@
-// Where a run happened: commit, runner build/backend/device/timer (from the runner's hello), GPU/driver/CUDA
-// (nvidia-smi, when present), host and Node version.
+// Where a run happened: commit, runner build/backend/device/timer (from the runner's hello), CPU model and SIMD
+// features, the load average at a case's start and end, GPU/driver/CUDA (nvidia-smi, when present), host and Node
+// version.
 import { execFileSync } from "node:child_process";
-import { cpus, hostname } from "node:os";
+import { readFileSync } from "node:fs";
+import { cpus, hostname, loadavg } from "node:os";
 import type { Environment } from "../core/records.ts";
 
 export interface RunnerHelloInfo {
@@ -99,6 +101,32 @@ export function hostDescription(): string {
   return `${hostname()} (${model}, ${cs.length} cores)`;
 }
 
+/** The SIMD features that decide which kernels can run (from /proc/cpuinfo's flags; none listed elsewhere). */
+const SIMD_FLAGS = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_tile"];
+export function cpuDescription(cpuinfo: string | null, model: string): string {
+  const flags = new Set((/^flags\s*:\s*(.*)$/m.exec(cpuinfo ?? "")?.[1] ?? "").split(/\s+/));
+  const have = SIMD_FLAGS.filter((f) => flags.has(f));
+  return have.length === 0 ? model : `${model}; ${have.join(" ")}`;
+}
+let cpuCache: string | null = null;
+function cpuOfHost(): string {
+  if (cpuCache === null) {
+    let info: string | null = null;
+    try {
+      info = readFileSync("/proc/cpuinfo", "utf8");
+    } catch {
+      info = null;
+    }
+    cpuCache = cpuDescription(info, cpus()[0]?.model.trim() ?? "unknown CPU");
+  }
+  return cpuCache;
+}
+
+/** The 1/5/15-minute load averages now, rounded to 0.01. */
+export function loadAverageNow(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
 /**
  * The environment of a run on one runner. GPU facts and the commit are looked up once per process and cached: the
  * commit is the code this process loaded, even if the working tree changes during a long run (and no git process is
@@ -106,7 +134,7 @@ export function hostDescription(): string {
  */
 let gpuCache: GpuInfo | null = null;
 const commitCache = new Map<string, string>();
-export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string): Environment {
+export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string, loadAverageAtStart?: number[]): Environment {
   gpuCache ??= gpuInfo(process.env.CUDA_VISIBLE_DEVICES);
   let commit = commitCache.get(repoDir);
   if (commit === undefined) {
@@ -119,6 +147,8 @@ export function collectEnvironment(runner: RunnerHelloInfo, repoDir: string): En
     backend: runner.backend,
     device: runner.device,
     timer: runner.timer,
+    cpu: cpuOfHost(),
+    ...(loadAverageAtStart === undefined ? {} : { loadAverage: { start: loadAverageAtStart, end: loadAverageNow() } }),
     gpu: gpuCache.gpu,
     driver: gpuCache.driver,
     cuda: gpuCache.cuda,

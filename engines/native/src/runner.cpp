@@ -17,6 +17,7 @@
 
 #include "backend.h"
 #include "build_id.h"
+#include "cpu/fast.h"
 #include "engine.h"
 #include "methods/method.h"
 #include "selftest.h"
@@ -103,6 +104,8 @@ class Runner {
     const std::string cc = backend_->compute_capability();
     h.set("computeCapability", cc.empty() ? Json() : Json(cc));
     h.set("timer", backend_->timer_clock());
+    // The cpu kernel set (--kernels) and the instruction set its fast kernels use; the cpu device name repeats it.
+    h.set("kernels", std::string(cpu::kernel_set_name(cpu::kernel_set())) + "/" + cpu::fast_isa());
     h.set("capabilities", caps);
     return h;
   }
@@ -379,10 +382,13 @@ class Runner {
 };
 
 const char* kUsage =
-    "usage: gem-runner [--backend cpu|cuda] [--device N] [--threads N] [--allow-faults]\n"
+    "usage: gem-runner [--backend cpu|cuda] [--device N] [--threads N] [--kernels fast|reference] [--allow-faults]\n"
     "       gem-runner --method-specs              every method's parameter spec (JSON) and exit\n"
-    "       gem-runner selftest [--backend X] [--device N] [--threads N]\n"
+    "       gem-runner selftest [--backend X] [--device N] [--threads N] [--kernels fast|reference]\n"
     "                                              every op of a backend against the cpu reference at awkward shapes\n"
+    "       gem-runner gemm-bench [--threads N] [--quick]\n"
+    "                                              the cpu's fp32 FMA peak vs the fast and reference GEMM/attention\n"
+    "                                              (GFLOP/s, % of peak, load average; one JSON line)\n"
     "Speaks the gembench runner protocol (engines/native/PROTOCOL.md): JSON lines on stdin/stdout, logs on stderr.\n";
 
 }  // namespace
@@ -390,7 +396,7 @@ const char* kUsage =
 
 int main(int argc, char** argv) {
   using namespace gem;
-  bool allow_faults = false, selftest = false;
+  bool allow_faults = false, selftest = false, gemm_bench = false, quick = false;
   std::string backend = "cpu";
   int device = 0;
   for (int i = 1; i < argc; ++i) {
@@ -404,6 +410,10 @@ int main(int argc, char** argv) {
     };
     if (a == "selftest" && i == 1) {
       selftest = true;
+    } else if (a == "gemm-bench" && i == 1) {
+      gemm_bench = true;
+    } else if (a == "--quick" && gemm_bench) {
+      quick = true;
     } else if (a == "--method-specs") {
       std::string out = method_specs_json().dump();
       std::printf("%s\n", out.c_str());
@@ -428,6 +438,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       set_num_threads(static_cast<int>(n));
+    } else if (a == "--kernels") {
+      std::string v = value("--kernels");
+      cpu::KernelSet k;
+      if (!cpu::parse_kernel_set(v, k)) {
+        std::fprintf(stderr, "gem-runner: --kernels expects fast or reference, got '%s'\n", v.c_str());
+        return 2;
+      }
+      cpu::set_kernel_set(k);
     } else if (a == "--backend") {
       backend = value("--backend");
     } else if (a == "--help" || a == "-h") {
@@ -442,6 +460,7 @@ int main(int argc, char** argv) {
     }
   }
   if (selftest) return run_selftest(backend, device);
+  if (gemm_bench) return cpu::run_gemm_bench(quick);
   std::unique_ptr<Backend> be;
   try {
     be = make_backend(backend, device);

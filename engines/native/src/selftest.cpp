@@ -9,6 +9,7 @@
 #include <set>
 
 #include "backend.h"
+#include "cpu/fast.h"
 #include "select.h"
 #include "threads.h"
 
@@ -157,17 +158,22 @@ std::vector<const float*> ptrs(const std::vector<std::vector<float>>& v) {
 
 class SelfTest {
  public:
-  SelfTest(BackendOps& ref, BackendOps& target, bool same_backend)
-      : ref_(ref), tgt_(target), exact_(same_backend) {}
+  // fast: the target is the cpu backend's fast kernel set (cpu/fast.h), compared at kFastTol instead of bitwise.
+  SelfTest(BackendOps& ref, BackendOps& target, bool same_backend, bool fast)
+      : ref_(ref), tgt_(target), exact_(same_backend && !fast), fast_(fast) {}
+  // fp32 against fp32 in another summation order (16-lane FMA partials, vectorised exp): relative to max |reference|.
+  static constexpr double kFastTol = 1e-5;
 
-  // Compares target with the reference (exact on the same backend: the thread counts differ), and the reference with
-  // the naive double version (fp32 tolerance).
+  // Compares target with the reference (exact on the same backend: the thread counts differ; kFastTol for the fast
+  // kernel set), and the reference with the naive double version (fp32 tolerance).
   template <class T>
   void compare(const std::string& what, const std::vector<T>& got, const std::vector<T>& ref, const std::vector<double>& naive,
                double tol_target, double tol_naive) {
     const double e = rel_err(got.data(), ref.data(), ref.size());
-    const double tol = exact_ ? 0.0 : tol_target;
-    t_.check(what + (exact_ ? " [other thread count vs reference, bitwise]" : " [vs cpu reference]"), e <= tol,
+    const double tol = exact_ ? 0.0 : fast_ ? kFastTol : tol_target;
+    t_.check(what + (exact_ ? " [other thread count vs reference, bitwise]"
+                            : fast_ ? " [fast kernels, other thread count, vs reference]" : " [vs cpu reference]"),
+             e <= tol,
              fmt("max rel err %.3g", e) + fmt(" (tol %.1g)", tol));
     if (!naive.empty()) {
       const double en = rel_err(ref.data(), naive.data(), naive.size());
@@ -180,7 +186,7 @@ class SelfTest {
     const int saved = num_threads();
     set_num_threads(1);
     fn_ref();
-    set_num_threads(exact_ ? 3 : saved);
+    set_num_threads(exact_ || fast_ ? 3 : saved);
     const bool ok = fn_tgt();
     set_num_threads(saved);
     return ok;
@@ -306,7 +312,7 @@ class SelfTest {
  private:
   BackendOps& ref_;
   BackendOps& tgt_;
-  bool exact_;
+  bool exact_, fast_;
   Tally t_;
 };
 
@@ -339,18 +345,24 @@ ModelConfig rope_config(const std::string& type, int d) {
 int run_selftest(const std::string& backend, int device) {
   std::unique_ptr<Backend> ref_backend, tgt_backend;
   try {
+    const cpu::KernelSet chosen = cpu::kernel_set();
+    cpu::set_kernel_set(cpu::KernelSet::Reference);  // the reference is always the reference kernel set
     ref_backend = make_backend("cpu", 0);
+    cpu::set_kernel_set(chosen);
     tgt_backend = make_backend(backend, device);
   } catch (const RunnerError& e) {
     std::fprintf(stderr, "gem-runner selftest: %s; %s\n", e.what(), e.hint.c_str());
     return 2;
   }
   const bool same = tgt_backend->name() == "cpu";
+  const bool fast = same && cpu::kernel_set() == cpu::KernelSet::Fast;
   std::printf("selftest: backend %s on %s against the cpu reference%s\n", tgt_backend->name().c_str(),
-              tgt_backend->device_name().c_str(), same ? " (1 thread vs 3 threads, and naive double versions)" : "");
+              tgt_backend->device_name().c_str(),
+              fast ? " (fast kernels with 3 threads vs reference kernels with 1 thread, and naive double versions)"
+              : same ? " (1 thread vs 3 threads, and naive double versions)" : "");
   MemoryTracker mem;
   ActiveTracker active(&mem);
-  SelfTest st(ref_backend->ops(), tgt_backend->ops(), same);
+  SelfTest st(ref_backend->ops(), tgt_backend->ops(), same, fast);
   try {
     for (auto s : std::vector<std::array<int, 3>>{{1, 64, 96}, {17, 96, 129}, {129, 128, 64}, {1000, 64, 33}})
       st.matmul(s[0], s[1], s[2], s[0] == 17);

@@ -99,6 +99,11 @@ const std::map<std::string, std::string>& presets() {
         "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":8192,
         "rms_norm_eps":1e-5,"rope_theta":10000.0,"tie_word_embeddings":false,"hidden_act":"silu",
         "bos_token_id":1,"eos_token_id":2})"},
+      // small-llama at head_dim 128 (the full-size models' head size): the cpu speed bench's second shape.
+      {"wide-llama", R"({"model_type":"llama","vocab_size":259,"hidden_size":1024,"intermediate_size":2816,
+        "num_hidden_layers":4,"num_attention_heads":8,"num_key_value_heads":2,"max_position_embeddings":16384,
+        "rms_norm_eps":1e-5,"rope_theta":10000.0,"tie_word_embeddings":false,"hidden_act":"silu",
+        "bos_token_id":1,"eos_token_id":2})"},
       // Written (not trained) weights that retrieve key → value pairs: retrieval_model.cpp, RETRIEVAL-MODEL.md.
       {kRetrievalPreset, retrieval_config_json()},
   };

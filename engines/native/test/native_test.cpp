@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "../src/backend.h"
+#include "../src/cpu/fast.h"
 #include "../src/cpu/kernels.h"
 #include "../src/engine.h"
 #include "../src/methods/method.h"
@@ -743,6 +745,114 @@ static void test_json() {
   CHECK(Json::parse(" {\"a\" : [true, false, null, 1, \"x\"]} ")["a"].size() == 5, "whitespace and every type");
 }
 
+// The fast kernel set (cpu/fast.h): bitwise independent of the thread count and of the rows per call, AVX2 equal to
+// AVX-512 bit for bit (both where the CPU has them), and within 1e-5 (relative to max |reference|) of the reference.
+static void test_fast_kernels() {
+  if (std::string(cpu::fast_isa()) == "none") {
+    std::printf("skip  fast kernels: this CPU has neither AVX-512 nor AVX2+FMA (the fast set runs the reference)\n");
+    return;
+  }
+  Lcg g{12345};
+  auto vec = [&](size_t n) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = g.next();
+    return v;
+  };
+  auto rel = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double scale = 1e-6, e = 0;
+    for (float x : b) scale = std::max(scale, std::fabs(static_cast<double>(x)));
+    for (size_t i = 0; i < a.size(); ++i) e = std::max(e, std::fabs(static_cast<double>(a[i]) - b[i]));
+    return e / scale;
+  };
+  for (auto sh : std::vector<std::array<int, 3>>{{1, 300, 50}, {70, 37, 97}, {130, 1100, 49}}) {
+    const int T = sh[0], in = sh[1], out = sh[2];
+    auto x = vec(static_cast<size_t>(T) * in), W = vec(static_cast<size_t>(out) * in), b = vec(static_cast<size_t>(out));
+    std::vector<float> y1(static_cast<size_t>(T) * out), y3(y1.size()), yr(y1.size()), row(static_cast<size_t>(out));
+    set_num_threads(1);
+    CHECK(cpu::fast_matmul(x.data(), T, in, W.data(), out, b.data(), y1.data()), "fast matmul runs");
+    set_num_threads(3);
+    cpu::fast_matmul(x.data(), T, in, W.data(), out, b.data(), y3.data());
+    CHECK(y1 == y3, "fast matmul T=%d in=%d out=%d: 1 and 3 threads bitwise equal", T, in, out);
+    const int t = T - 1;
+    cpu::fast_matmul(x.data() + static_cast<int64_t>(t) * in, 1, in, W.data(), out, b.data(), row.data());
+    CHECK(std::equal(row.begin(), row.end(), y1.begin() + static_cast<int64_t>(t) * out),
+          "fast matmul: row %d alone equals row %d of the batch of %d", t, t, T);
+    cpu::matmul(x.data(), T, in, W.data(), out, b.data(), yr.data());
+    CHECK(rel(y1, yr) <= 1e-5, "fast matmul T=%d in=%d out=%d vs reference: rel err %.3g", T, in, out, rel(y1, yr));
+    if (std::string(cpu::fast_isa()) == "avx512" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      const cpu::simd::GemmArgs a{x.data(), T, in, W.data(), out, b.data(), y3.data()};
+      std::vector<float> acc(static_cast<size_t>(cpu::simd::kGemmAccFloats));
+      for (int t0 = 0; t0 < T; t0 += cpu::simd::kGemmMB)
+        for (int o0 = 0; o0 < out; o0 += cpu::simd::kGemmNB)
+          cpu::simd::gemm_avx2(a, t0, std::min(T, t0 + cpu::simd::kGemmMB), o0, std::min(out, o0 + cpu::simd::kGemmNB), acc.data());
+      CHECK(y1 == y3, "fast matmul T=%d in=%d out=%d: the AVX2 kernel equals the AVX-512 kernel bitwise", T, in, out);
+    }
+  }
+  // (T, rows, H, cache heads, d)
+  for (auto sh : std::vector<std::array<int, 5>>{{150, 150, 8, 2, 32}, {70, 200, 6, 2, 128}, {2, 65, 3, 3, 16}}) {
+    const int T = sh[0], rows = sh[1], H = sh[2], C = sh[3], d = sh[4];
+    auto q = vec(static_cast<size_t>(T) * H * d);
+    std::vector<std::vector<float>> k, v;
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < C; ++c) {
+      k.push_back(vec(static_cast<size_t>(rows) * d));
+      v.push_back(vec(static_cast<size_t>(rows) * d));
+      kp.push_back(k.back().data());
+      vp.push_back(v.back().data());
+    }
+    std::vector<float> o1(q.size()), o3(q.size()), orf(q.size());
+    set_num_threads(1);
+    CHECK(cpu::fast_attention(q.data(), T, H, d, kp, vp, rows, o1.data()), "fast attention runs");
+    set_num_threads(3);
+    cpu::fast_attention(q.data(), T, H, d, kp, vp, rows, o3.data());
+    CHECK(o1 == o3, "fast attention T=%d rows=%d H=%d C=%d d=%d: 1 and 3 threads bitwise equal", T, rows, H, C, d);
+    cpu::attention(q.data(), T, H, d, kp, vp, rows, orf.data());
+    CHECK(rel(o1, orf) <= 1e-5, "fast attention T=%d rows=%d d=%d vs reference: rel err %.3g", T, rows, d, rel(o1, orf));
+  }
+  // ProbSum statistics from the attention's row normalisers vs the reference (double, per-score softmax).
+  struct StatsCase {
+    int T, rows, H, C, d, q0, q1, key_end;
+    StatsAgg agg;
+  };
+  for (const StatsCase& sc : std::vector<StatsCase>{{150, 150, 8, 2, 32, 0, 150, -1, StatsAgg::KvMean},
+                                                    {70, 200, 6, 2, 128, 0, 70, -1, StatsAgg::PerQueryHead},
+                                                    {200, 200, 4, 4, 64, 168, 200, 168, StatsAgg::PerQueryHead},
+                                                    {90, 90, 4, 1, 16, 0, 90, -1, StatsAgg::KvMax},
+                                                    {90, 130, 4, 2, 48, 0, 90, -1, StatsAgg::AllSum}}) {
+    auto q = vec(static_cast<size_t>(sc.T) * sc.H * sc.d);
+    std::vector<std::vector<float>> k, v;
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < sc.C; ++c) {
+      k.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      v.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      kp.push_back(k.back().data());
+      vp.push_back(v.back().data());
+    }
+    std::vector<float> o(q.size());
+    cpu::RowNorms norms;
+    CHECK(cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, o.data(), &norms), "fast attention with norms runs");
+    norms.layer = 0;
+    const StatsRequest req{0, StatsMode::ProbSum, sc.q0, sc.q1, sc.key_end, sc.agg};
+    const cpu::KeyRows keys{kp, sc.d, sc.rows};
+    Stats ref, s1, s3;
+    cpu::attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, ref);
+    set_num_threads(1);
+    CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s1), "fast stats run");
+    set_num_threads(3);
+    cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s3);
+    CHECK(s1.heads == ref.heads && s1.keys == ref.keys, "fast stats shape %dx%d vs %dx%d", s1.heads, s1.keys, ref.heads, ref.keys);
+    CHECK(s1.data.vec() == s3.data.vec(), "fast stats T=%d rows=%d: 1 and 3 threads bitwise equal", sc.T, sc.rows);
+    double scale = 1e-12, e = 0;
+    for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
+    for (size_t i = 0; i < ref.data.size() && i < s1.data.size(); ++i) e = std::max(e, std::fabs(s1.data[i] - ref.data[i]));
+    CHECK(e / scale <= 1e-5, "fast stats T=%d rows=%d H=%d C=%d d=%d agg=%d vs reference: rel err %.3g", sc.T, sc.rows, sc.H, sc.C,
+          sc.d, static_cast<int>(sc.agg), e / scale);
+    norms.layer = 1;
+    CHECK(!cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s1), "fast stats refuse another layer's norms");
+  }
+  set_num_threads(2);
+}
+
 int main() {
   set_num_threads(2);
   test_json();
@@ -751,6 +861,7 @@ int main() {
   test_column_sums();
   test_forward_vs_naive();
   test_thread_independence();
+  test_fast_kernels();
   test_methods_edges();
   test_h2o_evict_vs_naive();
   test_ragged_cache();

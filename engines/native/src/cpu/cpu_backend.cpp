@@ -9,6 +9,7 @@
 #include "../backend.h"
 #include "../threads.h"
 #include "../select.h"
+#include "fast.h"
 #include "kernels.h"
 
 namespace gem {
@@ -100,10 +101,15 @@ class CpuKVCache final : public KVCache {
   std::vector<Layer> layers_;
 };
 
-// The reference kernels as an op table (the selftest compares other backends, and other thread counts, with it).
+// The kernels as an op table (the selftest compares other backends, and other thread counts, with the reference set).
+// With the fast set (fast.h), matmul and prefill attention run the fast kernels where they cover the CPU and shape.
 class CpuOps final : public BackendOps {
  public:
+  explicit CpuOps(cpu::KernelSet k) : fast_(k == cpu::KernelSet::Fast) {}
+  // "reference", or "fast/<isa>" (fast.h: fast_isa; "fast/none" runs the reference kernels)
+  std::string kernels() const { return fast_ ? std::string("fast/") + cpu::fast_isa() : "reference"; }
   bool matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) override {
+    if (fast_ && cpu::fast_matmul(x, T, in, W, out, bias, y)) return true;
     cpu::matmul(x, T, in, W, out, bias, y);
     return true;
   }
@@ -121,8 +127,25 @@ class CpuOps final : public BackendOps {
   }
   bool attention(const float* q, int T, int H, int d, const std::vector<const float*>& k, const std::vector<const float*>& v,
                  int rows, float* out) override {
+    if (fast_ && cpu::fast_attention(q, T, H, d, k, v, rows, out)) return true;
     cpu::attention(q, T, H, d, k, v, rows, out);
     return true;
+  }
+  // The forward's attention at `layer`: the fast kernels also keep the row normalisers that fast_stats reuses.
+  void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k, const std::vector<const float*>& v,
+                 int rows, float* out, int layer, cpu::RowNorms& norms) {
+    norms.layer = -1;
+    if (fast_ && cpu::fast_attention(q, T, H, d, k, v, rows, out, &norms)) {
+      norms.layer = layer;
+      return;
+    }
+    cpu::attention(q, T, H, d, k, v, rows, out);
+  }
+  // The forward's statistics: the fast ProbSum from the attention's row normalisers where it applies, else the reference.
+  void stats(const float* q, int T, int H, int d, const cpu::KeyRows& keys, const StatsRequest& r, const cpu::RowNorms& norms,
+             Stats& s) {
+    if (fast_ && cpu::fast_attn_stats(q, T, H, d, keys, r, norms, s)) return;
+    cpu::attn_stats(q, T, H, d, keys, r, s);
   }
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
@@ -133,6 +156,9 @@ class CpuOps final : public BackendOps {
     out = top_k_indices(scores, n, k);
     return true;
   }
+
+ private:
+  bool fast_;
 };
 
 // Every op of this backend has finished when it returns, so a monotonic host clock times a phase exactly.
@@ -176,7 +202,7 @@ class CpuBackend final : public Backend {
   void evict(CpuKVCache::Layer& CL, const float* q, int H, int d, const DecodeEviction& ev, int layer);
 
   std::unique_ptr<Model> model_;
-  CpuOps ops_;
+  CpuOps ops_{cpu::kernel_set()};
 };
 
 std::string CpuBackend::device_name() const {
@@ -195,7 +221,7 @@ std::string CpuBackend::device_name() const {
     }
     std::fclose(f);
   }
-  return name + " (" + std::to_string(num_threads()) + " threads)";
+  return name + " (" + std::to_string(num_threads()) + " threads, " + ops_.kernels() + " kernels)";
 }
 
 std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::vector<int>& positions, KVCache* cache_base,
@@ -223,12 +249,13 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   const int C = std::min(T, kMlpChunk);
   FVec gate(MemCat::Activations), up(MemCat::Activations);
 
+  cpu::RowNorms norms;  // the fast attention's row normalisers of the current layer (fast kernels)
   // Statistics requests of layer l, computed on these keys; each result goes to the callback and is freed.
   auto run_stats = [&](int l, const cpu::KeyRows& keys, KVCache* layer_cache) {
     for (const StatsRequest& r : opts.stats) {
       if (r.layer != l) continue;
       Stats s;
-      cpu::attn_stats(q.data(), T, H, d, keys, r, s);
+      ops_.stats(q.data(), T, H, d, keys, r, norms, s);
       if (opts.on_stats) opts.on_stats(s, layer_cache);
     }
   };
@@ -244,8 +271,8 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   for (int l = 0; l <= last; ++l) {
     const LayerWeights& W = m.layers[static_cast<size_t>(l)];
     cpu::rmsnorm(x.data(), T, D, W.attn_norm.data.data(), c.rms_eps, xn.data());
-    cpu::matmul(xn.data(), T, D, W.wq.data.data(), H * d, opt_data(W.bq), q.data());
-    cpu::matmul(xn.data(), T, D, W.wk.data.data(), G * d, opt_data(W.bk), kn.data());
+    ops_.matmul(xn.data(), T, D, W.wq.data.data(), H * d, opt_data(W.bq), q.data());
+    ops_.matmul(xn.data(), T, D, W.wk.data.data(), G * d, opt_data(W.bk), kn.data());
     cpu::apply_rope(q.data(), T, H, d, positions.data(), freqs);
     cpu::apply_rope(kn.data(), T, G, d, positions.data(), freqs);
     capture(l);
@@ -260,7 +287,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       run_stats(l, keys, nullptr);
       return {};
     }
-    cpu::matmul(xn.data(), T, D, W.wv.data.data(), G * d, opt_data(W.bv), vn.data());
+    ops_.matmul(xn.data(), T, D, W.wv.data.data(), G * d, opt_data(W.bv), vn.data());
 
     // Append this layer's K/V to the cache (or to a scratch layer that dies with this iteration).
     CpuKVCache::Layer scratch;
@@ -292,7 +319,13 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       vp.push_back(CL->v[static_cast<size_t>(ch)].data());
     }
     const bool ragged = std::any_of(CL->len.begin(), CL->len.end(), [&](int len) { return len != CL->len[0]; });
-    cpu::attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), ragged ? &CL->len : nullptr);
+    if (ragged) {
+      // A ragged cache (per-head lengths, backend.h) runs the reference kernel, which reads each head's own length.
+      norms.layer = -1;
+      cpu::attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), &CL->len);
+    } else {
+      ops_.attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), l, norms);
+    }
     if (ragged && (opts.eviction.budget > 0 || std::any_of(opts.stats.begin(), opts.stats.end(), [&](const StatsRequest& r) { return r.layer == l; })))
       throw RunnerError("internal", "statistics or decode eviction at layer " + std::to_string(l) + " over a ragged cache",
                         "the statistics op and H2O's decode eviction need equal per-head lengths (backend.h)");
@@ -305,7 +338,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
     }
 
     // o_proj + residual
-    cpu::matmul(att.data(), T, H * d, W.wo.data.data(), D, nullptr, xn.data());
+    ops_.matmul(att.data(), T, H * d, W.wo.data.data(), D, nullptr, xn.data());
     for (int64_t i = 0; i < static_cast<int64_t>(T) * D; ++i) x[i] += xn[i];
 
     // MLP in token chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
@@ -316,10 +349,10 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       float* xc = x.data() + static_cast<int64_t>(t0) * D;
       float* nc = xn.data() + static_cast<int64_t>(t0) * D;
       cpu::rmsnorm(xc, cn, D, W.mlp_norm.data.data(), c.rms_eps, nc);
-      cpu::matmul(nc, cn, D, W.w_gate.data.data(), I, nullptr, gate.data());
-      cpu::matmul(nc, cn, D, W.w_up.data.data(), I, nullptr, up.data());
+      ops_.matmul(nc, cn, D, W.w_gate.data.data(), I, nullptr, gate.data());
+      ops_.matmul(nc, cn, D, W.w_up.data.data(), I, nullptr, up.data());
       for (int64_t i = 0; i < static_cast<int64_t>(cn) * I; ++i) gate[i] = cpu::silu(gate[i]) * up[i];
-      cpu::matmul(gate.data(), cn, I, W.w_down.data.data(), D, nullptr, nc);
+      ops_.matmul(gate.data(), cn, I, W.w_down.data.data(), D, nullptr, nc);
       for (int64_t i = 0; i < static_cast<int64_t>(cn) * D; ++i) xc[i] += nc[i];
     }
     check_finite(x.data(), static_cast<int64_t>(T) * D, "the hidden states after layer " + std::to_string(l));
@@ -329,7 +362,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   std::vector<float> hn(static_cast<size_t>(D));
   cpu::rmsnorm(x.data() + static_cast<int64_t>(T - 1) * D, 1, D, m.final_norm.data.data(), c.rms_eps, hn.data());
   FVec logits(MemCat::Activations, static_cast<size_t>(c.vocab_size));
-  cpu::matmul(hn.data(), 1, D, m.output_weight().data.data(), c.vocab_size, nullptr, logits.data());
+  ops_.matmul(hn.data(), 1, D, m.output_weight().data.data(), c.vocab_size, nullptr, logits.data());
   check_finite(logits.data(), c.vocab_size, "the logits (final norm / lm_head)");
   return logits.vec();
 }

@@ -1,0 +1,198 @@
+// The fast kernel set: run-time instruction-set choice, the work split over threads (output tiles only) and the key
+// packing of the tiled attention. The kernels themselves: fast_simd.inl (fast_avx512.cpp, fast_avx2.cpp).
+#include "fast.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "../backend.h"
+#include "../memory.h"
+#include "kernels.h"
+
+namespace gem {
+namespace cpu {
+
+namespace {
+
+std::atomic<KernelSet>& kernel_slot() {
+  static std::atomic<KernelSet> k{KernelSet::Fast};
+  return k;
+}
+
+enum class Isa { None, Avx2, Avx512 };
+
+Isa detect_isa() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+#endif
+  return Isa::None;
+}
+
+Isa isa() {
+  static const Isa i = detect_isa();
+  return i;
+}
+
+}  // namespace
+
+KernelSet kernel_set() { return kernel_slot().load(std::memory_order_relaxed); }
+void set_kernel_set(KernelSet k) { kernel_slot().store(k, std::memory_order_relaxed); }
+const char* kernel_set_name(KernelSet k) { return k == KernelSet::Fast ? "fast" : "reference"; }
+bool parse_kernel_set(const std::string& s, KernelSet& out) {
+  if (s == "fast") out = KernelSet::Fast;
+  else if (s == "reference") out = KernelSet::Reference;
+  else return false;
+  return true;
+}
+
+const char* fast_isa() {
+  switch (isa()) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    case Isa::None: break;
+  }
+  return "none";
+}
+
+#if defined(__x86_64__)
+bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+  const Isa i = isa();
+  if (i == Isa::None || T <= 0 || out <= 0 || in <= 0) return false;
+  const simd::GemmArgs a{x, T, in, W, out, bias, y};
+  const int64_t nt = (T + simd::kGemmMB - 1) / simd::kGemmMB, no = (out + simd::kGemmNB - 1) / simd::kGemmNB;
+  parallel_for(nt * no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
+    std::vector<float> acc(static_cast<size_t>(simd::kGemmAccFloats));
+    for (int64_t w = b; w < e; ++w) {
+      const int t0 = static_cast<int>(w / no) * simd::kGemmMB, o0 = static_cast<int>(w % no) * simd::kGemmNB;
+      const int t1 = std::min(T, t0 + simd::kGemmMB), o1 = std::min(out, o0 + simd::kGemmNB);
+      if (i == Isa::Avx512) simd::gemm_avx512(a, t0, t1, o0, o1, acc.data());
+      else simd::gemm_avx2(a, t0, t1, o0, o1, acc.data());
+    }
+  });
+  return true;
+}
+
+bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
+                    const std::vector<const float*>& v, int len, float* out, RowNorms* norms) {
+  const Isa i = isa();
+  const int G = static_cast<int>(k.size());
+  if (i == Isa::None || T < 2 || d % 16 != 0 || G == 0 || H % G != 0 || len < T) return false;
+  constexpr int BK = simd::kFlashBK;
+  const int group = H / G, nkb = (len + BK - 1) / BK;
+  // Keys packed transposed per key block ([G][blocks][d][BK], zeros past len): the score tile broadcasts one query
+  // element against 64 keys.
+  FVec kt(MemCat::Workspace, static_cast<size_t>(G) * nkb * d * BK);
+  parallel_for(static_cast<int64_t>(G) * nkb, 2.0 * len * d * G, [&](int64_t b, int64_t e) {
+    for (int64_t w = b; w < e; ++w) {
+      const int g = static_cast<int>(w / nkb), j0 = static_cast<int>(w % nkb) * BK;
+      float* dst = kt.data() + w * d * BK;
+      const int jn = std::min(BK, len - j0);
+      for (int j = 0; j < BK; ++j) {
+        const float* src = k[static_cast<size_t>(g)] + static_cast<int64_t>(j0 + j) * d;
+        for (int c = 0; c < d; ++c) dst[c * BK + j] = j < jn ? src[c] : 0.0f;
+      }
+    }
+  });
+  // Work items: (cache head, query block) of about 64 rows; the query blocks are visited from both ends in turn
+  // (0, last, 1, last-1, …) so that the contiguous split over threads gets an even share of the causal triangle.
+  const int bq = std::max(1, 64 / group), nqb = (T + bq - 1) / bq;
+  simd::FlashArgs base{q, T, H, d, group, len, nullptr, nullptr, out, static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
+  if (norms) {
+    norms->T = T;
+    norms->H = H;
+    norms->max.assign(static_cast<size_t>(T) * H, 0.0f);
+    norms->sum.assign(static_cast<size_t>(T) * H, 0.0f);
+    base.row_max = norms->max.data();
+    base.row_sum = norms->sum.data();
+  }
+  parallel_for(static_cast<int64_t>(G) * nqb, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
+    std::vector<float> scratch(static_cast<size_t>(simd::flash_scratch_floats(bq * group, d)));
+    for (int64_t w = b; w < e; ++w) {
+      const int g = static_cast<int>(w / nqb), z = static_cast<int>(w % nqb);
+      const int qb = z % 2 == 0 ? z / 2 : nqb - 1 - z / 2;
+      simd::FlashArgs a = base;
+      a.kt = kt.data() + static_cast<int64_t>(g) * nkb * d * BK;
+      a.v = v[static_cast<size_t>(g)];
+      const int t0 = qb * bq, t1 = std::min(T, t0 + bq);
+      if (i == Isa::Avx512) simd::flash_avx512(a, g, t0, t1, scratch.data());
+      else simd::flash_avx2(a, g, t0, t1, scratch.data());
+    }
+  });
+  return true;
+}
+bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req,
+                     const RowNorms& norms, Stats& out) {
+  const Isa i = isa();
+  const int C = static_cast<int>(keys.head.size());
+  if (i == Isa::None || req.mode != StatsMode::ProbSum || norms.layer != req.layer || norms.T != T || norms.H != H ||
+      d % 16 != 0 || C == 0 || H % C != 0)
+    return false;
+  constexpr int BK = simd::kFlashBK;
+  const int group = H / C, N = keys.rows;
+  const int K = req.key_end < 0 ? N : std::min(req.key_end, N);
+  const int q0 = std::max(0, req.q_begin), q1 = std::min(T, req.q_end);
+  DVec per(MemCat::Workspace, static_cast<size_t>(H) * K, 0.0);
+  const int nkb = (K + BK - 1) / BK;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  // Items (cache head, key block), the key blocks from both ends in turn (early keys are seen by more rows).
+  parallel_for(static_cast<int64_t>(C) * nkb, 2.0 * std::max(1, q1 - q0) * static_cast<double>(N) * d * H,
+               [&](int64_t b, int64_t e) {
+    std::vector<float> scratch(static_cast<size_t>(simd::probsum_scratch_floats(group, d)));
+    for (int64_t w = b; w < e; ++w) {
+      const int c = static_cast<int>(w / nkb), z = static_cast<int>(w % nkb);
+      const int kb = z % 2 == 0 ? z / 2 : nkb - 1 - z / 2;
+      const simd::ProbSumArgs a{q, T, H, d, group, N, keys.head[static_cast<size_t>(c)], keys.stride,
+                                norms.max.data(), norms.sum.data(), q0, q1, K, scale, per.data()};
+      if (i == Isa::Avx512) simd::probsum_avx512(a, c, kb * BK, scratch.data());
+      else simd::probsum_avx2(a, c, kb * BK, scratch.data());
+    }
+  });
+  // The aggregation of cpu::attn_stats (backend.h: PerQueryHead, KvMean / KvMax over each cache head's query heads in
+  // head order, AllSum over every head).
+  out.keys = K;
+  out.layer = req.layer;
+  switch (req.agg) {
+    case StatsAgg::PerQueryHead:
+      out.heads = H;
+      out.data = std::move(per);
+      return true;
+    case StatsAgg::AllSum:
+      out.heads = 1;
+      out.data.assign(static_cast<size_t>(K), 0.0);
+      for (int h = 0; h < H; ++h)
+        for (int j = 0; j < K; ++j) out.data[static_cast<size_t>(j)] += per[static_cast<size_t>(h) * K + j];
+      return true;
+    case StatsAgg::KvMean:
+    case StatsAgg::KvMax: {
+      const bool mx = req.agg == StatsAgg::KvMax;
+      out.heads = C;
+      out.data.assign(static_cast<size_t>(C) * K, mx ? -INFINITY : 0.0);
+      for (int c = 0; c < C; ++c) {
+        double* o = out.data.data() + static_cast<int64_t>(c) * K;
+        for (int h = c * group; h < (c + 1) * group; ++h)
+          for (int j = 0; j < K; ++j) {
+            const double x = per[static_cast<size_t>(h) * K + j];
+            o[j] = mx ? std::max(o[j], x) : o[j] + x;
+          }
+        if (!mx)
+          for (int j = 0; j < K; ++j) o[j] /= group;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+#else
+bool fast_matmul(const float*, int, int, const float*, int, const float*, float*) { return false; }
+bool fast_attention(const float*, int, int, int, const std::vector<const float*>&, const std::vector<const float*>&, int,
+                    float*, RowNorms*) {
+  return false;
+}
+bool fast_attn_stats(const float*, int, int, int, const KeyRows&, const StatsRequest&, const RowNorms&, Stats&) { return false; }
+#endif
+
+}  // namespace cpu
+}  // namespace gem

@@ -1,0 +1,57 @@
+// The `fast` kernel set of the cpu backend (beside the `reference` kernels of kernels.h, which stay what everything is
+// checked against): a register-blocked, cache-blocked GEMM and a tiled (flash-style) prefill attention, with AVX-512
+// and AVX2+FMA micro-kernels chosen at run time from the CPU's features (one binary runs everywhere; only
+// fast_avx512.cpp / fast_avx2.cpp are compiled for those instruction sets, and they are entered only after the check).
+//
+// Determinism: every output element is computed by one thread in a fixed order that depends only on the shapes (16
+// lane partial sums along k, combined by one fixed tree; the AVX2 kernels emulate the same 16 lanes with two 8-lane
+// halves, so AVX2 and AVX-512 give bitwise equal GEMM results). Results are bitwise independent of the thread count
+// and of how many rows one call carries (a decode step's matmul equals the same row inside a prefill).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../memory.h"
+#include "fast_simd.h"
+
+namespace gem {
+struct StatsRequest;
+struct Stats;
+namespace cpu {
+struct KeyRows;
+
+enum class KernelSet { Fast, Reference };
+// Process-wide, set once by the runner (`--kernels fast|reference`, default fast) before the backend is made.
+KernelSet kernel_set();
+void set_kernel_set(KernelSet k);
+const char* kernel_set_name(KernelSet k);  // "fast" | "reference"
+bool parse_kernel_set(const std::string& s, KernelSet& out);
+
+// The instruction set the fast kernels run with on this CPU: "avx512", "avx2" (AVX2 + FMA), or "none" (the fast
+// set then runs the reference kernels).
+const char* fast_isa();
+
+// The fast kernels. Each returns false (having done nothing) when the CPU or the shape is not covered; the caller
+// then runs the reference kernel. Same contracts as cpu::matmul / cpu::attention (kernels.h).
+bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+// With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
+struct RowNorms {
+  int layer = -1, T = 0, H = 0;
+  FVec max{MemCat::Workspace}, sum{MemCat::Workspace};  // [T][H]
+};
+bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
+                    const std::vector<const float*>& v, int len, float* out, RowNorms* norms = nullptr);
+// The ProbSum statistics (backend.h) from the same scores and the attention's row normalisers (layer, T and H must
+// match the request's): the column sums without a second softmax pass. Same contract and aggregation as
+// cpu::attn_stats; thread-independent (each key owned by one thread, rows summed in a fixed order).
+bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req,
+                     const RowNorms& norms, Stats& out);
+
+// `gem-runner gemm-bench`: the machine's fp32 FMA peak (all threads, the fast set's instruction set), the GEMM and the
+// prefill attention of both kernel sets in GFLOP/s and % of that peak, the load average before and after; one JSON
+// line on stdout. Exit status 0, or 2 when the CPU has no fast kernels.
+int run_gemm_bench(bool quick);
+
+}  // namespace cpu
+}  // namespace gem

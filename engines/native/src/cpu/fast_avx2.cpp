@@ -1,0 +1,73 @@
+// The fast kernels for AVX2 + FMA CPUs (fast_simd.inl over two ymm halves per 16 lanes, so the sums are those of the
+// AVX-512 kernels, bit for bit). Built with -mavx2 -mfma for this file only (CMakeLists.txt); entered only when
+// fast.cpp has seen avx2 and fma at run time.
+#include <immintrin.h>
+
+#include "fast_simd.h"
+
+namespace gem {
+namespace cpu {
+namespace simd {
+namespace {
+
+struct V {
+  struct R {
+    __m256 lo, hi;
+  };
+  static constexpr int kMR = 2, kNR = 3;  // 12 accumulator halves + 6 loads of 16 registers
+  static __m256 mask8(int n) {  // lanes < n
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  }
+  static R zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+  static R load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
+  static R loadn(const float* p, int n) {
+    return {_mm256_maskload_ps(p, _mm256_castps_si256(mask8(n))), _mm256_maskload_ps(p + 8, _mm256_castps_si256(mask8(n - 8)))};
+  }
+  static void store(float* p, R a) {
+    _mm256_storeu_ps(p, a.lo);
+    _mm256_storeu_ps(p + 8, a.hi);
+  }
+  static R bcast(float x) { return {_mm256_set1_ps(x), _mm256_set1_ps(x)}; }
+  static R fma(R a, R b, R c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
+  static R add(R a, R b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
+  static R sub(R a, R b) { return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)}; }
+  static R mul(R a, R b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
+  static R max(R a, R b) { return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)}; }
+  static R min(R a, R b) { return {_mm256_min_ps(a.lo, b.lo), _mm256_min_ps(a.hi, b.hi)}; }
+  static R round(R a) {
+    return {_mm256_round_ps(a.lo, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
+            _mm256_round_ps(a.hi, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+  }
+  static __m256 pow2h(__m256 n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+  }
+  static R pow2(R n) { return {pow2h(n.lo), pow2h(n.hi)}; }
+  static R zero_below(R x, R lim, R y) {
+    return {_mm256_and_ps(_mm256_cmp_ps(x.lo, lim.lo, _CMP_GE_OQ), y.lo), _mm256_and_ps(_mm256_cmp_ps(x.hi, lim.hi, _CMP_GE_OQ), y.hi)};
+  }
+  static float hsum(R a) {
+    const __m256 s8 = _mm256_add_ps(a.lo, a.hi);
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+  }
+  static float hmax(R a) {
+    const __m256 s8 = _mm256_max_ps(a.lo, a.hi);
+    const __m128 s4 = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_max_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+  }
+};
+
+#include "fast_simd.inl"
+
+}  // namespace
+
+void gemm_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
+void probsum_avx2(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
+float peak_avx2(int64_t iters) { return peak_fma(iters); }
+
+}  // namespace simd
+}  // namespace cpu
+}  // namespace gem

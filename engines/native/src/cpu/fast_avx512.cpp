@@ -1,0 +1,63 @@
+// The fast kernels for AVX-512F CPUs (fast_simd.inl over one zmm register per 16 lanes). Built with -mavx512f -mfma
+// for this file only (CMakeLists.txt); entered only when fast.cpp has seen avx512f at run time.
+#include <immintrin.h>
+
+#include "fast_simd.h"
+
+namespace gem {
+namespace cpu {
+namespace simd {
+namespace {
+
+struct V {
+  using R = __m512;
+  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 key loads + 1 broadcast of 32 registers
+  static R zero() { return _mm512_setzero_ps(); }
+  static R load(const float* p) { return _mm512_loadu_ps(p); }
+  static R loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p); }
+  static void store(float* p, R a) { _mm512_storeu_ps(p, a); }
+  static R bcast(float x) { return _mm512_set1_ps(x); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static R max(R a, R b) { return _mm512_max_ps(a, b); }
+  static R min(R a, R b) { return _mm512_min_ps(a, b); }
+  static R round(R a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static R pow2(R n) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+  }
+  static R zero_below(R x, R lim, R y) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, lim, _CMP_GE_OQ), y); }
+  // lanes i + i+8, then the 8-lane tree of the AVX2 halves
+  static __m256 half_sum(R a) {
+    return _mm256_add_ps(_mm512_castps512_ps256(a), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+  }
+  static __m256 half_max(R a) {
+    return _mm256_max_ps(_mm512_castps512_ps256(a), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+  }
+  static float hsum(R a) {
+    const __m256 s8 = half_sum(a);
+    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+  }
+  static float hmax(R a) {
+    const __m256 s8 = half_max(a);
+    const __m128 s4 = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_max_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+  }
+};
+
+#include "fast_simd.inl"
+
+}  // namespace
+
+void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
+void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
+float peak_avx512(int64_t iters) { return peak_fma(iters); }
+
+}  // namespace simd
+}  // namespace cpu
+}  // namespace gem

@@ -1,0 +1,138 @@
+// `gem-runner gemm-bench` (fast.h: run_gemm_bench): how close the kernels come to this machine's fp32 peak, measured
+// in one process: a peak kernel (independent FMA chains in registers) on every thread, then the GEMM and the prefill
+// attention of both kernel sets at model shapes. Steady clock, one warm-up, the median of the repeats (the peak: the
+// fastest repeat, so % of peak is conservative).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../json.h"
+#include "../threads.h"
+#include "fast.h"
+#include "kernels.h"
+
+namespace gem {
+namespace cpu {
+
+namespace {
+
+std::vector<double> load_average() {
+  std::ifstream f("/proc/loadavg");
+  double a = -1, b = -1, c = -1;
+  if (!(f >> a >> b >> c)) return {};
+  return {a, b, c};
+}
+
+// Median (or, for the peak, the fastest) seconds of `repeats` runs after one warm-up.
+double median_seconds(int repeats, const std::function<void()>& fn, bool fastest = false) {
+  fn();
+  std::vector<double> s;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(s.begin(), s.end());
+  return fastest ? s.front() : s[s.size() / 2];
+}
+
+std::vector<float> filled(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    x = static_cast<float>(static_cast<double>(seed >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+  }
+  return v;
+}
+
+}  // namespace
+
+int run_gemm_bench(bool quick) {
+  const std::string isa = fast_isa();
+  if (isa == "none") {
+    std::fprintf(stderr, "gem-runner gemm-bench: this CPU has neither AVX-512 nor AVX2+FMA; the fast kernels do not run here\n");
+    return 2;
+  }
+  const int threads = num_threads();
+  const int reps = quick ? 3 : 7;
+  Json out = Json::object();
+  out.set("type", "gemm-bench");
+  out.set("isa", isa);
+  out.set("threads", threads);
+  out.set("loadAverageStart", Json::array_of(load_average()));
+
+  // Peak: each thread runs the FMA chains; flops = threads × iters × 384. The fastest of the repeats (a capacity; on a
+  // shared machine a median would blame the kernels below for other processes' load, which % of peak must not hide).
+  const int64_t iters = quick ? 4000000 : 20000000;
+  volatile float sink = 0;
+  const double peak_s = median_seconds(reps, [&] {
+    parallel_for(threads, 1e12, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) sink = sink + (isa == "avx512" ? simd::peak_avx512(iters) : simd::peak_avx2(iters));
+    });
+  }, true);
+  const double peak = threads * static_cast<double>(iters) * 384.0 / peak_s / 1e9;
+  out.set("peakGflops", peak);
+  std::fprintf(stderr, "gemm-bench: peak %.1f GFLOP/s (%s, %d threads)\n", peak, isa.c_str(), threads);
+
+  Json gemms = Json::array();
+  for (auto sh : std::vector<std::array<int, 3>>{{1024, 1024, 1024}, {128, 1024, 2816}, {128, 256, 688}, {1, 1024, 2816}}) {
+    const int T = sh[0], in = sh[1], o = sh[2];
+    auto x = filled(static_cast<size_t>(T) * in, 1), W = filled(static_cast<size_t>(o) * in, 2);
+    std::vector<float> y(static_cast<size_t>(T) * o);
+    const double flops = 2.0 * T * in * o;
+    const double fs = median_seconds(reps, [&] { fast_matmul(x.data(), T, in, W.data(), o, nullptr, y.data()); });
+    const double rs = median_seconds(reps, [&] { matmul(x.data(), T, in, W.data(), o, nullptr, y.data()); });
+    Json g = Json::object();
+    g.set("T", T);
+    g.set("in", in);
+    g.set("out", o);
+    g.set("fastGflops", flops / fs / 1e9);
+    g.set("fastPctPeak", 100.0 * flops / fs / 1e9 / peak);
+    g.set("referenceGflops", flops / rs / 1e9);
+    std::fprintf(stderr, "gemm-bench: matmul %dx%dx%d fast %.1f GFLOP/s (%.0f%% of peak), reference %.1f\n", T, in, o,
+                 flops / fs / 1e9, 100.0 * flops / fs / 1e9 / peak, flops / rs / 1e9);
+    gemms.push(g);
+  }
+  out.set("matmul", gemms);
+
+  Json atts = Json::array();
+  // (T, H, cache heads, d): the wide preset's and small-llama's attention shapes
+  for (auto sh : std::vector<std::array<int, 4>>{{quick ? 1024 : 2048, 8, 2, 128}, {quick ? 1024 : 2048, 8, 2, 32}}) {
+    const int T = sh[0], H = sh[1], C = sh[2], d = sh[3];
+    auto q = filled(static_cast<size_t>(T) * H * d, 3);
+    std::vector<std::vector<float>> k, v;
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < C; ++c) {
+      k.push_back(filled(static_cast<size_t>(T) * d, 4 + c));
+      v.push_back(filled(static_cast<size_t>(T) * d, 40 + c));
+      kp.push_back(k.back().data());
+      vp.push_back(v.back().data());
+    }
+    std::vector<float> o(q.size());
+    const double flops = 4.0 * d * H * (static_cast<double>(T) * (T + 1) / 2);  // QKᵀ and PV over the causal triangle
+    const double fs = median_seconds(reps, [&] { fast_attention(q.data(), T, H, d, kp, vp, T, o.data()); });
+    const double rs = median_seconds(1, [&] { attention(q.data(), T, H, d, kp, vp, T, o.data()); });
+    Json a = Json::object();
+    a.set("T", T);
+    a.set("heads", H);
+    a.set("kvHeads", C);
+    a.set("headDim", d);
+    a.set("fastGflops", flops / fs / 1e9);
+    a.set("fastPctPeak", 100.0 * flops / fs / 1e9 / peak);
+    a.set("referenceGflops", flops / rs / 1e9);
+    std::fprintf(stderr, "gemm-bench: attention T=%d H=%d/%d d=%d fast %.1f GFLOP/s (%.0f%% of peak), reference %.1f\n", T, H,
+                 C, d, flops / fs / 1e9, 100.0 * flops / fs / 1e9 / peak, flops / rs / 1e9);
+    atts.push(a);
+  }
+  out.set("attention", atts);
+  out.set("loadAverageEnd", Json::array_of(load_average()));
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
+}  // namespace cpu
+}  // namespace gem
