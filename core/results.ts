@@ -259,10 +259,10 @@ export function readRecordsFile(path: string, opts: { repair: boolean }): Existi
  */
 export function prepareRunDir(dir: string): void {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
+    asRunDirError(dir, () => mkdirSync(dir, { recursive: true }));
     return;
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder: the run folder (--out) must be a new, empty or earlier gembench run folder`);
+  if (!asRunDirError(dir, () => statSync(dir)).isDirectory()) throw new UsageError(`${dir} is not a folder: the run folder (--out) must be a new, empty or earlier gembench run folder`);
   const marker = join(dir, MARKER_FILE);
   if (existsSync(marker)) {
     const m = readJsonFile(marker, { maxBytes: 4096, what: "run folder marker" }) as { gembench?: unknown; schema?: unknown } | null;
@@ -371,7 +371,29 @@ export function writeRunConfig(dir: string, resolved: unknown, opts: { replace: 
 
 /** Mark a prepared folder as a run folder of this record schema (once). */
 function markRunDir(dir: string): void {
-  if (!existsSync(join(dir, MARKER_FILE))) writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`);
+  if (!existsSync(join(dir, MARKER_FILE)))
+    asRunDirError(dir, () => writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`));
+}
+
+const RUN_DIR_ERRNO: Record<string, string> = {
+  ELOOP: "a loop of symbolic links in the path",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "a read-only filesystem",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  ENAMETOOLONG: "the path is too long",
+  ENOSPC: "no space left on the device",
+};
+
+/** A filesystem error on the run folder itself is the user's --out: a usage error (exit 2) saying what is wrong. */
+function asRunDirError<T>(dir: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const why = RUN_DIR_ERRNO[(e as NodeJS.ErrnoException).code ?? ""];
+    if (why === undefined) throw e;
+    throw new UsageError(`cannot use ${dir} as the run folder (--out): ${why} (${(e as NodeJS.ErrnoException).code}); give --out a folder you can write`);
+  }
 }
 
 /** prepareRunDir, then mark the folder (gembench slurm does it before submitting, before any shard runs). */
@@ -402,7 +424,7 @@ export class RunStore {
     readonly shard: ShardSpec | null = null,
   ) {
     prepareRunDir(dir);
-    this.lockPath = acquireRunLock(dir, lockFileFor(shard));
+    this.lockPath = asRunDirError(dir, () => acquireRunLock(dir, lockFileFor(shard)));
     try {
       markRunDir(dir);
     } catch (e) {
