@@ -25,11 +25,11 @@ struct ParamSpec {
   Kind kind = Kind::Int;
   std::string doc;
   bool required = false;
-  Json def;                          // default (null when required)
+  Json def{};                        // default (null when required)
   int64_t min = 0, max = kMaxInt;    // Int bounds (inclusive)
   bool below_layers = false;         // Int: also < the model's num_hidden_layers (a 0-based layer index)
   bool odd = false;                  // Int: must be odd
-  std::vector<std::string> values;   // Enum
+  std::vector<std::string> values{};  // Enum
 };
 // A cross-parameter rule: `a` > `b` (Greater) or `a` ≤ `b` (AtMost), with the message's hint.
 struct ParamRule {
