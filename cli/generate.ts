@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { getMethod, methods, resolveParams } from "../engines/index.ts";
 import { createNativeEngineFactory, runnerArgsFromEnv } from "../engines/native-engine.ts";
 import { toError, UsageError } from "../core/errors.ts";
+import type { EngineFailure } from "../core/engine.ts";
 import type { Scalar } from "../core/records.ts";
 import { loadTokenizer } from "../harness/tokenizer.ts";
 import { parseDevices, parseIds } from "./args.ts";
@@ -54,14 +55,17 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
     if (tokenizer === null) throw new UsageError("--prompt needs a tokenizer");
     inputIds = tokenizer.encode(o.prompt ?? "", { addSpecialTokens: true });
   }
+  // One runner: "cpu" or one GPU index (a list is `run --devices`).
+  if (o.device !== "cpu" && !/^\d+$/.test(o.device)) throw new UsageError(`--device: expected "cpu" or a GPU index like "0", got ${JSON.stringify(o.device)}`);
   const devices = parseDevices(o.device);
   const factory = createNativeEngineFactory({ args: runnerArgsFromEnv(), log });
   const engine = await factory(devices[0]!);
   try {
     const loaded = await engine.load({ model: modelSource, overrides: o.override, seed: o.seed, dtype: devices[0] === "cpu" ? "f32" : "bf16", maxContext: null }, { timeoutMs: o.timeoutMs });
     if (!loaded.ok) {
-      log(`load failed: ${loaded.failure.message}${loaded.failure.hint ? `\nhint: ${loaded.failure.hint}` : ""}`);
-      process.stdout.write(`${JSON.stringify({ ok: false, error: loaded.failure })}\n`);
+      const failure = inFlags(loaded.failure);
+      log(`load failed: ${failure.message}${failure.hint ? `\nhint: ${failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
       return EXIT.errored;
     }
     const out = await engine.generate(
@@ -69,8 +73,9 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
       { timeoutMs: o.timeoutMs },
     );
     if (!out.ok) {
-      log(`generate failed: ${out.failure.message}${out.failure.hint ? `\nhint: ${out.failure.hint}` : ""}`);
-      process.stdout.write(`${JSON.stringify({ ok: false, error: out.failure })}\n`);
+      const failure = inFlags(out.failure);
+      log(`generate failed: ${failure.message}${failure.hint ? `\nhint: ${failure.hint}` : ""}`);
+      process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
       return EXIT.errored;
     }
     const r = out.value;
@@ -97,4 +102,11 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
   } finally {
     await engine.close();
   }
+}
+
+/** The runner's and engine's hints name config keys; here the user typed flags: name the flags instead. */
+function inFlags(f: EngineFailure): EngineFailure {
+  const words = (text: string): string =>
+    text.replace(/raise run\.timeoutMs \(or run\.loadTimeoutMs\)/, "raise --timeout-ms").replace(/set allowLongInput: true/, "pass --allow-long-input");
+  return { ...f, message: words(f.message), hint: words(f.hint) };
 }

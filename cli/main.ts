@@ -133,7 +133,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument("<config>", "configs/*.json")
     .option("--out <dir>", "run folder, on a filesystem every node sees (default results/<config name>)")
     .option("--shards <n>", "number of shards = array tasks (default: the last submission's, else one per model)", parsePositiveInt("--shards"))
-    .option("--gpus-per-task <g>", "GPUs per shard (one runner each); 0 runs on the CPU", parseNonNegativeInt("--gpus-per-task"), 1)
+    .option("--gpus-per-task <g>", "GPUs per shard (one runner each); 0 (default, as run's --devices cpu) runs on the CPU", parseNonNegativeInt("--gpus-per-task"), 0)
     .option("--cpus-per-task <c>", "CPUs per shard", parsePositiveInt("--cpus-per-task"), 1)
     .option("--partition <p>", "Slurm partition")
     .option("--time <HH:MM:SS>", "time limit per shard")

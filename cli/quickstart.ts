@@ -27,7 +27,7 @@ export async function quickstartCommand(o: { config?: string; out?: string; devi
     "only when it keeps the needle (engines/native/RETRIEVAL-MODEL.md). GemFilter selects at its induction layer;",
     "random keeps about k/n of the needle. Point a config at a real HF model folder to measure a real model.",
     "",
-    `Re-running resumes; \`gembench run ${configPath} --out ${out}\` does the same with a full summary table.`,
+    `Re-running resumes; \`npx gembench run ${configPath} --out ${out}\` does the same with a full summary table.`,
     "",
     `Results: ${out}`,
     `  records.jsonl   one JSON record per case (scores, kept tokens, timings, memory, environment)`,

@@ -12,11 +12,11 @@ export const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Scalar = z.infer<typeof Scalar>;
 
 export const MemoryBytes = z.object({
-  weights: z.number(),
-  kv: z.number(),
-  activations: z.number(),
-  workspace: z.number(),
-  total: z.number(),
+  weights: z.number().nonnegative(),
+  kv: z.number().nonnegative(),
+  activations: z.number().nonnegative(),
+  workspace: z.number().nonnegative(),
+  total: z.number().nonnegative(),
 });
 export type MemoryBytes = z.infer<typeof MemoryBytes>;
 
@@ -24,34 +24,34 @@ export type MemoryBytes = z.infer<typeof MemoryBytes>;
  *  the model's shape (engines/phase-work.ts) ÷ its median time. A rate is absent when its phase has no time or no work. */
 export const PhaseRates = z
   .object({
-    filterTflops: z.number().optional(),
-    prefillTflops: z.number().optional(),
-    decodeTflops: z.number().optional(),
-    prefillGBps: z.number().optional(),
-    decodeGBps: z.number().optional(),
+    filterTflops: z.number().nonnegative().optional(),
+    prefillTflops: z.number().nonnegative().optional(),
+    decodeTflops: z.number().nonnegative().optional(),
+    prefillGBps: z.number().nonnegative().optional(),
+    decodeGBps: z.number().nonnegative().optional(),
   })
   .strict();
 export type PhaseRates = z.infer<typeof PhaseRates>;
 
 export const Timings = z.object({
   /** Medians over the kept (non-warmup) repeats; a single run when repeats = 1. */
-  filterMs: z.number(),
-  prefillMs: z.number(),
-  decodeMs: z.number(),
-  decodeTokens: z.number(),
-  ttftMs: z.number(),
-  totalMs: z.number(),
+  filterMs: z.number().nonnegative(),
+  prefillMs: z.number().nonnegative(),
+  decodeMs: z.number().nonnegative(),
+  decodeTokens: z.number().nonnegative(),
+  ttftMs: z.number().nonnegative(),
+  totalMs: z.number().nonnegative(),
   /** Raw per-repeat samples (warmups excluded), same keys. */
   samples: z
     .object({
-      filterMs: z.array(z.number()),
-      prefillMs: z.array(z.number()),
-      decodeMs: z.array(z.number()),
-      ttftMs: z.array(z.number()),
-      totalMs: z.array(z.number()),
+      filterMs: z.array(z.number().nonnegative()),
+      prefillMs: z.array(z.number().nonnegative()),
+      decodeMs: z.array(z.number().nonnegative()),
+      ttftMs: z.array(z.number().nonnegative()),
+      totalMs: z.array(z.number().nonnegative()),
     })
     .optional(),
-  warmups: z.number().optional(),
+  warmups: z.number().nonnegative().optional(),
   rates: PhaseRates.optional(),
 });
 export type Timings = z.infer<typeof Timings>;
@@ -141,7 +141,7 @@ export const GemRecord = z.object({
     .nullable(),
   references: z.array(z.string()),
   /** Per-case scores, each in [0, 1] (reports multiply by 100 where the suite's convention is percent). */
-  scores: z.record(z.string(), z.number()),
+  scores: z.record(z.string(), z.number().min(0).max(1)),
   timings: Timings.nullable(),
   memory: Memory.nullable(),
   selection: Selection.nullable(),

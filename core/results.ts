@@ -216,9 +216,23 @@ export interface ExistingRecords {
  */
 export function readRecordsFile(path: string, opts: { repair: boolean }): ExistingRecords {
   if (!existsSync(path)) return { all: [], truncatedBytes: 0 };
-  const buf = readRegularFile(path, { maxBytes: MAX_BYTES.data, what: "records file" });
+  let buf = readRegularFile(path, { maxBytes: MAX_BYTES.data, what: "records file" });
   const lastNl = buf.lastIndexOf(0x0a);
-  const cleanLen = lastNl + 1;
+  // A last line without its newline is a complete record when it parses and validates (only the newline is missing,
+  // e.g. the file was edited by hand): it is kept, and with repair its newline is added. Anything else is torn.
+  if (lastNl + 1 < buf.length && completeRecord(buf.subarray(lastNl + 1))) {
+    if (opts.repair) {
+      const fd = openSync(path, "a");
+      try {
+        writeSync(fd, "\n");
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    buf = Buffer.concat([buf, Buffer.from("\n")]);
+  }
+  const cleanLen = buf.lastIndexOf(0x0a) + 1;
   const truncatedBytes = buf.length - cleanLen;
   if (truncatedBytes > 0 && opts.repair) {
     const fd = openSync(path, "r+");
@@ -251,6 +265,14 @@ export function readRecordsFile(path: string, opts: { repair: boolean }): Existi
   return { all, truncatedBytes };
 }
 
+function completeRecord(tail: Buffer): boolean {
+  try {
+    return GemRecord.safeParse(JSON.parse(tail.toString("utf8"))).success;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Makes sure `dir` may be written as a run folder, creating it when missing: an existing folder must be a gembench run
  * folder of this record schema (its marker file), or empty, or a run folder from before the marker (only gembench's own
@@ -259,10 +281,10 @@ export function readRecordsFile(path: string, opts: { repair: boolean }): Existi
  */
 export function prepareRunDir(dir: string): void {
   if (!existsSync(dir)) {
-    mkdirSync(dir, { recursive: true });
+    asRunDirError(dir, () => mkdirSync(dir, { recursive: true }));
     return;
   }
-  if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a folder: the run folder (--out) must be a new, empty or earlier gembench run folder`);
+  if (!asRunDirError(dir, () => statSync(dir)).isDirectory()) throw new UsageError(`${dir} is not a folder: the run folder (--out) must be a new, empty or earlier gembench run folder`);
   const marker = join(dir, MARKER_FILE);
   if (existsSync(marker)) {
     const m = readJsonFile(marker, { maxBytes: 4096, what: "run folder marker" }) as { gembench?: unknown; schema?: unknown } | null;
@@ -272,14 +294,22 @@ export function prepareRunDir(dir: string): void {
     }
     return;
   }
+  if (readdirSync(dir).length === 0) return;
+  const foreign = notRunDir(dir);
+  if (foreign !== null) throw new UsageError(`${dir} is not empty and not a gembench run folder (${foreign}): refusing to write into it — give --out a new or empty folder`);
+}
+
+/**
+ * null when `dir` (an existing, non-empty folder) is a gembench run folder: its marker, or only gembench's own files
+ * with records.jsonl, config.json or run.lock among them (a run folder from before the marker); else why it is not.
+ */
+export function notRunDir(dir: string): string | null {
+  if (existsSync(join(dir, MARKER_FILE))) return null;
   const entries = readdirSync(dir);
-  if (entries.length === 0) return;
   const runFiles = [RECORDS_FILE, CONFIG_FILE, LOCK_FILE];
-  if (entries.some((e) => runFiles.includes(e)) && entries.every((e) => RUN_FILE_RE.test(e))) return;
+  if (entries.some((e) => runFiles.includes(e)) && entries.every((e) => RUN_FILE_RE.test(e))) return null;
   const shown = entries.slice(0, 5).join(", ") + (entries.length > 5 ? `, … (${entries.length} entries)` : "");
-  throw new UsageError(
-    `${dir} is not empty and not a gembench run folder (no ${MARKER_FILE}; it holds ${shown}): refusing to write into it — give --out a new or empty folder`,
-  );
+  return `no ${MARKER_FILE}; it holds ${shown}`;
 }
 
 /** The last record per recordKey, in order of first appearance: what reporters should read. */
@@ -371,7 +401,29 @@ export function writeRunConfig(dir: string, resolved: unknown, opts: { replace: 
 
 /** Mark a prepared folder as a run folder of this record schema (once). */
 function markRunDir(dir: string): void {
-  if (!existsSync(join(dir, MARKER_FILE))) writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`);
+  if (!existsSync(join(dir, MARKER_FILE)))
+    asRunDirError(dir, () => writeFileAtomic(join(dir, MARKER_FILE), `${JSON.stringify({ gembench: "run", schema: RECORD_SCHEMA_VERSION })}\n`));
+}
+
+const RUN_DIR_ERRNO: Record<string, string> = {
+  ELOOP: "a loop of symbolic links in the path",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "a read-only filesystem",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  ENAMETOOLONG: "the path is too long",
+  ENOSPC: "no space left on the device",
+};
+
+/** A filesystem error on the run folder itself is the user's --out: a usage error (exit 2) saying what is wrong. */
+function asRunDirError<T>(dir: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const why = RUN_DIR_ERRNO[(e as NodeJS.ErrnoException).code ?? ""];
+    if (why === undefined) throw e;
+    throw new UsageError(`cannot use ${dir} as the run folder (--out): ${why} (${(e as NodeJS.ErrnoException).code}); give --out a folder you can write`);
+  }
 }
 
 /** prepareRunDir, then mark the folder (gembench slurm does it before submitting, before any shard runs). */
@@ -402,7 +454,7 @@ export class RunStore {
     readonly shard: ShardSpec | null = null,
   ) {
     prepareRunDir(dir);
-    this.lockPath = acquireRunLock(dir, lockFileFor(shard));
+    this.lockPath = asRunDirError(dir, () => acquireRunLock(dir, lockFileFor(shard)));
     try {
       markRunDir(dir);
     } catch (e) {

@@ -169,11 +169,26 @@ export interface SlurmResult {
   status: RunStatus | null;
 }
 
+/**
+ * Every value pasted into a batch script is checked: a newline would start a new directive or shell line, a space or
+ * quote would cut #SBATCH --output, a % is a Slurm filename pattern there.
+ */
+function checkScriptValues(outDir: string, o: SlurmOptions): void {
+  if (/[\s"'%\\\x00-\x1f\x7f]/.test(outDir))
+    throw new UsageError(`--out: ${JSON.stringify(outDir)} holds a space, quote, backslash, % or control character, which a #SBATCH --output line cannot carry; give a plainer path`);
+  if (o.partition !== undefined && !/^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/.test(o.partition))
+    throw new UsageError(`--partition: expected a partition name (letters, digits, _ . -; several separated by commas), got ${JSON.stringify(o.partition)}`);
+  for (const a of o.sbatchArg)
+    if (!/^--?[A-Za-z][A-Za-z0-9-]*(=[^\x00-\x1f\x7f]*)?$/.test(a) || /[\x00-\x1f\x7f]/.test(a))
+      throw new UsageError(`--sbatch-arg: expected one sbatch option such as --account=lab (no newline or control character), got ${JSON.stringify(a)}`);
+}
+
 /** Plan and (unless dry run) submit; `log` gets the human lines, the return value the facts. */
 export function slurmSubmit(configPath: string, o: SlurmOptions, suites: SuiteRegistry, log: (m: string) => void): SlurmResult {
   const config = resolveDtypes(loadConfig(configPath, suites), o.gpusPerTask > 0 ? ["0"] : ["cpu"]);
   checkGridSize(configPath, config, o.allowLargeGrid === true);
   const outDir = resolve(o.out ?? join("results", config.name));
+  checkScriptValues(outDir, o);
   const previous = existsSync(outDir) ? readSubmissions(outDir) : [];
   const last = previous.at(-1);
   const shards = o.shards ?? last?.shards ?? config.models.length;

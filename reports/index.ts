@@ -10,7 +10,7 @@ import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { join } from "node:path";
 import type { GemRecord } from "../core/records.ts";
 import { UsageError } from "../core/errors.ts";
-import { loadRunRecords, recordFiles, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
+import { loadRunRecords, notRunDir, recordFiles, RECORDS_FILE, CONFIG_FILE } from "../core/results.ts";
 import { csvReporter } from "./csv.ts";
 import { htmlReporter } from "./html/index.ts";
 import { markdownReporter } from "./markdown.ts";
@@ -29,6 +29,9 @@ export function readConfig(runDir: string): unknown {
 export function requireRunDir(runDir: string): void {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new UsageError(`${runDir}: no such run folder`);
   if (recordFiles(runDir).length === 0) throw new UsageError(`${runDir}: no ${RECORDS_FILE} in this folder (is it a run folder?)`);
+  // Reports overwrite summary.md, summary.csv, report.html: never in a folder that holds other files than a run's.
+  const foreign = notRunDir(runDir);
+  if (foreign !== null) throw new UsageError(`${runDir} is not a gembench run folder (${foreign}): refusing to write reports into it`);
 }
 
 /** Writes every registered format for the run folder; returns the written paths. */

@@ -14,9 +14,10 @@ import { loadRunRecords } from "../core/results.ts";
 import { loadTokenizer } from "../harness/tokenizer.ts";
 import { runInProcess, toySuites } from "./helpers/harness-toy-suite.ts";
 import { dense, niahRecord } from "./helpers/records.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
 const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
-const stories = fileURLToPath(new URL("../../shared/models/stories260K", import.meta.url));
+const stories = STORIES;
 const root = mkdtempSync(join(tmpdir(), "gembench-files-"));
 
 function gembench(...args: string[]) {
@@ -41,9 +42,12 @@ test("the reader: regular files only, bounded, a BOM dropped, every failure an I
   t.throws(() => readTextFile(join(root, "nope"), { maxBytes: MAX_BYTES.data, what: "thing" }), { instanceOf: InputError, message: /thing .*nope does not exist/ });
 });
 
-test("a missing model or tokenizer folder says so (not \"no tokenizer.json\"); a broken tokenizer_config.json is named", (t) => {
+test("a missing model or tokenizer folder says so (not \"no tokenizer.json\")", (t) => {
   t.throws(() => loadTokenizer(join(root, "no-model"), null), { instanceOf: InputError, message: `model folder ${join(root, "no-model")} does not exist` });
   t.throws(() => loadTokenizer("synthetic:tiny-llama", join(root, "no-tok")), { instanceOf: InputError, message: `tokenizer folder ${join(root, "no-tok")} does not exist` });
+});
+
+needsShared([NEED.stories])("a broken tokenizer_config.json is named", (t) => {
   const tok = join(root, "tok-broken-config");
   cpSync(stories, tok, { recursive: true });
   writeFileSync(join(tok, "tokenizer_config.json"), "{", { mode: 0o644 });
@@ -92,7 +96,7 @@ test("compare and report: a corrupt, FIFO or device records file is exit 2 namin
   t.regex(s.stderr, /preds\.fifo is a FIFO/);
 });
 
-test("a broken tokenizer.json fails its model only: named in modelErrors, the other model's cases all complete", async (t) => {
+needsShared([NEED.stories])("a broken tokenizer.json fails its model only: named in modelErrors, the other model's cases all complete", async (t) => {
   const broken = join(root, "stories-broken-tokenizer");
   cpSync(stories, broken, { recursive: true });
   const tokPath = join(broken, "tokenizer.json");

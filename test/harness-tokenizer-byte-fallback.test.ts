@@ -2,16 +2,14 @@
 // its text; a run that is not becomes one U+FFFD per byte — even the bytes of complete characters inside it
 // (tokenizers/src/decoders/byte_fallback.rs). The JS port alone gives one U+FFFD per invalid sequence. Checked on the
 // stories260K tokenizer (byte tokens <0x00>..<0xFF> = ids 3..258).
-import test from "ava";
-import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { HfTokenizer } from "../harness/tokenizer.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
-const dir = fileURLToPath(new URL("../../shared/models/stories260K", import.meta.url));
+const dir = STORIES;
 const byte = (b: number): number => b + 3;
 const FFFD = "\uFFFD";
 
-(fs.existsSync(dir) ? test : test.skip)("byte runs decode as Python tokenizers decode them", (t) => {
+needsShared([NEED.stories])("byte runs decode as Python tokenizers decode them", (t) => {
   const tok = new HfTokenizer(dir);
   // "中" = E4 B8 AD, "é" = C3 A9; `word` is "▁Once" (its space is stripped only at the start of the text).
   const word = tok.encode("Once", { addSpecialTokens: false });

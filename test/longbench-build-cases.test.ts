@@ -1,9 +1,11 @@
 import test from "ava";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
-import { BOS, charTokenizer, ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { BOS, charTokenizer, ctxFor } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
 
-test("buildCases on the real files: official prompts, truncation budget, protocol and caseMeta on every case; score()", async (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+const lbTest = needsShared([NEED.longbench]);
+
+lbTest("buildCases on the real files: official prompts, truncation budget, protocol and caseMeta on every case; score()", async (t) => {
   const tok = charTokenizer({ chat: true });
   const opts = longbenchSuite.options.parse({ profile: "chat", dir: SHARED_LONGBENCH, datasets: ["multi_news", "passage_retrieval_zh"], limit: 3, maxLength: 1000 });
   const cases = await longbenchSuite.buildCases(opts, ctxFor(tok, "/"));

@@ -1,12 +1,13 @@
 // A LongBench case whose truncation budget leaves almost nothing of the context (a 4-token budget keeps two tokens at
 // each end) is flagged in its protocol (contextStarved) and named on the console, not passed off as a normal case;
 // a budget of MIN_CONTEXT_BUDGET tokens or more, or an untruncated prompt, is not flagged.
-import test from "ava";
 import { longbenchSuite, MIN_CONTEXT_BUDGET } from "../datasets/longbench/index.ts";
-import { charTokenizer, ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { charTokenizer, ctxFor } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
 
-test("a 4-token budget: every case flagged and one console line per dataset; a normal budget: none", async (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+const lbTest = needsShared([NEED.longbench]);
+
+lbTest("a 4-token budget: every case flagged and one console line per dataset; a normal budget: none", async (t) => {
   const tok = charTokenizer({ chat: false });
   const build = async (maxLength: number) => {
     const logs: string[] = [];

@@ -1,4 +1,3 @@
-import test from "ava";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,19 +9,18 @@ import { H2O_INPUT_CAP } from "../datasets/longbench/index.ts";
 import { scoreSample } from "../datasets/longbench/metrics.ts";
 import { longbenchCells } from "../reports/aggregate.ts";
 import { summaryMarkdown } from "../reports/longbench-markdown.ts";
-import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH, STORIES } from "./helpers/shared.ts";
 import { gembenchRun, runRecords } from "./helpers/gembench-run.ts";
 
 // A user's run: `gembench run <config>` on the CPU with the real tiny HF model stories260K (512 positions, real
 // tokenizer, no chat template), a handful of real cases from the shared files (English and Chinese), all methods.
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const model = join(root, "..", "shared", "models", "stories260K");
+const model = STORIES;
 const runner = process.env.GEMBENCH_RUNNER ?? join(root, "engines", "native", "build", "gem-runner");
 const DATASETS = ["multi_news", "multifieldqa_zh", "passage_retrieval_zh"];
 const METHODS = ["dense", "gemfilter", "snapkv", "h2o"];
 
-test("end to end on the CPU: every case completes with its protocol recorded, official per-case scores, per-dataset summary", (t) => {
-  if (!SHARED_LONGBENCH || !existsSync(join(model, "tokenizer.json"))) return t.pass(SHARED_MISSING);
+needsShared([NEED.longbench, NEED.stories])("end to end on the CPU: every case completes with its protocol recorded, official per-case scores, per-dataset summary", (t) => {
   if (!existsSync(runner)) return t.pass(`runner binary ${runner} absent (npm run build:native): skipping the end-to-end LongBench run`);
   const dir = mkdtempSync(join(tmpdir(), "gembench-lb-e2e-"));
   const config = {

@@ -1,13 +1,11 @@
 import test from "ava";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { HfTokenizer } from "../harness/tokenizer.ts";
 import { defaultMaxLength, fittedMaxNewTokens, longbenchSuite } from "../datasets/longbench/index.ts";
 import { middleTruncate } from "../datasets/longbench/prompt.ts";
-import { ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { ctxFor } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH, STORIES } from "./helpers/shared.ts";
 
-const model = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "models", "stories260K");
+const model = STORIES;
 
 test("default budget: min(ceiling, context − output length); output at most half a small context", (t) => {
   t.is(defaultMaxLength(131072, 512, 127500), 127500);
@@ -20,8 +18,7 @@ test("default budget: min(ceiling, context − output length); output at most ha
   t.is(defaultMaxLength(512, fittedMaxNewTokens(512, 512), 127500), 256);
 });
 
-test("buildCases with a real HF tokenizer (stories260K): middle truncation by decode + re-encode", async (t) => {
-  if (!SHARED_LONGBENCH || !existsSync(join(model, "tokenizer.json"))) return t.pass(SHARED_MISSING);
+needsShared([NEED.longbench, NEED.stories])("buildCases with a real HF tokenizer (stories260K): middle truncation by decode + re-encode", async (t) => {
   const tok = new HfTokenizer(model);
   const opts = longbenchSuite.options.parse({ profile: "chat", dir: SHARED_LONGBENCH, datasets: ["multi_news"], limit: 2, maxLength: 200 });
   const cases = await longbenchSuite.buildCases(opts, ctxFor(tok, "/", 512));

@@ -1,11 +1,12 @@
-import test from "ava";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadDataset } from "../datasets/longbench/data.ts";
 import { jiebaCut } from "../datasets/longbench/jieba.ts";
-import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
+
+const lbTest = needsShared([NEED.longbench]);
 
 // Fingerprints of Python jieba 0.42.1's tokens, written by datasets/longbench/parity/jieba_fingerprints.py (see
 // there for the format): every input, context and answer of the shared zh files, 1,000 texts, 2.4M tokens.
@@ -24,8 +25,7 @@ function fingerprint(texts: string[]): string {
   return h.digest("hex").slice(0, 16);
 }
 
-test("jieba: token for token equal to Python jieba 0.42.1 on every text of the shared zh files", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("jieba: token for token equal to Python jieba 0.42.1 on every text of the shared zh files", (t) => {
   t.is(expected.jieba, "0.42.1");
   for (const name of ["multifieldqa_zh", "passage_retrieval_zh"]) {
     const want = expected.files[`${name}.jsonl`] ?? {};

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDataset, loadPromptConfig, pyFormat } from "../datasets/longbench/data.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
-import { charTokenizer, ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { charTokenizer, ctxFor } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
+
+const lbTest = needsShared([NEED.longbench]);
 
 const row = (o: Record<string, unknown> = {}): string =>
   JSON.stringify({ input: "q?", context: "ctx", answers: ["a"], length: 3, dataset: "hotpotqa", language: "en", all_classes: null, _id: "id1", ...o });
@@ -18,8 +21,7 @@ function tempDir(files: Record<string, string>): string {
   return dir;
 }
 
-test("loader: real LongBench files (200 rows each, all fields) and the official config files", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("loader: real LongBench files (200 rows each, all fields) and the official config files", (t) => {
   for (const name of ["multi_news", "multifieldqa_zh", "passage_retrieval_zh"]) {
     const { rows, skipped } = loadDataset(SHARED_LONGBENCH, name, "v1");
     t.is(rows.length, 200, name);

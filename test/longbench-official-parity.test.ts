@@ -1,4 +1,3 @@
-import test from "ava";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -6,7 +5,9 @@ import { fileURLToPath } from "node:url";
 import { bucketScores, datasetScore } from "../datasets/longbench/aggregate.ts";
 import { scoreSample, type CodeSimVariant } from "../datasets/longbench/metrics.ts";
 import { buildPairGroups } from "../datasets/longbench/parity/pairs.ts";
-import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
+
+const lbTest = needsShared([NEED.longbench]);
 
 // Fingerprints of the official scoring (LongBench metrics.py under Python 3.11 with jieba 0.42.1, fuzzywuzzy 0.18
 // with python-Levenshtein 0.12.2 or its difflib fallback, rouge, numpy) on 10,000+ prediction/answer pairs built
@@ -19,8 +20,7 @@ const official = JSON.parse(readFileSync(join(here, "..", "datasets", "longbench
 
 const VARIANTS: CodeSimVariant[] = ["levenshtein-0.12", "difflib"];
 
-test("every per-sample score, dataset score and LongBench-E bucket equals the official scripts' bit for bit", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("every per-sample score, dataset score and LongBench-E bucket equals the official scripts' bit for bit", (t) => {
   const groups = buildPairGroups(SHARED_LONGBENCH);
   for (const variant of VARIANTS) {
     const want = official.groups[variant] ?? {};

@@ -1,14 +1,12 @@
 import test from "ava";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { HfTokenizer } from "../harness/tokenizer.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
 import { pyStrip } from "../datasets/longbench/pycompat.ts";
-import { charTokenizer, ctxFor, SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
-
-const STORIES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "models", "stories260K");
+import { charTokenizer, ctxFor } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH, STORIES } from "./helpers/shared.ts";
 
 // Both profiles on the first multi_news case of the shared files with the stories260K tokenizer (BOS 1, eos_token
 // "</s>" = 2, no chat template), for a 128K model (maxPositions 131072). The formatted prompt is 8213 tokens with BOS.
@@ -21,16 +19,15 @@ async function build(profile: "paper" | "longbench" | "chat", method: string, ma
 }
 
 function formattedPrompt(): string {
-  const dir = SHARED_LONGBENCH as string;
+  const dir = SHARED_LONGBENCH;
   const template = (JSON.parse(readFileSync(join(dir, "config", "dataset2prompt.json"), "utf8")) as Record<string, string>).multi_news!;
   const row = JSON.parse(readFileSync(join(dir, "multi_news.jsonl"), "utf8").split("\n")[0]!) as { context: string; input: string };
   return template.replace("{context}", row.context).replace("{input}", row.input);
 }
 
-const skip = (): boolean => SHARED_LONGBENCH === null || !existsSync(join(STORIES, "tokenizer.json"));
+const realTest = needsShared([NEED.longbench, NEED.stories]);
 
-test("paper profile: raw prompt (no template), cap 128000, their generate loop (max_gen + 1, eos_token_id only, not on the first token)", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("paper profile: raw prompt (no template), cap 128000, their generate loop (max_gen + 1, eos_token_id only, not on the first token)", async (t) => {
   const { tok, c } = await build("paper", "snapkv");
   t.deepEqual(c.inputIds, tok.encode(formattedPrompt(), { addSpecialTokens: true }));
   t.is(c.inputIds.length, 8213);
@@ -52,8 +49,7 @@ test("paper profile: raw prompt (no template), cap 128000, their generate loop (
   });
 });
 
-test("paper profile: H2O's cases are cut to 8192 tokens (their model2maxlen) by the middle truncation", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("paper profile: H2O's cases are cut to 8192 tokens (their model2maxlen) by the middle truncation", async (t) => {
   t.true(longbenchSuite.casesVaryByMethod?.(longbenchSuite.options.parse({ profile: "paper", dir: "x" })));
   t.false(longbenchSuite.casesVaryByMethod?.(longbenchSuite.options.parse({ dir: "x" })));
   const { tok, c } = await build("paper", "h2o");
@@ -64,8 +60,7 @@ test("paper profile: H2O's cases are cut to 8192 tokens (their model2maxlen) by 
   t.like(c.protocol, { profile: "paper", truncationBudget: 8192, inputCap: 8192, truncated: true, promptTokens: 8213 });
 });
 
-test("longbench profile: no chat template (THUDM's build_chat), budget 127500 by its model2maxlen rule, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("longbench profile: no chat template (THUDM's build_chat), budget 127500 by its model2maxlen rule, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
   const { tok, c } = await build("longbench", "h2o");
   t.deepEqual(c.inputIds, tok.encode(formattedPrompt(), { addSpecialTokens: true }));
   t.is(c.maxNewTokens, 512);
@@ -74,8 +69,7 @@ test("longbench profile: no chat template (THUDM's build_chat), budget 127500 by
   t.like(c.protocol, { profile: "longbench", chatTemplate: "off", chatTemplateMode: "off", truncationBudget: 127500, inputCap: 127500, eosIds: "model" });
 });
 
-test("chat profile: the model's chat template rule, cap 127500, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("chat profile: the model's chat template rule, cap 127500, max_gen new tokens, the model's EOS ids from the first token", async (t) => {
   const { tok, c } = await build("chat", "h2o");
   t.deepEqual(c.inputIds, tok.encode(formattedPrompt(), { addSpecialTokens: true }));
   t.is(c.maxNewTokens, 512);
@@ -83,16 +77,14 @@ test("chat profile: the model's chat template rule, cap 127500, max_gen new toke
   t.like(c.protocol, { profile: "chat", chatTemplate: "none-in-tokenizer", chatTemplateMode: "official", truncationBudget: 127500, inputCap: 127500, eosIds: "model" });
 });
 
-test("paper profile on a 512-position model: output max_gen fitted to 256 (+1), budget 512 − 257 = 255", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("paper profile on a 512-position model: output max_gen fitted to 256 (+1), budget 512 − 257 = 255", async (t) => {
   const { c } = await build("paper", "dense", 512);
   t.is(c.maxNewTokens, 257);
   t.like(c.protocol, { truncationBudget: 255, inputCap: 128000, truncated: true, maxNewTokens: 257, maxNewTokensOfficial: 512 });
   t.true(c.inputIds.length + c.maxNewTokens <= 512);
 });
 
-test("paper profile: predictions are strip()ped before scoring (Python whitespace), longbench's are not", async (t) => {
-  if (skip()) return t.pass(SHARED_MISSING);
+realTest("paper profile: predictions are strip()ped before scoring (Python whitespace), longbench's are not", async (t) => {
   const paper = (await build("paper", "dense")).c;
   const official = (await build("longbench", "dense")).c;
   const ref = paper.references[0] as string;

@@ -1,8 +1,9 @@
-import test from "ava";
 import { loadDataset } from "../datasets/longbench/data.ts";
 import { datasetScore } from "../datasets/longbench/aggregate.ts";
 import { jiebaCut, rougeSentences, rougeZhScore, scoreSample, type MetricName } from "../datasets/longbench/metrics.ts";
-import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { NEED, needsShared, SHARED_LONGBENCH } from "./helpers/shared.ts";
+
+const lbTest = needsShared([NEED.longbench]);
 
 const FILES: [string, MetricName, number][] = [
   // answers scored against themselves: ROUGE-L F of a perfect match is 0.999999995, the others 1
@@ -11,8 +12,7 @@ const FILES: [string, MetricName, number][] = [
   ["passage_retrieval_zh", "retrieval_zh_score", 1],
 ];
 
-test("real files: every answer scored against itself gets the metric's perfect value; dataset score 100", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("real files: every answer scored against itself gets the metric's perfect value; dataset score 100", (t) => {
   for (const [name, metric, perfect] of FILES) {
     const rows = loadDataset(SHARED_LONGBENCH, name, "v1").rows;
     const scores = rows.map((r) => scoreSample(name, metric, r.answers[0] as string, r.answers));
@@ -21,16 +21,14 @@ test("real files: every answer scored against itself gets the metric's perfect v
   }
 });
 
-test("real files: empty predictions score 0 everywhere", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("real files: empty predictions score 0 everywhere", (t) => {
   for (const [name, metric] of FILES) {
     const rows = loadDataset(SHARED_LONGBENCH, name, "v1").rows;
     t.is(datasetScore(rows.map((r) => scoreSample(name, metric, "", r.answers))), 0, name);
   }
 });
 
-test("real files: punctuation and unicode in zh answers (。 removed; fullwidth digits are not the paragraph number)", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("real files: punctuation and unicode in zh answers (。 removed; fullwidth digits are not the paragraph number)", (t) => {
   const mf = loadDataset(SHARED_LONGBENCH, "multifieldqa_zh", "v1").rows[0];
   t.is(mf?.answers[0], "厦门大学。");
   t.is(scoreSample("multifieldqa_zh", "qa_f1_zh_score", "厦门大学", mf?.answers ?? []), 1);
@@ -41,8 +39,7 @@ test("real files: punctuation and unicode in zh answers (。 removed; fullwidth 
   t.is(scoreSample("passage_retrieval_zh", "retrieval_zh_score", "段落27，不是段落3", pr?.answers ?? []), 0.5);
 });
 
-test("real files: a long natural Chinese text without '.' is one ROUGE sentence and scores 0 against itself officially", (t) => {
-  if (!SHARED_LONGBENCH) return t.pass(SHARED_MISSING);
+lbTest("real files: a long natural Chinese text without '.' is one ROUGE sentence and scores 0 against itself officially", (t) => {
   const ctx = (loadDataset(SHARED_LONGBENCH, "multifieldqa_zh", "v1").rows[0]?.context ?? "").replace(/\./g, "");
   const short = ctx.slice(0, 1850);
   const long = ctx.slice(0, 2000);

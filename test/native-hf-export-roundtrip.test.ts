@@ -5,11 +5,11 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { readSafetensors } from "./helpers/safetensors.ts";
 import { openRunner, type RunnerHandle } from "./helpers/native.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
-const stories = fileURLToPath(new URL("../../shared/models/stories260K", import.meta.url));
+const stories = STORIES;
 let runner: RunnerHandle | null = null;
 let tmp = "";
 test.before(async () => {
@@ -67,7 +67,7 @@ for (const preset of ["tiny-llama", "tiny-mistral", "tiny-qwen2", "tiny-phi3"]) 
   });
 }
 
-(fs.existsSync(stories) ? test.serial : test.skip)("stories260K: export of a real folder round-trips", async (t) => {
+needsShared([NEED.stories], { serial: true })("stories260K: export of a real folder round-trips", async (t) => {
   const r = runner!;
   await r.ok({ op: "load", model: stories });
   const before = await outputs(r);

@@ -3,13 +3,12 @@
 // its two numpy implementations agree to ~2e-5).
 import test from "ava";
 import fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { openRunner, type RunnerHandle } from "./helpers/native.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
-const modelDir = fileURLToPath(new URL("../../shared/models/stories260K/", import.meta.url));
-const refPath = `${modelDir}reference.json`;
+const modelDir = STORIES;
+const refPath = NEED.storiesReference;
 const available = fs.existsSync(refPath);
-if (!available) console.warn(`skipping stories260K reference test: ${refPath} is absent (needs ../shared)`);
 
 interface RefCase {
   prompt: string;
@@ -26,7 +25,7 @@ test.after.always(async () => {
   await runner?.close();
 });
 
-(available ? test : test.skip)("stories260K: greedy ids and first-step top-5 logits match the reference", async (t) => {
+needsShared([refPath])("stories260K: greedy ids and first-step top-5 logits match the reference", async (t) => {
   const r = runner;
   if (!r) return t.fail("runner did not start");
   const ref = JSON.parse(fs.readFileSync(refPath, "utf8")) as { cases: RefCase[] };

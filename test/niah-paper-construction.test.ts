@@ -3,7 +3,7 @@
 // generate_prompt → self.enc(prompt)), with a tokenizer whose every step can be followed on paper: one token per
 // character (id = code point + 10), BOS = 1 written "<s>"; encode() adds BOS and reads "<s>" in text back as BOS,
 // decode() keeps it — as HF tokenizers do with special tokens.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
@@ -11,6 +11,7 @@ import { niahSuite } from "../datasets/niah/index.ts";
 import { PAPER_NEEDLE } from "../datasets/niah/paper.ts";
 import { HfTokenizer } from "../harness/tokenizer.ts";
 import { charTokenizer, ctxFor } from "./helpers/longbench.ts";
+import { ESSAYS, NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
 const tok = charTokenizer();
 const ids = (text: string): number[] => tok.encode(text, { addSpecialTokens: true });
@@ -86,11 +87,7 @@ test("paper profile refuses options its construction does not have, naming them"
   }
 });
 
-const STORIES = join(import.meta.dirname, "..", "..", "shared", "models", "stories260K");
-const ESSAYS = join(import.meta.dirname, "..", "..", "shared", "data", "paul-graham-essays");
-
-test("paper profile on the real essays with the stories260K tokenizer: exact prompt lengths and needle spans", async (t) => {
-  if (!existsSync(join(STORIES, "tokenizer.json")) || !existsSync(ESSAYS)) return t.pass("../shared is absent: skipping");
+needsShared([NEED.stories, NEED.essays])("paper profile on the real essays with the stories260K tokenizer: exact prompt lengths and needle spans", async (t) => {
   const hf = new HfTokenizer(STORIES);
   const opts = niahSuite.options.parse({ profile: "paper", haystack: ESSAYS, lengths: [300, 400], depths: [0, 50, 100] });
   const cases = await niahSuite.buildCases(opts, ctxFor(hf, "/", 512));

@@ -1,6 +1,6 @@
 // The context is trimmed so that the whole prompt is exactly `length` tokens (lengthSemantics "prompt", the default),
 // with the byte tokenizer and with a real SentencePiece-style HF tokenizer; "paper" reproduces their arithmetic.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -8,6 +8,7 @@ import { ByteTokenizer } from "../harness/tokenizer.ts";
 import type { ChatMessage, SuiteContext, TextTokenizer } from "../core/suite.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
 import { PAPER_PROMPT_TEMPLATE } from "../datasets/niah/paper.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
 function ctxFor(tokenizer: TextTokenizer, maxPositions: number): SuiteContext {
   return { tokenizer, model: { id: "m", name: "m", maxPositions, eosIds: [2] }, baseDir: ".", log: () => {} };
@@ -39,7 +40,6 @@ test("paper semantics: haystack + needle = length − 200, the wording on top", 
   }
 });
 
-const STORIES = join(import.meta.dirname, "..", "..", "shared", "models", "stories260K");
 
 /** A TextTokenizer over @huggingface/tokenizers, built here so that the test depends only on the interface. */
 function storiesTokenizer(): TextTokenizer {
@@ -58,12 +58,7 @@ function storiesTokenizer(): TextTokenizer {
   };
 }
 
-test("stories260K tokenizer: inputIds.length === length, needle span decodes to the needle", async (t) => {
-  if (!existsSync(join(STORIES, "tokenizer.json"))) {
-    t.log(`skipped: ${STORIES} is absent (it lives in ../shared beside the checkout)`);
-    t.pass();
-    return;
-  }
+needsShared([NEED.stories])("stories260K tokenizer: inputIds.length === length, needle span decodes to the needle", async (t) => {
   const tok = storiesTokenizer();
   // 500 + 12 new tokens fill stories260K's 512 positions exactly; 501 would not fit and is skipped.
   const opts = niahSuite.options.parse({ lengths: [200, 333, 500, 501], depths: [0, 22, 56, 100], maxNewTokens: 12 });

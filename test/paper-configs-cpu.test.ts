@@ -13,12 +13,12 @@ import type { Suite } from "../core/suite.ts";
 import { longbenchSuite } from "../datasets/longbench/index.ts";
 import { niahSuite } from "../datasets/niah/index.ts";
 import { variantOf } from "../reports/aggregate.ts";
-import { SHARED_LONGBENCH, SHARED_MISSING } from "./helpers/longbench.ts";
+import { ESSAYS, NEED, needsShared, SHARED_LONGBENCH, STORIES } from "./helpers/shared.ts";
 import { gembenchRun, runRecords } from "./helpers/gembench-run.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const model = join(root, "..", "shared", "models", "stories260K");
-const essays = join(root, "..", "shared", "data", "paul-graham-essays");
+const model = STORIES;
+const essays = ESSAYS;
 const runner = process.env.GEMBENCH_RUNNER ?? join(root, "engines", "native", "build", "gem-runner");
 const SLUGS: [string, number][] = [["llama-3.1-8b", 13], ["mistral-nemo-12b", 19], ["phi-3.5-mini", 19]];
 const suites = { longbench: longbenchSuite, niah: niahSuite } as unknown as Record<string, Suite<unknown>>;
@@ -45,8 +45,7 @@ test("paper NIAH configs: the paper profile, the essays, the 40 × 10 grid, k = 
   }
 });
 
-test("paper configs on the CPU with stories260K in place of the 8B model: every record's protocol says paper, caps per method, the authors' stop rule", (t) => {
-  if (!SHARED_LONGBENCH || !existsSync(join(model, "tokenizer.json")) || !existsSync(essays)) return t.pass(SHARED_MISSING);
+needsShared([NEED.longbench, NEED.stories, NEED.essays])("paper configs on the CPU with stories260K in place of the 8B model: every record's protocol says paper, caps per method, the authors' stop rule", (t) => {
   if (!existsSync(runner)) return t.pass(`runner binary ${runner} absent (npm run build:native): skipping`);
   const lb = read("longbench-table1-llama-3.1-8b.json");
   const niah = read("paper-niah-llama-3.1-8b.json");

@@ -66,6 +66,8 @@ test("quickstart at test size: exit 0, every cell × case recorded, summaries wr
     t.regex(lines.find((l) => l.trimStart().startsWith(label)) ?? "", /\s[0-2]\/2\s+[0-2]\/2\s+\d+%\s+\d+$/, label);
   }
   t.regex(lines.find((l) => l.trimStart().startsWith("snapkv k=64 gqa=mean")) ?? "", /\s2\/2\s+[0-2]\/2/, "snapkv's first token is dense's");
+  // the closing hint is a command a clone can run as printed (gembench is not on its PATH)
+  t.true(lines.some((l) => l.startsWith("Re-running resumes; `npx gembench run ")), stdout);
   const at = lines.indexOf(`Results: ${out}`);
   t.true(at >= 0 && at >= lines.length - 8, `"Results: ${out}" among the last lines:\n${stdout}`);
   const tail = lines.slice(at).join("\n");

@@ -1,10 +1,10 @@
 // The kept-token viewer shows the text the tokens spell, whatever the tokenizer's token strings look like:
 // SentencePiece ("▁" = space, "<0xNN>" bytes), byte-level BPE ("Ġ" = space, "Ċ" = newline), the built-in byte one.
 import test from "ava";
-import { fileURLToPath } from "node:url";
 import { renderTokens, tokenScheme, tokensText } from "../reports/html/sections/viewer.ts";
 import { loadTokenizer } from "../harness/tokenizer.ts";
 import { viewerOf } from "./helpers/records.ts";
+import { NEED, needsShared, STORIES } from "./helpers/shared.ts";
 
 test("SentencePiece: spaces, a newline byte and a two-byte UTF-8 character", (t) => {
   const tokens = ["<s>", "▁Once", "▁upon", ",", "<0x0A>", "T", "he", "▁caf", "<0xC3>", "<0xA9>"];
@@ -18,8 +18,8 @@ test("byte-level BPE: Ġ and Ċ, and é spelled as its two UTF-8 bytes", (t) => 
   t.is(tokensText(tokens, "bytelevel"), "Hello world\n café");
 });
 
-test("the real stories260K tokenizer's token strings read back as the input text", (t) => {
-  const tok = loadTokenizer(fileURLToPath(new URL("../../shared/models/stories260K", import.meta.url)), null);
+needsShared([NEED.stories])("the real stories260K tokenizer's token strings read back as the input text", (t) => {
+  const tok = loadTokenizer(STORIES, null);
   const text = "Once upon a time, there was a café.\nThe end";
   const strings = tok.tokenStrings(tok.encode(text, { addSpecialTokens: false }));
   t.is(tokensText(strings, tokenScheme(strings)).trimStart(), text);

@@ -1,8 +1,5 @@
 // Test helpers for the LongBench suite: a tiny character-level tokenizer (one token per code point, BOS = 1) and
 // the location of the shared real LongBench files.
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ChatMessage, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 
 export const BOS = 1;
@@ -52,14 +49,6 @@ export function ctxFor(tokenizer: TextTokenizer, baseDir: string, maxPositions =
     log: (m) => logs.push(m),
   };
 }
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** ../shared/data/longbench relative to the project root, or null when absent (tests then skip with a message). */
-export const SHARED_LONGBENCH: string | null = (() => {
-  const p = join(here, "..", "..", "..", "shared", "data", "longbench");
-  return existsSync(join(p, "multi_news.jsonl")) ? p : null;
-})();
-export const SHARED_MISSING = "../shared/data/longbench is absent: skipping tests on the real LongBench files";
 
 /** Special ids of the Llama-3-style test tokenizer (Llama 3's own numbers). */
 export const L3 = { bos: 128000, endOfText: 128001, startHeader: 128006, endHeader: 128007, eom: 128008, eot: 128009 } as const;

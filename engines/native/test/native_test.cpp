@@ -435,6 +435,57 @@ static void test_methods_edges() {
   CHECK(hg.selection.per_layer == h.selection.per_layer, "same prefill selection with and without eviction");
 }
 
+// Every method (and h2o with and without decode-time eviction, each GQA mode) on prompts shorter than, equal to and
+// just above its budget, down to one token: the prompt's rows that fit are all kept, the output has its full length,
+// and — under the sanitizer build (GEM_SANITIZE, test/native-sanitizers.test.ts) — no memory error. h2o with
+// evictDuringDecode on a 1..16-token prompt with k = 64 once wrote before its `allowed` buffer (heap corruption).
+static void test_methods_budget_edges() {
+  Model m = tiny_model(false, true, 23, 96, 32, 2, 4, 2, 8, 48);
+  struct Case { const char* method; Json params; int budget; int forced; };
+  auto params = [](std::initializer_list<std::pair<const char*, Json>> kv) {
+    Json p = Json::object();
+    for (const auto& [k, v] : kv) p.set(k, v);
+    return p;
+  };
+  std::vector<Case> cases = {
+      {"gemfilter", params({{"filterLayer", 1}, {"k", 8}}), 8, 0},
+      {"gemfilter", params({{"filterLayer", 0}, {"k", 8}, {"keepLast", 3}}), 8, 3},
+      {"random", params({{"k", 8}}), 8, 0},
+  };
+  for (const char* gqa : {"mean", "max", "per-query-head"}) {
+    cases.push_back({"snapkv", params({{"k", 8}, {"window", 4}, {"gqa", gqa}}), 8, 4});
+    for (bool evict : {false, true})
+      cases.push_back({"h2o", params({{"k", 8}, {"recent", 4}, {"evictDuringDecode", evict}, {"gqa", gqa}}), 8, 4});
+  }
+  cases.push_back({"h2o", params({{"k", 64}, {"recent", 32}, {"evictDuringDecode", true}}), 64, 32});
+  // The second wave (engines/README.md): every one at the same edges of its budget and protected set.
+  cases.push_back({"streamingllm", params({{"k", 8}, {"sinks", 4}}), 8, 4});
+  cases.push_back({"knorm", params({{"k", 8}, {"window", 2}}), 8, 2});
+  cases.push_back({"tova", params({{"k", 8}}), 8, 1});
+  cases.push_back({"observed", params({{"k", 8}, {"recent", 2}}), 8, 2});
+  cases.push_back({"pyramidkv", params({{"k", 8}, {"window", 4}}), 8, 4});
+  cases.push_back({"chunkkv", params({{"k", 8}, {"window", 4}, {"chunk", 3}}), 8, 4});
+  cases.push_back({"adasnapkv", params({{"k", 8}, {"window", 4}}), 8, 4});
+  for (const Case& c : cases)
+    for (int n : {1, 2, c.forced, c.forced + 1, c.budget - 1, c.budget, c.budget + 1, c.budget + 2, 16}) {
+      if (n < 1) continue;
+      const auto ids = some_ids(n, 96, 5 + static_cast<uint64_t>(n));
+      const std::string what = std::string(c.method) + " " + c.params.dump() + " n=" + std::to_string(n);
+      try {
+        auto r = run(m, ids, c.method, c.params, 5, true);
+        CHECK(r.output_ids.size() == 5, "%s: %zu new tokens", what.c_str(), r.output_ids.size());
+        // pyramidkv's keptLength is its mean over layers: a layer whose pyramid budget exceeds the prompt keeps
+        // the whole prompt, so the mean may fall below the uniform budget (engines/README.md).
+        if (std::string(c.method) == "pyramidkv")
+          CHECK(r.kept_length >= 1 && r.kept_length <= std::min(n, c.budget), "%s: kept %d", what.c_str(), r.kept_length);
+        else
+          CHECK(r.kept_length == std::min(n, c.budget), "%s: kept %d", what.c_str(), r.kept_length);
+      } catch (const RunnerError& e) {
+        CHECK(false, "%s: %s", what.c_str(), e.what());
+      }
+    }
+}
+
 static void test_errors() {
   Model m = tiny_model(false, true, 21, 96, 32, 3, 4, 2, 8, 48);
   auto code_of = [&](const std::string& method, Json params, std::vector<int> ids, int mnt) -> std::string {
@@ -865,6 +916,7 @@ int main() {
   test_methods_edges();
   test_h2o_evict_vs_naive();
   test_ragged_cache();
+  test_methods_budget_edges();
   test_errors();
   test_phase_timer();
   return finish_checks();

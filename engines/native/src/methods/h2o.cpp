@@ -45,7 +45,8 @@ class H2O final : public Method {
       std::vector<std::vector<double>> scores;
       std::vector<int> src(static_cast<size_t>(s.heads));
       std::vector<char> allowed(static_cast<size_t>(n), 1);
-      for (int j = n - recent_; j < n; ++j) allowed[static_cast<size_t>(j)] = 0;
+      // n may be below recent (a prompt shorter than the budget): the window is then the whole prompt.
+      for (int j = std::max(0, n - recent_); j < n; ++j) allowed[static_cast<size_t>(j)] = 0;
       for (int h = 0; h < s.heads; ++h) {
         src[static_cast<size_t>(h)] = per_q ? h / group : h;
         if (!evict_now) {

@@ -25,11 +25,11 @@ struct ParamSpec {
   Kind kind = Kind::Int;
   std::string doc;
   bool required = false;
-  Json def;                          // default (null when required)
+  Json def{};                        // default (null when required)
   int64_t min = 0, max = kMaxInt;    // Int bounds (inclusive)
   bool below_layers = false;         // Int: also < the model's num_hidden_layers (a 0-based layer index)
   bool odd = false;                  // Int: must be odd
-  std::vector<std::string> values;   // Enum
+  std::vector<std::string> values{};  // Enum
   double lo = 0, hi = 1;             // Number bounds (hi inclusive; lo inclusive unless lo_open)
   bool lo_open = false;
 };
@@ -50,7 +50,7 @@ struct MethodSpec {
   std::string name, description;
   std::vector<ParamSpec> params;
   std::vector<ParamRule> rules;
-  std::vector<ParamSet> sets;
+  std::vector<ParamSet> sets{};
 };
 Json spec_json(const MethodSpec& s);
 
