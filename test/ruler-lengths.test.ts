@@ -1,23 +1,13 @@
 // RULER's length fitting with a real tokenizer (stories260K's SentencePiece BPE from ../shared): prompt +
 // tokens_to_generate never exceeds max_seq_length and lands within one haystack increment below it.
-import test from "ava";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { HfTokenizer } from "../harness/tokenizer.ts";
 import { RulerData, RulerOptions, taskSamples, type TaskName } from "../datasets/ruler/index.ts";
 import { essayWords } from "../datasets/ruler/niah.ts";
 import { readHaystackDir } from "../datasets/niah/haystack.ts";
 import { rulerFixtures } from "./helpers/ruler.ts";
+import { ESSAYS as essays, NEED, needsShared, STORIES as stories } from "./helpers/shared.ts";
 
-const stories = fileURLToPath(new URL("../../shared/models/stories260K", import.meta.url));
-const essays = fileURLToPath(new URL("../../shared/data/paul-graham-essays", import.meta.url));
-const have = existsSync(stories) && existsSync(essays);
-
-test("lengths land within RULER's increments below max_seq_length (stories260K tokenizer)", (t) => {
-  if (!have) {
-    t.log(`SKIPPED: needs ${stories} and ${essays}`);
-    return t.pass();
-  }
+needsShared([NEED.stories, NEED.essays])("lengths land within RULER's increments below max_seq_length (stories260K tokenizer)", (t) => {
   const tok = new HfTokenizer(stories);
   const fx = rulerFixtures();
   // stories260K has 512 tokens (≈1.5 characters each): vt's one-shot example needs more than RULER's 500 of them.
