@@ -59,5 +59,5 @@ test("bench on synthetic:small-llama: rates per phase in records.jsonl and summa
   }
   const summary = readFileSync(join(out, "summary.md"), "utf8");
   t.regex(summary, /\| Filter TFLOP\/s \| Prefill TFLOP\/s \| Decode TFLOP\/s \| Prefill GB\/s \| Decode GB\/s \|/);
-  t.regex(summary, /\| dense \| 128 \| 1 \|( [^|]+ \|){11}\n/);
+  t.regex(summary, /\| dense \| 128 \| 1 \|( [^|]+ \|){15}\n/);
 });

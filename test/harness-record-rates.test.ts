@@ -27,7 +27,7 @@ test("no rates without a full shape, a known dtype, a work model, or any timed p
   const { intermediateSize: _, ...noMlp } = model;
   t2.is(ratesOf(noMlp, cell, last, t), null);
   t2.is(ratesOf({ ...model, dtype: "q4_0" }, cell, last, t), null);
-  t2.is(ratesOf(model, { ...cell, method: { name: "streamingllm", params: {} } }, last, t), null);
+  t2.is(ratesOf(model, { ...cell, method: { name: "no-such-method", params: {} } }, last, t), null);
   t2.is(ratesOf(model, cell, { inputLength: 5, keptLength: null }, t), null);
   t2.is(ratesOf(model, cell, last, { ...t, prefillMs: 0, decodeMs: 0 }), null);
 });
