@@ -8,7 +8,7 @@ import { summaryMarkdown } from "./longbench-markdown.ts";
 import { rulerMarkdown } from "./ruler-markdown.ts";
 import { longbenchV2Markdown } from "./longbench-v2-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
-import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, engineAgreement, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, profileTitle, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "./aggregate.ts";
+import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, engineAgreement, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, profileTitle, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow } from "./aggregate.ts";
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
 import { memoryCells, memoryHeader, MEMORY_NOTE } from "./memory.ts";
 import { md, mdTable } from "./markdown-table.ts";
