@@ -150,40 +150,10 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
       else simd::probsum_avx2(a, c, kb * BK, scratch.data());
     }
   });
-  // The aggregation of cpu::attn_stats (backend.h: PerQueryHead, KvMean / KvMax over each cache head's query heads in
-  // head order, AllSum over every head).
   out.keys = K;
   out.layer = req.layer;
-  switch (req.agg) {
-    case StatsAgg::PerQueryHead:
-      out.heads = H;
-      out.data = std::move(per);
-      return true;
-    case StatsAgg::AllSum:
-      out.heads = 1;
-      out.data.assign(static_cast<size_t>(K), 0.0);
-      for (int h = 0; h < H; ++h)
-        for (int j = 0; j < K; ++j) out.data[static_cast<size_t>(j)] += per[static_cast<size_t>(h) * K + j];
-      return true;
-    case StatsAgg::KvMean:
-    case StatsAgg::KvMax: {
-      const bool mx = req.agg == StatsAgg::KvMax;
-      out.heads = C;
-      out.data.assign(static_cast<size_t>(C) * K, mx ? -INFINITY : 0.0);
-      for (int c = 0; c < C; ++c) {
-        double* o = out.data.data() + static_cast<int64_t>(c) * K;
-        for (int h = c * group; h < (c + 1) * group; ++h)
-          for (int j = 0; j < K; ++j) {
-            const double x = per[static_cast<size_t>(h) * K + j];
-            o[j] = mx ? std::max(o[j], x) : o[j] + x;
-          }
-        if (!mx)
-          for (int j = 0; j < K; ++j) o[j] /= group;
-      }
-      return true;
-    }
-  }
-  return false;
+  aggregate_heads(std::move(per), H, C, K, req.agg, out);
+  return true;
 }
 #else
 bool fast_matmul(const float*, int, int, const float*, int, const float*, float*) { return false; }

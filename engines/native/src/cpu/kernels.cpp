@@ -317,7 +317,12 @@ void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const 
   });
   scratch.clear_and_free();
 
-  switch (req.agg) {
+  aggregate_heads(std::move(per), H, C, K, req.agg, out);
+}
+
+void aggregate_heads(DVec&& per, int H, int C, int K, StatsAgg agg, Stats& out) {
+  const int group = H / C;
+  switch (agg) {
     case StatsAgg::PerQueryHead:
       out.heads = H;
       out.data = std::move(per);
@@ -330,7 +335,7 @@ void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const 
       return;
     case StatsAgg::KvMean:
     case StatsAgg::KvMax: {
-      const bool mx = req.agg == StatsAgg::KvMax;
+      const bool mx = agg == StatsAgg::KvMax;
       out.heads = C;
       out.data.assign(static_cast<size_t>(C) * K, mx ? -INFINITY : 0.0);
       for (int c = 0; c < C; ++c) {

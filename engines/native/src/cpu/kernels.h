@@ -55,6 +55,10 @@ struct KeyRows {
 // keys 0 .. rows - T + t); result [heads][K] doubles into `out`. Parallel over query heads with fixed per-head order,
 // so results are bitwise independent of the thread count.
 void attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req, Stats& out);
+// The statistics' head aggregation (backend.h StatsAgg) of per-query-head results `per` [H][K] into `out`: PerQueryHead
+// as is, AllSum over every head, KvMean / KvMax over each cache head's H/C query heads in head order. Shared by
+// attn_stats and the fast kernels' ProbSum (fast.cpp), so both aggregate in the same order.
+void aggregate_heads(DVec&& per, int H, int C, int K, StatsAgg agg, Stats& out);
 
 inline float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
