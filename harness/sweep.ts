@@ -2,7 +2,7 @@
 // stable key, ordered model-major (then suite, then engine, then params) so each model loads once per runner.
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { InputError } from "../core/errors.ts";
+import { InputError, UsageError } from "../core/errors.ts";
 import { MAX_BYTES, readRegularFile } from "../core/files.ts";
 import { join } from "node:path";
 import { getMethod, resolveParams } from "../engines/index.ts";
@@ -41,7 +41,7 @@ const TAIL_BYTES = 1 << 20;
 
 /**
  * Content hash of a model, cheap enough to compute on every run: synthetic → preset + overrides + seed;
- * HF folder → config.json bytes + for each *.safetensors file its name, size, JSON header (names, dtypes, shapes,
+ * HF folder → config.json and generation_config.json bytes + for each *.safetensors file its name, size, JSON header (names, dtypes, shapes,
  * offsets) and last 1 MiB of data. Not a hash of every weight byte (that would read tens of GiB per run); it
  * changes when the architecture, the files or their tail change. Returns "sha256:<16 hex>".
  */
@@ -53,6 +53,9 @@ export function modelHash(m: { id: string; source: string; overrides: Record<str
     const dir = m.source;
     const cfg = join(dir, "config.json");
     if (existsSync(cfg)) h.update(readRegularFile(cfg, { maxBytes: MAX_BYTES.smallJson, what: "model config" }));
+    // Its eos ids end generation (the runner merges them into the config at load).
+    const gen = join(dir, "generation_config.json");
+    if (existsSync(gen)) h.update(readRegularFile(gen, { maxBytes: MAX_BYTES.smallJson, what: "generation config" }));
     const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".safetensors")).sort() : [];
     for (const f of files) {
       const p = join(dir, f);
@@ -96,10 +99,29 @@ export function cellKeyOf(parts: {
   return sha256Hex(canonicalJson(engine === undefined || engine === "native" ? rest : { ...rest, engine })).slice(0, 16);
 }
 
+/** The files of a tokenizer folder that change what a case's prompt is or how its output reads (vocabulary, merges,
+ *  special tokens, chat template). */
+const TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"];
+
+/**
+ * The tokenizer's part of a cell key: a hash of the names and bytes of TOKENIZER_FILES in the tokenizer folder — the
+ * config's `tokenizer`, else the model's own folder (an HF model is read with its folder's tokenizer, so an edited
+ * tokenizer.json or chat template there is a different cell). null for a synthetic model without one (byte-level).
+ */
 function tokenizerKey(m: ResolvedModel): string | null {
-  if (m.tokenizer === null) return null;
-  const p = join(m.tokenizer, "tokenizer.json");
-  return existsSync(p) ? `sha256:${sha256Hex(readRegularFile(p, { maxBytes: MAX_BYTES.tokenizer, what: "tokenizer.json" })).slice(0, 16)}` : m.tokenizer;
+  const dir = m.tokenizer ?? (m.id.startsWith("synthetic:") ? null : m.source);
+  if (dir === null) return null;
+  const h = createHash("sha256");
+  let any = false;
+  for (const f of TOKENIZER_FILES) {
+    const p = join(dir, f);
+    if (!existsSync(p)) continue;
+    any = true;
+    h.update(`${f}\0`);
+    h.update(readRegularFile(p, { maxBytes: f === "tokenizer.json" ? MAX_BYTES.tokenizer : MAX_BYTES.smallJson, what: `tokenizer file ${f}` }));
+    h.update("\0");
+  }
+  return any ? `sha256:${h.digest("hex").slice(0, 16)}` : dir;
 }
 
 /**
@@ -110,7 +132,10 @@ function tokenizerKey(m: ResolvedModel): string | null {
 export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedModel) => string } = {}): Cell[] {
   const hashOf = opts.hash ?? ((m: ResolvedModel) => modelHash(m));
   const cells: Cell[] = [];
-  const seen = new Set<string>();
+  // cellKey → the model index that made it: the same cell listed twice runs once, but two models whose cells share a
+  // key (two copies of one folder) would collapse into one set of cells, the second never run.
+  const seen = new Map<string, number>();
+  const twins = new Map<string, [number, number]>();
   config.models.forEach((m, modelIndex) => {
     const model: CellModel = { ...m, hash: hashOf(m) };
     const tok = tokenizerKey(m);
@@ -128,8 +153,10 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
               suite: { name: suite.name, options: suite.options, maxNewTokens: suite.maxNewTokens, ignoreEos: suite.ignoreEos },
               engine: runOn,
             });
-            if (seen.has(cellKey)) continue; // the same cell listed twice runs once
-            seen.add(cellKey);
+            const had = seen.get(cellKey);
+            if (had !== undefined && had !== modelIndex) twins.set(`${had}/${modelIndex}`, [had, modelIndex]);
+            if (had !== undefined) continue; // the same cell listed twice runs once
+            seen.set(cellKey, modelIndex);
             const sweep: Record<string, Scalar> = {};
             for (const k of swept) sweep[k] = params[k] ?? null;
             cells.push({
@@ -147,5 +174,12 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
       }
     });
   });
+  if (twins.size > 0) {
+    const name = (i: number): string => `models[${i}] ${JSON.stringify(config.models[i]!.name)} (${config.models[i]!.id})`;
+    throw new UsageError(
+      `${[...twins.values()].map(([a, b]) => `${name(a)} and ${name(b)}`).join("; ")}: the same weights, tokenizer and settings, so their cells would be one ` +
+        `and the second model would never run; list each model once (a copy of a folder is the same model)`,
+    );
+  }
   return cells;
 }
