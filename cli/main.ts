@@ -37,8 +37,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--allow-large-grid", `run a grid of more than ${LARGE_GRID_CELLS} cells (refused without it)`)
     .option("--shard <i/N>", "run only shard i of N (0-based) into its own records file; N processes with one --out make one run")
     .option("--engine <list>", 'run every engine entry on these engines instead of the config\'s own: "native", "transformers" or "native,transformers"')
+    .option("--extend", "--out holds a run of another config: make this config the run's (the old config.json kept as config.<n>.json, its records kept); refused without it")
     .addHelpText("after", EXIT_HELP)
-    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean; shard?: string; engine?: string }) => {
+    .action(async (config: string, o: { out?: string; devices: string; limit?: number; allowLargeGrid?: boolean; shard?: string; engine?: string; extend?: boolean }) => {
       setExit((await runCommand(config, o)).code);
     });
 
@@ -143,6 +144,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--allow-large-grid", `as for run: a grid of more than ${LARGE_GRID_CELLS} cells`)
     .option("--no-report", "do not submit the dependent job that writes the merged reports")
     .option("--dry-run", "print the sbatch scripts and submit nothing")
+    .option("--extend", "as for run: --out holds a run of another config, make this config the run's")
     .action((config: string, o: SlurmFlags) => {
       setExit(slurmCommand(config, o));
     });

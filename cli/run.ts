@@ -39,6 +39,8 @@ export interface RunCommandOptions {
   suites?: SuiteRegistry;
   /** "native,transformers": every engine entry on these engines instead of the config's own. */
   engine?: string;
+  /** The run folder may hold another config: this one becomes the run's (writeRunConfig). */
+  extend?: boolean;
   /** Quiet: no summary table (quickstart prints its own). */
   quiet?: boolean;
 }
@@ -87,6 +89,7 @@ export async function runCommand(configPath: string, o: RunCommandOptions): Prom
       devices,
       limit: o.limit ?? null,
       shard,
+      extend: o.extend === true,
       engineFactory: createNativeEngineFactory({ args: runnerArgs, log }),
       makePool: (d, f, po) => new RunnerPool(d, f, po),
       engines,

@@ -367,6 +367,15 @@ export function loadRunRecords(runDir: string): GemRecord[] {
   return mergeRecordFiles(recordFiles(runDir).map(({ file }) => latestRecords(readRecordsFile(join(runDir, file), { repair: false }).all)));
 }
 
+function validJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Two JSON texts with the same content (key order ignored); an unparseable text equals nothing. */
 function sameJson(a: string, b: string): boolean {
   try {
@@ -376,20 +385,79 @@ function sameJson(a: string, b: string): boolean {
   }
 }
 
+/** The JSON paths where two values differ (`run.timeoutMs`, `models[0].dtype`), at most `max`, deepest first found. */
+function jsonDifferences(a: unknown, b: unknown, path: string, out: string[], max: number): void {
+  if (out.length >= max || canonicalJson(a) === canonicalJson(b)) return;
+  const objA = a !== null && typeof a === "object", objB = b !== null && typeof b === "object";
+  if (!objA || !objB || Array.isArray(a) !== Array.isArray(b)) {
+    out.push(path === "" ? "(the whole config)" : path);
+    return;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  for (const k of keys) {
+    const sub = Array.isArray(a) ? `${path}[${k}]` : path === "" ? k : `${path}.${k}`;
+    jsonDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], sub, out, max);
+  }
+}
+
+type CellEntry = { cellKey?: unknown; model?: unknown; suite?: unknown; method?: { label?: unknown } };
+
+/** "model · suite · label" of each cell of a config record, by key. */
+function cellsOf(v: unknown): Map<string, string> {
+  const cells = (v as { cells?: unknown } | null)?.cells;
+  const out = new Map<string, string>();
+  if (!Array.isArray(cells)) return out;
+  for (const c of cells as CellEntry[]) if (typeof c?.cellKey === "string") out.set(c.cellKey, `${String(c.model)} · ${String(c.suite)} · ${String(c.method?.label)}`);
+  return out;
+}
+
 /**
- * Write config.json for `resolved` (a no-op when it holds the same). A different one is archived as config.<n>.json
- * and replaced when `replace`; otherwise, and whenever shard files of the old config are in the folder, refused.
+ * What differs between the folder's config.json (`old`) and this run's: the cells only in either (named, a few) and
+ * the other keys that differ (JSON paths). For the refusal of a reused --out.
  */
-export function writeRunConfig(dir: string, resolved: unknown, opts: { replace: boolean }): void {
+export function configDifference(oldText: string, resolved: unknown): string {
+  let old: unknown;
+  try {
+    old = JSON.parse(oldText);
+  } catch {
+    return `its ${CONFIG_FILE} is not valid JSON`;
+  }
+  const parts: string[] = [];
+  const a = cellsOf(old), b = cellsOf(resolved);
+  const show = (keys: string[], m: Map<string, string>): string => keys.slice(0, 3).map((k) => `${k} (${m.get(k)})`).join(", ") + (keys.length > 3 ? `, … ${keys.length - 3} more` : "");
+  const gone = [...a.keys()].filter((k) => !b.has(k)), added = [...b.keys()].filter((k) => !a.has(k));
+  if (gone.length > 0) parts.push(`${gone.length} cell(s) only in the folder's run: ${show(gone, a)}`);
+  if (added.length > 0) parts.push(`${added.length} cell(s) only in this config: ${show(added, b)}`);
+  const strip = (v: unknown): unknown => (v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, cells: undefined } : v);
+  const paths: string[] = [];
+  jsonDifferences(JSON.parse(JSON.stringify(strip(old))), JSON.parse(JSON.stringify(strip(resolved))), "", paths, 6);
+  if (paths.length > 0) parts.push(`settings that differ: ${paths.join(", ")}${paths.length >= 6 ? ", …" : ""}`);
+  return parts.length === 0 ? "the configs differ" : parts.join("; ");
+}
+
+/**
+ * Write config.json for `resolved` (a no-op when it holds the same). A different one is refused, naming the
+ * difference — the reports would mix two experiments — unless `extend` (`--extend`): then the old one is archived as
+ * config.<n>.json and replaced, its records kept as part of the run. An unparseable one (half-written by an old,
+ * non-atomic write) is no experiment: it is archived without asking. Shard files of the old config in the folder
+ * refuse it either way (their siblings share the folder).
+ */
+export function writeRunConfig(dir: string, resolved: unknown, opts: { extend: boolean }): void {
   const path = join(dir, CONFIG_FILE);
   const text = `${JSON.stringify(resolved, null, 2)}\n`;
   if (existsSync(path)) {
     const old = readTextFile(path, { maxBytes: MAX_BYTES.smallJson, what: "run config" });
     if (sameJson(old, text)) return;
     const shards = recordFiles(dir).filter((f) => f.shard !== null);
-    if (!opts.replace || shards.length > 0) {
+    if (shards.length > 0) {
       throw new UsageError(
-        `${dir} holds a run of another config (${CONFIG_FILE} differs${shards.length > 0 ? `, with ${shards.length} shard record files` : ""}); the shards of one run must share one config — use a new --out for this config`,
+        `${dir} holds a run of another config (${configDifference(old, resolved)}), with ${shards.length} shard record files; the shards of one run must share one config — use a new --out for this config`,
+      );
+    }
+    if (!opts.extend && validJson(old)) {
+      throw new UsageError(
+        `${dir} holds a run of another config (${configDifference(old, resolved)}): its reports would mix the two — use a new --out for this config, ` +
+          `or add --extend to make this config the run's (the old ${CONFIG_FILE} kept as config.<n>.json, its records kept)`,
       );
     }
     let n = 1;
@@ -481,12 +549,12 @@ export class RunStore {
   }
 
   /**
-   * Write the resolved config. When a different config.json is already there (the same --out reused with an
-   * edited config), the old one is kept as config.<n>.json, so nothing is lost. A shard never replaces it: its
-   * siblings share the folder, so it refuses a folder holding another config.
+   * Write the resolved config (writeRunConfig). A different config.json already there (the same --out reused with an
+   * edited config) is refused unless `extend`; then the old one is kept as config.<n>.json, so nothing is lost. A
+   * shard never replaces it: its siblings share the folder.
    */
-  writeConfig(resolved: unknown): void {
-    writeRunConfig(this.dir, resolved, { replace: this.shard === null });
+  writeConfig(resolved: unknown, opts: { extend: boolean } = { extend: false }): void {
+    writeRunConfig(this.dir, resolved, { extend: opts.extend && this.shard === null });
   }
 
   /** Append one record: validated, one write of the full line, fsync. */

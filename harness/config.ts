@@ -89,7 +89,8 @@ export const TransformersEntry = z.strictObject({
 });
 
 export const ConfigSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]+$/, "expected a name of letters, digits, '.', '_' or '-' (it names the results folder)"),
+  // Not only dots: "." or ".." would make results/ itself (or its parent) the run folder.
+  name: z.string().regex(/^(?!\.+$)[A-Za-z0-9._-]+$/, "expected a name of letters, digits, '.', '_' or '-', not only dots (it names the results folder results/<name>)"),
   description: z.string().default(""),
   models: z.array(z.union([z.string().min(1), ModelEntry])).min(1),
   engines: z.array(EngineEntry).min(1),

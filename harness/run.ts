@@ -45,6 +45,8 @@ export interface RunParams {
   shard?: ShardSpec | null;
   /** The engines other than the native runner (harness/engines.ts), for the config's cells on them. */
   engines?: EngineRegistry;
+  /** `--extend`: the run folder may hold another config; this one replaces it (the old archived, core/results.ts). */
+  extend?: boolean;
 }
 
 export interface RunSummary {
@@ -108,7 +110,7 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   const store = new RunStore(runDir, shard);
   try {
     const resolved = runConfigRecord(p.config, cells);
-    store.writeConfig(resolved);
+    store.writeConfig(resolved, { extend: p.extend === true });
     let manifest: ShardManifest | null = null;
     if (shard !== null) {
       const env = process.env;

@@ -32,6 +32,8 @@ export interface SlurmOptions {
   /** Skip the dependent report job. */
   noReport?: boolean;
   dryRun?: boolean;
+  /** As for run: the folder may hold another config, which this one replaces (writeRunConfig). */
+  extend?: boolean;
 }
 
 /** Single-quote for bash. */
@@ -236,7 +238,7 @@ export function slurmSubmit(configPath: string, o: SlurmOptions, suites: SuiteRe
   // config.json first: every shard checks it holds their config (a folder of another config is refused here, once).
   openRunDir(outDir); // a new, empty or gembench run folder only, marked as one before anything else is written
   mkdirSync(join(outDir, "slurm"), { recursive: true });
-  writeRunConfig(outDir, runConfigRecord(config, cells), { replace: true });
+  writeRunConfig(outDir, runConfigRecord(config, cells), { extend: o.extend === true });
   const n = previous.length + 1;
   const scriptPath = join(outDir, "slurm", `array-${n}.sbatch`);
   writeFileAtomic(scriptPath, script);

@@ -1,5 +1,6 @@
 // config.json of a run folder: written atomically; re-running with the same resolved config leaves it untouched; a
-// different (or half-written, unparseable) one already there is kept as config.<n>.json, never lost or fatal.
+// different one already there is kept as config.<n>.json when the run is extended (--extend; refused without it,
+// test/harness-out-other-config.test.ts), a half-written, unparseable one always: never lost or fatal.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ function withStore(dir: string, fn: (s: RunStore) => void): void {
   }
 }
 
-test("same config: unchanged (key order ignored); a different one: the old kept as config.1.json", (t) => {
+test("same config: unchanged (key order ignored); a different one with extend: the old kept as config.1.json", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "gembench-cfg-"));
   withStore(dir, (s) => s.writeConfig({ name: "a", run: { x: 1, y: 2 } }));
   const first = readFileSync(join(dir, "config.json"), "utf8");
@@ -23,7 +24,9 @@ test("same config: unchanged (key order ignored); a different one: the old kept 
   withStore(dir, (s) => s.writeConfig({ run: { y: 2, x: 1 }, name: "a" }));
   t.is(readFileSync(join(dir, "config.json"), "utf8"), first);
   t.false(existsSync(join(dir, "config.1.json")));
-  withStore(dir, (s) => s.writeConfig({ name: "b" }));
+  t.throws(() => withStore(dir, (s) => s.writeConfig({ name: "b" })), { message: /holds a run of another config \(settings that differ: name, run\)/ });
+  t.is(readFileSync(join(dir, "config.json"), "utf8"), first);
+  withStore(dir, (s) => s.writeConfig({ name: "b" }, { extend: true }));
   t.is(readFileSync(join(dir, "config.1.json"), "utf8"), first);
   t.deepEqual(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), { name: "b" });
   t.deepEqual(readdirSync(dir).sort(), ["config.1.json", "config.json", "gembench-run.json"]);
