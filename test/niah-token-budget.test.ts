@@ -63,7 +63,12 @@ needsShared([NEED.stories])("stories260K tokenizer: inputIds.length === length, 
   // 500 + 12 new tokens fill stories260K's 512 positions exactly; 501 would not fit and is skipped.
   const opts = niahSuite.options.parse({ lengths: [200, 333, 500, 501], depths: [0, 22, 56, 100], maxNewTokens: 12 });
   const cases = await niahSuite.buildCases(opts, ctxFor(tok, 512));
-  t.is(cases.length, 12);
+  // Every requested length × depth is run or stands merged into a case with the same needle position (at these short
+  // lengths several depths fall back to the same period: test/niah-depths-collapse.test.ts).
+  const covered = cases.flatMap((c) => (typeof c.caseMeta.mergedDepths === "string" ? c.caseMeta.mergedDepths.split(",") : [String(c.caseMeta.depthPercent)]).map((d) => `${c.caseMeta.contextLength}/${d}`));
+  t.is(covered.length, 12);
+  t.is(new Set(covered).size, 12);
+  t.is(new Set(cases.map((c) => `${c.caseMeta.contextLength}/${c.caseMeta.needleStart}`)).size, cases.length);
   for (const c of cases) {
     t.is(c.inputIds.length, c.caseMeta.contextLength as number);
     t.is(c.inputIds[0], 1);

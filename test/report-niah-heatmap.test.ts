@@ -1,5 +1,6 @@
 // NIAH section: one heatmap panel per method configuration (context length × depth, colour = mean score × 100), the
-// configuration's average in the panel title, and an averages table by context length with failures counted.
+// configuration's average in the panel title, and an averages table by context length with failures counted; each
+// cell's tooltip names the needle's token position and the depths merged into its case.
 import test from "ava";
 import { renderHtml } from "../reports/html/index.ts";
 import { dense, gemfilter, niahRecord } from "./helpers/records.ts";
@@ -8,7 +9,7 @@ const records = [
   ...[1000, 2000].flatMap((contextLength) => [0, 100].map((depthPercent) => niahRecord({ method: dense, contextLength, depthPercent, score: 1 }))),
   niahRecord({ method: gemfilter(1, 256), contextLength: 1000, depthPercent: 0, score: 1 }),
   niahRecord({ method: gemfilter(1, 256), contextLength: 1000, depthPercent: 100, score: 0.5 }),
-  niahRecord({ method: gemfilter(1, 256), contextLength: 2000, depthPercent: 0, score: 0 }),
+  niahRecord({ method: gemfilter(1, 256), contextLength: 2000, depthPercent: 0, score: 0, meta: { needleStart: 35, mergedDepths: "0,22" } }),
   niahRecord({ method: gemfilter(1, 256), contextLength: 2000, depthPercent: 100, score: 0.5 }),
   niahRecord({ method: gemfilter(1, 256), contextLength: 2000, depthPercent: 50, score: 0, status: "errored" }),
 ];
@@ -22,10 +23,11 @@ test("heatmap data: one datum per (panel, length, depth) with a completed case; 
   t.deepEqual(
     spec.data.values.filter((d) => (d as { panel: string }).panel === g),
     [
-      { panel: g, contextLength: 1000, depthPercent: 0, score: 100, n: 1, failed: 0 },
-      { panel: g, contextLength: 1000, depthPercent: 100, score: 50, n: 1, failed: 0 },
-      { panel: g, contextLength: 2000, depthPercent: 0, score: 0, n: 1, failed: 0 },
-      { panel: g, contextLength: 2000, depthPercent: 100, score: 50, n: 1, failed: 0 },
+      { panel: g, contextLength: 1000, depthPercent: 0, score: 100, n: 1, failed: 0, needleAt: "", depths: "0" },
+      { panel: g, contextLength: 1000, depthPercent: 100, score: 50, n: 1, failed: 0, needleAt: "", depths: "100" },
+      // depths that collapsed onto one needle position at this length (datasets/niah mergeCollapsedDepths): one cell, both named
+      { panel: g, contextLength: 2000, depthPercent: 0, score: 0, n: 1, failed: 0, needleAt: "35", depths: "0,22" },
+      { panel: g, contextLength: 2000, depthPercent: 100, score: 50, n: 1, failed: 0, needleAt: "", depths: "100" },
     ],
   );
 });

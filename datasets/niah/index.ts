@@ -242,8 +242,44 @@ function dedupe(xs: number[], what: string, log: (m: string) => void): number[] 
   return out;
 }
 
+/**
+ * At short lengths several depths can put the needle(s) at the same tokens (the boundary rule moves each back to the
+ * same period): those cases would be one case reported as several depths. Per length, a case whose needles start
+ * where an earlier depth's do is merged into that one: dropped, its depth listed in the kept case's `mergedDepths`
+ * ("0,11,22": every requested depth it stands for) and logged with the token position. The kept case's
+ * `needleStart` is the actual position.
+ */
+export function mergeCollapsedDepths(cases: SuiteCase[], log: (m: string) => void): SuiteCase[] {
+  const kept: SuiteCase[] = [];
+  const byPlace = new Map<string, SuiteCase>();
+  const merged = new Map<SuiteCase, number[]>();
+  for (const c of cases) {
+    const place = `${c.caseMeta.contextLength}/${c.marks.map((m) => m.start).join(",")}`;
+    const first = byPlace.get(place);
+    if (first === undefined) {
+      byPlace.set(place, c);
+      kept.push(c);
+      continue;
+    }
+    const depths = merged.get(first) ?? [first.caseMeta.depthPercent as number];
+    depths.push(c.caseMeta.depthPercent as number);
+    merged.set(first, depths);
+  }
+  for (const [c, depths] of merged) {
+    c.caseMeta.mergedDepths = depths.join(",");
+    log(
+      `niah: length ${c.caseMeta.contextLength}: depths ${depths.join(", ")} all put the needle at token ${c.caseMeta.needleStart} of ${c.inputIds.length}; ` +
+        `run once, as depth ${depths[0]} (caseMeta.mergedDepths)`,
+    );
+  }
+  return kept;
+}
+
 async function buildCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
-  if (o.profile === "paper") return buildPaperCases(o, ctx);
+  return mergeCollapsedDepths(o.profile === "paper" ? await buildPaperCases(o, ctx) : await buildGembenchCases(o, ctx), ctx.log);
+}
+
+async function buildGembenchCases(o: NiahOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
   const tok = ctx.tokenizer;
   const setup = variantSetup(o);
   const periods = new PeriodTokens(tok);

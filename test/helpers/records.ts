@@ -150,6 +150,8 @@ export function niahRecord(o: {
   viewer?: GemRecord["viewer"];
   outputText?: string;
   status?: GemRecord["status"];
+  /** More caseMeta (needleStart, mergedDepths). */
+  meta?: Record<string, Scalar>;
 }): GemRecord {
   return makeRecord({
     suite: "niah",
@@ -157,7 +159,7 @@ export function niahRecord(o: {
     caseId: `len${o.contextLength}-depth${o.depthPercent}`,
     method: o.method,
     sweep: o.sweep ?? { ...o.method.params },
-    caseMeta: { contextLength: o.contextLength, depthPercent: o.depthPercent },
+    caseMeta: { contextLength: o.contextLength, depthPercent: o.depthPercent, ...o.meta },
     scores: { niah: o.score },
     inputLength: o.contextLength,
     // a viewer's kept set is what the one-set methods (gemfilter, random) report as keptLength

@@ -18,6 +18,10 @@ interface CellDatum {
   score: number;
   n: number;
   failed: number;
+  /** The needle's actual token position(s) in these cases' prompts, and the depths a case stands for when several
+   *  collapsed onto one position at this length (caseMeta.mergedDepths, datasets/niah). */
+  needleAt: string;
+  depths: string;
 }
 
 export const niahSection: Section = {
@@ -47,6 +51,8 @@ export const niahSection: Section = {
           score: 100 * mean(ok.map((r) => headline(r)!.value)),
           n: ok.length,
           failed: cs.filter(isFailure).length,
+          needleAt: uniq(cs.map((r) => numericMeta(r, "needleStart")).filter((x): x is number => x !== null)).join(", "),
+          depths: uniq(cs.map((r) => String(r.caseMeta.mergedDepths ?? numericMeta(r, "depthPercent")))).join("; "),
         });
       }
       const perLen = lengths.map((L) => {
@@ -88,6 +94,8 @@ export const niahSection: Section = {
                 { field: "panel", type: "nominal", title: "Method" },
                 { field: "contextLength", type: "ordinal", title: "Context" },
                 { field: "depthPercent", type: "ordinal", title: "Depth %" },
+                { field: "depths", type: "nominal", title: "Depths run as this case" },
+                { field: "needleAt", type: "nominal", title: "Needle at token" },
                 { field: "score", type: "quantitative", title: "Score", format: ".1f" },
                 { field: "n", type: "quantitative", title: "Cases" },
                 { field: "failed", type: "quantitative", title: "Failed" },
