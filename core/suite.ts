@@ -78,6 +78,9 @@ export interface Suite<Options> {
    * without building them; only used to balance shards (harness/shards.ts). Absent: the mean of the other cells'.
    */
   estimateCost?(options: Options): number;
+  /** At most how many cases buildCases makes (it may make fewer: lengths skipped, depths merged), without building
+   *  them; absent when it depends on data not read yet. Used to refuse more shards than cases (harness/shards.ts). */
+  maxCases?(options: Options): number;
   /** True when these options build different cases per method (e.g. a per-method input cap); cases are then built
    *  once per (model, method) instead of once per model. Default: false. */
   casesVaryByMethod?(options: Options): boolean;

@@ -17,7 +17,7 @@ import type { FaultSpec } from "./faults.ts";
 import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
 import { cellProblems } from "./preflight.ts";
 import { Progress } from "./progress.ts";
-import { planShards, portionIndices, type CellPortion } from "./shards.ts";
+import { checkShardCount, planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
 import { loadTokenizer, type GemTokenizer } from "./tokenizer.ts";
 
@@ -98,6 +98,15 @@ export function shardPlan(cells: readonly Cell[], suites: SuiteRegistry, count: 
   return planShards(cells.map((c, i) => ({ cellKey: c.cellKey, modelIndex: c.modelIndex, cost: est[i] ?? fallback })), count);
 }
 
+/** Each cell's most cases (its suite's maxCases, capped by --limit), or null where the suite cannot tell. */
+export function cellMaxCases(cells: readonly Cell[], suites: SuiteRegistry, limit: number | null): (number | null)[] {
+  return cells.map((c) => {
+    const n = suites[c.suite.name]?.maxCases?.(c.suite.options);
+    if (n === undefined) return limit;
+    return limit === null ? n : Math.min(n, limit);
+  });
+}
+
 export async function runExperiment(params: RunParams): Promise<RunSummary> {
   // "auto" dtypes become the devices' own before any cell (and its key) is made.
   const p: RunParams = { ...params, config: resolveDtypes(params.config, params.devices) };
@@ -106,6 +115,7 @@ export async function runExperiment(params: RunParams): Promise<RunSummary> {
   const cells = expandSweep(p.config);
   checkEngines(cells, p.engines ?? {});
   const shard = p.shard ?? null;
+  if (shard !== null) checkShardCount("--shard", shard.count, cellMaxCases(cells, p.suites, p.limit));
   const portions = shard === null ? null : new Map(shardPlan(cells, p.suites, shard.count)[shard.index]!.map((x) => [x.cellKey, x]));
   const store = new RunStore(runDir, shard);
   try {

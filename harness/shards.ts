@@ -35,6 +35,21 @@ export interface CellPortion {
   to: number;
 }
 
+/**
+ * Refuse more shards than the run has cases: `maxCases` holds each cell's most cases (the suite's maxCases, capped by
+ * --limit), null where a suite cannot tell without reading its data (then nothing is checked). A shard beyond the
+ * cases would run nothing and leave an empty records file that looks like a finished share of the work.
+ */
+export function checkShardCount(flag: string, count: number, maxCases: readonly (number | null)[]): void {
+  if (maxCases.some((n) => n === null)) return;
+  const total = (maxCases as number[]).reduce((a, b) => a + b, 0);
+  if (count > total) {
+    throw new UsageError(
+      `${flag}: ${count} shards for a run of at most ${total} case(s) (${maxCases.length} cell(s)); ${count - total} shard(s) would run nothing — use at most ${Math.max(1, total)} shards`,
+    );
+  }
+}
+
 /** Cuts closer than this fraction of a shard's target cost to a model (then a cell) boundary snap onto it. */
 const SNAP_MODEL = 0.25;
 const SNAP_CELL = 0.1;

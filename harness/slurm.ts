@@ -10,7 +10,8 @@ import type { SuiteRegistry } from "../core/suite.ts";
 import { checkGridSize, loadConfig, resolveDtypes } from "./config.ts";
 import { UsageError } from "../core/errors.ts";
 import { openRunDir, writeFileAtomic, writeRunConfig } from "../core/results.ts";
-import { runConfigRecord } from "./run.ts";
+import { cellMaxCases, runConfigRecord } from "./run.ts";
+import { checkShardCount } from "./shards.ts";
 import { readSubmissions, runStatus, SLURM_FILE, type RunStatus, type SlurmSubmission } from "./shard-status.ts";
 import { expandSweep } from "./sweep.ts";
 
@@ -201,6 +202,7 @@ export function slurmSubmit(configPath: string, o: SlurmOptions, suites: SuiteRe
     if (bad.length > 0) throw new UsageError(`--tasks: ${bad.join(", ")} not a shard of 0..${shards - 1}`);
   }
   const cells = expandSweep(config);
+  checkShardCount("--shards", shards, cellMaxCases(cells, suites, o.limit ?? null));
   const status = existsSync(outDir) ? runStatus(outDir) : null;
   let tasks: number[];
   if (o.tasks !== undefined) tasks = [...new Set(o.tasks)].sort((a, b) => a - b);

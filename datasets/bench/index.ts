@@ -50,6 +50,7 @@ export const benchSuite: Suite<BenchOptions> = {
   options: BenchOptions,
   datasets: () => ["bench"],
   estimateCost: (o) => o.lengths.reduce((a, b) => a + b + o.maxNewTokens, 0),
+  maxCases: (o) => o.lengths.length,
   async buildCases(options: BenchOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
     const cases: SuiteCase[] = [];
     for (const length of options.lengths) {

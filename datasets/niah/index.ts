@@ -496,5 +496,6 @@ export const niahSuite: Suite<NiahOptions> = {
   datasets: () => ["niah-single", "niah-multi", "niah-passkey", "niah-multikey"],
   buildCases,
   estimateCost: (o) => o.lengths.reduce((a, b) => a + b, 0) * o.depths.length,
+  maxCases: (o) => new Set(o.lengths).size * new Set(o.depths).size,
   score,
 };

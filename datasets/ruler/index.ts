@@ -241,5 +241,6 @@ export const rulerSuite: Suite<RulerOptions> = {
   datasets: () => [...TASK_NAMES],
   buildCases,
   estimateCost: (o) => o.tasks.length * o.samples * o.lengths.reduce((a, b) => a + b, 0),
+  maxCases: (o) => o.tasks.length * o.samples * o.lengths.length,
   score,
 };
