@@ -61,14 +61,34 @@ export function manifestFileFor(shard: ShardSpec): string {
 }
 
 const SHARD_RECORDS_RE = /^records\.(\d+)-of-(\d+)\.jsonl$/;
+/** A shard's file name of any kind (records, manifest, lock), for checking that its i and N can be. */
+const SHARD_FILE_RE = /^(?:records|shard|run)\.(\d+)-of-(\d+)\.(?:jsonl|json|lock)$/;
 
-/** The folder's record files: records.jsonl (when there) first, then the shards' by N, then i. */
+/**
+ * The shard a file name of SHARD_FILE_RE names; an InputError (exit 2) naming the file when no shard can have it:
+ * i ≥ N, N = 0, a leading zero (gembench writes "2-of-4", never "02-of-4", so "02" would be a second name for shard 2)
+ * or numbers past 2^53. Such a file is not ours, and trusting it would count a shard that cannot exist.
+ */
+function shardOfFile(dir: string, f: string): ShardSpec | null {
+  const m = SHARD_FILE_RE.exec(f);
+  if (m === null) return null;
+  const [i, n] = [m[1]!, m[2]!];
+  const index = Number(i), count = Number(n);
+  const canonical = (s: string): boolean => s === "0" || !s.startsWith("0");
+  if (!canonical(i) || !canonical(n) || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) {
+    throw new InputError(`${join(dir, f)}: no shard has this name (shard i of N needs 0 <= i < N, written without leading zeros); it is not a file gembench wrote — move it out of the run folder`);
+  }
+  return { index, count };
+}
+
+/** The folder's record files: records.jsonl (when there) first, then the shards' by N, then i. Every shard file name
+ *  of the folder is checked (shardOfFile). */
 export function recordFiles(dir: string): { file: string; shard: ShardSpec | null }[] {
   if (!existsSync(dir)) return [];
   const shards: ShardSpec[] = [];
   for (const f of readdirSync(dir)) {
-    const m = SHARD_RECORDS_RE.exec(f);
-    if (m !== null) shards.push({ index: Number(m[1]), count: Number(m[2]) });
+    const s = shardOfFile(dir, f);
+    if (s !== null && SHARD_RECORDS_RE.test(f)) shards.push(s);
   }
   shards.sort((a, b) => a.count - b.count || a.index - b.index);
   return [

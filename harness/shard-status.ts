@@ -58,6 +58,9 @@ export interface RunStatus {
   dir: string;
   shards: number | null;
   perShard: ShardStatus[];
+  /** Shards of another shard count (an earlier `--shards`, or `run --shard i/M` by hand) with files in the folder:
+   *  their finished cases are part of the run (resume skips them), so they are shown, never silently left out. */
+  otherShards: ShardStatus[];
   /** records.jsonl (an unsharded run into the same folder), when there. */
   unsharded: { completed: number; errored: number; other: number } | null;
   submissions: SlurmSubmission[];
@@ -132,26 +135,19 @@ export function runStatus(dir: string, opts: { slurm?: (jobIds: readonly string[
   const counts = files.flatMap((f) => (f.shard === null ? [] : [f.shard.count]));
   const n = submissions.at(-1)?.shards ?? (counts.length > 0 ? Math.max(...counts) : null);
   const unshardedFile = files.find((f) => f.shard === null);
-  const status: RunStatus = { dir, shards: n, perShard: [], unsharded: unshardedFile ? countRecords(dir, unshardedFile.file) : null, submissions };
+  const status: RunStatus = { dir, shards: n, perShard: [], otherShards: [], unsharded: unshardedFile ? countRecords(dir, unshardedFile.file) : null, submissions };
   if (n === null) return status;
-  const ofN = submissions.filter((s) => s.shards === n);
-  const states = (opts.slurm ?? slurmTaskStates)([...new Set(ofN.map((s) => s.jobId))]);
-  for (let i = 0; i < n; i++) {
-    const shard = { index: i, count: n };
+  const states = (opts.slurm ?? slurmTaskStates)([...new Set(submissions.map((s) => s.jobId))]);
+  const shardStatus = (shard: ShardSpec): ShardStatus => {
     const m = readManifest(dir, shard);
-    const sub = [...ofN].reverse().find((s) => s.tasks.includes(i)) ?? null;
-    const job = sub === null ? null : `${sub.jobId}_${i}`;
+    const sub = [...submissions].reverse().find((s) => s.shards === shard.count && s.tasks.includes(shard.index)) ?? null;
+    const job = sub === null ? null : `${sub.jobId}_${shard.index}`;
     const slurmState = job === null ? null : (states.get(job) ?? null);
     const c = existsSync(join(dir, recordsFileFor(shard))) ? countRecords(dir, recordsFileFor(shard)) : { completed: 0, errored: 0, other: 0 };
-    status.perShard.push({
-      shard,
-      state: stateOf(m, slurmState, lockAlive(dir, shard), sub !== null),
-      ...c,
-      cases: m?.finished?.cases ?? null,
-      host: m?.host ?? null,
-      job,
-      slurmState,
-    });
-  }
+    return { shard, state: stateOf(m, slurmState, lockAlive(dir, shard), sub !== null), ...c, cases: m?.finished?.cases ?? null, host: m?.host ?? null, job, slurmState };
+  };
+  for (let i = 0; i < n; i++) status.perShard.push(shardStatus({ index: i, count: n }));
+  const others = files.flatMap((f) => (f.shard !== null && f.shard.count !== n ? [f.shard] : []));
+  for (const shard of others) status.otherShards.push(shardStatus(shard));
   return status;
 }

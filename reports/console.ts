@@ -75,7 +75,7 @@ export function statusTable(s: RunStatus): string {
     lines.push(`${s.dir}: not a sharded run (no shard record files, no Slurm submission).`);
   } else {
     const header = ["shard", "state", "completed", "errored", "other", "cases", "host", "slurm job", "slurm state"];
-    const rows = s.perShard.map((x) => [
+    const rows = [...s.perShard, ...s.otherShards].map((x) => [
       `${x.shard.index}/${x.shard.count}`,
       x.state,
       String(x.completed),
@@ -88,7 +88,10 @@ export function statusTable(s: RunStatus): string {
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const fmt = (r: string[]): string => r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
-    lines.push(fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.map(fmt));
+    lines.push(fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...rows.slice(0, s.perShard.length).map(fmt));
+    if (s.otherShards.length > 0) {
+      lines.push(`shards of another count (their finished cases are part of the run; resume skips them):`, ...rows.slice(s.perShard.length).map(fmt));
+    }
     const by = (st: ShardState): number => s.perShard.filter((x) => x.state === st).length;
     lines.push("", `${by("done")} of ${s.shards} shards done, ${by("running")} running, ${by("pending")} pending, ${s.shards - by("done") - by("running") - by("pending")} to resubmit.`);
     if (by("done") === s.shards) lines.push(`All shards done: \`gembench report ${s.dir}\` writes the merged reports (the Slurm report job does it too).`);
