@@ -91,7 +91,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption("--predictions <file>", "the prediction file")
     .option("--e", "LongBench-E: also the 0-4k / 4-8k / 8k+ buckets (every line needs length)")
     .option("--scoring <mode>", 'official, or corrected (recursion failures, classification list mutation, per-line all_classes fixed)', "official")
-    .option("--code-sim-variant <v>", "code_sim's fuzz.ratio: levenshtein (python-Levenshtein >= 0.13), levenshtein-0.12, or difflib", "levenshtein")
+    .option("--code-sim-variant <v>", "code_sim's fuzz.ratio (lcc, repobench-p only): levenshtein (python-Levenshtein >= 0.13; the default), levenshtein-0.12, or difflib")
     .action(async (o: { dataset: string; predictions: string; e?: boolean; scoring: string; codeSimVariant: string }) => {
       const { scoreLongbenchCli } = await import("./score.ts");
       setExit(await scoreLongbenchCli(o));

@@ -10,21 +10,23 @@ export interface ScoreLongbenchFlags {
   predictions: string;
   e?: boolean;
   scoring: string;
-  codeSimVariant: string;
+  /** Absent: the default variant (only code_sim datasets take one). */
+  codeSimVariant?: string;
 }
 
 /** `gembench score longbench`: prints the JSON result; a bad file or dataset is a usage error (exit 2). */
 export async function scoreLongbenchCli(o: ScoreLongbenchFlags): Promise<number> {
   if (o.scoring !== "official" && o.scoring !== "corrected") throw new UsageError(`--scoring: expected official or corrected, got ${JSON.stringify(o.scoring)}`);
-  const codeSimVariant = CODE_SIM_VARIANTS.find((v) => v === o.codeSimVariant);
-  if (codeSimVariant === undefined) throw new UsageError(`--code-sim-variant: expected one of ${CODE_SIM_VARIANTS.join(", ")}, got ${JSON.stringify(o.codeSimVariant)}`);
+  const codeSimVariant = o.codeSimVariant === undefined ? undefined : CODE_SIM_VARIANTS.find((v) => v === o.codeSimVariant);
+  if (o.codeSimVariant !== undefined && codeSimVariant === undefined)
+    throw new UsageError(`--code-sim-variant: expected one of ${CODE_SIM_VARIANTS.join(", ")}, got ${JSON.stringify(o.codeSimVariant)}`);
   try {
     await scoreLongbenchCommand({
       dataset: o.dataset,
       predictions: o.predictions,
       ...(o.e ? { variant: "e" as const } : {}),
       scoring: o.scoring,
-      codeSimVariant,
+      ...(codeSimVariant === undefined ? {} : { codeSimVariant }),
     });
   } catch (e) {
     throw new UsageError(`score longbench: ${toError(e).message}`);

@@ -319,6 +319,10 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
     const synthetic = m.id.startsWith("synthetic:");
     if (synthetic && m.id.length === "synthetic:".length) problems.push(`models[${i}].id: expected "synthetic:<preset>"`);
     if (!synthetic && Object.keys(m.overrides).length > 0) problems.push(`models[${i}].overrides: only synthetic models take overrides`);
+    // The seed as written (the parsed entry has its default): a folder's weights are its files, a seed changes nothing.
+    const written = (value as { models: unknown[] }).models[i];
+    if (!synthetic && typeof written === "object" && written !== null && "seed" in written)
+      problems.push(`models[${i}].seed: only synthetic models take a weight seed (a folder's weights are its files)`);
   });
 
   const engines: ResolvedEngine[] = [];

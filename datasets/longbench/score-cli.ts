@@ -2,7 +2,7 @@
 // optional length) exactly as eval.py does; `gembench score longbench` (cli/score.ts) is its command line.
 
 import { MAX_BYTES, readTextFile } from "../../core/files.ts";
-import { infoFor, type LengthBucket } from "./catalog.ts";
+import { E_DATASETS, infoFor, type LengthBucket } from "./catalog.ts";
 import { bucketScores, datasetScore } from "./aggregate.ts";
 import { DEFAULT_CODE_SIM_VARIANT, scoreSample, type CodeSimVariant, type ScoringVariant } from "./metrics.ts";
 
@@ -73,6 +73,14 @@ export function scorePredictions(lines: readonly PredLine[], opts: Omit<ScoreLon
   const variant = opts.variant ?? (opts.dataset.endsWith("_e") ? "e" : "v1");
   const scoring = opts.scoring ?? "official";
   const codeSimVariant = opts.codeSimVariant ?? DEFAULT_CODE_SIM_VARIANT;
+  // Options that do not apply are refused, never ignored: a LongBench-E score of a dataset LongBench-E does not have
+  // would be buckets nobody published; a code_sim variant on another metric would change nothing while seeming to.
+  if (variant === "e" && !info.hasE) {
+    throw new Error(`${dataset} has no LongBench-E version (LongBench-E has ${E_DATASETS.join(", ")}): drop --e${opts.dataset.endsWith("_e") ? ` and the "_e" suffix` : ""}`);
+  }
+  if (opts.codeSimVariant !== undefined && info.metric !== "code_sim_score") {
+    throw new Error(`--code-sim-variant applies to the code_sim_score datasets only; ${dataset} is scored with ${info.metric}`);
+  }
   if (lines.length === 0) throw new Error(`no predictions to score (the file has no lines); eval.py would divide by zero`);
   // Official: the last line's all_classes is used for every line.
   const lastClasses = (lines[lines.length - 1] as PredLine).all_classes;

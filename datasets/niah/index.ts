@@ -38,7 +38,7 @@ const GENERATION_RULE = {
   paper: "GemFilter my_greedy_generate: the first token plus up to 50 more, stop only on the tokenizer's eos_token_id and never on the first token; response strip()ped",
 } as const;
 
-export const NiahOptions = z
+const NiahFields = z
   .object({
     /** "gembench" (default) or "paper": the GemFilter authors' construction and generation loop (single variant). */
     profile: z.enum(NIAH_PROFILES).default("gembench"),
@@ -106,6 +106,25 @@ export const NiahOptions = z
       ctx.addIssue({ code: "custom", path: ["needle"], message: "the passkey variant's needle must contain {value}" });
     }
   });
+
+/**
+ * Options given where they do nothing are refused, never ignored (a user who sets numNeedles on a passkey grid believes
+ * it changed something). Checked on the options as written, before defaults fill them in.
+ */
+function notApplicable(raw: unknown, ctx: z.RefinementCtx): void {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return; // the fields' schema says what is wrong
+  const o = raw as Record<string, unknown>;
+  const given = (k: string): boolean => o[k] !== undefined;
+  const variant = typeof o.variant === "string" ? o.variant : "single";
+  const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+  if (given("numNeedles") && variant !== "multi" && variant !== "multikey") bad("numNeedles", `applies to the multi and multikey variants; the ${variant} variant has one needle`);
+  for (const k of ["question", "retrievalAnswer"])
+    if (given(k) && variant !== "single") bad(k, `applies to the single variant only; the ${variant} variant asks for its ${variant === "passkey" ? "pass key" : "key's value"}`);
+  if (given("contextBuffer") && o.profile !== "paper" && o.lengthSemantics !== "paper") bad("contextBuffer", 'applies with lengthSemantics "paper" (or the paper profile) only');
+  if (given("addBos") && o.chatTemplate === true) bad("addBos", "with chatTemplate the template's own text carries BOS; remove addBos");
+}
+
+export const NiahOptions = z.unknown().superRefine(notApplicable).pipe(NiahFields);
 export type NiahOptions = z.output<typeof NiahOptions>;
 
 /** caseId for a length and depth, e.g. "len4000-depth33". */
