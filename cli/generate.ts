@@ -68,6 +68,13 @@ export async function generateCommand(o: GenerateOpts): Promise<number> {
       process.stdout.write(`${JSON.stringify({ ok: false, error: failure })}\n`);
       return EXIT.errored;
     }
+    // Checked here too (the runner refuses them as well): the message names the flag and the model's vocabulary size.
+    const vocab = loaded.value.vocabSize;
+    const bad = inputIds.findIndex((id) => id >= vocab);
+    if (bad >= 0) {
+      const flag = o.ids !== undefined ? "--ids" : `--prompt (tokenized with ${o.tokenizer === undefined ? "the model's tokenizer" : `--tokenizer ${o.tokenizer}`})`;
+      throw new UsageError(`${flag}: token id ${inputIds[bad]} (position ${bad}) is outside ${o.model}'s vocabulary [0, ${vocab}) (vocab size ${vocab})`);
+    }
     const out = await engine.generate(
       { inputIds, method: adapter.toRunner(params), maxNewTokens: o.maxNewTokens, minNewTokens: 0, stopIds: [], ignoreEos: o.ignoreEos === true, returnSelection: o.returnSelection === true, allowLongInput: o.allowLongInput === true },
       { timeoutMs: o.timeoutMs },

@@ -15,7 +15,7 @@ import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike
 import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
 import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
-import { cellProblems } from "./preflight.ts";
+import { cellProblems, idOutsideVocab } from "./preflight.ts";
 import { Progress } from "./progress.ts";
 import { checkShardCount, planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
@@ -296,6 +296,12 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
         baseDir: p.config.baseDir,
         log: p.log,
       });
+      const bad = cases.map((c) => idOutsideVocab(c, facts.vocabSize)).find((m) => m !== null);
+      if (bad !== undefined) {
+        // The tokenizer does not fit the model: every case would be refused (or a stop never fire); one error instead.
+        modelError(loop, `model ${first.model.id}: ${bad}; its tokenizer${first.model.tokenizer === null ? "" : ` (${first.model.tokenizer})`} is not this model's — give the model's own`);
+        return null;
+      }
       casesBySuite.set(casesKey, cases);
     }
     const limited = p.limit === null ? cases : cases.slice(0, p.limit);

@@ -41,6 +41,17 @@ void check_ids(const ModelConfig& c, const std::vector<int>& ids) {
                         "tokenize with this model's tokenizer");
 }
 
+// stopIds / eosIds: an id outside the vocabulary can never be generated, so the stop would never fire — a silent
+// "ran to maxNewTokens" instead of the stop asked for.
+void check_stop_ids(const ModelConfig& c, const std::vector<int>& ids, const char* key) {
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] < 0 || ids[i] >= c.vocab_size)
+      throw RunnerError("bad_input",
+                        std::string(key) + "[" + std::to_string(i) + "] = " + std::to_string(ids[i]) +
+                            " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")",
+                        "a token that can never be generated never stops generation: give this model's ids");
+}
+
 }  // namespace
 
 GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow_long_input) {
@@ -58,6 +69,8 @@ GenerateResult generate(Backend& backend, const GenerateRequest& req, bool allow
                           std::to_string(req.max_new_tokens) + "]",
                       "minNewTokens keeps eos and stop ids from being chosen for the first tokens");
   check_ids(c, req.input_ids);
+  check_stop_ids(c, req.stop_ids, "stopIds");
+  if (req.eos_override) check_stop_ids(c, req.eos_ids, "eosIds");
   const int64_t n = static_cast<int64_t>(req.input_ids.size());
   const int64_t total = n + req.max_new_tokens;
   const bool capped = req.max_context > 0 && req.max_context < c.max_positions;
