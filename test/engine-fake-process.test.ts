@@ -16,9 +16,9 @@ const bin = fileURLToPath(new URL("../bin/gembench.js", import.meta.url));
 const fake = fileURLToPath(new URL("./helpers/fake-engine.mjs", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "gembench-fake-engine-"));
 
-function run(engines: unknown[], out: string, caps?: unknown, extra: { args?: string[]; env?: Record<string, string>; depths?: number[] } = {}) {
+function run(engines: unknown[], out: string, caps?: unknown, extra: { args?: string[]; env?: Record<string, string>; lengths?: number[]; depths?: number[] } = {}) {
   const cfg = join(dir, `cfg-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(cfg, JSON.stringify({ name: "fake-engine", models: ["synthetic:tiny-llama"], engines, suites: [{ name: "niah", options: { variant: "passkey", lengths: [400], depths: extra.depths ?? [50] } }], run: { maxNewTokens: 4 }, transformers: { python: fake } }));
+  writeFileSync(cfg, JSON.stringify({ name: "fake-engine", models: ["synthetic:tiny-llama"], engines, suites: [{ name: "niah", options: { variant: "passkey", lengths: extra.lengths ?? [400], depths: extra.depths ?? [50] } }], run: { maxNewTokens: 4 }, transformers: { python: fake } }));
   const env = { ...process.env, ...(caps === undefined ? {} : { FAKE_ENGINE_CAPS: JSON.stringify(caps) }), ...extra.env };
   const r = spawnSync(process.execPath, [bin, "run", cfg, "--out", out, ...(extra.args ?? [])], { encoding: "utf8", timeout: 120_000, env });
   return { code: r.status, stderr: r.stderr };
@@ -62,7 +62,7 @@ test("both engines in one run: records of each, keys apart, resumed per engine, 
 
 test("transformers cells only on GPUs 0,1: one engine process per GPU, our runner only on the cpu (describe, export)", (t) => {
   const out = join(dir, "gpus");
-  const r = run([{ method: "dense", engine: "transformers" }], out, undefined, { args: ["--devices", "0,1"], env: { FAKE_ENGINE_CUDA: "1" }, depths: [0, 25, 50, 75, 100] });
+  const r = run([{ method: "dense", engine: "transformers" }], out, undefined, { args: ["--devices", "0,1"], env: { FAKE_ENGINE_CUDA: "1" }, lengths: [700], depths: [0, 25, 50, 75, 100] });
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /exporting tiny-llama .* \(cpu runner, bf16\)/);
   const records = runRecords(out);

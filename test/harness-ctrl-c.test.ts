@@ -16,7 +16,7 @@ const CONFIG = {
   name: "ctrl-c",
   models: [{ id: "synthetic:small-llama" }],
   engines: [{ method: "dense" }],
-  suites: [{ name: "niah", options: { lengths: [400, 500], depths: [0, 25, 50, 75, 100] } }],
+  suites: [{ name: "niah", options: { lengths: [800, 1000], depths: [0, 25, 50, 75, 100] } }],
   run: { maxNewTokens: 6, timeoutMs: 60_000 },
 };
 const TOTAL = 10;

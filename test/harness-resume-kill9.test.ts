@@ -16,7 +16,7 @@ const CONFIG = {
   name: "resume-kill9",
   models: [{ id: "synthetic:small-llama" }],
   engines: [{ method: "dense" }, { method: "gemfilter", params: { filterLayer: 1, k: 64 } }],
-  suites: [{ name: "niah", options: { lengths: [300, 400], depths: [0, 25, 50, 75, 100] } }],
+  suites: [{ name: "niah", options: { lengths: [800, 1000], depths: [0, 25, 50, 75, 100] } }],
   run: { maxNewTokens: 6, timeoutMs: 60_000 },
 };
 const TOTAL = 2 * 2 * 5;

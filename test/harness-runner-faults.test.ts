@@ -17,7 +17,7 @@ const CONFIG = {
   name: "runner-faults",
   models: [{ id: "synthetic:tiny-llama" }],
   engines: [{ method: "dense" }],
-  suites: [{ name: "niah", options: { lengths: [300], depths: [0, 25, 50, 75, 100] } }],
+  suites: [{ name: "niah", options: { lengths: [800], depths: [0, 25, 50, 75, 100] } }],
   run: { maxNewTokens: 6, timeoutMs: TIMEOUT_MS, runnerArgs: ["--allow-faults"] },
 };
 
@@ -49,12 +49,12 @@ const configPath = join(dir, "config.json");
 writeFileSync(configPath, JSON.stringify(CONFIG));
 // Both runs start at once (they write different folders); the tests below share their results.
 const faulted = gembenchRun(configPath, join(dir, "faulted"), {
-  GEMBENCH_FAULT_CASE: "len300-depth25:crash,len300-depth50:hang,len300-depth75:exit",
+  GEMBENCH_FAULT_CASE: "len800-depth25:crash,len800-depth50:hang,len800-depth75:exit",
 });
 const clean = gembenchRun(configPath, join(dir, "clean"), { GEMBENCH_FAULT_CASE: "" });
 
 function caseRecord(f: Finished, depth: number): GemRecord {
-  const r = f.records.find((x) => x.caseId === `len300-depth${depth}`);
+  const r = f.records.find((x) => x.caseId === `len800-depth${depth}`);
   if (r === undefined) throw new Error(`no record for depth ${depth}`);
   return r;
 }
