@@ -101,6 +101,8 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: EngineFa
 export interface Engine {
   readonly info: EngineInfo;
   load(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>>;
+  /** The model's facts from its config alone, no weights (PROTOCOL.md describe); sizes the load timeout. */
+  describe?(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>>;
   generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>>;
   /** Write the loaded model as a Hugging Face folder (engines that hold the weights on the host; PROTOCOL.md export). */
   exportHf?(dir: string, opts: { timeoutMs: number; overwrite: boolean; dtype: "f32" | "bf16" }): Promise<Outcome<unknown>>;

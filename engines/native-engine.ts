@@ -266,9 +266,11 @@ export class NativeEngine implements Engine {
   }
 
   async load(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>> {
-    const body: Record<string, unknown> = { model: spec.model, seed: spec.seed, dtype: spec.dtype, maxContext: spec.maxContext };
-    if (Object.keys(spec.overrides).length > 0) body.overrides = spec.overrides;
-    return this.parsed(await this.request("load", body, opts.timeoutMs), LoadedModel);
+    return this.parsed(await this.request("load", modelBody(spec), opts.timeoutMs), LoadedModel);
+  }
+
+  async describe(spec: ModelSpec, opts: { timeoutMs: number }): Promise<Outcome<LoadedModel>> {
+    return this.parsed(await this.request("describe", modelBody(spec), opts.timeoutMs), LoadedModel);
   }
 
   async generate(req: GenerateRequest, opts: { timeoutMs: number }): Promise<Outcome<GenerateResult>> {
@@ -307,4 +309,11 @@ export class NativeEngine implements Engine {
 
 export function createNativeEngineFactory(opts: { args: string[]; log: (m: string) => void }): EngineFactory {
   return (device) => NativeEngine.start(device, opts);
+}
+
+/** The model fields of a load or describe request. */
+function modelBody(spec: ModelSpec): Record<string, unknown> {
+  const body: Record<string, unknown> = { model: spec.model, seed: spec.seed, dtype: spec.dtype, maxContext: spec.maxContext };
+  if (Object.keys(spec.overrides).length > 0) body.overrides = spec.overrides;
+  return body;
 }

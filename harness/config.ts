@@ -65,8 +65,8 @@ export const RunOptions = z.strictObject({
   ignoreEos: z.boolean().default(false),
   /** Per generate request; a runner that does not answer in time is killed and restarted, the case errored. */
   timeoutMs: z.number().int().positive().default(600_000),
-  /** Per model load (synthetic 8B models take a while to initialise). */
-  loadTimeoutMs: z.number().int().positive().default(600_000),
+  /** Per model load; null (default): derived from the model's size, 2 min + 1 min per GiB of weights (harness/runner-pool.ts loadTimeoutFor). */
+  loadTimeoutMs: z.number().int().positive().nullable().default(null),
   repeats: z.number().int().positive().default(1),
   warmups: z.number().int().min(0).default(0),
   /** Store the runner's selection in every record (large for per-head methods). */

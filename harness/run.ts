@@ -20,6 +20,7 @@ import { Progress } from "./progress.ts";
 import { checkShardCount, planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
 import { loadTokenizer, type GemTokenizer } from "./tokenizer.ts";
+import { FALLBACK_LOAD_TIMEOUT_MS } from "./runner-pool.ts";
 
 export interface RunParams {
   config: ResolvedConfig;
@@ -31,7 +32,7 @@ export interface RunParams {
   limit: number | null;
   engineFactory: EngineFactory;
   /** Builds the runner pool (runner-pool.ts); injected so this file stays free of process management. */
-  makePool: (devices: string[], factory: EngineFactory, opts: { loadTimeoutMs: number; log: (m: string) => void }) => RunPoolLike;
+  makePool: (devices: string[], factory: EngineFactory, opts: { loadTimeoutMs: number | null; log: (m: string) => void }) => RunPoolLike;
   suites: SuiteRegistry;
   repoDir: string;
   log: (msg: string) => void;
@@ -332,7 +333,7 @@ async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "nativ
   const first = tasks[0]!.cell;
   let spec: ModelSpec;
   try {
-    spec = await engineModelSpec(first, { modelDir: setup.modelDir ?? join(runDir, `${engine}-models`), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs, log: p.log });
+    spec = await engineModelSpec(first, { modelDir: setup.modelDir ?? join(runDir, `${engine}-models`), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs ?? FALLBACK_LOAD_TIMEOUT_MS, log: p.log });
   } catch (e) {
     modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
     return;

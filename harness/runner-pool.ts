@@ -27,6 +27,23 @@ class PoolClosed extends Error {
 
 export type Borrowed<T> = { ok: true; value: T } | { ok: false; failure: EngineFailure };
 
+/** How long a `describe` (config only, no weights) may take: it reads one small file or a preset. */
+export const DESCRIBE_TIMEOUT_MS = 60_000;
+/** The load timeout when the engine cannot describe the model first (no parameter count to size it by). */
+export const FALLBACK_LOAD_TIMEOUT_MS = 600_000;
+/** A "still loading" line this often while a load is awaited. */
+export const LOAD_PROGRESS_MS = 10_000;
+
+/**
+ * The load timeout derived from the model's size (run.loadTimeoutMs overrides it): 2 minutes plus 1 minute per GiB of
+ * weights in the load's dtype (parameterCount × 4 bytes in f32, × 2 in bf16) — reading a folder, or generating a
+ * synthetic preset's weights, at no less than about 17 MiB/s. An 8B model in bf16 (15 GiB): 17 minutes; tiny models: 2.
+ */
+export function loadTimeoutFor(parameterCount: number, dtype: string): number {
+  const bytes = parameterCount * (dtype === "bf16" ? 2 : 4);
+  return Math.round(120_000 + (60_000 * bytes) / 2 ** 30);
+}
+
 export class RunnerPool {
   readonly slots: Slot[];
   private readonly limit: ReturnType<typeof pLimit>;
@@ -37,7 +54,8 @@ export class RunnerPool {
   constructor(
     devices: readonly string[],
     private readonly factory: EngineFactory,
-    private readonly opts: { loadTimeoutMs: number; log: (msg: string) => void },
+    /** loadTimeoutMs: null derives it from the model's size (loadTimeoutFor); progressMs: LOAD_PROGRESS_MS by default. */
+    private readonly opts: { loadTimeoutMs: number | null; log: (msg: string) => void; progressMs?: number },
   ) {
     if (devices.length === 0) throw new Error("no devices for the runner pool");
     this.slots = devices.map((device) => ({ device, engine: null, loadedKey: null, loaded: null, starts: 0, busy: false }));
@@ -109,7 +127,7 @@ export class RunnerPool {
         if (slot.loadedKey !== key || slot.loaded === null) {
           slot.loadedKey = null;
           slot.loaded = null;
-          const out: Outcome<LoadedModel> = await engine.load(spec, { timeoutMs: this.opts.loadTimeoutMs });
+          const out: Outcome<LoadedModel> = await this.load(engine, slot.device, spec);
           if (!out.ok) {
             if (out.failure.kind === "error") this.loadErrors.set(key, out.failure);
             return { ok: false, failure: { ...out.failure, message: `loading ${spec.model}: ${out.failure.message}` } };
@@ -123,6 +141,34 @@ export class RunnerPool {
         slot.busy = false;
       }
     });
+  }
+
+  /**
+   * Load `spec`, with a "still loading" line every progressMs while it is awaited (a runner that says hello and then
+   * never answers would otherwise leave the user with no output until the timeout), and a timeout that is the
+   * config's run.loadTimeoutMs or else loadTimeoutFor the model's size, learnt from the engine's `describe`.
+   */
+  private async load(engine: Engine, device: string, spec: ModelSpec): Promise<Outcome<LoadedModel>> {
+    const startedAt = Date.now();
+    const every = this.opts.progressMs ?? LOAD_PROGRESS_MS;
+    let what = "describing";
+    const timer = setInterval(() => this.opts.log(`${device}: still ${what} ${spec.model} (${Math.round((Date.now() - startedAt) / 1000)} s)`), every);
+    try {
+      let timeoutMs = this.opts.loadTimeoutMs;
+      let why = "run.loadTimeoutMs";
+      if (timeoutMs === null) {
+        const d = engine.describe === undefined ? null : await engine.describe(spec, { timeoutMs: DESCRIBE_TIMEOUT_MS });
+        if (d !== null && !d.ok && d.failure.kind !== "error") return d; // no answer (killed) or a crash: that is the failure
+        const params = d?.ok ? d.value.parameterCount : undefined;
+        timeoutMs = params === undefined ? FALLBACK_LOAD_TIMEOUT_MS : loadTimeoutFor(params, spec.dtype);
+        why = params === undefined ? "no parameter count to size it by" : `${(params / 1e6).toFixed(1)}M parameters in ${spec.dtype}`;
+      }
+      what = "loading";
+      this.opts.log(`${device}: loading ${spec.model} (gives up after ${Math.round(timeoutMs / 1000)} s: ${why})`);
+      return await engine.load(spec, { timeoutMs });
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** Load `spec` on one runner just to learn its facts (layers, max positions, EOS ids). */

@@ -4,8 +4,16 @@
 // dense and gemfilter); its hello names the GPU it was given (CUDA_VISIBLE_DEVICES) with `--device cuda`; invoked as
 // `<this> server.py --device cpu` it speaks the runner's protocol (engines/native/PROTOCOL.md): hello, load (an HF
 // folder only), generate (the output: the prompt's last token repeated, so its text differs from a real model's),
-// unload, shutdown.
+// unload, shutdown. FAKE_ENGINE_HANG_LOAD=1: it says hello and answers describe, but never answers load (a hung load).
+import { spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
+
+if (process.argv.includes("--method-specs")) {
+  // As GEMBENCH_RUNNER: the methods' parameter specs are the real runner's (the config is checked against them).
+  const r = spawnSync(new URL("../../engines/native/build/gem-runner", import.meta.url).pathname, ["--method-specs"], { encoding: "utf8" });
+  process.stdout.write(r.stdout);
+  process.exit(r.status ?? 1);
+}
 
 const caps = JSON.parse(process.env.FAKE_ENGINE_CAPS ?? '{"methods":["dense","gemfilter"],"methodParams":{"dense":[],"gemfilter":["filterLayer","k","keepLast"]}}');
 if (process.argv.includes("--check")) {
@@ -24,6 +32,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
     ok({});
     process.exit(0);
   } else if (req.op === "load") {
+    if (process.env.FAKE_ENGINE_HANG_LOAD === "1") return;
     if (String(req.model).startsWith("synthetic:")) out({ id: req.id, ok: false, error: { code: "unsupported", message: "HF folders only", hint: "" } });
     else ok({ ...info, loadMs: 1 });
   } else if (req.op === "describe") ok(info);
