@@ -38,6 +38,8 @@ const GENERATION_RULE = {
   paper: "GemFilter my_greedy_generate: the first token plus up to 50 more, stop only on the tokenizer's eos_token_id and never on the first token; response strip()ped",
 } as const;
 
+const DEFAULT_NUM_NEEDLES = 4;
+
 const NiahFields = z
   .object({
     /** "gembench" (default) or "paper": the GemFilter authors' construction and generation loop (single variant). */
@@ -73,7 +75,7 @@ const NiahFields = z
     /** Seed of the built-in haystack and of the multi-needle keys and values. */
     seed: z.number().int().default(0),
     /** Multi only: needles per case (one asked, the rest distractors). */
-    numNeedles: z.number().int().min(2).max(64).default(4),
+    numNeedles: z.number().int().min(2).max(64).default(DEFAULT_NUM_NEEDLES),
     /**
      * "prompt": the final inputIds have exactly `length` tokens. "paper": their arithmetic — haystack + needle =
      * length − contextBuffer tokens, the prompt wording and BOS come on top.
@@ -109,12 +111,14 @@ const NiahFields = z
 
 /**
  * Options given where they do nothing are refused, never ignored (a user who sets numNeedles on a passkey grid believes
- * it changed something). Checked on the options as written, before defaults fill them in.
+ * it changed something). Checked on the options as written, before defaults fill them in; a value equal to the
+ * default changes nothing either way and passes, so parsing resolved options again (defaults filled in) still works.
  */
 function notApplicable(raw: unknown, ctx: z.RefinementCtx): void {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return; // the fields' schema says what is wrong
   const o = raw as Record<string, unknown>;
-  const given = (k: string): boolean => o[k] !== undefined;
+  const defaults: Record<string, unknown> = { numNeedles: DEFAULT_NUM_NEEDLES, contextBuffer: PAPER_CONTEXT_BUFFER };
+  const given = (k: string): boolean => o[k] !== undefined && o[k] !== defaults[k];
   const variant = typeof o.variant === "string" ? o.variant : "single";
   const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
   if (given("numNeedles") && variant !== "multi" && variant !== "multikey") bad("numNeedles", `applies to the multi and multikey variants; the ${variant} variant has one needle`);
