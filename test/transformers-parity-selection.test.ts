@@ -2,7 +2,8 @@
 // engines/transformers/methods/) and the native runner make the same selections on the same weights, for every method
 // and variant, on stories260K (a real model, HF folder as-is) and on each tiny synthetic family (exported once by the
 // native runner as F32): gemfilter (with and without keepLast), random, snapkv (avg/max pooling, gqa mean/max/
-// per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head). Positions
+// per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head),
+// streamingllm (sinks 4 and 0), knorm (window 0 and 6), tova, observed (recent 0 and 6). Positions
 // are compared exactly (both break ties toward the lower index; no tie occurred on these inputs), and so are the
 // kept length and the greedy tokens (fp32 both; the engines' arithmetic differs only in summation order).
 import test from "ava";
@@ -31,6 +32,13 @@ const CASES: [string, Record<string, string | number | boolean>][] = [
   ["h2o", { k: 24, recent: 8, evictDuringDecode: false, gqa: "per-query-head" }],
   ["h2o", { k: 24, recent: 8, evictDuringDecode: true, gqa: "mean" }],
   ["h2o", { k: 24, recent: 8, evictDuringDecode: true, gqa: "per-query-head" }],
+  ["streamingllm", { k: 24, sinks: 4 }],
+  ["streamingllm", { k: 20, sinks: 0 }],
+  ["knorm", { k: 24, window: 0 }],
+  ["knorm", { k: 24, window: 6 }],
+  ["tova", { k: 24 }],
+  ["observed", { k: 24, recent: 0 }],
+  ["observed", { k: 24, recent: 6 }],
 ];
 const prompt = [1, ...Array.from({ length: 79 }, (_, i) => 3 + ((i * 37) % 200))];
 const T = { timeoutMs: 300_000 };
