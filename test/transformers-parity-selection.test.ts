@@ -3,7 +3,8 @@
 // and variant, on stories260K (a real model, HF folder as-is) and on each tiny synthetic family (exported once by the
 // native runner as F32): gemfilter (with and without keepLast), random, snapkv (avg/max pooling, gqa mean/max/
 // per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head),
-// streamingllm (sinks 4 and 0), knorm (window 0 and 6), tova, observed (recent 0 and 6). Positions
+// streamingllm (sinks 4 and 0), knorm (window 0 and 6), tova, observed (recent 0 and 6), pyramidkv (avg/mean,
+// max/max, a layer clipped to the prompt). Positions
 // are compared exactly (both break ties toward the lower index; no tie occurred on these inputs), and so are the
 // kept length and the greedy tokens (fp32 both; the engines' arithmetic differs only in summation order).
 import test from "ava";
@@ -39,6 +40,9 @@ const CASES: [string, Record<string, string | number | boolean>][] = [
   ["tova", { k: 24 }],
   ["observed", { k: 24, recent: 0 }],
   ["observed", { k: 24, recent: 6 }],
+  ["pyramidkv", { k: 24, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }],
+  ["pyramidkv", { k: 24, window: 4, pool: "max", kernel: 7, beta: 3, gqa: "max" }],
+  ["pyramidkv", { k: 48, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }], // layer 0's 78 rows clipped to 72
 ];
 const prompt = [1, ...Array.from({ length: 79 }, (_, i) => 3 + ((i * 37) % 200))];
 const T = { timeoutMs: 300_000 };
