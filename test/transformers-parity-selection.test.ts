@@ -4,7 +4,7 @@
 // native runner as F32): gemfilter (with and without keepLast), random, snapkv (avg/max pooling, gqa mean/max/
 // per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head),
 // streamingllm (sinks 4 and 0), knorm (window 0 and 6), tova, observed (recent 0 and 6), pyramidkv (avg/mean,
-// max/max, a layer clipped to the prompt). Positions
+// max/max, a layer clipped to the prompt), chunkkv (a cut chunk, a short last chunk, chunk 1). Positions
 // are compared exactly (both break ties toward the lower index; no tie occurred on these inputs), and so are the
 // kept length and the greedy tokens (fp32 both; the engines' arithmetic differs only in summation order).
 import test from "ava";
@@ -43,6 +43,9 @@ const CASES: [string, Record<string, string | number | boolean>][] = [
   ["pyramidkv", { k: 24, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }],
   ["pyramidkv", { k: 24, window: 4, pool: "max", kernel: 7, beta: 3, gqa: "max" }],
   ["pyramidkv", { k: 48, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }], // layer 0's 78 rows clipped to 72
+  ["chunkkv", { k: 24, window: 8, pool: "avg", kernel: 5, chunk: 5 }], // 16 = 3 whole chunks + 1 row of a fourth
+  ["chunkkv", { k: 30, window: 6, pool: "max", kernel: 3, chunk: 7 }], // 74 prefix rows: a last chunk of 4
+  ["chunkkv", { k: 20, window: 4, pool: "avg", kernel: 1, chunk: 1 }],
 ];
 const prompt = [1, ...Array.from({ length: 79 }, (_, i) => 3 + ((i * 37) % 200))];
 const T = { timeoutMs: 300_000 };
