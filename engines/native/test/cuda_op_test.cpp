@@ -280,8 +280,9 @@ int main() {
     }
     // A ragged layer (ragged.h: heads packed at their own offsets, per-head lengths on the device) equals, head group
     // by head group, the uniform attention of that group over its own rows, bit for bit: decode (split-K) and a
-    // 3-token prefill, tensor-core and generic kernels.
-    for (int d : {8, 64, 128})
+    // 3-token prefill, tensor-core and generic kernels (two head sizes only: racecheck/synccheck run this file within
+    // their GPU-check limits).
+    for (int d : {8, 128})
       for (int T : {1, 3}) {
         const int H = 8, G = 2, R = H / G, splits = 5;
         const std::vector<int> off = {0, 180}, len = {173, 61}, cap = {180, 70};
