@@ -31,14 +31,14 @@ cd "$root"
 all_steps="probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,chunked,speed,peer"
 default_steps="probe,build,selftest,selftest-mma,ops,hopper,memcheck,racecheck,synccheck,models,chunked,speed"
 declare -A limit=([probe]=10 [build]=8 [selftest]=18 [selftest-mma]=18 [ops]=12 [hopper]=12 [memcheck]=35
-                  [racecheck]=22 [synccheck]=18 [models]=30 [chunked]=30 [speed]=55 [peer]=180)
+                  [racecheck]=22 [synccheck]=18 [models]=36 [chunked]=36 [speed]=55 [peer]=180)
 kill_grace=2
 declare -A what=([probe]="driver, toolkit and CMake versions; nvidia-smi, cuBLASLt, compute-sanitizer"
   [build]="the carried build's stamp matches this tree" [selftest]="gem-runner selftest --backend cuda"
   [selftest-mma]="the same with GEMBENCH_CUDA_ATTENTION=mma" [ops]="gem-cuda-op-test"
   [hopper]="gem-hopper-gpu-test --require" [memcheck]="compute-sanitizer memcheck: the selftest"
   [racecheck]="compute-sanitizer racecheck: gem-cuda-op-test" [synccheck]="compute-sanitizer synccheck: gem-cuda-op-test"
-  [models]="bf16 end to end: CUDA vs the CPU on the same bf16 weights (head_dim 64/128); selections"
+  [models]="bf16 end to end: CUDA vs the CPU on the same bf16 weights (head_dim 64/128); the 12 methods' selections"
   [chunked]="the same with 37-token prefill chunks and eager decode steps"
   [speed]="dense/GemFilter prefill at 8K/32K + 50 decoded tokens, numbers checked"
   [peer]="the transformers speed peer beside ours (GEMBENCH_TRANSFORMERS_PYTHON)")
@@ -312,15 +312,18 @@ for step in "${plan[@]}"; do
     record "$step" "$st" "$secs" "$(detail "$st" 'SUMMARY|passed, |checks, ')"
     ;;
   models | chunked)
-    # The bf16 end-to-end tests and the selection reference on the cuda runner (the chunked step: 37-token prefill
-    # chunks, so prompts run several chunks and a short last one, and eager decode steps, no CUDA graph).
+    # The bf16 end-to-end tests and the selection references of all twelve methods (the first five's file and the
+    # second wave's: streamingllm, knorm, tova, observed, pyramidkv, chunkkv, adasnapkv with its ragged cache) on the
+    # cuda runner (the chunked step: 37-token prefill chunks, so prompts run several chunks and a short last one, and
+    # eager decode steps, no CUDA graph).
     if ! have node; then
       record "$step" skip 0 "no Node.js here (source .gpu/setup.sh first: ../shared/tools/gpu-bundle)"
       continue
     fi
     envs=(GEMBENCH_RUNNER="$runner" GEMBENCH_RUNNER_ARGS="--backend cuda")
     [ "$step" = chunked ] && envs+=(GEMBENCH_CUDA_PREFILL_CHUNK=37 GEMBENCH_CUDA_GRAPHS=0)
-    run_step "$step" env "${envs[@]}" npx ava test/native-cuda-bf16-end-to-end.test.ts test/native-selection-reference.test.ts
+    run_step "$step" env "${envs[@]}" npx ava test/native-cuda-bf16-end-to-end.test.ts test/native-selection-reference.test.ts \
+      test/native-selection-second-wave.test.ts
     st=$(outcome '[1-9][0-9]* tests? passed')
     printf '%s\n' "$tail_out" | grep -qE '[1-9][0-9]* (known failures?|tests? failed|tests? todo|uncaught|unhandled)' && [ "$st" = pass ] && st=fail
     record "$step" "$st" "$secs" "$(detail "$st" 'passed|failed|skipped|✘')"

@@ -49,12 +49,24 @@ test.after.always(async () => {
 });
 
 test("pyramidkv's per-layer rows: the stated integer rule, exact", (t) => {
-  // P = 32, beta 20: min 1, max 63; 5 layers: ⌊(252 − 62 l)/4⌋ = 63 47 32 16 1 (sum 159), the lost row to layer 0.
-  t.deepEqual(pyramidRows(100, 40, 8, 20, 5), [72, 55, 40, 24, 9]);
+  // P = 32, beta 20: min 1, max 63; 5 layers: 63 − 15.5 l = 63 47.5 32 16.5 1, halves to even: 63 48 32 16 1 (sum 160).
+  // (KVCache-Factory's integer steps ⌊62/4⌋ = 15 would give 63 48 33 18 3, sum 165.)
+  t.deepEqual(pyramidRows(100, 40, 8, 20, 5), [71, 56, 40, 24, 9]);
   t.is(pyramidRows(100, 40, 8, 20, 5).reduce((a, b) => a + b, 0), 5 * 40);
+  // 7 layers: 63 − 62 l / 6 = 63 52.67 42.33 32 21.67 11.33 1 → 63 53 42 32 22 11 1
+  t.deepEqual(pyramidRows(100, 40, 8, 20, 7), [71, 61, 50, 40, 30, 19, 9]);
   t.deepEqual(pyramidRows(88, 40, 8, 20, 3), [71, 40, 9]);
+  t.deepEqual(pyramidRows(88, 40, 8, 20, 1), [40]);
   t.deepEqual(pyramidRows(63, 40, 8, 20, 3), [40, 40, 40]); // n < 2(k − w): uniform
   t.deepEqual(pyramidRows(30, 40, 8, 20, 3), [30, 30, 30]); // n ≤ k: everything
+  t.deepEqual(pyramidRows(70, 40, 8, 20, 3), [70, 40, 9]); // layer 0's 63 prefix rows clipped to the 62 there are
+  // half to even makes the total exact for every depth and budget (layers l and m−1−l sum to 2P)
+  for (const layers of [2, 3, 4, 6, 16, 32, 40])
+    for (const [k, w, beta] of [[40, 8, 20], [9, 2, 3], [1000, 32, 20], [71, 8, 7]] as const) {
+      const rows = pyramidRows(100000, k, w, beta, layers);
+      t.is(rows.reduce((a, b) => a + b, 0), layers * k, `m ${layers}, k ${k}, w ${w}, beta ${beta}`);
+      t.true(rows.every((r, l) => l === 0 || r <= (rows[l - 1] ?? Infinity)), "non-increasing");
+    }
 });
 
 async function compareAll(t: import("ava").ExecutionContext, model: string, seed: number | undefined, ns: number[]): Promise<number> {

@@ -2,7 +2,9 @@
 // engines/transformers/methods/) and the native runner make the same selections on the same weights, for every method
 // and variant, on stories260K (a real model, HF folder as-is) and on each tiny synthetic family (exported once by the
 // native runner as F32): gemfilter (with and without keepLast), random, snapkv (avg/max pooling, gqa mean/max/
-// per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head). Positions
+// per-query-head), h2o (gqa mean/max/per-query-head, evictDuringDecode with gqa mean and per-query-head),
+// streamingllm (sinks 4 and 0), knorm (window 0 and 6), tova, observed (recent 0 and 6), pyramidkv (avg/mean,
+// max/max, a layer clipped to the prompt), chunkkv (a cut chunk, a short last chunk, chunk 1). Positions
 // are compared exactly (both break ties toward the lower index; no tie occurred on these inputs), and so are the
 // kept length and the greedy tokens (fp32 both; the engines' arithmetic differs only in summation order).
 import test from "ava";
@@ -31,6 +33,19 @@ const CASES: [string, Record<string, string | number | boolean>][] = [
   ["h2o", { k: 24, recent: 8, evictDuringDecode: false, gqa: "per-query-head" }],
   ["h2o", { k: 24, recent: 8, evictDuringDecode: true, gqa: "mean" }],
   ["h2o", { k: 24, recent: 8, evictDuringDecode: true, gqa: "per-query-head" }],
+  ["streamingllm", { k: 24, sinks: 4 }],
+  ["streamingllm", { k: 20, sinks: 0 }],
+  ["knorm", { k: 24, window: 0 }],
+  ["knorm", { k: 24, window: 6 }],
+  ["tova", { k: 24 }],
+  ["observed", { k: 24, recent: 0 }],
+  ["observed", { k: 24, recent: 6 }],
+  ["pyramidkv", { k: 24, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }],
+  ["pyramidkv", { k: 24, window: 4, pool: "max", kernel: 7, beta: 3, gqa: "max" }],
+  ["pyramidkv", { k: 48, window: 8, pool: "avg", kernel: 5, beta: 20, gqa: "mean" }], // layer 0's 78 rows clipped to 72
+  ["chunkkv", { k: 24, window: 8, pool: "avg", kernel: 5, chunk: 5 }], // 16 = 3 whole chunks + 1 row of a fourth
+  ["chunkkv", { k: 30, window: 6, pool: "max", kernel: 3, chunk: 7 }], // 74 prefix rows: a last chunk of 4
+  ["chunkkv", { k: 20, window: 4, pool: "avg", kernel: 1, chunk: 1 }],
 ];
 const prompt = [1, ...Array.from({ length: 79 }, (_, i) => 3 + ((i * 37) % 200))];
 const T = { timeoutMs: 300_000 };

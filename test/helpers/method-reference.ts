@@ -232,9 +232,15 @@ export function pyramidRows(n: number, budget: number, window: number, beta: num
   if (n < 2 * P || layers === 1) return range(0, layers).map(() => budget);
   const min = Math.floor(P / beta);
   const max = 2 * P - min;
-  const p = range(0, layers).map((l) => Math.floor((max * (layers - 1) - l * (max - min)) / (layers - 1)));
-  const lost = layers * P - p.reduce((a, b) => a + b, 0);
-  return p.map((x, l) => window + Math.min(n - window, x + (l < lost ? 1 : 0)));
+  // round(max − l·(max − min)/(m − 1)), half to even, in integers
+  const den = layers - 1;
+  const p = range(0, layers).map((l) => {
+    const num = max * den - l * (max - min);
+    const q = Math.floor(num / den);
+    const r2 = 2 * (num - q * den);
+    return q + (r2 > den || (r2 === den && q % 2 === 1) ? 1 : 0);
+  });
+  return p.map((x) => window + Math.min(n - window, x));
 }
 
 /** PyramidKV for one layer: SnapKV per KV head with that layer's rows. */

@@ -19,6 +19,7 @@
 #include "../src/cuda/arena.h"
 #include "../src/cuda/cublaslt.h"
 #include "../src/cuda/index_math.h"
+#include "../src/cuda/ragged.h"
 #include "../src/select.h"
 #include "../src/model.h"
 
@@ -511,6 +512,70 @@ static void test_forward_buffers_and_plan() {
   CHECK(cuda::chunk_stats(100, 200, 1000, 10, 0, 64).empty(), "no rows of the request in the chunk");
 }
 
+// The ragged cache's host bookkeeping (ragged.h), on a host emulation of one layer's packed buffer (a row = one int
+// naming its head and token): a keep with different lengths per head, an append of two tokens (token-major source,
+// per-query-head source mapping too), a growth, and a keep from the ragged layer; offsets, lengths, capacities, the
+// rows stored (what bytes() counts) and every row's content.
+static void test_ragged_layout() {
+  using cuda::RaggedLayout;
+  auto apply = [](const std::vector<int>& src, std::vector<int>& dst, const cuda::RowMap& m) {
+    for (const auto& p : m) dst[static_cast<size_t>(p.second)] = src[static_cast<size_t>(p.first)];
+  };
+  // A uniform layer: 2 heads, capacity 10, 8 rows each; row j of head h holds 100·h + j.
+  const int G = 2, cap = 10;
+  std::vector<int> uni(static_cast<size_t>(G) * cap, -1);
+  for (int h = 0; h < G; ++h)
+    for (int j = 0; j < 8; ++j) uni[static_cast<size_t>(h * cap + j)] = 100 * h + j;
+  const std::vector<std::vector<int>> keep = {{1, 3, 5}, {0, 2, 4, 6, 7}};
+  const RaggedLayout r = RaggedLayout::after_keep({3, 5}, 2);
+  CHECK(r.off == std::vector<int>({0, 5}) && r.cap == std::vector<int>({5, 7}) && r.len == std::vector<int>({3, 5}), "layout after keep");
+  CHECK(r.total_rows() == 12 && r.stored_rows() == 8 && r.max_len() == 5 && !r.uniform(), "rows: buffer %lld, stored %lld",
+        static_cast<long long>(r.total_rows()), static_cast<long long>(r.stored_rows()));
+  std::vector<int> buf(static_cast<size_t>(r.total_rows()), -1);
+  apply(uni, buf, cuda::keep_map(keep, {0, 1}, {0, cap}, r));
+  CHECK(buf == std::vector<int>({1, 3, 5, -1, -1, 100, 102, 104, 106, 107, -1, -1}), "kept rows in place");
+
+  // Append 2 tokens: source [T][G] rows, token t of KV head g = 1000 + 10·t + g.
+  RaggedLayout a = r;
+  CHECK(a.fits(2) && !a.fits(3), "room for 2 more rows per head, not 3");
+  std::vector<int> tok = {1000, 1001, 1010, 1011};
+  const cuda::RowMap am = cuda::append_map(a, 2, G);
+  CHECK(am == cuda::RowMap({{0, 3}, {2, 4}, {1, 10}, {3, 11}}), "append map");
+  apply(tok, buf, am);
+  for (int& x : a.len) x += 2;
+  CHECK(buf == std::vector<int>({1, 3, 5, 1000, 1010, 100, 102, 104, 106, 107, 1001, 1011}), "appended rows");
+  CHECK(a.stored_rows() == 12 && a.max_len() == 7, "stored rows after the append");
+
+  // Growth for one more row: each full head's capacity doubles (5 → 10, 7 → 14), contents moved.
+  const RaggedLayout gr = a.grown(1);
+  CHECK(gr.cap == std::vector<int>({10, 14}) && gr.off == std::vector<int>({0, 10}) && gr.len == a.len && gr.total_rows() == 24, "grown layout");
+  std::vector<int> big(static_cast<size_t>(gr.total_rows()), -1);
+  apply(buf, big, cuda::move_map(a, gr));
+  for (int h = 0; h < G; ++h)
+    for (int j = 0; j < a.len[static_cast<size_t>(h)]; ++j)
+      CHECK(big[static_cast<size_t>(gr.off[static_cast<size_t>(h)] + j)] == buf[static_cast<size_t>(a.off[static_cast<size_t>(h)] + j)],
+            "grown head %d row %d", h, j);
+  CHECK(gr.grown(1).cap == gr.cap, "no growth when the rows fit");
+
+  // A keep from the ragged layer (its offsets as the source bases), heads swapped.
+  const RaggedLayout k2 = RaggedLayout::after_keep({2, 1}, 0);
+  std::vector<int> out(static_cast<size_t>(k2.total_rows()), -1);
+  apply(big, out, cuda::keep_map({{0, 6}, {4}}, {1, 0}, gr.off, k2));
+  CHECK(out == std::vector<int>({100, 1011, 1010}), "keep from a ragged layer");
+
+  // A per-query-head ragged layer (4 cache heads over 2 KV heads): heads 0, 1 read KV head 0, heads 2, 3 KV head 1.
+  const RaggedLayout q4 = RaggedLayout::after_keep({1, 2, 3, 4}, 1);
+  const cuda::RowMap qm = cuda::append_map(q4, 1, G);
+  CHECK(qm == cuda::RowMap({{0, 1}, {0, 4}, {1, 8}, {1, 13}}), "per-query-head append map");
+  bool threw = false;
+  try {
+    RaggedLayout::packed({3}, {2});
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  CHECK(threw, "a capacity below the length is refused");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: gem-cuda-host-test <fake libcublasLt.so>\n");
@@ -528,5 +593,6 @@ int main(int argc, char** argv) {
   test_offset_allocator();
   test_chunked_statistics();
   test_forward_buffers_and_plan();
+  test_ragged_layout();
   return finish_checks();
 }

@@ -4,7 +4,8 @@
 // the statistics accumulation (accumulate_rows),
 // KV append, KV keep/gather (with per-query-head expansion), argmax (ties → lower index, NaN never wins), the
 // non-finite flag (fp32 and bf16), bf16 round trips, and attention + the statistics op at the small head dims
-// (generic kernels). Without a usable GPU it prints "skipped: …" and exits 0 (CI);
+// (generic kernels), a ragged layer's attention (per-head offsets and lengths), kv_copy_rows and key_norms. Without
+// a usable GPU it prints "skipped: …" and exits 0 (CI);
 // scripts/gpu-check.sh runs it on the GPU. Exit status 1 on any failed check.
 #include <cuda_runtime.h>
 
@@ -276,6 +277,88 @@ int main() {
       attention_decode(a, work.p, splits, nullptr);
       check_that(f32_of(o1) == f32_of(o2) && l1.get() == l2.get(),
                  "attention_decode d=" + std::to_string(d) + ": length from the device = length given, bit for bit");
+    }
+    // A ragged layer (ragged.h: heads packed at their own offsets, per-head lengths on the device) equals, head group
+    // by head group, the uniform attention of that group over its own rows, bit for bit: decode (split-K) and a
+    // 3-token prefill, tensor-core and generic kernels (two head sizes only: racecheck/synccheck run this file within
+    // their GPU-check limits).
+    for (int d : {8, 128})
+      for (int T : {1, 3}) {
+        const int H = 8, G = 2, R = H / G, splits = 5;
+        const std::vector<int> off = {0, 180}, len = {173, 61}, cap = {180, 70};
+        const int total = off[1] + cap[1];
+        const auto q = rnd(static_cast<size_t>(T) * H * d, 31, 1.0f), kv = rnd(static_cast<size_t>(total) * d, 32, 1.0f);
+        Dev<float> qf(q), kvf(kv);
+        Dev<bf16> qb(q.size()), kb(kv.size()), out(q.size());
+        to_bf16(qf.p, static_cast<int64_t>(q.size()), qb.p, nullptr);
+        to_bf16(kvf.p, static_cast<int64_t>(kv.size()), kb.p, nullptr);
+        std::vector<int> meta(off);
+        meta.insert(meta.end(), len.begin(), len.end());
+        Dev<int> dm(meta);
+        Dev<float> lse(static_cast<size_t>(H) * T), work(static_cast<size_t>(splits) * T * H * (d + 2));
+        AttnArgs a;
+        a.q = qb.p, a.k = kb.p, a.v = kb.p, a.out = out.p, a.lse = lse.p;
+        a.T = T, a.H = H, a.G = G, a.d = d, a.len = 173, a.cap = 173, a.head_off = dm.p, a.head_len = dm.p + G;
+        if (T == 1) attention_decode(a, work.p, splits, nullptr);
+        else attention_prefill_mma(a, nullptr);
+        const auto got = f32_of(out), got_lse = lse.get();
+        bool same = true;
+        for (int g = 0; g < G; ++g) {  // the group's queries alone, against its own rows as a one-head uniform cache
+          std::vector<float> qg(static_cast<size_t>(T) * R * d);
+          for (int t = 0; t < T; ++t)
+            std::memcpy(qg.data() + static_cast<size_t>(t) * R * d, q.data() + (static_cast<size_t>(t) * H + g * R) * d, sizeof(float) * R * d);
+          Dev<float> qgf(qg);
+          Dev<bf16> qgb(qg.size()), og(qg.size());
+          to_bf16(qgf.p, static_cast<int64_t>(qg.size()), qgb.p, nullptr);
+          Dev<float> lg(static_cast<size_t>(R) * T), wg(static_cast<size_t>(splits) * T * R * (d + 2));
+          AttnArgs b;
+          b.q = qgb.p, b.k = kb.p + static_cast<int64_t>(off[g]) * d, b.v = b.k, b.out = og.p, b.lse = lg.p;
+          b.T = T, b.H = R, b.G = 1, b.d = d, b.len = len[g], b.cap = cap[g];
+          if (T == 1) attention_decode(b, wg.p, splits, nullptr);
+          else attention_prefill_mma(b, nullptr);
+          const auto want = f32_of(og), want_lse = lg.get();
+          for (int t = 0; t < T; ++t)
+            for (int r = 0; r < R; ++r) {
+              for (int i = 0; i < d; ++i)
+                same &= got[(static_cast<size_t>(t) * H + g * R + r) * d + i] == want[(static_cast<size_t>(t) * R + r) * d + i];
+              same &= got_lse[static_cast<size_t>(g * R + r) * T + t] == want_lse[static_cast<size_t>(r) * T + t];
+            }
+        }
+        check_that(same, "ragged attention d=" + std::to_string(d) + " T=" + std::to_string(T) +
+                             ": each head group = the uniform attention over its own rows, bit for bit");
+      }
+    // kv_copy_rows and key_norms: rows moved exactly; norms within fp32 rounding of the double norms of the bf16 keys.
+    {
+      const int d = 64, rows = 50, heads = 3, cap = 20, K = 17;
+      const auto src = rnd(static_cast<size_t>(rows) * d, 41, 2.0f);
+      Dev<float> sf(src);
+      Dev<bf16> sb(src.size()), db(src.size());
+      to_bf16(sf.p, static_cast<int64_t>(src.size()), sb.p, nullptr);
+      check(cudaMemset(db.p, 0, sizeof(bf16) * src.size()), "cudaMemset");
+      std::vector<int2> map = {make_int2(3, 0), make_int2(49, 7), make_int2(0, 49)};
+      Dev<int2> dmap(map);
+      kv_copy_rows(sb.p, db.p, dmap.p, 3, d, nullptr);
+      const auto sg = f32_of(sb), dg = f32_of(db);
+      bool ok = true;
+      for (int r = 0; r < rows; ++r)
+        for (int i = 0; i < d; ++i) {
+          const int from = r == 0 ? 3 : r == 7 ? 49 : r == 49 ? 0 : -1;
+          ok &= dg[static_cast<size_t>(r) * d + i] == (from < 0 ? 0.0f : sg[static_cast<size_t>(from) * d + i]);
+        }
+      check_that(ok, "kv_copy_rows: the mapped rows exactly, the rest untouched");
+      Dev<float> norms(static_cast<size_t>(heads) * K);
+      key_norms(sb.p, heads, cap, d, K, norms.p, nullptr);
+      const auto n = norms.get();
+      double worst = 0;
+      for (int c = 0; c < heads; ++c)
+        for (int j = 0; j < K; ++j) {
+          double ss = 0;
+          for (int i = 0; i < d; ++i) ss += static_cast<double>(sg[(static_cast<size_t>(c) * cap + j) * d + i]) * sg[(static_cast<size_t>(c) * cap + j) * d + i];
+          worst = std::max(worst, std::abs(n[static_cast<size_t>(c) * K + j] - std::sqrt(ss)) / std::sqrt(ss));
+        }
+      char b[160];
+      std::snprintf(b, sizeof b, "key_norms: relative error %.2g of the double norms (3 heads of capacity 20, 17 keys)", worst);
+      check_that(worst <= 1e-5, b);
     }
     check(cudaDeviceSynchronize(), "synchronize");
   } catch (const RunnerError& err) {

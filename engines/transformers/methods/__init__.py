@@ -2,9 +2,9 @@
 (the parameter names it implements; the harness refuses any other before a run starts) and
 prefill(engine, ids, params, phases) -> Prefill."""
 
-from . import dense, gemfilter, h2o, random, snapkv
+from . import chunkkv, dense, gemfilter, h2o, knorm, observed, pyramidkv, random, snapkv, streamingllm, tova
 
-METHODS = {m.NAME: m for m in (dense, gemfilter, snapkv, h2o, random)}
+METHODS = {m.NAME: m for m in (dense, gemfilter, snapkv, h2o, random, streamingllm, knorm, tova, observed, pyramidkv, chunkkv)}
 
 
 def capabilities():

@@ -107,14 +107,15 @@ def per_query_head_cache(engine):
             setattr(obj, name, value)
 
 
-def compressing_prefill(engine, ids, k, last, rows, score, on_keep=None):
+def compressing_prefill(engine, ids, k, last, rows, score, on_keep=None, layer_k=None):
     """A dense prefill whose cache is compressed right after each layer, before the next runs (SnapKV and H2O,
     engines/README.md): a pre-hook on each attention module projects the queries of its last `rows` rows with the
     model's own RoPE; a forward hook then scores the layer's cached rows per cache head with
     score(q [1, H, rows, d], keys [1, heads, n, d]) -> [1, heads, n] (the selection reads the first n - last), and
     keeps the top k - last of those (ties -> lower index, sorted) with the last `last` rows. No eviction when n <= k
     (the scores are still computed when on_keep wants them). on_keep(layer, keep [heads, kept], scores [1, heads, n])
-    sees each layer's kept rows. Returns (cache, logits of the last row, selection [layer][head] lists)."""
+    sees each layer's kept rows. layer_k(layer), when given, is that layer's budget in place of k (PyramidKV); k alone
+    decides whether anything is evicted. Returns (cache, logits of the last row, selection [layer][head] lists)."""
     torch = engine.torch
     n = ids.shape[1]
     evict = n > k
@@ -133,7 +134,7 @@ def compressing_prefill(engine, ids, k, last, rows, score, on_keep=None):
             keys, values = layer_kv(cache, idx)
             votes = score(queries.pop(idx), keys)
             if evict:
-                top = top_sorted(torch, votes[..., : n - last], k - last)[0]  # [heads, k - last]
+                top = top_sorted(torch, votes[..., : n - last], (layer_k(idx) if layer_k else k) - last)[0]  # [heads, k - last]
                 keep = torch.cat([top, torch.arange(n - last, n, device=top.device).expand(top.shape[0], last)], dim=1)
                 gather = keep[None, :, :, None].expand(-1, -1, -1, keys.shape[-1])
                 set_layer_kv(cache, idx, keys.gather(2, gather), values.gather(2, gather))

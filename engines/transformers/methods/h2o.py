@@ -20,28 +20,33 @@ PARAMS = ("k", "recent", "evictDuringDecode", "gqa")
 BLOCK_SCORES = 1 << 26
 
 
-def prefill(engine, ids, params, _phases):
+def column_sums(engine, q, keys, gqa):
+    """The causal attention's column sums of all n query rows q [1, H, n, d] over keys [1, heads, n, d], fp32, in
+    blocks of query rows (no n x n matrix), grouped per cache head (common.group)."""
     torch = engine.torch
+    H, heads_, n, d = q.shape[1], keys.shape[1], keys.shape[2], keys.shape[3]
+    per, block = H // heads_, max(1, min(n, BLOCK_SCORES // n))
+    cols = torch.zeros(1, H, n, dtype=torch.float32, device=keys.device)
+    for g in range(heads_):
+        kg = keys[0, g].float()  # [n, d]
+        qg = q[0, g * per : (g + 1) * per].float()  # [per, n, d]
+        for i0 in range(0, n, block):
+            i1 = min(n, i0 + block)
+            s = torch.matmul(qg[:, i0:i1], kg[:i1].transpose(0, 1)) / (d**0.5)  # [per, b, i1]
+            causal = torch.arange(i1, device=s.device)[None, :] > torch.arange(i0, i1, device=s.device)[:, None]
+            cols[0, g * per : (g + 1) * per, :i1] += torch.softmax(s.masked_fill(causal, float("-inf")), dim=-1).sum(dim=1)
+    return group(cols, heads_, gqa)
+
+
+def prefill(engine, ids, params, _phases):
     k, recent, gqa = int(params["k"]), int(params.get("recent", 32)), params.get("gqa", "mean")
     evict_decode = bool(params.get("evictDuringDecode", False))
     n = ids.shape[1]
     if k <= recent:
         raise engine.error("bad_param", f"h2o: k = {k} must be > recent = {recent}", "the budget k includes the recent window")
-    block = max(1, min(n, BLOCK_SCORES // n))
 
     def score(q, keys):
-        H, heads_, d = q.shape[1], keys.shape[1], keys.shape[3]
-        per = H // heads_
-        cols = torch.zeros(1, H, n, dtype=torch.float32, device=keys.device)
-        for g in range(heads_):
-            kg = keys[0, g].float()  # [n, d]
-            qg = q[0, g * per : (g + 1) * per].float()  # [per, n, d]
-            for i0 in range(0, n, block):
-                i1 = min(n, i0 + block)
-                s = torch.matmul(qg[:, i0:i1], kg[:i1].transpose(0, 1)) / (d**0.5)  # [per, b, i1]
-                causal = torch.arange(i1, device=s.device)[None, :] > torch.arange(i0, i1, device=s.device)[:, None]
-                cols[0, g * per : (g + 1) * per, :i1] += torch.softmax(s.masked_fill(causal, float("-inf")), dim=-1).sum(dim=1)
-        return group(cols, heads_, gqa)
+        return column_sums(engine, q, keys, gqa)
 
     row_scores = {}
 

@@ -55,13 +55,14 @@ __global__ void __launch_bounds__(kAttnThreads) flash_kernel(KernelArgs ka) {
   static_assert(sizeof(bf16) * 2 * BN * D <= 48 * 1024, "static shared memory");
 
   const AttnArgs& a = ka.a;
-  const int len = a.len_dev ? *a.len_dev : a.len;
-  const int R = a.H / a.G, g = blockIdx.y, rows_total = a.T * R, past = len - a.T;
+  const int R = a.H / a.G, g = blockIdx.y, rows_total = a.T * R;
+  const int len = a.head_len ? a.head_len[g] : a.len_dev ? *a.len_dev : a.len, past = len - a.T;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row0 = blockIdx.x * BM;
   const float scale_log2 = rsqrtf(static_cast<float>(D)) * kLog2e;
-  const bf16* kh = a.k + static_cast<int64_t>(g) * a.cap * D;
-  const bf16* vh = a.v + static_cast<int64_t>(g) * a.cap * D;
+  const int64_t base = a.head_off ? static_cast<int64_t>(a.head_off[g]) : static_cast<int64_t>(g) * a.cap;
+  const bf16* kh = a.k + base * D;
+  const bf16* vh = a.v + base * D;
 
   // This thread's two rows (mma C rows lane/4 and lane/4 + 8 of the warp's 16).
   int rt[2], rh[2];
@@ -243,13 +244,14 @@ __global__ void combine_kernel(KernelArgs ka) {
 constexpr int kGenericMaxD = 256;
 __global__ void __launch_bounds__(32) generic_kernel(AttnArgs a) {
   const int t = blockIdx.x, h = blockIdx.y, lane = threadIdx.x, d = a.d, R = a.H / a.G, g = h / R;
-  const int len = a.len_dev ? *a.len_dev : a.len;
+  const int len = a.head_len ? a.head_len[g] : a.len_dev ? *a.len_dev : a.len;
   const int visible = imin(len, len - a.T + t + 1);
   __shared__ float qs[kGenericMaxD];
   for (int i = lane; i < d; i += 32) qs[i] = __bfloat162float(a.q[(static_cast<int64_t>(t) * a.H + h) * d + i]);
   __syncwarp();
-  const bf16* kh = a.k + static_cast<int64_t>(g) * a.cap * d;
-  const bf16* vh = a.v + static_cast<int64_t>(g) * a.cap * d;
+  const int64_t base = a.head_off ? static_cast<int64_t>(a.head_off[g]) : static_cast<int64_t>(g) * a.cap;
+  const bf16* kh = a.k + base * d;
+  const bf16* vh = a.v + base * d;
   const float scale = rsqrtf(static_cast<float>(d));
   float m = -INFINITY, l = 0.f, acc[kGenericMaxD / 32];
 #pragma unroll
@@ -326,7 +328,7 @@ bool hopper_attention_enabled() {
 }
 
 void attention_prefill(const AttnArgs& a, cudaStream_t s) {
-  if (tensor_core_dim(a.d) && hopper_attention_enabled()) {
+  if (tensor_core_dim(a.d) && !a.head_off && hopper_attention_enabled()) {  // a ragged layer: the portable kernel
     hopper::PrefillParams p;
     p.q = a.q;
     p.q_row_stride = static_cast<int64_t>(a.H) * a.d;

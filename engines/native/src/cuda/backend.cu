@@ -10,7 +10,8 @@
 //   host_model() is nullptr and export says unsupported); load: synthetic presets generated on the device
 //   (synthetic_fill: the host generator's values, rounded to bf16, nothing on the host), anything else = the default;
 //   CudaKVCache (per layer [heads][capacity][d] bf16 K and V, host row scores; keep via kv_gather incl. per-query-head
-//   expansion; growth by doubling); forward (layer by layer, each layer in prefill chunks: rmsnorm → q/k/v GEMMs
+//   expansion; growth by doubling; a ragged keep packs the heads, ragged.h, read through per-head offsets/lengths);
+//   forward (layer by layer, each layer in prefill chunks: rmsnorm → q/k/v GEMMs
 //   (+qwen2 bias, in fp32) → RoPE (host tables) → KV append (cache, or the layer's scratch) → attention_prefill /
 //   split-K decode with the row LSE → the statistics requests summed chunk by chunk → o_proj + residual → MLP in
 //   4096-token sub-chunks; stop_after_qk; H2O decode eviction (scores and victim choice on the host from the step's
@@ -33,6 +34,7 @@
 #include "gemm.h"
 #include "index_math.h"
 #include "ops.h"
+#include "ragged.h"
 
 namespace gem {
 namespace cuda {
@@ -222,6 +224,24 @@ Stats device_stats(const bf16* q, int T, int H, int d, const bf16* k, int heads,
   return out;
 }
 
+// KeyNorm (backend.h) of keys [0, K) of a [heads][cap][d] cache: [heads][K] on the host, in double.
+Stats device_key_norms(const bf16* k, int heads, int cap, int d, int K, int layer, cudaStream_t s) {
+  Stats out;
+  out.layer = layer;
+  out.heads = heads;
+  out.keys = std::max(0, K);
+  std::vector<float> f(static_cast<size_t>(heads) * out.keys);
+  if (!f.empty()) {
+    DevBuf<float> dn(f.size());
+    key_norms(k, heads, cap, d, out.keys, dn.get(), s);
+    check(cudaMemcpyAsync(f.data(), dn.get(), sizeof(float) * f.size(), cudaMemcpyDeviceToHost, s), "download");
+  }
+  check(cudaStreamSynchronize(s), "key norms");
+  out.data.assign(f.size(), 0.0);
+  for (size_t i = 0; i < f.size(); ++i) out.data[i] = f[i];
+  return out;
+}
+
 class CudaOps final : public BackendOps {
  public:
   explicit CudaOps(cudaStream_t s) : s_(s) {}
@@ -287,10 +307,14 @@ class CudaOps final : public BackendOps {
   }
   bool attn_stats(const float* q, int T, int H, int d, const std::vector<const float*>& k, int rows, const StatsRequest& req,
                   Stats& out) override {
-    if (d % 2 != 0 || d > 256 || req.mode == StatsMode::KeyNorm) return false;
+    if (d % 2 != 0 || d > 256) return false;
     const int C = static_cast<int>(k.size());
-    auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     auto dk = upload_heads(k, rows, d, s_);
+    if (req.mode == StatsMode::KeyNorm) {
+      out = device_key_norms(dk->get(), C, rows, d, req.key_end < 0 ? rows : std::min(req.key_end, rows), req.layer, s_);
+      return true;
+    }
+    auto dq = upload_bf16(q, static_cast<size_t>(T) * H * d, s_);
     DevBuf<float> lse(static_cast<size_t>(H) * T);
     DevBuf<bf16> scratch(static_cast<size_t>(T) * H * d);
     if (req.mode == StatsMode::ProbSum) {  // pass 1: the attention's row LSE (V = K: only the LSE is used)
@@ -362,13 +386,20 @@ void check_finite_dev(const T* x, int64_t n, int* flag, const std::string& where
 }
 
 // Device KV cache: per layer, K and V as [heads][cap][d] bf16 (rows 0..len of each head valid) and optional per-row
-// scores on the host.
+// scores on the host; or, after a keep whose heads differ in length (or any keep of such a layer), a ragged layer
+// (ragged.h): K and V packed per head (head h's rows from row rag.off[h], rag.len[h] valid, rag.cap[h] reserved), the
+// offsets and lengths mirrored on the device for attention (meta), len = the longest head, cap unused.
 class CudaKVCache final : public KVCache {
  public:
   struct Layer {
     int heads = 0, len = 0, cap = 0;
     std::unique_ptr<DevBuf<bf16>> k, v;
     std::vector<DVec> score;  // [heads][len] (empty: no scores)
+    RaggedLayout rag;                     // no heads: a uniform layer
+    std::unique_ptr<DevBuf<int>> meta;    // ragged: [heads] offsets then [heads] lengths
+    bool ragged() const { return rag.heads() > 0; }
+    const int* head_off() const { return meta->get(); }
+    const int* head_len() const { return meta->get() + heads; }
   };
 
   CudaKVCache(const ModelConfig& c, int reserve_rows, cudaStream_t s) : d_(c.head_dim), s_(s) {
@@ -381,10 +412,11 @@ class CudaKVCache final : public KVCache {
   }
   int layers() const override { return static_cast<int>(layers_.size()); }
   int heads(int l) const override { return at(l).heads; }
-  int rows(int l, int) const override { return at(l).len; }
-  int64_t bytes() const override {
+  int rows(int l, int h) const override { return at(l).ragged() ? at(l).rag.len[static_cast<size_t>(h)] : at(l).len; }
+  int64_t bytes() const override {  // the rows stored (a ragged layer: each head's own)
     int64_t b = 0;
-    for (const auto& L : layers_) b += 2 * static_cast<int64_t>(L.heads) * L.len * d_ * static_cast<int64_t>(sizeof(bf16));
+    for (const auto& L : layers_)
+      b += 2 * (L.ragged() ? L.rag.stored_rows() : static_cast<int64_t>(L.heads) * L.len) * d_ * static_cast<int64_t>(sizeof(bf16));
     return b;
   }
   void keep(int l, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, int reserve_extra,
@@ -393,21 +425,22 @@ class CudaKVCache final : public KVCache {
     const int n = static_cast<int>(keep.size()), len = keep.empty() ? 0 : static_cast<int>(keep[0].size());
     if (src_head.size() != keep.size() || (scores && scores->size() != keep.size()))
       throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": keep, src_head and scores differ in head count");
-    std::vector<int> rows;
-    rows.reserve(static_cast<size_t>(n) * len);
+    std::vector<int> flat, lens;
+    flat.reserve(static_cast<size_t>(n) * len);
+    bool ragged = L.ragged();
     for (int h = 0; h < n; ++h) {
       const auto& kh = keep[static_cast<size_t>(h)];
-      if (static_cast<int>(kh.size()) != len)  // backend.h allows it; this cache and its decode kernel do not have it yet
-        throw RunnerError("unsupported", "the cuda backend has no ragged per-head KV cache yet (layer " + std::to_string(l) + ")",
-                          "run adasnapkv on the cpu backend");
-      if (src_head[static_cast<size_t>(h)] < 0 || src_head[static_cast<size_t>(h)] >= L.heads)
-        throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": a bad source head");
+      const int src = src_head[static_cast<size_t>(h)];
+      if (src < 0 || src >= L.heads) throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": a bad source head");
+      ragged = ragged || static_cast<int>(kh.size()) != len;
+      lens.push_back(static_cast<int>(kh.size()));
       for (int r : kh) {
-        if (r < 0 || r >= L.len) throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": row out of range");
-        rows.push_back(r);
+        if (r < 0 || r >= rows(l, src)) throw RunnerError("internal", "KV keep at layer " + std::to_string(l) + ": row out of range");
+        flat.push_back(r);
       }
     }
-    gather(L, rows, src_head, n, len, len + std::max(0, reserve_extra));
+    if (ragged) keep_ragged(L, keep, src_head, lens, reserve_extra);
+    else gather(L, flat, src_head, n, len, len + std::max(0, reserve_extra));
     L.score.clear();
     if (scores)
       for (int h = 0; h < n; ++h) {
@@ -420,6 +453,13 @@ class CudaKVCache final : public KVCache {
   // Room for `extra` more rows per head (capacity doubles at least; the valid rows are copied).
   void ensure(int l, int extra) {
     Layer& L = at(l);
+    if (L.ragged()) {
+      if (!L.rag.fits(extra)) {
+        const RaggedLayout N = L.rag.grown(extra);
+        place_ragged(L, N, move_map(L.rag, N));
+      }
+      return;
+    }
     if (L.len + extra <= L.cap) return;
     Layer N;
     N.heads = L.heads;
@@ -456,10 +496,62 @@ class CudaKVCache final : public KVCache {
     L.cap = N.cap;
   }
 
+  // A ragged layer's append of T tokens from the forward's token-major K and V ([T][G][d], post-RoPE): cache head h
+  // (reading KV head h·G / heads) gets them after its own rows (room made by ensure).
+  void append_ragged(Layer& L, const bf16* kn, const bf16* vn, int T, int G) {
+    const RowMap map = append_map(L.rag, T, G);
+    copy_rows(kn, L.k->get(), map);
+    copy_rows(vn, L.v->get(), map);
+    for (int& x : L.rag.len) x += T;
+    L.len = L.rag.max_len();
+    upload_meta(L);
+  }
+
   Layer& at(int l) { return layers_[static_cast<size_t>(l)]; }
   const Layer& at(int l) const { return layers_[static_cast<size_t>(l)]; }
 
  private:
+  // dst row m.second ← src row m.first (ragged.h), K or V; synchronised (the map's host copy is local).
+  void copy_rows(const bf16* src, bf16* dst, const RowMap& map) const {
+    if (map.empty()) return;
+    std::vector<int2> m;
+    m.reserve(map.size());
+    for (const auto& p : map) m.push_back(make_int2(p.first, p.second));
+    DevBuf<int2> dm(m.size());
+    check(cudaMemcpyAsync(dm.get(), m.data(), sizeof(int2) * m.size(), cudaMemcpyHostToDevice, s_), "upload");
+    kv_copy_rows(src, dst, dm.get(), static_cast<int>(m.size()), d_, s_);
+    check(cudaStreamSynchronize(s_), "KV copy");
+  }
+  void upload_meta(Layer& L) const {
+    std::vector<int> m(L.rag.off);
+    m.insert(m.end(), L.rag.len.begin(), L.rag.len.end());
+    if (!L.meta || L.meta->size() != m.size()) L.meta = std::make_unique<DevBuf<int>>(m.size());
+    check(cudaMemcpyAsync(L.meta->get(), m.data(), sizeof(int) * m.size(), cudaMemcpyHostToDevice, s_), "upload");
+    check(cudaStreamSynchronize(s_), "upload");
+  }
+  // New K/V buffers of layout N, filled from the current ones by `map`.
+  void place_ragged(Layer& L, const RaggedLayout& N, const RowMap& map) const {
+    const size_t n = static_cast<size_t>(N.total_rows()) * d_;
+    auto k = std::make_unique<DevBuf<bf16>>(n, MemCat::KV), v = std::make_unique<DevBuf<bf16>>(n, MemCat::KV);
+    copy_rows(L.k->get(), k->get(), map);
+    copy_rows(L.v->get(), v->get(), map);
+    L.k = std::move(k);
+    L.v = std::move(v);
+    L.heads = N.heads();
+    L.rag = N;
+    L.len = N.max_len();
+    L.cap = 0;
+    upload_meta(L);
+  }
+  // A keep into a ragged layer: head h = rows keep[h] of source head src_head[h] (uniform or ragged source).
+  void keep_ragged(Layer& L, const std::vector<std::vector<int>>& keep, const std::vector<int>& src_head, const std::vector<int>& lens,
+                   int reserve_extra) const {
+    std::vector<int> base;
+    for (int h = 0; h < L.heads; ++h) base.push_back(L.ragged() ? L.rag.off[static_cast<size_t>(h)] : h * L.cap);
+    const RaggedLayout N = RaggedLayout::after_keep(lens, reserve_extra);
+    place_ragged(L, N, keep_map(keep, src_head, base, N));
+  }
+
   void alloc(Layer& L) const {
     const size_t n = static_cast<size_t>(L.heads) * L.cap * d_;
     L.k = std::make_unique<DevBuf<bf16>>(n, MemCat::KV);
@@ -508,7 +600,7 @@ class CudaEventTimer final : public PhaseTimer {
 };
 
 // ---- the decode graph ----
-// A one-token decode step (a cache whose layers all hold the model's G KV heads; no statistics, no eviction, no
+// A one-token decode step (a cache whose layers all hold the model's G KV heads, none ragged; no statistics, no eviction, no
 // capture) runs as a CUDA graph: captured once with every per-step value — the token id, the RoPE row, each layer's
 // length — read from device buffers written before each launch (AttnArgs::len_dev, kv_append_at), then replayed for
 // every step until the cache's buffers move (a growth, a new cache elsewhere in the arena) or the model changes. Its
@@ -882,9 +974,6 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   const int last = opts.last_layer < 0 ? L - 1 : std::min(opts.last_layer, L - 1);
   if (T == 0) return {};
   if (positions.size() != ids.size()) throw RunnerError("internal", "forward: ids and positions differ in length");
-  for (const StatsRequest& r : opts.stats)
-    if (r.mode == StatsMode::KeyNorm)
-      throw RunnerError("unsupported", "the cuda backend has no KeyNorm statistics yet (method knorm)", "run knorm on the cpu backend");
   for (int id : ids)
     if (id < 0 || id >= c.vocab_size)
       throw RunnerError("bad_input", "token id " + std::to_string(id) + " is outside the vocabulary (0.." + std::to_string(c.vocab_size - 1) + ")");
@@ -893,7 +982,7 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   if (T == 1 && cache && opts.stats.empty() && !opts.capture && opts.eviction.budget <= 0 && !opts.stop_after_qk && opts.want_logits &&
       last == L - 1 && decode_graphs_enabled()) {
     bool kv_heads = true;
-    for (int l = 0; l < L; ++l) kv_heads = kv_heads && cache->at(l).heads == G;
+    for (int l = 0; l < L; ++l) kv_heads = kv_heads && cache->at(l).heads == G && !cache->at(l).ragged();
     if (kv_heads) {
       if (!graph_) graph_ = std::make_unique<DecodeGraph>(c, kMaxSplits);
       if (graph_->warmed && !graph_->failed) {
@@ -943,8 +1032,12 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
     rope(kn.get(), cn, G, d, dcs.get() + static_cast<int64_t>(t0) * half, dsn.get() + static_cast<int64_t>(t0) * half, s);
   };
   // Attention of cn queries qp (the last cn of `len` rows) → att, lse.
-  auto attend = [&](const bf16* qp, int cn, const bf16* k, const bf16* v, int heads, int len, int cap) {
+  // A ragged layer passes its per-head offsets and lengths (len, cap: the longest head).
+  auto attend = [&](const bf16* qp, int cn, const bf16* k, const bf16* v, int heads, int len, int cap, const int* hoff = nullptr,
+                    const int* hlen = nullptr) {
     AttnArgs a;
+    a.head_off = hoff;
+    a.head_len = hlen;
     a.q = qp;
     a.k = k;
     a.v = v;
@@ -974,7 +1067,7 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
   // Adds the statistics of the chunk's queries (q; lse from the chunk's attention) rows [qb, qe) — the chunk is the
   // last T_ of `len` visible rows — over `keys` keys, into the request's sums.
   auto add_stats = [&](Acc& a, int T_, int qb, int qe, int keys, const bf16* k, int heads, int len, int cap, DevBuf<float>& part) {
-    if (qb >= qe || keys <= 0) return;
+    if (qb >= qe || keys <= 0 || a.req->mode == StatsMode::KeyNorm) return;  // key norms: once per layer (finish_stats)
     StatsArgs sa;
     sa.q = q.get();
     sa.k = k;
@@ -985,8 +1078,14 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
     cuda::attn_stats(sa, s);
     accumulate_rows(a.sum->get(), a.keys, part.get(), H, keys, s);
   };
-  auto finish_stats = [&](std::vector<Acc>& accs, int heads, KVCache* layer_cache) {
+  // Each request in order: the sums aggregated, or (KeyNorm) the norms of the layer's keys k ([heads][cap][d]).
+  auto finish_stats = [&](std::vector<Acc>& accs, int heads, KVCache* layer_cache, const bf16* k, int cap) {
     for (Acc& a : accs) {
+      if (a.req->mode == StatsMode::KeyNorm) {
+        Stats st = device_key_norms(k, heads, cap, d, a.keys, a.req->layer, s);
+        if (opts.on_stats) opts.on_stats(st, layer_cache);
+        continue;
+      }
       std::vector<float> per(static_cast<size_t>(H) * a.keys);
       if (!per.empty())
         check(cudaMemcpyAsync(per.data(), a.sum->get(), sizeof(float) * per.size(), cudaMemcpyDeviceToHost, s), "download");
@@ -1022,9 +1121,13 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       accs.push_back(std::move(a));
     }
     DevBuf<float> part(accs.empty() ? 0 : static_cast<size_t>(H) * std::max(max_keys, 1));
+    const bool ragged = CL && CL->ragged();
+    if (ragged && !accs.empty())  // backend.h: the statistics op needs equal lengths
+      throw RunnerError("unsupported", "attention statistics of layer " + std::to_string(l) + ", whose cache heads hold different numbers of rows",
+                        "request statistics before a ragged keep");
 
     std::unique_ptr<DevBuf<int>> arows, asrc;  // a per-query-head cache's append map (rows 0..C of KV head ch·G/heads)
-    if (CL && CL->heads != G) {
+    if (CL && CL->heads != G && !ragged) {
       std::vector<int> rows(static_cast<size_t>(CL->heads) * C), src(static_cast<size_t>(CL->heads));
       for (int ch = 0; ch < CL->heads; ++ch) {
         src[static_cast<size_t>(ch)] = static_cast<int>(static_cast<int64_t>(ch) * G / CL->heads);
@@ -1057,6 +1160,8 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
       if (!CL) {
         kv_append(kn.get(), cn, G, d, sk.get(), T, t0, s);
         kv_append(vn.get(), cn, G, d, sv.get(), T, t0, s);
+      } else if (ragged) {
+        cache->append_ragged(*CL, kn.get(), vn.get(), cn, G);
       } else if (CL->heads == G) {
         kv_append(kn.get(), cn, G, d, CL->k->get(), CL->cap, CL->len, s);
         kv_append(vn.get(), cn, G, d, CL->v->get(), CL->cap, CL->len, s);
@@ -1083,7 +1188,8 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
         CL->len += cn;
       }
       const int len = past + t0 + cn;  // rows visible to the chunk's queries
-      attend(q.get(), cn, keys_k(), keys_v(), heads, len, cap);
+      if (ragged) attend(q.get(), cn, keys_k(), keys_v(), heads, CL->len, CL->len, CL->head_off(), CL->head_len());
+      else attend(q.get(), cn, keys_k(), keys_v(), heads, len, cap);
       for (Acc& a : accs) {
         const ChunkStats r = chunk_stats(a.req->q_begin, a.req->q_end, a.keys, past, t0, cn);
         add_stats(a, cn, r.qb, r.qe, r.keys, keys_k(), heads, len, cap, part);
@@ -1098,7 +1204,7 @@ std::vector<float> CudaBackend::forward(const std::vector<int>& ids, const std::
             proj.get() + static_cast<int64_t>(m0) * D);
     }
 
-    finish_stats(accs, heads, stop ? nullptr : cache);
+    finish_stats(accs, heads, stop ? nullptr : cache, stop ? sk.get() : keys_k(), stop ? T : cap);
     if (stop) return {};
 
     if (opts.eviction.budget > 0) evict(*cache, l, q.get(), lse.get(), H, d, opts.eviction);
@@ -1264,6 +1370,8 @@ void CudaBackend::enqueue_decode(CudaKVCache& cache) {
 void CudaBackend::evict(CudaKVCache& cache, int l, const bf16* q, const float* lse, int H, int d, const DecodeEviction& ev) {
   CudaKVCache::Layer& CL = cache.at(l);
   const int heads = CL.heads;
+  if (CL.ragged())
+    throw RunnerError("unsupported", "decode eviction at layer " + std::to_string(l) + ", whose cache heads hold different numbers of rows");
   if (CL.score.size() != static_cast<size_t>(heads))
     throw RunnerError("internal", "decode eviction at layer " + std::to_string(l) + " on a cache without row scores",
                       "the method must keep its rows with scores before decoding");

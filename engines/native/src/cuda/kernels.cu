@@ -99,6 +99,28 @@ __global__ void kv_gather_kernel(const bf16* src, int src_cap, bf16* dst, int ds
   }
 }
 
+__global__ void kv_copy_rows_kernel(const bf16* src, bf16* dst, const int2* map, int n, int d) {
+  for (int i = blockIdx.x; i < n; i += gridDim.x) {
+    const int2 m = map[i];
+    const uint4* s = reinterpret_cast<const uint4*>(src + static_cast<int64_t>(m.x) * d);
+    uint4* o = reinterpret_cast<uint4*>(dst + static_cast<int64_t>(m.y) * d);
+    for (int c = threadIdx.x; c < d / 8; c += blockDim.x) o[c] = s[c];
+  }
+}
+
+// One warp per (key, head): grid (keys, heads).
+__global__ void key_norms_kernel(const bf16* k, int cap, int d, int K, float* out) {
+  const int j = blockIdx.x, c = blockIdx.y;
+  const bf16* row = k + (static_cast<int64_t>(c) * cap + j) * d;
+  float ss = 0.f;
+  for (int i = threadIdx.x; i < d; i += 32) {
+    const float x = __bfloat162float(row[i]);
+    ss += x * x;
+  }
+  for (int o = 16; o > 0; o /= 2) ss += __shfl_xor_sync(0xffffffffu, ss, o);
+  if (threadIdx.x == 0) out[static_cast<int64_t>(c) * K + j] = sqrtf(ss);
+}
+
 struct ArgMax {
   float v;
   int i;
@@ -208,6 +230,18 @@ void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* 
   if (d % 8) throw RunnerError("unsupported", "kv_gather: head_dim " + std::to_string(d) + " is not a multiple of 8");
   kv_gather_kernel<<<dim3(keep < 4096 ? keep : 4096, heads_out), 32, 0, s>>>(src, src_cap, dst, dst_cap, rows, src_head, keep, d);
   check(cudaGetLastError(), "kv_gather");
+}
+void kv_copy_rows(const bf16* src, bf16* dst, const int2* map, int n, int d, cudaStream_t s) {
+  if (n <= 0) return;
+  if (d % 8) throw RunnerError("unsupported", "kv_copy_rows: head_dim " + std::to_string(d) + " is not a multiple of 8");
+  kv_copy_rows_kernel<<<n < 65535 ? n : 65535, 32, 0, s>>>(src, dst, map, n, d);
+  check(cudaGetLastError(), "kv_copy_rows");
+}
+void key_norms(const bf16* k, int heads, int cap, int d, int K, float* out, cudaStream_t s) {
+  if (K <= 0 || heads <= 0) return;
+  if (K > cap) throw RunnerError("internal", "key_norms: " + std::to_string(K) + " keys of a cache of " + std::to_string(cap) + " rows");
+  key_norms_kernel<<<dim3(K, heads), 32, 0, s>>>(k, cap, d, K, out);  // keys on gridDim.x (up to 2^31 − 1)
+  check(cudaGetLastError(), "key_norms");
 }
 void argmax(const float* x, int n, int* out, cudaStream_t s) {
   argmax_kernel<<<1, 1024, 0, s>>>(x, n, out);

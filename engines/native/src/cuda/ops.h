@@ -41,6 +41,13 @@ void kv_append_at(const bf16* src, int T, int G, int d, bf16* cache, int cap, co
 void kv_gather(const bf16* src, int src_cap, bf16* dst, int dst_cap, const int* rows, const int* src_head, int heads_out,
                int keep, int d, cudaStream_t s);
 
+// dst row map[i].y ← src row map[i].x for i < n (a row = d values; map: device int2 pairs): a ragged layer's keep,
+// growth and append (ragged.h computes the maps).
+void kv_copy_rows(const bf16* src, bf16* dst, const int2* map, int n, int d, cudaStream_t s);
+// The statistics op's KeyNorm: out[c][j] = ‖k_{c,j}‖₂ for cache heads c < heads and keys j < K of a [heads][cap][d]
+// cache (fp32 sum of squares of the bf16 keys).
+void key_norms(const bf16* k, int heads, int cap, int d, int K, float* out, cudaStream_t s);
+
 // Causal GQA attention of T new queries (the last T of `len` cache rows; past = len − T) against the cache.
 struct AttnArgs {
   const bf16* q = nullptr;  // [T][H·d] post-RoPE
@@ -52,6 +59,11 @@ struct AttnArgs {
   // When set, the kernels read len from this device int (the decode graph: one captured step serves every length);
   // `len` is then an upper bound (validation, split sizing): the actual length must be in [T, len].
   const int* len_dev = nullptr;
+  // A ragged layer (ragged.h): cache head g's rows start at row head_off[g] of k and v (not g·cap) and it holds
+  // head_len[g] rows (device ints; the queries are the last T of each head's rows); len is then the longest head
+  // (validation, split sizing) and cap ≥ len. Not for the Hopper kernel (attention_prefill runs the portable one).
+  const int* head_off = nullptr;
+  const int* head_len = nullptr;
 };
 // Prefill: the dispatch point. Chooses the Hopper kernel (src/cuda/hopper/, sm_90a) when one is built and
 // applicable, else the portable mma.sync flash kernel (sm_80+) for head_dim 64, 96 or 128; any other even head_dim up

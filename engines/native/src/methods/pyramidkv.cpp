@@ -1,9 +1,10 @@
 // pyramidkv (PyramidKV, arXiv 2406.02069; semantics in engines/README.md): SnapKV's scoring (votes of the last `window`
 // queries, pooled, GQA mean/max per KV head; snapkv.cpp) with a budget per layer that falls linearly from the first
 // layer to the last. With the uniform budget k (window w included), P = k − w, m layers and `beta`:
-//   min = ⌊P / beta⌋, max = 2P − min; layer l keeps w + p_l rows, p_l = ⌊(max·(m−1) − l·(max − min)) / (m−1)⌋, and the
-//   r = m·P − Σ p_l rows lost to the floors go one each to layers 0..r−1 (r < m), so Σ_l (w + p_l) = m·k exactly;
-//   m = 1: p_0 = P. A layer whose p_l exceeds the prefix n − w keeps every row.
+//   min = ⌊P / beta⌋, max = 2P − min; layer l keeps w + p_l rows, p_l = round(max − l·(max − min)/(m − 1)), rounding
+//   half to even (as Python's round): layers l and m−1−l sum to max + min = 2P exactly (their halves round to
+//   opposite sides) and an odd m's middle layer is P, so Σ_l (w + p_l) = m·k exactly; m = 1: p_0 = P. A layer whose
+//   p_l exceeds the prefix n − w keeps every row.
 // Fallbacks: n ≤ k evicts nothing; n < 2P (the prompt too short for the pyramid, as KVCache-Factory) keeps the
 // uniform k in every layer (= snapkv).
 #include <algorithm>
@@ -14,17 +15,16 @@ namespace gem {
 
 namespace {
 
-// Prefix rows per layer (the window excluded), as stated above.
+// Prefix rows per layer (the window excluded), as stated above (integer arithmetic: the quotient and remainder of
+// (max·(m−1) − l·(max − min)) / (m−1), ≥ 0 since max ≥ min).
 std::vector<int> pyramid_prefix(int P, int beta, int m) {
   std::vector<int> p(static_cast<size_t>(m), P);
   if (m == 1) return p;
-  const int64_t mn = P / beta, mx = 2 * static_cast<int64_t>(P) - mn;
-  int64_t sum = 0;
+  const int64_t mn = P / beta, mx = 2 * static_cast<int64_t>(P) - mn, den = m - 1;
   for (int l = 0; l < m; ++l) {
-    p[static_cast<size_t>(l)] = static_cast<int>((mx * (m - 1) - l * (mx - mn)) / (m - 1));
-    sum += p[static_cast<size_t>(l)];
+    const int64_t num = mx * den - l * (mx - mn), q = num / den, r2 = 2 * (num % den);
+    p[static_cast<size_t>(l)] = static_cast<int>(q + (r2 > den || (r2 == den && q % 2 != 0) ? 1 : 0));
   }
-  for (int64_t l = 0; l < static_cast<int64_t>(m) * P - sum; ++l) ++p[static_cast<size_t>(l)];
   return p;
 }
 
