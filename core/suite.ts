@@ -49,8 +49,12 @@ export interface CaseParts {
   contextIds: number[];
   /** How the split was made (one line, recorded in the record's protocol). */
   rule: string;
-  /** ≥ 1; questions[0] is the case's own question (its references are the case's). */
+  /** The questions asked one by one in the multi-question modes (≥ 1); unless `own` is given, questions[0] is the
+   *  case's own question (its references are the case's). */
   questions: CaseQuestion[];
+  /** The case's own question when it is none of `questions` (RULER niah_multiquery asks all keys at once; its
+   *  questions ask one key each): what questions "single" asks. */
+  own?: CaseQuestion;
 }
 
 export interface SuiteCase {

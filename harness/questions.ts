@@ -31,8 +31,10 @@ export function promptProblem(prompt: CellPrompt, c: SuiteCase, suite: string): 
 
 /** The case's questions the protocol asks: the first one (single), or all of them. */
 function asked(prompt: CellPrompt, c: SuiteCase): CaseQuestion[] {
-  const qs = c.parts?.questions ?? [];
-  return prompt.questions === "single" ? qs.slice(0, 1) : qs;
+  const parts = c.parts;
+  if (parts === undefined) return [];
+  if (prompt.questions !== "single") return parts.questions;
+  return parts.own !== undefined ? [parts.own] : parts.questions.slice(0, 1);
 }
 
 /** The record ids (caseIds) a case's cell writes: the caseId alone for one question, "<caseId>#<round>" per question otherwise. */
@@ -59,7 +61,7 @@ export function planRequests(cell: Pick<Cell, "prompt" | "suite">, c: SuiteCase,
     allowLongInput: c.allowLongInput === true,
   };
   const { prompt } = cell;
-  if (isDefaultPrompt(prompt)) return [{ request: { inputIds: c.inputIds, ...common }, rounds: [{ round: 1, question: c.parts?.questions[0] ?? null, turn: null }] }];
+  if (isDefaultPrompt(prompt)) return [{ request: { inputIds: c.inputIds, ...common }, rounds: [{ round: 1, question: null, turn: null }] }];
   const parts = c.parts;
   if (parts === undefined) throw new Error(`case ${c.caseId} has no prompt parts`);
   const qs = asked(prompt, c);
