@@ -140,6 +140,7 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
         const swept = Object.entries(engine.axes).filter(([, vs]) => vs.length > 1).map(([k]) => k);
         const compressions = engine.compression ?? ["with-question"];
         const questionModes = engine.questions ?? ["single"];
+        // The protocol is in the label (promptLabel) and the record's `turn`, not in `sweep` (reports would show it twice).
         const prompts: CellPrompt[] = compressions.flatMap((compression) => questionModes.map((questions) => ({ compression, questions })));
         for (const runOn of engine.engine)
           for (const [combo, prompt] of cartesian(engine.axes).flatMap((c) => prompts.map((p) => [c, p] as const))) {
@@ -155,8 +156,6 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
             seen.add(cellKey);
             const sweep: Record<string, Scalar> = {};
             for (const k of swept) sweep[k] = params[k] ?? null;
-            if (compressions.length > 1) sweep.compression = prompt.compression;
-            if (questionModes.length > 1) sweep.questions = prompt.questions;
             cells.push({
               index: cells.length,
               cellKey,
