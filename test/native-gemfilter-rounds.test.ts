@@ -21,7 +21,7 @@ const headDim = 16;
 const rowBytes = (r_ + 1) * kvHeads * headDim * 4 * 2;
 
 test("keep-filter-layers: round 1 = plain GemFilter with-question; every round = rerun; the 0..r cache grows by the turn's tokens", async (t) => {
-  const r = await openRunner(["--threads", "2", "--kernels", "reference"]);
+  const r = await openRunner(["--threads", "2", "--kernels", "reference"], false);
   try {
     await r.ok(model);
     const gen = (rounds: string, turnMode: string) =>
