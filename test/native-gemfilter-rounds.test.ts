@@ -44,6 +44,7 @@ test("keep-filter-layers: round 1 = plain GemFilter with-question; every round =
       t.is(keep.keptLength, context.length, "the context phase keeps layers 0..r of the whole context");
       t.is(rerun.keptLength, 0, "rerun keeps nothing up front");
       t.is(keep.selection, undefined, "selections are per turn");
+      t.is(keep.firstLogits, undefined, "no logits over the context");
       // The 0..r cache reserves, in those layers only, the context + every row the turns may add (multi-turn: Σ ids +
       // maxNewTokens; multi-request: the largest turn's), and is never reallocated.
       const reserve = mode === "multi-turn" ? turns.reduce((a, ids) => a + ids.length + 4, 0) : Math.max(...turns.map((ids) => ids.length + 4));
