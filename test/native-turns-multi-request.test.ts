@@ -11,6 +11,7 @@ import { context, everyMethod, label, model, turns, type TurnOut } from "./helpe
 test("multi-request turn t equals a single-turn request with that turn, for every method", async (t) => {
   const r = await openRunner();
   try {
+    t.deepEqual((r.hello.capabilities as { turnModes: string[] }).turnModes, ["multi-request", "multi-turn"], "the hello says turns work");
     const cuda = r.hello.backend === "cuda";
     await r.ok(cuda ? { ...model, model: "synthetic:tiny-llama-d64" } : model);
     if (cuda) t.log("cuda backend: tiny-llama-d64, knorm and adasnapkv left out (unsupported there)");

@@ -94,6 +94,8 @@ class Runner {
     caps.set("dtypes", Json::array_of(backend_->dtypes()));
     caps.set("families", Json::array_of(std::vector<std::string>{"llama", "mistral", "qwen2", "phi3"}));
     caps.set("presets", Json::array_of(synthetic_preset_names()));
+    // generate's `turns` (PROTOCOL.md): a runner without this key ignores turns, so a harness checks it first
+    caps.set("turnModes", Json::array_of(std::vector<std::string>{"multi-request", "multi-turn"}));
     caps.set("ops", Json::array_of(std::vector<std::string>{"load", "describe", "generate", "inspect", "export", "unload", "shutdown"}));
     Json h = Json::object();
     h.set("type", "hello");
