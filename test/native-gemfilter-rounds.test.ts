@@ -9,7 +9,8 @@
 //   chunking differs).
 // - the kept 0..r cache (memory.filterKv) holds exactly the history: (r+1) layers × kvHeads × rows × headDim × 4 bytes
 //   × 2 (K and V), rows = the context + every turn's ids and earlier outputs so far (multi-turn) or the context + this
-//   turn's ids (multi-request); so it grows by exactly each turn's tokens. rerun keeps none.
+//   turn's ids (multi-request); so it grows by exactly each turn's tokens. rerun keeps none. Its capacity is reserved
+//   once (the context's phase memory shows it exactly).
 import test from "ava";
 import { openRunner } from "./helpers/native.ts";
 import { context, model, turns, type TurnOut } from "./helpers/turns.ts";
@@ -20,7 +21,7 @@ const headDim = 16;
 const rowBytes = (r_ + 1) * kvHeads * headDim * 4 * 2;
 
 test("keep-filter-layers: round 1 = plain GemFilter with-question; every round = rerun; the 0..r cache grows by the turn's tokens", async (t) => {
-  const r = await openRunner(["--threads", "2", "--kernels", "reference"]);
+  const r = await openRunner(["--threads", "2", "--kernels", "reference"], false);
   try {
     await r.ok(model);
     const gen = (rounds: string, turnMode: string) =>
@@ -43,6 +44,12 @@ test("keep-filter-layers: round 1 = plain GemFilter with-question; every round =
       t.is(keep.keptLength, context.length, "the context phase keeps layers 0..r of the whole context");
       t.is(rerun.keptLength, 0, "rerun keeps nothing up front");
       t.is(keep.selection, undefined, "selections are per turn");
+      t.is(keep.firstLogits, undefined, "no logits over the context");
+      // The 0..r cache reserves, in those layers only, the context + every row the turns may add (multi-turn: Σ ids +
+      // maxNewTokens; multi-request: the largest turn's), and is never reallocated.
+      const reserve = mode === "multi-turn" ? turns.reduce((a, ids) => a + ids.length + 4, 0) : Math.max(...turns.map((ids) => ids.length + 4));
+      const phases = (keep.memory as { phases: Record<string, { kv: number }> }).phases;
+      t.is(phases.filter!.kv, (context.length + reserve) * rowBytes, `${mode}: the context phase holds the reserved 0..r cache`);
       let rows = context.length;
       for (let i = 0; i < turns.length; i++) {
         const m = `${mode} turn ${i + 1}`;

@@ -14,7 +14,7 @@ for (const [name, params] of [
   ["random", { k: 12, seed: 3 }],
 ] as const) {
   test(`context-only ${name} ${JSON.stringify(params)} = ${name} on the context, then the question densely over the kept rows`, async (t) => {
-    const r = await openRunner(["--threads", "2", "--kernels", "reference"]);
+    const r = await openRunner(["--threads", "2", "--kernels", "reference"], false);
     try {
       await r.ok(model);
       const base = { op: "generate", maxNewTokens: 5, ignoreEos: true, returnLogits: true };

@@ -30,7 +30,7 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
 ];
 
 test("bad turns requests are refused with the right error code", async (t) => {
-  const r = await openRunner();
+  const r = await openRunner(["--threads", "2"], false); // host-side validation: the same code before any backend
   try {
     await r.ok(model);
     for (const [what, extra, code, message] of cases) {

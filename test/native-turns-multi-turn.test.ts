@@ -10,7 +10,7 @@ import { openRunner } from "./helpers/native.ts";
 import { context, everyMethod, label, model, turns, type TurnOut } from "./helpers/turns.ts";
 
 test("multi-turn turn t equals one turn of the whole history so far, for every method", async (t) => {
-  const r = await openRunner(["--threads", "2", "--kernels", "reference"]);
+  const r = await openRunner(["--threads", "2", "--kernels", "reference"], false);
   try {
     await r.ok(model);
     for (const [name, params] of everyMethod) {

@@ -94,6 +94,8 @@ class Runner {
     caps.set("dtypes", Json::array_of(backend_->dtypes()));
     caps.set("families", Json::array_of(std::vector<std::string>{"llama", "mistral", "qwen2", "phi3"}));
     caps.set("presets", Json::array_of(synthetic_preset_names()));
+    // generate's `turns` (PROTOCOL.md): a runner without this key ignores turns, so a harness checks it first
+    caps.set("turnModes", Json::array_of(std::vector<std::string>{"multi-request", "multi-turn"}));
     caps.set("ops", Json::array_of(std::vector<std::string>{"load", "describe", "generate", "inspect", "export", "unload", "shutdown"}));
     Json h = Json::object();
     h.set("type", "hello");
@@ -325,7 +327,8 @@ class Runner {
     o.set("memory", mem);
     // With a multi-round method the selections are per turn; the top level has none (no context compression).
     if (g.return_selection && (res.turns.empty() || !res.turns.front().has_selection)) o.set("selection", selection_json(res.selection));
-    if (g.return_logits) o.set("firstLogits", logits_json(res.first_logits));
+    // (keep-filter-layers / rerun compute no logits over the context: then none at the top level)
+    if (g.return_logits && (g.turns.empty() || !res.first_logits.empty())) o.set("firstLogits", logits_json(res.first_logits));
     if (!g.turns.empty()) {
       Json turns = Json::array();
       for (const TurnResult& tr : res.turns) turns.push(turn_json(tr, g.return_logits));

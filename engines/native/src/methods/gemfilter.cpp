@@ -66,7 +66,14 @@ class GemFilter final : public Method {
     const int n = static_cast<int>(ctx.ids.size());
     const std::unique_ptr<PhaseTimer> timer = ctx.backend.start_timer();
     ctx.mem.begin_phase();
-    filter_ = ctx.backend.new_cache(0);  // layers 0..r only hold rows; grown as the history grows
+    // Layers 0..r only hold rows: room for the context and every row the turns may add (ctx.max_new_tokens), reserved
+    // in those layers alone, so that the cache never reallocates and its capacity is what it may hold.
+    filter_ = ctx.backend.new_cache(0);
+    extra_ = ctx.max_new_tokens;
+    for (int l = 0; l <= r_; ++l) {
+      const int G = filter_->heads(l);
+      filter_->keep(l, std::vector<std::vector<int>>(static_cast<size_t>(G)), all_indices(G), n + extra_);
+    }
     std::vector<int> pos(static_cast<size_t>(n));
     std::iota(pos.begin(), pos.end(), 0);
     ForwardOptions o;
@@ -86,7 +93,7 @@ class GemFilter final : public Method {
     if (held_ > seen) {  // multi-request: back to the rows the turn shares (the context)
       for (int l = 0; l <= r_; ++l) {
         const int G = filter_->heads(l);
-        filter_->keep(l, std::vector<std::vector<int>>(static_cast<size_t>(G), all_indices(seen)), all_indices(G), 0);
+        filter_->keep(l, std::vector<std::vector<int>>(static_cast<size_t>(G), all_indices(seen)), all_indices(G), extra_);
       }
       held_ = seen;
     }
@@ -149,6 +156,7 @@ class GemFilter final : public Method {
   Rounds rounds_;
   std::unique_ptr<KVCache> filter_;  // keep-filter-layers: layers 0..r's cache over the held history
   int held_ = 0;                     // its rows
+  int extra_ = 0;                    // the rows beyond the context the turns may add (its reserve)
 };
 
 ParamSpec filter_layer() {
