@@ -21,6 +21,8 @@ export interface EngineInfo {
   timer: string;
   methods: string[];
   presets: string[];
+  /** The `turnMode`s the engine implements (hello capabilities.turnModes); absent or empty: it takes no `turns`. */
+  turnModes?: string[];
 }
 
 export interface ModelSpec {

@@ -131,6 +131,12 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
   const { warmups, repeats } = cell.suite;
   const runs: GenerateResult[][] = [];
   for (const planned of planRequests(cell, c, method)) {
+    const mode = planned.request.turnMode;
+    // A runner without turns would answer the context alone as a with-question prompt: refuse instead.
+    if (mode !== undefined && !(engine.info.turnModes ?? []).includes(mode)) {
+      const message = `the ${engine.info.kind} engine (${engine.info.build}) does not implement turnMode ${JSON.stringify(mode)} (its hello lists ${JSON.stringify(engine.info.turnModes ?? [])})`;
+      return { kind: "failed", failure: { kind: "error", code: "unsupported", message, hint: "rebuild the native runner (npm run build:native); context-only compression and several questions per context need its turns" }, engine };
+    }
     const kept: GenerateResult[] = [];
     for (let i = 0; i < warmups + repeats; i++) {
       const returnSelection = (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1;
