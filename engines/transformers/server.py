@@ -227,6 +227,10 @@ class Engine:
         return min_new
 
     def generate(self, req):
+        if "turns" in req or "turnMode" in req:
+            # Without this a request with turns would run as a with-question prompt of the context alone.
+            raise EngineError("unsupported", "the transformers engine does not implement turns (context-only compression, several questions per context)",
+                              "run context-only and multi-question cells on the native runner (engines/transformers/README.md)")
         torch = self.torch
         method = req.get("method", {})
         name = method.get("name")
