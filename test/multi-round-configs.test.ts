@@ -1,6 +1,7 @@
 // The shipped multi-round configs parse and expand to the protocols they name: the CI one on synthetic:retrieval-tiny
 // and the paper models' (GPU runs), each with dense, with-question vs context-only, GemFilter's rounds
-// keep-filter-layers vs rerun over both question modes, and recompute:false.
+// keep-filter-layers vs rerun over both question modes, and recompute:false (rounds "single" and recompute true, the
+// defaults, are left out of the resolved parameters: engines/gemfilter.ts omitAtDefault).
 import test from "ava";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -23,12 +24,12 @@ test("configs/multi-round-*.json: the protocols of issue 27, every rounds cell c
     for (const p of [
       "dense/undefined/undefined/context-only/multi-request",
       "dense/undefined/undefined/context-only/multi-turn",
-      "gemfilter/single/true/with-question/multi-request",
-      "gemfilter/single/true/context-only/multi-request",
-      "gemfilter/keep-filter-layers/true/context-only/multi-request",
-      "gemfilter/keep-filter-layers/true/context-only/multi-turn",
-      "gemfilter/rerun/true/context-only/multi-turn",
-      "gemfilter/single/false/context-only/multi-request",
+      "gemfilter/undefined/undefined/with-question/multi-request",
+      "gemfilter/undefined/undefined/context-only/multi-request",
+      "gemfilter/keep-filter-layers/undefined/context-only/multi-request",
+      "gemfilter/keep-filter-layers/undefined/context-only/multi-turn",
+      "gemfilter/rerun/undefined/context-only/multi-turn",
+      "gemfilter/undefined/false/context-only/multi-request",
     ])
       t.true(protocols.has(p), `${f}: ${p}`);
   }
