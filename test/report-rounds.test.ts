@@ -51,3 +51,20 @@ test("summary.md and report.html carry the rounds section only when records have
   t.false(markdownText(plain).includes("Rounds and prompt protocols"));
   t.false(renderHtml(plain, { config: null, generatedAt: "now" }, { inlineVega: false }).sections.includes("rounds"));
 });
+
+test("summary.csv gains the turn columns only for runs with rounds", async (t) => {
+  const { csvRows } = await import("../reports/csv.ts");
+  const rows = csvRows(records);
+  const h = rows[0]!;
+  const at = (name: string) => h.indexOf(name);
+  t.true(at("turn.round") > 0);
+  t.deepEqual(rows.slice(1).map((r) => [r[at("turn.contextId")], r[at("turn.round")], r[at("turn.compression")], r[at("turn.kvBytes")]]), [
+    ["a", 1, "context-only", 2048],
+    ["a", 2, "context-only", 2048],
+    ["b", 1, "context-only", 4096],
+    ["b", 2, "context-only", 4096],
+    ["a", 1, "with-question", 1024],
+    ["a", 2, "with-question", 1024],
+  ]);
+  t.false(csvRows(records.map(({ turn: _, ...r }) => GemRecord.parse(r)))[0]!.some((c) => String(c).startsWith("turn.")));
+});
