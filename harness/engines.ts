@@ -49,7 +49,7 @@ export function capabilityProblems(cells: readonly Cell[], engine: CellEngine, c
       continue;
     }
     if (!isDefaultPrompt(c.prompt) && caps.turns !== true)
-      out.add(`the ${engine} engine does not implement compression ${JSON.stringify(c.prompt.compression)} with questions ${JSON.stringify(c.prompt.questions)} (its server does not implement the generate request's turns: engines/transformers/README.md); run it on "native"`);
+      out.add(`the ${engine} engine does not implement compression ${JSON.stringify(c.prompt.compression)} with questions ${JSON.stringify(c.prompt.questions)} (its capabilities do not list the generate request's turns); run it on "native"`);
     const known = caps.methodParams[c.method.name] ?? [];
     for (const p of Object.keys(c.method.params))
       if (!known.includes(p)) out.add(`the ${engine} engine's ${c.method.name} has no parameter ${JSON.stringify(p)} (it implements ${known.join(", ") || "none"}); run it on "native"`);

@@ -1,6 +1,6 @@
 // Prompt protocols that cannot run are refused before any case (exit 2, the reason named): context-only on a suite
 // without a context/question split (bench), several questions for one-question cases (NIAH passkey), and any
-// non-default protocol on the transformers engine (its server does not implement the runner's `turns`).
+// non-default protocol on an engine whose capabilities do not list `turns`.
 import test from "ava";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,7 @@ import { toySuites } from "./helpers/harness-toy-suite.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runner = process.env.GEMBENCH_RUNNER ?? join(root, "engines", "native", "build", "gem-runner");
 
-test("the transformers engine refuses context-only and multi-question cells, naming why", (t) => {
+test("an engine whose capabilities lack turns refuses context-only and multi-question cells, naming why", (t) => {
   const config = parseConfig(
     { name: "p", models: ["synthetic:m"], engines: [{ method: "dense", engine: "transformers", compression: ["with-question", "context-only"] }], suites: [{ name: "toy" }] },
     { source: "c.json", baseDir: "/tmp", suites: toySuites },
@@ -23,7 +23,7 @@ test("the transformers engine refuses context-only and multi-question cells, nam
   const cells = expandSweep(config, { hash: () => "sha256:0" });
   const problems = capabilityProblems(cells, "transformers", { methods: ["dense"], methodParams: { dense: [] } });
   t.deepEqual(problems, [
-    'the transformers engine does not implement compression "context-only" with questions "single" (its server does not implement the generate request\'s turns: engines/transformers/README.md); run it on "native"',
+    'the transformers engine does not implement compression "context-only" with questions "single" (its capabilities do not list the generate request\'s turns); run it on "native"',
   ]);
   t.deepEqual(capabilityProblems(cells, "transformers", { methods: ["dense"], methodParams: { dense: [] }, turns: true }), []);
 });
