@@ -94,6 +94,8 @@ export const TurnResult = z.object({
   inputLength: z.number(),
   /** KV rows held before this turn's ids. */
   cacheLength: z.number(),
+  /** Rows of the compressed prompt this turn decodes over (the context's keptLength, or a multi-round turn's k'). */
+  keptLength: z.number().nullable().optional(),
   timings: Timings.omit({ samples: true, warmups: true, rates: true }),
   /** kv: bytes held at the end of the turn; filterKv: GemFilter's kept layers 0..r cache (0 otherwise); total: the turn's peak. */
   memory: z.object({ kv: z.number(), filterKv: z.number(), total: z.number() }).nullable(),

@@ -95,6 +95,7 @@ export function roundResult(r: GenerateResult, pr: PlannedRound): GenerateResult
     ...r,
     outputIds: t.outputIds,
     stopReason: t.stopReason,
+    keptLength: t.keptLength ?? r.keptLength,
     timings: {
       filterMs: t.timings.filterMs + ctx.filterMs,
       prefillMs: t.timings.prefillMs + ctx.prefillMs,

@@ -49,6 +49,9 @@ test("multi-round-tiny (one context): per-question records, dense and multi-roun
       (cells.get(`gemfilter r=2 k=64 rounds=keep-filter-layers · context-only · ${mode}`) ?? []).map((x) => x.output?.ids),
       mode,
     );
+  // The multi-round variants decode each round over their own k = 64 selected rows; dense over the whole context.
+  for (const [label, rs] of cells) if (label.includes("rounds=")) t.true(rs.every((x) => x.keptLength === 64), label);
+  t.true(cells.get("dense · context-only · multi-request")!.every((x) => x.keptLength === x.turn!.context!.inputLength));
   // Multi-turn: layers 0..r's cache grows by exactly the previous round's question + answer.
   const mt = cells.get("gemfilter r=2 k=64 rounds=keep-filter-layers · context-only · multi-turn")!;
   for (let i = 1; i < mt.length; i++) {
