@@ -21,6 +21,8 @@ export interface EngineInfo {
   timer: string;
   methods: string[];
   presets: string[];
+  /** The `turnMode`s the engine implements (hello capabilities.turnModes); absent or empty: it takes no `turns`. */
+  turnModes?: string[];
 }
 
 export interface ModelSpec {
@@ -68,7 +70,38 @@ export interface GenerateRequest {
   returnSelection: boolean;
   /** Past the model's max_position_embeddings on purpose (otherwise the runner refuses it as bad_input). */
   allowLongInput: boolean;
+  /** Context-only compression (PROTOCOL.md): inputIds is the context, compressed alone; each turn is prefilled densely
+   *  on the kept cache and answered. */
+  turns?: GenerateTurn[];
+  /** "multi-request" (default): every turn from the same compressed context; "multi-turn": the turns accumulate. */
+  turnMode?: TurnMode;
 }
+
+export const TURN_MODES = ["multi-request", "multi-turn"] as const;
+export type TurnMode = (typeof TURN_MODES)[number];
+
+export interface GenerateTurn {
+  inputIds: number[];
+  maxNewTokens?: number;
+  minNewTokens?: number;
+  stopIds?: number[];
+}
+
+/** One turn's answer (PROTOCOL.md, `turns`). */
+export const TurnResult = z.object({
+  outputIds: z.array(z.number()),
+  stopReason: z.string(),
+  inputLength: z.number(),
+  /** KV rows held before this turn's ids. */
+  cacheLength: z.number(),
+  /** Rows of the compressed prompt this turn decodes over (the context's keptLength, or a multi-round turn's k'). */
+  keptLength: z.number().nullable().optional(),
+  timings: Timings.omit({ samples: true, warmups: true, rates: true }),
+  /** kv: bytes held at the end of the turn; filterKv: GemFilter's kept layers 0..r cache (0 otherwise); total: the turn's peak. */
+  memory: z.object({ kv: z.number(), filterKv: z.number(), total: z.number() }).nullable(),
+  selection: Selection.optional(),
+});
+export type TurnResult = z.infer<typeof TurnResult>;
 
 /** The runner's generate result; timings here are one run's (no samples). */
 export const GenerateResult = z.object({
@@ -82,6 +115,8 @@ export const GenerateResult = z.object({
   selection: Selection.optional(),
   /** The method's parameters as the engine ran them: defaults, a paramSet expanded, a ratio's k resolved for this input. */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+  /** With request `turns`: one answer per turn (the top-level output is the first turn's). */
+  turns: z.array(TurnResult).optional(),
 });
 export type GenerateResult = z.infer<typeof GenerateResult>;
 

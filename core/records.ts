@@ -97,6 +97,32 @@ export const RecordError = z.object({
   hint: z.string(),
 });
 
+/** What the method saw and which question of its context a record answers (engines/README.md "Prompt protocols"). */
+export const COMPRESSIONS = ["with-question", "context-only"] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+export const QUESTION_MODES = ["single", "multi-request", "multi-turn"] as const;
+export type QuestionMode = (typeof QUESTION_MODES)[number];
+
+export const RecordTurn = z.object({
+  /** "with-question": the method compressed context + question; "context-only": the context alone, the question after. */
+  compression: z.enum(COMPRESSIONS),
+  questions: z.enum(QUESTION_MODES),
+  /** The case the context came from (the records of one context share it). */
+  contextId: z.string(),
+  /** 1-based index of the question in its context; of `rounds`. */
+  round: z.number().int().positive(),
+  rounds: z.number().int().positive(),
+  questionId: z.string(),
+  /** This question's ids (question + answer prefix) and the KV rows held before them (context-only). */
+  questionLength: z.number(),
+  cacheLength: z.number().nullable(),
+  /** The context's compression, once per context (context-only: the same in every round's record); null with-question. */
+  context: z.object({ inputLength: z.number(), keptLength: z.number().nullable(), filterMs: z.number(), prefillMs: z.number(), totalMs: z.number() }).nullable(),
+  /** Bytes at the end of this round: the KV cache, GemFilter's kept layers 0..r (0 otherwise), the round's peak. */
+  memory: z.object({ kv: z.number(), filterKv: z.number(), total: z.number() }).nullable(),
+});
+export type RecordTurn = z.infer<typeof RecordTurn>;
+
 export const GemRecord = z.object({
   schema: z.literal(RECORD_SCHEMA_VERSION),
   runId: z.string(),
@@ -130,6 +156,9 @@ export const GemRecord = z.object({
   protocol: z.record(z.string(), Scalar),
   inputLength: z.number(),
   keptLength: z.number().nullable(),
+  /** Context-only compression or several questions per context (the cell's `compression` / `questions`): which
+   *  question this record answers and what the method saw; absent = with-question, one question (every older record). */
+  turn: RecordTurn.optional(),
   /** The method's parameters as the engine ran this case (a ratio's resolved k, a paramSet's values); absent: as `method.params`. */
   resolvedParams: z.record(z.string(), Scalar).optional(),
   output: z

@@ -30,6 +30,33 @@ export interface SuiteModelInfo {
   eosIds: number[];
 }
 
+/** One question asked about a case's context (engines/README.md "Prompt protocols"): the ids that follow the context
+ *  (the question, then the answer prefix, as the suite's template puts them), what the answer is scored against. */
+export interface CaseQuestion {
+  /** Unique within the case (e.g. the needle's key). */
+  id: string;
+  question: string;
+  answerPrefix: string;
+  /** Token ids of question + answer prefix, as they follow the context ids. */
+  inputIds: number[];
+  references: string[];
+}
+
+/** The case's prompt as context + question(s): for the gembench NIAH profile contextIds ++ questions[0].inputIds is
+ *  exactly inputIds; suites that tokenize the whole prompt at once (RULER, LongBench) encode the parts apart (the
+ *  kvpress way), so the split ids may differ from inputIds at the boundary. Absent: the suite has no split. */
+export interface CaseParts {
+  contextIds: number[];
+  /** How the split was made (one line, recorded in the record's protocol). */
+  rule: string;
+  /** The questions asked one by one in the multi-question modes (≥ 1); unless `own` is given, questions[0] is the
+   *  case's own question (its references are the case's). */
+  questions: CaseQuestion[];
+  /** The case's own question when it is none of `questions` (RULER niah_multiquery asks all keys at once; its
+   *  questions ask one key each): what questions "single" asks. */
+  own?: CaseQuestion;
+}
+
 export interface SuiteCase {
   caseId: string;
   dataset: string;
@@ -52,6 +79,8 @@ export interface SuiteCase {
   marks: { label: string; start: number; end: number }[];
   /** Anything the scorer needs beyond the references (e.g. LongBench all_classes). */
   scoring: Record<string, unknown>;
+  /** The prompt as context + question(s), for context-only compression and several questions per context. */
+  parts?: CaseParts;
   /** Run this case even though prompt + output exceed the model's trained positions (the suite's user asked for it). */
   allowLongInput?: boolean;
 }

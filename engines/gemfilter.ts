@@ -6,4 +6,6 @@ export const gemfilter: MethodAdapter = {
   name: "gemfilter",
   label: (p) => joinLabel(`gemfilter r=${String(p.filterLayer)} ${budgetLabel(p)}`, nonDefaultParams(gemfilter, p, ["filterLayer", "k", "ratio"])),
   toRunner: (p) => ({ name: "gemfilter", params: p }),
+  // issue 27's multi-round variants and the no-recompute ablation (engines/README.md "Protocols")
+  omitAtDefault: ["rounds", "recompute"],
 };

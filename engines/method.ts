@@ -128,6 +128,10 @@ export interface MethodAdapter {
   label(p: MethodParams): string;
   /** The `method` object of a runner `generate` request. */
   toRunner(p: MethodParams): RunnerMethod;
+  /** Parameters added after results existed: at their runner default they are left out of the resolved parameters
+   *  (so the cell keys, labels and resumable runs from before them stay what they were; the runner applies the
+   *  same default). */
+  readonly omitAtDefault?: readonly string[];
 }
 
 /** The rules of a method's spec that `p` breaks, as messages naming the parameters. */
@@ -199,7 +203,10 @@ export function paramsSchema(m: MethodAdapter): z.ZodType<MethodParams> {
 
 /** Validated params with defaults filled in; throws a ZodError naming the bad parameter. */
 export function resolveParams(m: MethodAdapter, raw: Record<string, unknown>): MethodParams {
-  return paramsSchema(m).parse(expandParamSet(methodSpec(m.name), raw));
+  const spec = methodSpec(m.name);
+  const p = paramsSchema(m).parse(expandParamSet(spec, raw));
+  for (const name of m.omitAtDefault ?? []) if (p[name] !== undefined && p[name] === spec.params[name]?.default) delete p[name];
+  return p;
 }
 
 /** `raw` with its paramSet's values under the explicit ones; throws when an explicit value contradicts the set. */

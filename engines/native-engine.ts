@@ -45,7 +45,7 @@ const Hello = z.object({
   device: z.string(),
   computeCapability: z.union([z.string(), z.number()]).nullable().optional(),
   timer: z.string().optional(),
-  capabilities: z.object({ methods: z.array(z.string()).default([]), presets: z.array(z.string()).default([]) }).partial().default({}),
+  capabilities: z.object({ methods: z.array(z.string()).default([]), presets: z.array(z.string()).default([]), turnModes: z.array(z.string()).default([]) }).partial().default({}),
 });
 
 const Response = z.object({
@@ -173,6 +173,7 @@ export class NativeEngine implements Engine {
       timer: hello.timer ?? "unknown",
       methods: hello.capabilities.methods ?? [],
       presets: hello.capabilities.presets ?? [],
+      turnModes: hello.capabilities.turnModes ?? [],
     };
     engine = new NativeEngine(proc, info, device);
     const e = engine;

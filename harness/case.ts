@@ -2,7 +2,7 @@
 // method, cut the output at the suite's stop strings, score it, and return the one GemRecord that says what happened.
 import type { Engine, EngineFailure, GenerateResult, LoadedModel, ModelSpec } from "../core/engine.ts";
 import { toError } from "../core/errors.ts";
-import { RECORD_SCHEMA_VERSION, type GemRecord, type PhaseRates, type Timings } from "../core/records.ts";
+import { RECORD_SCHEMA_VERSION, type GemRecord, type PhaseRates, type RecordTurn, type Timings } from "../core/records.ts";
 import { keptForViewer } from "../core/selection.ts";
 import { median } from "../core/stats.ts";
 import type { Suite, SuiteCase } from "../core/suite.ts";
@@ -12,7 +12,8 @@ import type { RunnerMethod } from "../core/engine.ts";
 import type { ResolvedConfig } from "./config.ts";
 import { collectEnvironment, loadAverageNow } from "./environment.ts";
 import type { FaultSpec } from "./faults.ts";
-import type { Cell } from "./sweep.ts";
+import { contextTimes, planRequests, roundCaseIds, roundResult, type PlannedRound } from "./questions.ts";
+import { isDefaultPrompt, type Cell } from "./sweep.ts";
 import type { GemTokenizer } from "./tokenizer.ts";
 
 /** The part of RunnerPool the loop uses. */
@@ -113,7 +114,7 @@ function failureRecordError(f: EngineFailure): { code: string; message: string; 
   }
 }
 
-type Attempt = { kind: "ok"; runs: GenerateResult[]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
+type Attempt = { kind: "ok"; runs: GenerateResult[][]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
 
 const recordKeyOf = (t: CaseTask): string => `${t.cell.cellKey}/${t.c.caseId}`;
 const isViewerCase = (t: CaseTask, x: CaseContext): boolean => t.caseIndex < x.run.viewerCases;
@@ -128,32 +129,50 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
     return { kind: "failed", failure, engine };
   }
   const { warmups, repeats } = cell.suite;
-  const maxNewTokens = cell.suite.maxNewTokens ?? c.maxNewTokens;
-  const runs: GenerateResult[] = [];
-  for (let i = 0; i < warmups + repeats; i++) {
-    const out = await engine.generate(
-      {
-        inputIds: c.inputIds,
-        method,
-        maxNewTokens,
-        minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens),
-        stopIds: c.stopIds,
-        ...(c.eosIds === undefined ? {} : { eosIds: c.eosIds }),
-        ...(c.stopCheckFrom === undefined ? {} : { stopCheckFrom: c.stopCheckFrom }),
-        ignoreEos: cell.suite.ignoreEos,
-        returnSelection: (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1,
-        allowLongInput: c.allowLongInput === true,
-      },
-      { timeoutMs: x.run.timeoutMs },
-    );
-    if (!out.ok) return { kind: "failed", failure: out.failure, engine };
-    if (i >= warmups) runs.push(out.value);
+  const runs: GenerateResult[][] = [];
+  for (const planned of planRequests(cell, c, method)) {
+    const mode = planned.request.turnMode;
+    // A runner without turns would answer the context alone as a with-question prompt: refuse instead.
+    if (mode !== undefined && !(engine.info.turnModes ?? []).includes(mode)) {
+      const message = `the ${engine.info.kind} engine (${engine.info.build}) does not implement turnMode ${JSON.stringify(mode)} (its hello lists ${JSON.stringify(engine.info.turnModes ?? [])})`;
+      return { kind: "failed", failure: { kind: "error", code: "unsupported", message, hint: "rebuild the native runner (npm run build:native); context-only compression and several questions per context need its turns" }, engine };
+    }
+    const kept: GenerateResult[] = [];
+    for (let i = 0; i < warmups + repeats; i++) {
+      const returnSelection = (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1;
+      const out = await engine.generate({ ...planned.request, returnSelection }, { timeoutMs: x.run.timeoutMs });
+      if (!out.ok) return { kind: "failed", failure: out.failure, engine };
+      if (i >= warmups) kept.push(out.value);
+    }
+    runs.push(kept);
   }
   return { kind: "ok", runs, model, engine };
 }
 
+/** One record's place in its case: the round's record id (caseId), question and, with turns, its request's results. */
+interface RoundSlot {
+  caseId: string;
+  planned: PlannedRound;
+  questionLength: number;
+  inputLength: number;
+}
+
+/** The rounds of the case's cell in request order (one for the default protocol). */
+function roundSlots(t: CaseTask, method: RunnerMethod): { slot: RoundSlot; request: number }[] {
+  const ids = roundCaseIds(t.cell.prompt, t.c);
+  const out: { slot: RoundSlot; request: number }[] = [];
+  planRequests(t.cell, t.c, method).forEach((p, request) => {
+    for (const r of p.rounds) {
+      const q = r.question?.inputIds.length ?? 0;
+      const inputLength = p.request.turns === undefined ? p.request.inputIds.length : p.request.inputIds.length + q;
+      out.push({ slot: { caseId: ids[out.length] ?? t.c.caseId, planned: r, questionLength: q, inputLength }, request });
+    }
+  });
+  return out;
+}
+
 /** The fields every record of this case has, whatever happened. */
-function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string, loadAtStart: number[]) {
+function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedAt: string, loadAtStart: number[], slot: RoundSlot) {
   const { cell, c } = t;
   const info = engine?.info ?? x.pool.firstEngine()?.info ?? { build: "unknown", backend: "unknown", device: "unknown", timer: "unknown" };
   return {
@@ -161,32 +180,53 @@ function recordBase(t: CaseTask, x: CaseContext, engine: Engine | null, startedA
     runId: x.runId,
     ...(cell.engine === "native" ? {} : { engine: cell.engine }),
     cellKey: cell.cellKey,
-    recordKey: recordKeyOf(t),
+    recordKey: `${cell.cellKey}/${slot.caseId}`,
     suite: cell.suite.name,
     dataset: c.dataset,
-    caseId: c.caseId,
+    caseId: slot.caseId,
     method: cell.method,
     sweep: cell.sweep,
     caseMeta: c.caseMeta,
-    protocol: c.protocol,
-    inputLength: c.inputIds.length,
-    references: c.references,
+    protocol: isDefaultPrompt(cell.prompt) || c.parts === undefined ? c.protocol : { ...c.protocol, promptSplit: c.parts.rule },
+    inputLength: slot.inputLength,
+    references: slot.planned.question?.references ?? c.references,
     environment: collectEnvironment({ build: info.build, backend: info.backend, device: info.device, timer: info.timer }, x.repoDir, loadAtStart),
     startedAt,
   } as const;
 }
 type RecordBase = ReturnType<typeof recordBase>;
 
+/** The record's `turn` (absent for the default protocol): which question, what the method saw, the round's memory. */
+function recordTurn(t: CaseTask, slot: RoundSlot, plannedRounds: number, last: GenerateResult | null): RecordTurn | undefined {
+  const { prompt } = t.cell;
+  if (isDefaultPrompt(prompt)) return undefined;
+  const turn = slot.planned.turn === null ? undefined : last?.turns?.[slot.planned.turn];
+  const ctx = last === null || slot.planned.turn === null ? null : contextTimes(last);
+  return {
+    compression: prompt.compression,
+    questions: prompt.questions,
+    contextId: t.c.caseId,
+    round: slot.planned.round,
+    rounds: plannedRounds,
+    questionId: slot.planned.question?.id ?? "",
+    questionLength: slot.questionLength,
+    cacheLength: turn?.cacheLength ?? null,
+    context: ctx === null || last === null ? null : { inputLength: last.inputLength, keptLength: last.keptLength, ...ctx },
+    memory: turn?.memory ?? null,
+  };
+}
+
 function modelRecord(cell: Cell, m: LoadedModel | null): GemRecord["model"] {
   return { id: cell.model.id, name: cell.model.name, hash: cell.model.hash, family: m?.family ?? "unknown", layers: m?.layers ?? 0 };
 }
 
 /** The runner failed the case (or does not support it): no output, the failure as the record's error. */
-function failedRecord(base: RecordBase, cell: Cell, f: EngineFailure): GemRecord {
+function failedRecord(base: RecordBase, cell: Cell, f: EngineFailure, turn: RecordTurn | undefined): GemRecord {
   return {
     ...base,
     model: modelRecord(cell, null),
     keptLength: null,
+    ...(turn === undefined ? {} : { turn }),
     output: null,
     scores: {},
     timings: null,
@@ -199,18 +239,22 @@ function failedRecord(base: RecordBase, cell: Cell, f: EngineFailure): GemRecord
   };
 }
 
-/** The runner answered: the last repeat's output cut at the stop strings and scored (a scorer that throws errors the case). */
-function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Extract<Attempt, { kind: "ok" }>): GemRecord {
+/** The runner answered: the round's answer of the last repeat cut at the stop strings and scored against the round's
+ *  question (a scorer that throws errors the record). */
+function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, model: LoadedModel, requestRuns: readonly GenerateResult[], slot: RoundSlot, turn: RecordTurn | undefined): GemRecord {
   const { cell, c } = t;
-  const last = result.runs[result.runs.length - 1]!;
+  const runs = requestRuns.map((r) => roundResult(r, slot.planned));
+  const last = runs[runs.length - 1]!;
   const text = cutAtStop(t.tokenizer.decode(last.outputIds, { skipSpecialTokens: true }), c.stopStrings);
-  const timings = combineTimings(result.runs, cell.suite.warmups);
-  const rates = ratesOf(result.model, cell, last, timings);
+  const timings = combineTimings(runs, cell.suite.warmups);
+  // The phase-work model knows one prompt compressed and decoded; a turn's prefill over a kept cache is not in it.
+  const rates = slot.planned.turn === null ? ratesOf(model, cell, last, timings) : null;
   if (rates !== null) timings.rates = rates;
   const answered = {
     ...base,
-    model: modelRecord(cell, result.model),
+    model: modelRecord(cell, model),
     keptLength: last.keptLength,
+    ...(turn === undefined ? {} : { turn }),
     ...(last.params !== undefined ? { resolvedParams: last.params } : {}),
     output: { ids: last.outputIds, text, stopReason: last.stopReason },
     timings,
@@ -218,7 +262,8 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
   };
   let scores: Record<string, number>;
   try {
-    scores = t.suite.score(c, text);
+    const q = slot.planned.question;
+    scores = t.suite.score(q === null ? c : { ...c, references: q.references }, text);
   } catch (e) {
     return {
       ...answered,
@@ -231,19 +276,25 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
     };
   }
   const sel = last.selection ?? null;
+  // The viewer shows what the method chose from: the whole prompt, or the context alone (context-only).
+  const seen = slot.planned.turn === null ? c.inputIds : (c.parts?.contextIds ?? c.inputIds);
   return {
     ...answered,
     scores,
     selection: x.run.returnSelection ? sel : null,
-    viewer: isViewerCase(t, x) && sel !== null ? { tokens: t.tokenizer.tokenStrings(c.inputIds), kept: keptForViewer(sel, c.inputIds.length), marks: c.marks } : null,
+    viewer:
+      isViewerCase(t, x) && sel !== null && slot.planned.round === 1
+        ? { tokens: t.tokenizer.tokenStrings(seen), kept: keptForViewer(sel, seen.length), marks: c.marks.filter((m) => m.end <= seen.length) }
+        : null,
     status: "completed",
     error: null,
     finishedAt: new Date().toISOString(),
   };
 }
 
-/** Runs one case; null when the run was interrupted meanwhile (nothing is recorded: the case reruns on resume). */
-export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | null> {
+/** Runs one case: one record per round of its cell's protocol (one for the default); null when the run was
+ *  interrupted meanwhile (nothing is recorded: the case reruns on resume). */
+export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord[] | null> {
   const startedAt = new Date().toISOString();
   let loadAtStart = loadAverageNow();
   const adapter = getMethod(t.cell.method.name);
@@ -257,7 +308,12 @@ export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord | 
   });
   if (x.signal?.aborted) return null;
   const engine: Engine | null = borrowed.ok ? borrowed.value.engine : engineUsed;
-  const base = recordBase(t, x, engine, startedAt, loadAtStart);
   const result: Attempt = borrowed.ok ? borrowed.value : { kind: "failed", failure: borrowed.failure, engine: null };
-  return result.kind === "failed" ? failedRecord(base, t.cell, result.failure) : outputRecord(base, t, x, result);
+  const slots = roundSlots(t, method);
+  return slots.map(({ slot, request }) => {
+    const base = recordBase(t, x, engine, startedAt, loadAtStart, slot);
+    if (result.kind === "failed") return failedRecord(base, t.cell, result.failure, recordTurn(t, slot, slots.length, null));
+    const runs = result.runs[request]!;
+    return outputRecord(base, t, x, result.model, runs, slot, recordTurn(t, slot, slots.length, runs[runs.length - 1]!));
+  });
 }

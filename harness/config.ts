@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { expandParamSet, getMethod, methodSpec, methods, paramsSchema } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
-import type { Scalar } from "../core/records.ts";
+import { COMPRESSIONS, QUESTION_MODES, type Compression, type QuestionMode, type Scalar } from "../core/records.ts";
 import type { SuiteRegistry } from "../core/suite.ts";
 import { UsageError } from "../core/errors.ts";
 import { MAX_BYTES, readTextFile } from "../core/files.ts";
@@ -45,6 +45,10 @@ export const EngineEntry = z.strictObject({
   params: z.record(z.string(), ParamValue).default({}),
   /** Which engine runs the entry's cells; a list sweeps it like a parameter (each engine its own cells). */
   engine: z.union([EngineName, z.array(EngineName).min(1)]).default("native"),
+  /** What the method compresses (engines/README.md "Prompt protocols"); a list sweeps it. */
+  compression: z.union([z.enum(COMPRESSIONS), z.array(z.enum(COMPRESSIONS)).min(1)]).default("with-question"),
+  /** One question per context, or all of a context's questions as several requests / as accumulating turns; a list sweeps it. */
+  questions: z.union([z.enum(QUESTION_MODES), z.array(z.enum(QUESTION_MODES)).min(1)]).default("single"),
 });
 export type EngineEntry = z.infer<typeof EngineEntry>;
 
@@ -116,6 +120,9 @@ export interface ResolvedEngine {
   engine: EngineName[];
   /** Each parameter's list of values (scalars become one-element lists, ranges are expanded). */
   axes: Record<string, Scalar[]>;
+  /** The entry's prompt protocols, each combination its own cells; absent: ["with-question"] and ["single"]. */
+  compression?: Compression[];
+  questions?: QuestionMode[];
 }
 
 export interface ResolvedSuite {
@@ -258,7 +265,7 @@ export function resolveDtypes(config: ResolvedConfig, devices: string[]): Resolv
 
 /** The number of cells a resolved config expands to (models × suites × parameter combinations), without building them. */
 export function gridSize(config: Pick<ResolvedConfig, "models" | "suites" | "engines">): number {
-  return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + e.engine.length * combinationCount(e.axes), 0);
+  return config.models.length * config.suites.length * config.engines.reduce((n, e) => n + e.engine.length * combinationCount(e.axes) * (e.compression?.length ?? 1) * (e.questions?.length ?? 1), 0);
 }
 
 /** Refuse a grid of more than LARGE_GRID_CELLS cells unless --allow-large-grid was given (run and slurm alike). */
@@ -369,7 +376,10 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
         problems.push(`${line}${values === "" ? "" : ` (with ${values})`}`);
       }
     }
-    engines.push({ method: e.method, engine: uniqueEngines(e.engine), axes });
+    const compression = [...new Set(Array.isArray(e.compression) ? e.compression : [e.compression])];
+    const questions = [...new Set(Array.isArray(e.questions) ? e.questions : [e.questions])];
+    problems.push(...protocolProblems(i, axes, compression, questions));
+    engines.push({ method: e.method, engine: uniqueEngines(e.engine), axes, compression, questions });
   });
 
   const suites: ResolvedSuite[] = [];
@@ -402,6 +412,18 @@ export function parseConfig(value: unknown, opts: { source: string; baseDir: str
 
   if (problems.length > 0) throw new ConfigError(opts.source, problems);
   return { name: raw.name, description: raw.description, baseDir: opts.baseDir, models, engines, suites, run: raw.run, transformers };
+}
+
+/** The protocol combinations that cannot run whatever the suite: with-question over accumulating turns (the question
+ *  of round 1 would be compressed, the later ones not), and GemFilter's multi-round `rounds` with the question compressed. */
+function protocolProblems(i: number, axes: Record<string, Scalar[]>, compression: Compression[], questions: QuestionMode[]): string[] {
+  const out: string[] = [];
+  if (compression.includes("with-question") && questions.includes("multi-turn"))
+    out.push(`engines[${i}]: questions "multi-turn" needs compression "context-only" (with-question compresses the prompt with its one question; turns come after a context compressed alone)`);
+  const rounds = (axes.rounds ?? []).filter((v) => v !== "single");
+  if (rounds.length > 0 && compression.includes("with-question"))
+    out.push(`engines[${i}].params.rounds: ${rounds.map((v) => JSON.stringify(v)).join(", ")} needs compression "context-only" (the selection is redone per question over a context compressed alone)`);
+  return out;
 }
 
 /** Read and validate a config file (JSON syntax errors are reported with the file name). */

@@ -11,7 +11,7 @@ import { toError } from "../core/errors.ts";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { writeFileAtomic } from "../core/results.ts";
 import { modelSpecOf } from "./case.ts";
-import type { Cell, CellEngine } from "./sweep.ts";
+import { isDefaultPrompt, type Cell, type CellEngine } from "./sweep.ts";
 
 /** Written after an export finished: a folder without it (an interrupted export) is exported again. */
 export const EXPORT_MARKER = "gembench-export.json";
@@ -20,6 +20,8 @@ export const EXPORT_MARKER = "gembench-export.json";
 export interface EngineCapabilities {
   methods: string[];
   methodParams: Record<string, string[]>;
+  /** Implements the generate request's `turns` (context-only compression, several questions per context); absent: no. */
+  turns?: boolean;
 }
 
 /** An engine other than the native runner, ready for a run. */
@@ -46,6 +48,8 @@ export function capabilityProblems(cells: readonly Cell[], engine: CellEngine, c
       out.add(`the ${engine} engine has no method ${JSON.stringify(c.method.name)} (it implements ${caps.methods.join(", ")}); run it on "native"`);
       continue;
     }
+    if (!isDefaultPrompt(c.prompt) && caps.turns !== true)
+      out.add(`the ${engine} engine does not implement compression ${JSON.stringify(c.prompt.compression)} with questions ${JSON.stringify(c.prompt.questions)} (its capabilities do not list the generate request's turns); run it on "native"`);
     const known = caps.methodParams[c.method.name] ?? [];
     for (const p of Object.keys(c.method.params))
       if (!known.includes(p)) out.add(`the ${engine} engine's ${c.method.name} has no parameter ${JSON.stringify(p)} (it implements ${known.join(", ") || "none"}); run it on "native"`);

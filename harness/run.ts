@@ -16,6 +16,7 @@ import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
 import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
 import { cellProblems, idOutsideVocab } from "./preflight.ts";
+import { promptProblem, roundCaseIds } from "./questions.ts";
 import { Progress } from "./progress.ts";
 import { checkShardCount, planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
@@ -309,10 +310,14 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
     const portion = loop.portions?.get(cell.cellKey);
     // A shard's part of the cell: its cases by their real prompt + output lengths (caseIndex stays the cell's).
     const mine = portion === undefined ? limited.map((_, i) => i) : portionIndices(limited.map((c) => c.inputIds.length + (cell.suite.maxNewTokens ?? c.maxNewTokens)), portion);
+    const problem = limited.map((c) => promptProblem(cell.prompt, c, cell.suite.name)).find((x) => x !== null);
+    if (problem !== undefined) throw new UsageError(`${cell.method.label} on ${cell.suite.name}: ${problem}`);
     for (const caseIndex of mine) {
       const c = limited[caseIndex]!;
-      summary.cases++;
-      if (loop.store.finished.has(`${cell.cellKey}/${c.caseId}`)) summary.resumed++;
+      // A context's records (one per question it is asked) are counted as cases, and resumed only all together.
+      const ids = roundCaseIds(cell.prompt, c);
+      summary.cases += ids.length;
+      if (ids.every((id) => loop.store.finished.has(`${cell.cellKey}/${id}`))) summary.resumed += ids.length;
       else tasks.push({ cell, c, caseIndex, suite, tokenizer });
     }
   }
@@ -366,13 +371,15 @@ async function runTasks(loop: Loop, tasks: readonly CaseTask[]): Promise<void> {
     tasks.map(async (t) => {
       if (loop.stopped() || thrown !== null) return;
       try {
-        const rec = await runCase(t, loop.cases);
-        if (rec === null || loop.stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
-        loop.store.append(rec);
-        if (rec.status === "completed") summary.completed++;
-        else if (rec.status === "errored") summary.errored++;
-        else if (rec.status === "unsupported") summary.unsupported++;
-        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.c.caseId}`, rec.status === "errored");
+        const recs = await runCase(t, loop.cases);
+        if (recs === null || loop.stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
+        for (const rec of recs) {
+          loop.store.append(rec);
+          if (rec.status === "completed") summary.completed++;
+          else if (rec.status === "errored") summary.errored++;
+          else if (rec.status === "unsupported") summary.unsupported++;
+        }
+        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.c.caseId}`, recs.some((r) => r.status === "errored"));
       } catch (e) {
         if (thrown === null) {
           thrown = { error: e };

@@ -9,7 +9,7 @@ import { getMethod, resolveParams } from "../engines/index.ts";
 import type { MethodParams } from "../engines/index.ts";
 import { cartesian, type EngineName, type ResolvedConfig, type ResolvedModel, type ResolvedSuite } from "./config.ts";
 import { canonicalJson } from "../core/canonical-json.ts";
-import type { Scalar } from "../core/records.ts";
+import type { Compression, QuestionMode, Scalar } from "../core/records.ts";
 
 export interface CellModel extends ResolvedModel {
   /** Content hash (see modelHash). */
@@ -31,6 +31,21 @@ export interface Cell {
   method: { name: string; params: MethodParams; label: string };
   /** The values of this cell's list-valued (swept) parameters. */
   sweep: Record<string, Scalar>;
+  /** What the method compresses and how many questions a context gets (engines/README.md "Prompt protocols"). */
+  prompt: CellPrompt;
+}
+
+export interface CellPrompt {
+  compression: Compression;
+  questions: QuestionMode;
+}
+
+/** The default protocol (every cell before prompt protocols existed): keyed and labelled as before. */
+export const isDefaultPrompt = (p: CellPrompt): boolean => p.compression === "with-question" && p.questions === "single";
+
+/** " · context-only · multi-request" for a cell's label; "" for the default protocol. */
+export function promptLabel(p: CellPrompt): string {
+  return `${p.compression === "with-question" ? "" : ` · ${p.compression}`}${p.questions === "single" ? "" : ` · ${p.questions}`}`;
 }
 
 export function sha256Hex(s: string | Buffer): string {
@@ -94,9 +109,13 @@ export function cellKeyOf(parts: {
   suite: { name: string; options: unknown; maxNewTokens: number | null; ignoreEos: boolean };
   /** The engine; absent or "native" for our runner, so native keys stay what they always were. */
   engine?: CellEngine;
+  /** The prompt protocol; absent or the default for the keys cells always had. */
+  prompt?: CellPrompt;
 }): string {
-  const { engine, ...rest } = parts;
-  return sha256Hex(canonicalJson(engine === undefined || engine === "native" ? rest : { ...rest, engine })).slice(0, 16);
+  const { engine, prompt, ...rest } = parts;
+  const keyed: Record<string, unknown> = engine === undefined || engine === "native" ? rest : { ...rest, engine };
+  if (prompt !== undefined && !isDefaultPrompt(prompt)) keyed.prompt = prompt;
+  return sha256Hex(canonicalJson(keyed)).slice(0, 16);
 }
 
 /** The files of a tokenizer folder that change what a case's prompt is or how its output reads (vocabulary, merges,
@@ -144,14 +163,19 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
         const adapter = getMethod(engine.method);
         if (adapter === undefined) throw new Error(`unknown method ${engine.method}`);
         const swept = Object.entries(engine.axes).filter(([, vs]) => vs.length > 1).map(([k]) => k);
+        const compressions = engine.compression ?? ["with-question"];
+        const questionModes = engine.questions ?? ["single"];
+        // The protocol is in the label (promptLabel) and the record's `turn`, not in `sweep` (reports would show it twice).
+        const prompts: CellPrompt[] = compressions.flatMap((compression) => questionModes.map((questions) => ({ compression, questions })));
         for (const runOn of engine.engine)
-          for (const combo of cartesian(engine.axes)) {
+          for (const [combo, prompt] of cartesian(engine.axes).flatMap((c) => prompts.map((p) => [c, p] as const))) {
             const params = resolveParams(adapter, combo);
             const cellKey = cellKeyOf({
               model: { hash: model.hash, dtype: m.dtype, maxContext: m.maxContext, tokenizer: tok },
               method: { name: adapter.name, params },
               suite: { name: suite.name, options: suite.options, maxNewTokens: suite.maxNewTokens, ignoreEos: suite.ignoreEos },
               engine: runOn,
+              prompt,
             });
             const had = seen.get(cellKey);
             if (had !== undefined && had !== modelIndex) twins.set(`${had}/${modelIndex}`, [had, modelIndex]);
@@ -167,8 +191,9 @@ export function expandSweep(config: ResolvedConfig, opts: { hash?: (m: ResolvedM
               model,
               suiteIndex,
               suite,
-              method: { name: adapter.name, params, label: adapter.label(params) },
+              method: { name: adapter.name, params, label: adapter.label(params) + promptLabel(prompt) },
               sweep,
+              prompt,
             });
           }
       }

@@ -8,13 +8,27 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { longbenchRows } from "./aggregate.ts";
 import { RATES } from "./rates.ts";
-import type { GemRecord, Scalar } from "../core/records.ts";
+import type { GemRecord, RecordTurn, Scalar } from "../core/records.ts";
 import { decodeMsPerTokenSamples, engineOf, MEMORY_CATEGORIES, memorySummary, samplesOf, uniq } from "./aggregate.ts";
 import { paramsText } from "./format.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
 
 type Cell = string | number | boolean | null;
+
+const TURN_COLUMNS: readonly [string, (t: RecordTurn) => Cell][] = [
+  ["turn.compression", (t) => t.compression],
+  ["turn.questions", (t) => t.questions],
+  ["turn.contextId", (t) => t.contextId],
+  ["turn.round", (t) => t.round],
+  ["turn.rounds", (t) => t.rounds],
+  ["turn.questionId", (t) => t.questionId],
+  ["turn.cacheLength", (t) => t.cacheLength],
+  ["turn.kvBytes", (t) => t.memory?.kv ?? null],
+  ["turn.filterKvBytes", (t) => t.memory?.filterKv ?? null],
+  ["turn.contextFilterMs", (t) => t.context?.filterMs ?? null],
+  ["turn.contextPrefillMs", (t) => t.context?.prefillMs ?? null],
+];
 
 function unionKeys(records: readonly GemRecord[], pick: (r: GemRecord) => Record<string, unknown>): string[] {
   return uniq(records.flatMap((r) => Object.keys(pick(r))));
@@ -27,6 +41,8 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
   const sweepKeys = unionKeys(records, (r) => r.sweep);
   const metaKeys = unionKeys(records, (r) => r.caseMeta);
   const scoreKeys = unionKeys(records, (r) => r.scores);
+  // Prompt protocols (records with `turn`): which question of which context, what the method saw, the round's KV.
+  const turnCols = records.some((r) => r.turn !== undefined) ? TURN_COLUMNS : [];
   const header = [
     "runId",
     "suite",
@@ -64,6 +80,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
     "peakPhase",
     "decodeKvBytes",
     ...MEMORY_CATEGORIES.flatMap((c) => [`${c}MaxOverPhasesBytes`, `${c}MaxOverPhasesPhase`]),
+    ...turnCols.map(([k]) => k),
     "cellKey",
   ];
   const rows: Cell[][] = [header];
@@ -110,6 +127,7 @@ export function csvRows(records: readonly GemRecord[]): Cell[][] {
       m?.peakPhase ?? null,
       m?.decodeKv ?? null,
       ...MEMORY_CATEGORIES.flatMap((c) => (m ? [m.maxOverPhases[c].bytes, m.maxOverPhases[c].phase] : [null, null])),
+      ...turnCols.map(([, f]) => (r.turn === undefined ? null : f(r.turn))),
       r.cellKey,
     ]);
   }

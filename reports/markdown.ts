@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { summaryMarkdown } from "./longbench-markdown.ts";
 import { rulerMarkdown } from "./ruler-markdown.ts";
+import { roundsMarkdown } from "./rounds.ts";
 import { longbenchV2Markdown } from "./longbench-v2-markdown.ts";
 import type { GemRecord } from "../core/records.ts";
 import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, engineAgreement, groupBy, hasManyModels, headline, isFailure, meanOverDatasets, memorySummary, profileTitle, noMemoryReason, peerRatios, samplesOf, uniq, variantOf, type PeerRatioRow } from "./aggregate.ts";
@@ -139,6 +140,8 @@ export function markdownText(records: readonly GemRecord[]): string {
     if (suite === "ruler" && rs.some((r) => headline(r) !== null)) out.push(title("RULER"), "", rulerMarkdown(rs), "");
     if (suite === "longbench-v2" && rs.some((r) => headline(r) !== null)) out.push(title("LongBench v2"), "", longbenchV2Markdown(rs), "");
     if (s) out.push(title("Scores"), "", s, "");
+    const rounds = roundsMarkdown(rs, withModel);
+    if (rounds) out.push(title("Rounds and prompt protocols"), "", rounds, "");
     const t = speedTable(rs, withModel);
     if (t) out.push(title("Speed and memory"), "", t, "");
     const peers = peerTable(rs, withModel);

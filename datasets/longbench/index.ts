@@ -7,6 +7,7 @@ import { DATASETS, E_DATASETS, infoFor, lengthBucket, TABLE1_DATASETS } from "./
 import { loadDataset, loadPromptConfig, pyFormat } from "./data.ts";
 import { CODE_SIM_VARIANTS, DEFAULT_CODE_SIM_VARIANT, FIRST_LINE_DATASETS, scoreSample, type CodeSimVariant, type MetricName, type ScoringVariant } from "./metrics.ts";
 import { DEVIATIONS, GENERATION_RULE, inputCeiling, longbenchRuleBudget, PAPER_H2O_INPUT_CAP, PROFILES, REFERENCE, type Profile } from "./profile.ts";
+import { groupByContext, longbenchParts, longbenchSplit } from "./parts.ts";
 import { buildPrompt, newlineStopIds } from "./prompt.ts";
 import { pyStrip } from "./pycompat.ts";
 
@@ -46,6 +47,9 @@ export const LongBenchOptions = z.strictObject({
   scoring: z.enum(["official", "corrected"]).default("official"),
   codeSimVariant: z.enum(CODE_SIM_VARIANTS).default(DEFAULT_CODE_SIM_VARIANT),
   skipMalformed: z.boolean().default(false),
+  /** Cases whose contexts are the same (same context ids) become one case with all their questions, for the
+   *  multi-question protocols (engines/README.md "Prompt protocols"); case ids are the first case's. Default false. */
+  groupQuestions: z.boolean().optional(),
 }).superRefine((o, ctx) => {
   if (o.profile === "longbench" && o.chatTemplate === "official") {
     ctx.addIssue({ code: "custom", path: ["chatTemplate"], message: 'the longbench profile is THUDM\'s pred.py, whose build_chat applies no chat template to the models gembench runs; remove chatTemplate or use profile "chat"' });
@@ -163,6 +167,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
     const seen = new Set<string>();
     let starved = 0;
     let smallestBudget = Infinity;
+    const dsCases: SuiteCase[] = [];
     for (const row of rows) {
       const prompt = pyFormat(template, row as unknown as Record<string, unknown>);
       let budget = defaultBudget;
@@ -189,7 +194,9 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         codeSimVariant: opts.codeSimVariant,
         strip: paper,
       };
-      cases.push({
+      const split = longbenchSplit(template, (t) => pyFormat(t, row as unknown as Record<string, unknown>), built.text);
+      dsCases.push({
+        ...(split === null ? {} : { parts: longbenchParts(ctx.tokenizer, split, caseId, row.answers) }),
         caseId,
         dataset: opts.variant === "e" ? `${name}_e` : name,
         inputIds: built.inputIds,
@@ -246,6 +253,7 @@ async function buildCases(options: LongBenchOptions, ctx: SuiteContext): Promise
         scoring: scoring as unknown as Record<string, unknown>,
       });
     }
+    cases.push(...(opts.groupQuestions === true ? groupByContext(dsCases) : dsCases));
     if (starved > 0) {
       ctx.log(
         `LongBench ${name}: ${starved} of ${rows.length} case(s) truncated to a budget below ${MIN_CONTEXT_BUDGET} tokens (as low as ${smallestBudget}): ` +

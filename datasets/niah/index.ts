@@ -25,7 +25,9 @@ import {
   PASSKEY_PROMPT_TEMPLATE,
   RETRIEVAL_MAX_NEW_TOKENS,
   retrievalCase,
+  retrievalPairs,
 } from "./retrieval.ts";
+import { niahParts, type AskedNeedle } from "./parts.ts";
 import { Rng } from "./rng.ts";
 
 /** NIAH protocol profiles: "gembench" (our construction: exact prompt lengths, ids spliced without a text round trip)
@@ -323,17 +325,21 @@ async function buildGembenchCases(o: NiahOptions, ctx: SuiteContext): Promise<Su
       let frame: PromptFrame;
       let needles: NeedleSpec[];
       let references: string[];
+      let askedNeedles: AskedNeedle[];
       const extraMeta: Record<string, string | number> = {};
       if (o.variant === "single") {
         frame = singleFrame as PromptFrame;
         needles = [{ label: "needle", ids: singleNeedleIds, depthPercent: depth }];
         references = [o.retrievalAnswer ?? PAPER_ANSWER];
+        askedNeedles = [{ id: "needle", fill: { question }, references }];
       } else if (o.variant === "passkey" || o.variant === "multikey") {
         const depthsOf = o.variant === "passkey" ? [depth] : multiNeedleDepths(depth, o.numNeedles);
         const rc = retrievalCase(o.variant, tok, { seed: o.seed, needle: o.needle, template: setup.template, ...frameOpts }, length, depthsOf);
         frame = rc.frame;
         needles = rc.needles;
         references = rc.references;
+        // The same pairs retrievalCase drew (the asked one first): one question per needle.
+        askedNeedles = retrievalPairs(o.variant, o.seed, length, depthsOf[0] ?? 0, needles.length).map((p) => ({ id: p.key, fill: { key: p.key }, references: [p.value] }));
         Object.assign(extraMeta, rc.meta);
         if (o.variant === "multikey") extraMeta.needleDepths = depthsOf.map((d) => Number(d.toFixed(4))).join(",");
       } else {
@@ -349,6 +355,7 @@ async function buildGembenchCases(o: NiahOptions, ctx: SuiteContext): Promise<Su
           depthPercent: depthsOf[j] as number,
         }));
         references = [asked.value];
+        askedNeedles = kv.map((n) => ({ id: n.key, fill: { key: n.key, question: n.key }, references: [n.value] }));
         extraMeta.key = asked.key;
         extraMeta.numNeedles = o.numNeedles;
         extraMeta.needleDepths = depthsOf.map((d) => Number(d.toFixed(4))).join(",");
@@ -408,6 +415,7 @@ async function buildGembenchCases(o: NiahOptions, ctx: SuiteContext): Promise<Su
         },
         marks: built.needles.map((n) => ({ label: n.label, start: n.start, end: n.end })),
         scoring: { variant: o.variant },
+        parts: niahParts(tok, setup.template, frameOpts, frame, built.inputIds, askedNeedles),
       });
     }
   }

@@ -2,7 +2,7 @@
 // parameters, generation budgets, length fitting and metric. See README.md for every rule and each deviation.
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
+import type { CaseParts, Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 import { readHaystackDir } from "../niah/haystack.ts";
 import { cweGenerator } from "./cwe.ts";
 import { fweGenerate } from "./fwe.ts";
@@ -55,6 +55,8 @@ export interface RulerSample {
   input: string;
   answers: string[];
   split: PromptSplit;
+  /** niah_multiquery: each asked key as its own question (its split's question and answer prefix, its answers). */
+  perQuery?: { query: string; split: PromptSplit; answers: string[] }[];
   /** RULER's `length`: prompt tokens (no special tokens) + tokens_to_generate (+ vt's example). */
   length: number;
   /** Haystack units the sample used (lines, words, noise lines, list words, documents, fwe word count). */
@@ -116,6 +118,7 @@ export function* taskSamples(o: RulerOptions, data: RulerData, tok: TextTokenize
     input,
     answers: g.answers,
     split: splitPrompt(input, family, g.answerPrefix),
+    ...(g.perQuery === undefined ? {} : { perQuery: g.perQuery.map((q) => ({ query: q.query, split: splitPrompt(q.input, family, q.answerPrefix), answers: q.answers })) }),
     length,
     haystack,
   });
@@ -162,6 +165,20 @@ function promptIds(tok: TextTokenizer, text: string): number[] {
   const ids = tok.encode(text, { addSpecialTokens: true });
   if (tok.bosId !== null && ids[0] === tok.bosId && ids[1] === tok.bosId) return ids.slice(1);
   return ids;
+}
+
+/**
+ * The kvpress split as ids: the context text with the prompt's special tokens, the question + answer prefix text
+ * without (tokenized apart, as kvpress does, so the ids may differ from inputIds at the boundary). niah_multiquery:
+ * one question per asked key (RULER's one-key wording) for the multi-question modes; its own asks all keys.
+ */
+function rulerParts(tok: TextTokenizer, s: RulerSample): CaseParts {
+  const q = (id: string, split: PromptSplit, references: string[]) => ({ id, question: split.question, answerPrefix: split.answerPrefix, inputIds: tok.encode(split.question + split.answerPrefix), references });
+  return {
+    contextIds: promptIds(tok, s.split.context),
+    rule: "ruler (kvpress): context | question (last match of the task's question pattern) + answer prefix, tokenized apart",
+    ...(s.perQuery === undefined ? { questions: [q("question", s.split, s.answers)] } : { own: q("all", s.split, s.answers), questions: s.perQuery.map((p) => q(p.query, p.split, p.answers)) }),
+  };
 }
 
 async function buildCases(o: RulerOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
@@ -222,6 +239,7 @@ async function buildCases(o: RulerOptions, ctx: SuiteContext): Promise<SuiteCase
           ],
           scoring: { metric } satisfies RulerScoring as unknown as Record<string, unknown>,
           ...(o.allowLongInput ? { allowLongInput: true } : {}),
+          parts: rulerParts(tok, s),
         });
       }
     }

@@ -82,7 +82,15 @@ export function niahGenerator(p: NiahParams, template: string, essay: string[] |
     const queries = asked.map((i) => keys[i] as string);
     const answers = asked.flatMap((i) => values[i] as string[]);
     const query = queries.length > 1 ? `${queries.slice(0, -1).join(", ")}, and ${queries[queries.length - 1]}` : (queries[0] as string);
-    return { input: pyFormat(tpl, { type_needle_v: typeV, context, query }), answers, probeSuffix: answers.join(" "), answerPrefix: pyFormat(prefix, { type_needle_v: typeV, query }) };
+    const out: Generated = { input: pyFormat(tpl, { type_needle_v: typeV, context, query }), answers, probeSuffix: answers.join(" "), answerPrefix: pyFormat(prefix, { type_needle_v: typeV, query }) };
+    if (queries.length > 1 && p.numNeedleV === 1) {
+      const one = { tpl: singularNiah(template), prefix: singularNiah(FAMILIES.niah.answerPrefix), typeV: p.typeNeedleV.slice(0, -1) };
+      out.perQuery = asked.map((i) => {
+        const q = keys[i] as string;
+        return { query: q, input: pyFormat(one.tpl, { type_needle_v: one.typeV, context, query: q }), answerPrefix: pyFormat(one.prefix, { type_needle_v: one.typeV, query: q }), answers: values[i] as string[] };
+      });
+    }
+    return out;
   };
 
   return {

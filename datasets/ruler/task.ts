@@ -12,6 +12,9 @@ export interface Generated {
   probeSuffix: string;
   /** The formatted answer prefix the prompt ends with. */
   answerPrefix: string;
+  /** niah with several keys asked (niah_multiquery): each key asked alone, as RULER words a one-key question (its
+   *  singular template), over the same context — the questions of a multi-question case. */
+  perQuery?: { query: string; input: string; answerPrefix: string; answers: string[] }[];
 }
 
 export interface TaskGenerator {

@@ -51,7 +51,7 @@ export interface TransformersCheck {
   /** torch sees a CUDA device. */
   cuda: boolean;
   /** The methods and their parameter names the engine implements (as its hello says). */
-  capabilities: { methods: string[]; methodParams: Record<string, string[]> };
+  capabilities: { methods: string[]; methodParams: Record<string, string[]>; turns?: boolean };
 }
 
 /**

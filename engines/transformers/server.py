@@ -227,6 +227,8 @@ class Engine:
         return min_new
 
     def generate(self, req):
+        if "turns" in req or "turnMode" in req:
+            return self.generate_turns(req)
         torch = self.torch
         method = req.get("method", {})
         name = method.get("name")
@@ -357,6 +359,136 @@ class Engine:
         if first_logits is not None:
             result["firstLogits"] = first_logits
         return result
+
+    # ---------- turns (engines/native/PROTOCOL.md "turns": context-only, multi-request, multi-turn) ----------
+
+    def generate_turns(self, req):
+        """The context (inputIds) compressed alone by the method, then each turn's ids prefilled densely on the kept
+        cache at the positions after the method's next position and answered greedily. multi-request: the cache is cut
+        back to the context's rows before each turn; multi-turn: turn t also holds turns 1..t-1 and all their outputs
+        (the previous turn's last output, never run through the model, goes in front of turn t's ids)."""
+        torch = self.torch
+        method = req.get("method", {})
+        name = method.get("name")
+        params = method.get("params", {})
+        turns = req.get("turns")
+        mode = req.get("turnMode", "multi-request")
+        if not isinstance(turns, list) or len(turns) == 0:
+            raise EngineError("bad_request", "turns must be a non-empty array of {\"inputIds\": [...]}", "")
+        if mode not in ("multi-request", "multi-turn"):
+            raise EngineError("bad_request", f"turnMode {mode!r} is unknown", "multi-request or multi-turn")
+        if params.get("gqa") == "per-query-head" or params.get("evictDuringDecode", False):
+            raise EngineError("unsupported", "the transformers engine implements turns only for caches of one shape per layer (not gqa per-query-head, not H2O's evictDuringDecode)",
+                              "run these cells on the native runner")
+        n = len(req["inputIds"])
+        if n == 0 or any(not t.get("inputIds") for t in turns):
+            raise EngineError("bad_input", "an empty context or turn", "")
+        lengths = [len(t["inputIds"]) + int(t.get("maxNewTokens", req.get("maxNewTokens", 0))) for t in turns]
+        longest = n + (sum(lengths) if mode == "multi-turn" else max(lengths))
+        self.check_request({**req, "inputIds": req["inputIds"] + [t for tr in turns for t in tr["inputIds"]]}, name, params, n, 0)
+        limit = self.model.config.max_position_embeddings
+        if longest > limit and not req.get("allowLongInput", False):
+            raise EngineError("bad_input", f"context {n} + turns reach {longest} positions, past max_position_embeddings {limit}", "set allowLongInput: true")
+        model_eos = self.describe_config(self.model.config)["eosIds"]
+        eos = set(int(x) for x in (req["eosIds"] if "eosIds" in req else model_eos))
+        ignore = req.get("ignoreEos", False)
+        stop_from = int(req.get("stopCheckFrom", 0))
+        clock = self.clock
+        engine = self
+        marks = {}
+
+        class Phases:
+            @staticmethod
+            def filter_done():
+                marks["filter"] = clock.mark()
+                engine.phase_start()
+                marks["prefill0"] = clock.mark()
+
+        dev = self.device
+        with torch.inference_mode():
+            self.phase_start()
+            t_start = clock.mark()
+            pre = METHODS[name].prefill(self, torch.tensor([req["inputIds"]], dtype=torch.long, device=dev), params, Phases)
+            t_prefill0 = marks.get("prefill0", t_start)
+            t_prefill = clock.mark()
+            cache = pre.cache
+            rows = cache.get_seq_length()
+            pos = pre.next_position
+            carry = []  # multi-turn: the previous turn's last output id
+            results = []
+            for turn in turns:
+                max_new = int(turn.get("maxNewTokens", req.get("maxNewTokens", 0)))
+                min_new = int(turn.get("minNewTokens", req.get("minNewTokens", 0)))
+                stops = set(int(x) for x in turn.get("stopIds", req.get("stopIds", [])))
+                banned = sorted(eos | stops)
+                check = not ignore and bool(eos or stops)
+                if mode == "multi-request" and cache.get_seq_length() > rows:
+                    cache.crop(rows)
+                    pos = pre.next_position
+                feed = carry + [int(t) for t in turn["inputIds"]]
+                cache_before = cache.get_seq_length() + len(carry)  # the history before this turn's ids (PROTOCOL.md)
+                t0 = clock.mark()
+                x = torch.tensor([feed], dtype=torch.long, device=dev)
+                at = torch.arange(pos, pos + len(feed), device=dev)[None, :]
+                out = self.model.model(input_ids=x, past_key_values=cache, use_cache=True, position_ids=at)
+                cache = out.past_key_values
+                pos += len(feed)
+                logits = self.model.lm_head(out.last_hidden_state[:, -1:, :])
+                t_pre = clock.mark()
+                ban = torch.tensor(banned, dtype=torch.long, device=dev) if banned and min_new > 0 else None
+                out_ids, stop_reason, steps = [], "length", 0
+                t_first = t_end = t_pre
+                for step in range(max_new):
+                    row = logits[:, -1, :].float()
+                    if ban is not None and step < min_new:
+                        row = row.index_fill(1, ban, float("-inf"))
+                    tok = row.argmax(dim=-1, keepdim=True)
+                    t = int(tok.item())
+                    out_ids.append(t)
+                    if step == 0:
+                        t_first = clock.mark()
+                    if check and step >= stop_from and (t in eos or t in stops):
+                        stop_reason = "eos" if t in eos else "stop"
+                        break
+                    if step + 1 == max_new:
+                        break
+                    o = self.model.model(input_ids=tok, past_key_values=cache, use_cache=True, position_ids=torch.tensor([[pos]], device=dev))
+                    cache = o.past_key_values
+                    pos += 1
+                    steps += 1
+                    logits = self.model.lm_head(o.last_hidden_state[:, -1:, :])
+                t_end = clock.mark()
+                carry = out_ids[-1:] if mode == "multi-turn" else []
+                results.append({
+                    "outputIds": out_ids,
+                    "stopReason": stop_reason,
+                    "inputLength": len(turn["inputIds"]),
+                    "cacheLength": cache_before,
+                    "keptLength": pre.kept,
+                    "timings": {"filterMs": 0.0, "prefillMs": clock.ms(t0, t_pre), "decodeMs": clock.ms(t_first, t_end), "decodeTokens": steps,
+                                "ttftMs": clock.ms(t0, t_first), "totalMs": clock.ms(t0, t_end)},
+                    "memory": None,
+                })
+            if self.cuda:
+                torch.cuda.synchronize()
+        first = results[0]
+        return {
+            "outputIds": first["outputIds"],
+            "inputLength": n,
+            "keptLength": pre.kept,
+            "stopReason": first["stopReason"],
+            "timings": {
+                "filterMs": clock.ms(t_start, marks["filter"]) if "filter" in marks else 0.0,
+                "prefillMs": clock.ms(t_prefill0, t_prefill),
+                "decodeMs": first["timings"]["decodeMs"],
+                "decodeTokens": first["timings"]["decodeTokens"],
+                "ttftMs": clock.ms(t_start, t_prefill) + first["timings"]["ttftMs"],
+                "totalMs": clock.ms(t_start, t_end),
+            },
+            "memory": None,
+            **({"selection": pre.selection} if req.get("returnSelection", False) else {}),
+            "turns": results,
+        }
 
 
 class _null:

@@ -13,6 +13,7 @@ import { overviewSection } from "./sections/overview.ts";
 import type { Chart, Section, SectionContext } from "./section.ts";
 import { longbenchSection } from "./sections/longbench.ts";
 import { rulerSection } from "./sections/ruler.ts";
+import { roundsSection } from "./sections/rounds.ts";
 import { niahSection } from "./sections/niah.ts";
 import { protocolSection } from "./sections/protocol.ts";
 import { speedSection } from "./sections/speed.ts";
@@ -21,7 +22,7 @@ import { sweepsSection } from "./sections/sweeps.ts";
 import { viewerSection } from "./sections/viewer.ts";
 import { PAGE_CSS } from "./style.ts";
 
-export const SECTIONS: readonly Section[] = [overviewSection, summarySection, enginesSection, niahSection, sweepsSection, longbenchSection, rulerSection, speedSection, viewerSection, protocolSection];
+export const SECTIONS: readonly Section[] = [overviewSection, summarySection, enginesSection, niahSection, sweepsSection, roundsSection, longbenchSection, rulerSection, speedSection, viewerSection, protocolSection];
 
 /** The browser builds inlined into the page, in load order (vega-embed expects globals `vega` and `vegaLite`). */
 const LIBS: [pkg: string, file: string][] = [

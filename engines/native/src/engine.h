@@ -11,8 +11,18 @@
 
 namespace gem {
 
-struct GenerateRequest {
+// One turn of a context-only request (PROTOCOL.md "turns"): its ids are prefilled densely on top of the compressed
+// context; unset limits (-1 / has_stop_ids false) fall back to the request's.
+struct TurnRequest {
   std::vector<int> input_ids;
+  int max_new_tokens = -1;
+  int min_new_tokens = -1;
+  bool has_stop_ids = false;
+  std::vector<int> stop_ids;
+};
+
+struct GenerateRequest {
+  std::vector<int> input_ids;   // the whole prompt, or with `turns` the context alone
   std::string method = "dense";  // dense | gemfilter | snapkv | h2o | random
   Json params;                   // the method's parameter object from the request (may be null)
   int max_new_tokens = 16;
@@ -25,6 +35,8 @@ struct GenerateRequest {
   bool return_selection = false;
   bool return_logits = false;
   int max_context = 0;           // > 0: inputs + new tokens must fit in min(this, max_position_embeddings)
+  std::vector<TurnRequest> turns;  // non-empty: context-only compression, then these turns
+  bool multi_turn = false;         // turnMode "multi-turn" (turns accumulate) vs "multi-request" (cache restored)
 };
 
 struct MemoryBytes {
@@ -36,6 +48,21 @@ struct Selection {
   enum class Kind { All, Indices, PerHead, PerQueryHead } kind = Kind::All;
   std::vector<int> indices;                          // Indices
   std::vector<std::vector<std::vector<int>>> per_layer;  // [layer][head] sorted ascending
+};
+
+// One turn's answer (PROTOCOL.md "turns").
+struct TurnResult {
+  std::vector<int> output_ids;
+  std::string stop_reason;
+  int input_length = 0;   // this turn's ids
+  int cache_length = 0;   // rows before this turn (see PROTOCOL.md)
+  int kept_length = 0;    // rows of the compressed prompt this turn decodes over (a per-turn selection's k')
+  double filter_ms = 0, prefill_ms = 0, ttft_ms = 0, decode_ms = 0, total_ms = 0;
+  int decode_tokens = 0;
+  int64_t kv = 0, filter_kv = 0, total = 0;  // bytes: KV held at the end, the kept layers 0..r, the turn's peak
+  bool has_selection = false;
+  Selection selection;
+  std::vector<float> first_logits;  // filled when return_logits
 };
 
 struct GenerateResult {
@@ -50,6 +77,7 @@ struct GenerateResult {
   std::vector<std::pair<std::string, double>> mem_extra;  // Backend::memory_extra() at the end (memory.extra)
   Selection selection;       // filled when return_selection
   std::vector<float> first_logits;  // filled when return_logits
+  std::vector<TurnResult> turns;    // one per request turn (then output_ids / stop_reason are the first turn's)
 };
 
 struct InspectLayer {

@@ -94,6 +94,8 @@ class Runner {
     caps.set("dtypes", Json::array_of(backend_->dtypes()));
     caps.set("families", Json::array_of(std::vector<std::string>{"llama", "mistral", "qwen2", "phi3"}));
     caps.set("presets", Json::array_of(synthetic_preset_names()));
+    // generate's `turns` (PROTOCOL.md): a runner without this key ignores turns, so a harness checks it first
+    caps.set("turnModes", Json::array_of(std::vector<std::string>{"multi-request", "multi-turn"}));
     caps.set("ops", Json::array_of(std::vector<std::string>{"load", "describe", "generate", "inspect", "export", "unload", "shutdown"}));
     Json h = Json::object();
     h.set("type", "hello");
@@ -293,6 +295,7 @@ class Runner {
     g.return_selection = r.boolean("returnSelection", false);
     g.return_logits = r.boolean("returnLogits", false);
     g.max_context = max_context_;
+    read_turns(r, g);
     GenerateResult res = gem::generate(m, g, r.boolean("allowLongInput", false));
 
     Json o = Json::object();
@@ -322,12 +325,78 @@ class Runner {
       mem.set("extra", extra);
     }
     o.set("memory", mem);
-    if (g.return_selection) o.set("selection", selection_json(res.selection));
-    if (g.return_logits) {
-      Json lg = Json::array();
-      for (float x : res.first_logits) lg.push(Json(static_cast<double>(x)));
-      o.set("firstLogits", lg);
+    // With a multi-round method the selections are per turn; the top level has none (no context compression).
+    if (g.return_selection && (res.turns.empty() || !res.turns.front().has_selection)) o.set("selection", selection_json(res.selection));
+    // (keep-filter-layers / rerun compute no logits over the context: then none at the top level)
+    if (g.return_logits && (g.turns.empty() || !res.first_logits.empty())) o.set("firstLogits", logits_json(res.first_logits));
+    if (!g.turns.empty()) {
+      Json turns = Json::array();
+      for (const TurnResult& tr : res.turns) turns.push(turn_json(tr, g.return_logits));
+      o.set("turns", std::move(turns));
     }
+    return o;
+  }
+
+  // `turns` and `turnMode` (PROTOCOL.md "turns"): each turn {inputIds, maxNewTokens?, minNewTokens?, stopIds?}.
+  static void read_turns(const JsonReader& r, GenerateRequest& g) {
+    if (r.present("turnMode")) {
+      const std::string mode = r.string("turnMode");
+      if (mode != "multi-request" && mode != "multi-turn")
+        r.fail("turnMode", "must be \"multi-request\" or \"multi-turn\" (got \"" + mode + "\")");
+      if (!r.present("turns")) r.fail("turnMode", "needs turns", "bad_request", "send turns: [{\"inputIds\": […]}, …]");
+      g.multi_turn = mode == "multi-turn";
+    }
+    if (!r.present("turns")) return;
+    const Json& turns = r.raw("turns");
+    if (!turns.is_array()) r.fail("turns", "must be an array of {\"inputIds\": […], …}");
+    if (turns.size() == 0) r.fail("turns", "is empty", "bad_request", "give at least one turn, or leave turns out (the whole prompt in inputIds)");
+    for (size_t i = 0; i < turns.size(); ++i) {
+      const Json& t = turns.as_array()[i];
+      const std::string name = "turns[" + std::to_string(i) + "]";
+      if (!t.is_object()) r.fail("turns", "element " + std::to_string(i) + " must be an object {\"inputIds\": […], …}");
+      const JsonReader tr(t, "bad_request", [name](const std::string& key) { return "field '" + name + "." + key + "'"; },
+                          "see engines/native/PROTOCOL.md (turns)");
+      TurnRequest turn;
+      turn.input_ids = tr.int_list("inputIds", true);
+      turn.max_new_tokens = static_cast<int>(tr.integer_or("maxNewTokens", -1, 0, 1 << 30));
+      turn.min_new_tokens = static_cast<int>(tr.integer_or("minNewTokens", -1, 0, 1 << 30));
+      turn.has_stop_ids = tr.present("stopIds");
+      turn.stop_ids = tr.int_list("stopIds", false);
+      for (const auto& kv : t.as_object())
+        if (kv.first != "inputIds" && kv.first != "maxNewTokens" && kv.first != "minNewTokens" && kv.first != "stopIds")
+          tr.fail(kv.first, "is not a turn field", "bad_request", "a turn has inputIds, maxNewTokens, minNewTokens, stopIds");
+      g.turns.push_back(std::move(turn));
+    }
+  }
+
+  static Json logits_json(const std::vector<float>& logits) {
+    Json lg = Json::array();
+    for (float x : logits) lg.push(Json(static_cast<double>(x)));
+    return lg;
+  }
+
+  static Json turn_json(const TurnResult& tr, bool logits) {
+    Json o = Json::object();
+    o.set("outputIds", Json::array_of(tr.output_ids));
+    o.set("stopReason", tr.stop_reason);
+    o.set("inputLength", tr.input_length);
+    o.set("cacheLength", tr.cache_length);
+    o.set("keptLength", tr.kept_length);
+    Json t = Json::object();
+    t.set("filterMs", tr.filter_ms);
+    t.set("prefillMs", tr.prefill_ms);
+    t.set("ttftMs", tr.ttft_ms);
+    t.set("decodeMs", tr.decode_ms);
+    t.set("decodeTokens", tr.decode_tokens);
+    t.set("totalMs", tr.total_ms);
+    o.set("timings", t);
+    Json mem = Json::object();
+    mem.set("kv", tr.kv);
+    mem.set("filterKv", tr.filter_kv);
+    mem.set("total", tr.total);
+    o.set("memory", mem);
+    if (tr.has_selection) o.set("selection", selection_json(tr.selection));
+    if (logits) o.set("firstLogits", logits_json(tr.first_logits));
     return o;
   }
 

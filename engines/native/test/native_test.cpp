@@ -904,6 +904,55 @@ static void test_fast_kernels() {
   set_num_threads(2);
 }
 
+// gemfilter recompute = false keeps exactly the selected positions of a full dense run in every layer and KV head: a
+// turn prefilled on top of it gives the logits of a dense cache over the context cut by hand (KVCache::keep) to the
+// selection — bitwise — and not those of a cut missing one selected position. The selection is plain GemFilter's
+// (layer r's scores of the dense run = those of the filter pass).
+static void test_gemfilter_no_recompute() {
+  Model m = tiny_model(false, true, 29, 96, 32, 3, 4, 2, 8, 48);
+  const auto ids = some_ids(30, 96, 12);
+  const std::vector<int> question = {7, 8, 9};
+  Json p = Json::object();
+  p.set("filterLayer", 1);
+  p.set("k", 10);
+  const std::vector<int> sel = run(m, ids, "gemfilter", p, 2, true).selection.indices;
+  p.set("recompute", false);
+  GenerateRequest r;
+  r.input_ids = ids;
+  r.method = "gemfilter";
+  r.params = p;
+  r.max_new_tokens = 3;
+  r.ignore_eos = true;
+  r.return_logits = true;
+  r.return_selection = true;
+  r.turns.push_back(TurnRequest{question});
+  std::unique_ptr<Backend> b = make_backend("cpu", 0);
+  b->adopt(std::make_unique<Model>(m));
+  const GenerateResult g = generate(*b, r, false);
+  CHECK(g.selection.indices == sel, "recompute:false selects what the filter pass selects");
+  CHECK(g.kept_length == 10 && g.turns.size() == 1 && g.turns[0].cache_length == 10, "kept %d", g.kept_length);
+
+  auto cut_then_question = [&](const std::vector<int>& keep_rows) {
+    MemoryTracker mem;
+    ActiveTracker active(&mem);
+    std::unique_ptr<KVCache> cache = b->new_cache(0);
+    std::vector<int> pos(ids.size());
+    for (size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<int>(i);
+    ForwardOptions o;
+    o.want_logits = true;
+    b->forward(ids, pos, cache.get(), o);
+    for (int l = 0; l < cache->layers(); ++l)
+      cache->keep(l, std::vector<std::vector<int>>(static_cast<size_t>(cache->heads(l)), keep_rows), {0, 1}, 0);
+    return b->forward(question, {30, 31, 32}, cache.get(), o);
+  };
+  CHECK(g.turns[0].first_logits == cut_then_question(sel), "the turn reads exactly the selected rows of every layer");
+  std::vector<int> fewer(sel.begin() + 1, sel.end());
+  CHECK(g.turns[0].first_logits != cut_then_question(fewer), "a cut without position %d differs", sel[0]);
+  // KV: layers × G × (k' + the turn's 3 + 3 new) rows × d × (K, V) × 4 bytes reserved for the turn (capacity).
+  const int64_t want = 3LL * 2 * (10 + 3 + 3) * 8 * 2 * 4;
+  CHECK(g.mem_decode.kv == want, "kv %lld want %lld", (long long)g.mem_decode.kv, (long long)want);
+}
+
 int main() {
   set_num_threads(2);
   test_json();
@@ -917,6 +966,7 @@ int main() {
   test_h2o_evict_vs_naive();
   test_ragged_cache();
   test_methods_budget_edges();
+  test_gemfilter_no_recompute();
   test_errors();
   test_phase_timer();
   return finish_checks();

@@ -8,5 +8,7 @@ METHODS = {m.NAME: m for m in (dense, gemfilter, snapkv, h2o, random, streamingl
 
 
 def capabilities():
-    """The hello's capabilities: the methods and, per method, the parameter names this engine implements."""
-    return {"methods": list(METHODS), "methodParams": {name: list(m.PARAMS) for name, m in METHODS.items()}, "presets": []}
+    """The hello's capabilities: the methods and, per method, the parameter names this engine implements, and the
+    generate request's turns (server.py generate_turns)."""
+    return {"methods": list(METHODS), "methodParams": {name: list(m.PARAMS) for name, m in METHODS.items()}, "presets": [],
+            "turns": True, "turnModes": ["multi-request", "multi-turn"]}

@@ -100,6 +100,19 @@ class Method {
   virtual void prefill(PrefillContext& ctx) = 0;
   // Options for every decode forward step (default: the cache just grows).
   virtual DecodeEviction decode_eviction() const { return {}; }
+
+  // ---- multi-round methods (gemfilter rounds ≠ single; PROTOCOL.md "turns") ----
+  // true: with `turns`, the method builds each turn's decode cache itself (context() once, then turn() per turn)
+  // instead of the generic context-only path (prefill() on the context, each turn prefilled densely on top).
+  virtual bool per_turn() const { return false; }
+  // Once, on the context (ctx.ids): the method's up-front work; sets timings, phase memory and kept_length.
+  virtual void context(PrefillContext&) {}
+  // Per turn: ctx.ids = the whole history the turn sees, ending with the turn's ids; its first `seen` ids are those
+  // the method was given before and may still hold (multi-request: the context; multi-turn: the previous turn's
+  // history). Builds ctx.cache, logits, next_position, kept_length, selection, timings (filter_ms, prefill_ms).
+  virtual void turn(PrefillContext&, int /*seen*/) {}
+  // Bytes of the cache the method keeps across turns (keep-filter-layers: layers 0..r), 0 for the others.
+  virtual int64_t kept_bytes() const { return 0; }
 };
 
 // The methods (one file each; registry.cpp lists them in order).
