@@ -64,10 +64,4 @@ export class CaseCache {
     this.built.get(u.plan)?.delete(u.caseIndex);
   }
 
-  /** Cases built and not yet released (tests). */
-  get held(): number {
-    let n = 0;
-    for (const m of this.built.values()) n += m.size;
-    return n;
-  }
 }
