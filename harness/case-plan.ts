@@ -63,5 +63,4 @@ export class CaseCache {
     left?.delete(u.caseIndex);
     this.built.get(u.plan)?.delete(u.caseIndex);
   }
-
 }
