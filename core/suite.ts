@@ -54,6 +54,12 @@ export interface SuiteCase {
   scoring: Record<string, unknown>;
   /** Run this case even though prompt + output exceed the model's trained positions (the suite's user asked for it). */
   allowLongInput?: boolean;
+  /**
+   * A second generation whose prompt is built from the first's output text (decoded, cut at the stop strings), e.g.
+   * LongBench v2's chain of thought; null: none (the first output stands). The record's output, timings and score are
+   * the second's; its `steps` keep the first.
+   */
+  followUp?: (firstOutput: string) => { inputIds: number[]; maxNewTokens: number } | null;
 }
 
 /** A case known before it is built: its id and the sizes a shard's share is balanced by. */

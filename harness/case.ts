@@ -113,7 +113,15 @@ function failureRecordError(f: EngineFailure): { code: string; message: string; 
   }
 }
 
-type Attempt = { kind: "ok"; runs: GenerateResult[]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
+/** A case's first generation when a follow-up came after it (SuiteCase.followUp): its kept runs and the last one's
+ *  text, and the follow-up prompt's length. */
+interface FirstStep {
+  runs: GenerateResult[];
+  text: string;
+  followUpInputLength: number;
+}
+
+type Attempt = { kind: "ok"; runs: GenerateResult[]; first: FirstStep | null; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
 
 const recordKeyOf = (t: CaseTask): string => `${t.cell.cellKey}/${t.c.caseId}`;
 const isViewerCase = (t: CaseTask, x: CaseContext): boolean => t.caseIndex < x.run.viewerCases;
@@ -130,26 +138,45 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
   const { warmups, repeats } = cell.suite;
   const maxNewTokens = cell.suite.maxNewTokens ?? c.maxNewTokens;
   const runs: GenerateResult[] = [];
-  for (let i = 0; i < warmups + repeats; i++) {
-    const out = await engine.generate(
+  let first: FirstStep | null = null;
+  const generate = (inputIds: number[], maxNew: number, selection: boolean) =>
+    engine.generate(
       {
-        inputIds: c.inputIds,
+        inputIds,
         method,
-        maxNewTokens,
-        minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens),
+        maxNewTokens: maxNew,
+        minNewTokens: Math.min(c.minNewTokens ?? 0, maxNew),
         stopIds: c.stopIds,
         ...(c.eosIds === undefined ? {} : { eosIds: c.eosIds }),
         ...(c.stopCheckFrom === undefined ? {} : { stopCheckFrom: c.stopCheckFrom }),
         ignoreEos: cell.suite.ignoreEos,
-        returnSelection: (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1,
+        returnSelection: selection,
         allowLongInput: c.allowLongInput === true,
       },
       { timeoutMs: x.run.timeoutMs },
     );
+  for (let i = 0; i < warmups + repeats; i++) {
+    const selection = (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1;
+    const out = await generate(c.inputIds, maxNewTokens, selection && c.followUp === undefined);
     if (!out.ok) return { kind: "failed", failure: out.failure, engine };
-    if (i >= warmups) runs.push(out.value);
+    let result = out.value;
+    // A follow-up (e.g. LongBench v2's answer after its chain of thought) is built from this output and generated on
+    // the same engine; it is what the case scores.
+    const text = c.followUp === undefined ? "" : cutAtStop(t.tokenizer.decode(result.outputIds, { skipSpecialTokens: true }), c.stopStrings);
+    const next = c.followUp?.(text) ?? null;
+    if (next !== null) {
+      const second = await generate(next.inputIds, next.maxNewTokens, selection);
+      if (!second.ok) return { kind: "failed", failure: second.failure, engine };
+      if (i >= warmups) {
+        first ??= { runs: [], text, followUpInputLength: next.inputIds.length };
+        first.runs.push(result);
+        first.text = text;
+      }
+      result = second.value;
+    }
+    if (i >= warmups) runs.push(result);
   }
-  return { kind: "ok", runs, model, engine };
+  return { kind: "ok", runs, first, model, engine };
 }
 
 /** The fields every record of this case has, whatever happened. */
@@ -207,8 +234,15 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
   const timings = combineTimings(result.runs, cell.suite.warmups);
   const rates = ratesOf(result.model, cell, last, timings);
   if (rates !== null) timings.rates = rates;
+  const first = result.first;
   const answered = {
     ...base,
+    ...(first === null
+      ? {}
+      : {
+          inputLength: first.followUpInputLength,
+          steps: [{ inputLength: c.inputIds.length, output: { ids: first.runs[first.runs.length - 1]!.outputIds, text: first.text, stopReason: first.runs[first.runs.length - 1]!.stopReason }, timings: combineTimings(first.runs, cell.suite.warmups) }],
+        }),
     model: modelRecord(cell, result.model),
     keptLength: last.keptLength,
     ...(last.params !== undefined ? { resolvedParams: last.params } : {}),
@@ -235,7 +269,7 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, result: Ext
     ...answered,
     scores,
     selection: x.run.returnSelection ? sel : null,
-    viewer: isViewerCase(t, x) && sel !== null ? { tokens: t.tokenizer.tokenStrings(c.inputIds), kept: keptForViewer(sel, c.inputIds.length), marks: c.marks } : null,
+    viewer: isViewerCase(t, x) && sel !== null && first === null ? { tokens: t.tokenizer.tokenStrings(c.inputIds), kept: keptForViewer(sel, c.inputIds.length), marks: c.marks } : null,
     status: "completed",
     error: null,
     finishedAt: new Date().toISOString(),
