@@ -1,8 +1,8 @@
 // RULER's length fitting with Llama 3.1's real tokenizer (llama3-tokenizer-js, see helpers/llama3.ts) at 4K, 8K and
 // 16K: a sample of each haystack kind stays at or below max_seq_length (prompt + tokens_to_generate; fwe may pass it
 // by its 50, RULER's own rule) and lands within one of the task's haystack increments below it, in Llama 3 tokens.
-// One task per haystack kind (the other essay tasks fit the same haystack; all 11 gave 3172–4096, 7448–8192 and
-// 15802–16384 when run once); the QA tasks are left out: the test's made-up SQuAD/HotpotQA files run out of documents
+// One task per haystack kind (the other essay tasks fit the same haystack; the README gives all 11 tasks' lengths);
+// the QA tasks are left out: the test's made-up SQuAD/HotpotQA files run out of documents
 // long before 4K (RULER stops there too).
 import test from "ava";
 import { RulerData, RulerOptions, taskSamples, type TaskName } from "../datasets/ruler/index.ts";
