@@ -1,6 +1,7 @@
 // A suite with planCases: the run knows its cases by id first and builds each one just before it runs (once for all
 // the cells that run it), drops it after, and builds none that a resumed run has already finished. Through the real
-// runExperiment → runner pool → gem-runner path on the CPU (one device: two tasks in flight).
+// runExperiment → runner pool → gem-runner path on the CPU (one device: two tasks in flight). A case that cannot be
+// built stops the run, naming it.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,4 +74,23 @@ test("planned cases: each built once for both cells, just before it runs; a resu
   t.is(resumed.resumed, 9);
   t.is(resumed.completed, 3);
   t.deepEqual(again.filter((e) => e.startsWith("build")), ["build 4", "build 5"]);
+});
+
+test("a case that cannot be built stops the run, naming it; the cases before it are recorded", async (t) => {
+  const out = mkdtempSync(join(tmpdir(), "gembench-lazy-fail-"));
+  const events: string[] = [];
+  const suites = plannedSuite(events);
+  const planned = suites.toy!;
+  const failing: Suite<unknown> = {
+    ...planned,
+    planCases: async (o, ctx) => {
+      const plan = await planned.planCases!(o, ctx);
+      return { cases: plan.cases, build: (i) => (i === 2 ? (() => { throw new Error("max_seq_length 10 is too short"); })() : plan.build(i)) };
+    },
+  };
+  const err = await t.throwsAsync(runInProcess(config, out, { toy: failing }));
+  t.is(err?.message, "building case toy-2: max_seq_length 10 is too short");
+  const ids = readFileSync(join(out, "records.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => (JSON.parse(l) as { caseId: string }).caseId);
+  t.deepEqual(ids.slice(0, 2), ["toy-0", "toy-0"]);
+  t.false(ids.includes("toy-2"));
 });
