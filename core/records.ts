@@ -169,6 +169,11 @@ export const GemRecord = z.object({
     })
     .nullable(),
   references: z.array(z.string()),
+  /** The generations before the scored one, when the case has several (LongBench v2's chain of thought: the
+   *  reasoning whose text the answer prompt carries); absent for one. */
+  steps: z
+    .array(z.object({ inputLength: z.number(), output: z.object({ ids: z.array(z.number()), text: z.string(), stopReason: z.string() }), timings: Timings }))
+    .optional(),
   /** Per-case scores, each in [0, 1] (reports multiply by 100 where the suite's convention is percent). */
   scores: z.record(z.string(), z.number().min(0).max(1)),
   timings: Timings.nullable(),

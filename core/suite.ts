@@ -83,6 +83,27 @@ export interface SuiteCase {
   parts?: CaseParts;
   /** Run this case even though prompt + output exceed the model's trained positions (the suite's user asked for it). */
   allowLongInput?: boolean;
+  /**
+   * A second generation whose prompt is built from the first's output text (decoded, cut at the stop strings), e.g.
+   * LongBench v2's chain of thought; null: none (the first output stands). The record's output, timings and score are
+   * the second's; its `steps` keep the first.
+   */
+  followUp?: (firstOutput: string) => { inputIds: number[]; maxNewTokens: number } | null;
+}
+
+/** A case known before it is built: its id and the sizes a shard's share is balanced by. */
+export interface PlannedCase {
+  caseId: string;
+  /** Prompt tokens, exact or estimated (only shard balancing reads it). */
+  promptTokens: number;
+  maxNewTokens: number;
+}
+
+/** A suite entry's cases known by id, each built (prompt text, token ids) only when it is about to run. */
+export interface CasePlan {
+  cases: PlannedCase[];
+  /** Case i of `cases`, equal to what buildCases returns at i (may throw: the run stops, naming the case). */
+  build(index: number): SuiteCase;
 }
 
 export interface SuiteContext {
@@ -102,6 +123,11 @@ export interface Suite<Options> {
   /** The datasets/variants this suite offers (for `gembench list`). */
   datasets(): string[];
   buildCases(options: Options, ctx: SuiteContext): Promise<SuiteCase[]>;
+  /**
+   * The same cases as a plan whose cases are built one at a time as they run, so that a run holds only the cases in
+   * flight (RULER's full grid is billions of token ids). The harness uses it instead of buildCases when present.
+   */
+  planCases?(options: Options, ctx: SuiteContext): Promise<CasePlan>;
   /**
    * A rough cost of the cases buildCases would make (prompt tokens summed over cases: context length × cases),
    * without building them; only used to balance shards (harness/shards.ts). Absent: the mean of the other cells'.

@@ -114,7 +114,15 @@ function failureRecordError(f: EngineFailure): { code: string; message: string; 
   }
 }
 
-type Attempt = { kind: "ok"; runs: GenerateResult[][]; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
+/** A case's first generation when a follow-up came after it (SuiteCase.followUp, default protocol only): its kept
+ *  runs and the last one's text, and the follow-up prompt's length. */
+interface FirstStep {
+  runs: GenerateResult[];
+  text: string;
+  followUpInputLength: number;
+}
+
+type Attempt = { kind: "ok"; runs: GenerateResult[][]; first: FirstStep | null; model: LoadedModel; engine: Engine } | { kind: "failed"; failure: EngineFailure; engine: Engine | null };
 
 const recordKeyOf = (t: CaseTask): string => `${t.cell.cellKey}/${t.c.caseId}`;
 const isViewerCase = (t: CaseTask, x: CaseContext): boolean => t.caseIndex < x.run.viewerCases;
@@ -130,6 +138,7 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
   }
   const { warmups, repeats } = cell.suite;
   const runs: GenerateResult[][] = [];
+  let first: FirstStep | null = null;
   for (const planned of planRequests(cell, c, method)) {
     const mode = planned.request.turnMode;
     // A runner without turns would answer the context alone as a with-question prompt: refuse instead.
@@ -137,16 +146,34 @@ async function attempt(engine: Engine, model: LoadedModel, method: RunnerMethod,
       const message = `the ${engine.info.kind} engine (${engine.info.build}) does not implement turnMode ${JSON.stringify(mode)} (its hello lists ${JSON.stringify(engine.info.turnModes ?? [])})`;
       return { kind: "failed", failure: { kind: "error", code: "unsupported", message, hint: "rebuild the native runner (npm run build:native); context-only compression and several questions per context need its turns" }, engine };
     }
+    // A follow-up (e.g. LongBench v2's answer after its chain of thought) is built from the request's output and
+    // generated on the same engine; it is what the case scores. Cases with one have no prompt parts, so no turns.
+    const followUp = planned.request.turns === undefined ? c.followUp : undefined;
     const kept: GenerateResult[] = [];
     for (let i = 0; i < warmups + repeats; i++) {
-      const returnSelection = (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1;
-      const out = await engine.generate({ ...planned.request, returnSelection }, { timeoutMs: x.run.timeoutMs });
+      const selection = (x.run.returnSelection || isViewerCase(t, x)) && i === warmups + repeats - 1;
+      const out = await engine.generate({ ...planned.request, returnSelection: selection && followUp === undefined }, { timeoutMs: x.run.timeoutMs });
       if (!out.ok) return { kind: "failed", failure: out.failure, engine };
-      if (i >= warmups) kept.push(out.value);
+      let result = out.value;
+      const text = followUp === undefined ? "" : cutAtStop(t.tokenizer.decode(result.outputIds, { skipSpecialTokens: true }), c.stopStrings);
+      const next = followUp?.(text) ?? null;
+      if (next !== null) {
+        const maxNewTokens = next.maxNewTokens;
+        const request = { ...planned.request, inputIds: next.inputIds, maxNewTokens, minNewTokens: Math.min(c.minNewTokens ?? 0, maxNewTokens), returnSelection: selection };
+        const second = await engine.generate(request, { timeoutMs: x.run.timeoutMs });
+        if (!second.ok) return { kind: "failed", failure: second.failure, engine };
+        if (i >= warmups) {
+          first ??= { runs: [], text, followUpInputLength: next.inputIds.length };
+          first.runs.push(result);
+          first.text = text;
+        }
+        result = second.value;
+      }
+      if (i >= warmups) kept.push(result);
     }
     runs.push(kept);
   }
-  return { kind: "ok", runs, model, engine };
+  return { kind: "ok", runs, first, model, engine };
 }
 
 /** One record's place in its case: the round's record id (caseId), question and, with turns, its request's results. */
@@ -241,7 +268,7 @@ function failedRecord(base: RecordBase, cell: Cell, f: EngineFailure, turn: Reco
 
 /** The runner answered: the round's answer of the last repeat cut at the stop strings and scored against the round's
  *  question (a scorer that throws errors the record). */
-function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, model: LoadedModel, requestRuns: readonly GenerateResult[], slot: RoundSlot, turn: RecordTurn | undefined): GemRecord {
+function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, model: LoadedModel, requestRuns: readonly GenerateResult[], first: FirstStep | null, slot: RoundSlot, turn: RecordTurn | undefined): GemRecord {
   const { cell, c } = t;
   const runs = requestRuns.map((r) => roundResult(r, slot.planned));
   const last = runs[runs.length - 1]!;
@@ -252,6 +279,12 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, model: Load
   if (rates !== null) timings.rates = rates;
   const answered = {
     ...base,
+    ...(first === null
+      ? {}
+      : {
+          inputLength: first.followUpInputLength,
+          steps: [{ inputLength: c.inputIds.length, output: { ids: first.runs[first.runs.length - 1]!.outputIds, text: first.text, stopReason: first.runs[first.runs.length - 1]!.stopReason }, timings: combineTimings(first.runs, cell.suite.warmups) }],
+        }),
     model: modelRecord(cell, model),
     keptLength: last.keptLength,
     ...(turn === undefined ? {} : { turn }),
@@ -283,7 +316,7 @@ function outputRecord(base: RecordBase, t: CaseTask, x: CaseContext, model: Load
     scores,
     selection: x.run.returnSelection ? sel : null,
     viewer:
-      isViewerCase(t, x) && sel !== null && slot.planned.round === 1
+      isViewerCase(t, x) && sel !== null && slot.planned.round === 1 && first === null
         ? { tokens: t.tokenizer.tokenStrings(seen), kept: keptForViewer(sel, seen.length), marks: c.marks.filter((m) => m.end <= seen.length) }
         : null,
     status: "completed",
@@ -314,6 +347,6 @@ export async function runCase(t: CaseTask, x: CaseContext): Promise<GemRecord[] 
     const base = recordBase(t, x, engine, startedAt, loadAtStart, slot);
     if (result.kind === "failed") return failedRecord(base, t.cell, result.failure, recordTurn(t, slot, slots.length, null));
     const runs = result.runs[request]!;
-    return outputRecord(base, t, x, result.model, runs, slot, recordTurn(t, slot, slots.length, runs[runs.length - 1]!));
+    return outputRecord(base, t, x, result.model, runs, result.first, slot, recordTurn(t, slot, slots.length, runs[runs.length - 1]!));
   });
 }

@@ -1,6 +1,6 @@
-// The run loop: cells (model-major) → each model described and its cells checked → cases built once per model ×
-// suite → each case run on the runner pool (case.ts) → one GemRecord per case appended to records.jsonl. Resumes from
-// what is there. No aggregation here: the reports sum the records up (reports/aggregate.ts).
+// The run loop: cells (model-major) → each model described and its cells checked → cases planned once per model ×
+// suite (ids first, each case built just before it runs: case-plan.ts) → each case run on the runner pool (case.ts) →
+// one GemRecord per case appended to records.jsonl. Resumes from what is there. No aggregation here: the reports sum the records up (reports/aggregate.ts).
 // With a shard (i of N, harness/shards.ts) only that shard's cases run, into the shard's own records file.
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
@@ -10,13 +10,14 @@ import { toError, UsageError } from "../core/errors.ts";
 import { MAX_BYTES, readJsonFile } from "../core/files.ts";
 import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
 import { configHash, RunStore, writeFileAtomic, writeManifest, type ShardManifest, type ShardSpec } from "../core/results.ts";
-import type { SuiteCase, SuiteRegistry } from "../core/suite.ts";
+import type { CasePlan, SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
+import { CaseCache, casePlanOf } from "./case-plan.ts";
 import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
 import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
 import { cellProblems, idOutsideVocab } from "./preflight.ts";
-import { promptProblem, roundCaseIds } from "./questions.ts";
+import { promptProblem } from "./questions.ts";
 import { Progress } from "./progress.ts";
 import { checkShardCount, planShards, portionIndices, type CellPortion } from "./shards.ts";
 import { expandSweep, type Cell } from "./sweep.ts";
@@ -270,9 +271,13 @@ function modelError(loop: Loop, msg: string): void {
   loop.summary.modelErrors.push(msg);
 }
 
-/** The cases of one model's cells still to run (suite cases built once per suite; finished ones counted as resumed);
- *  null when the model's tokenizer cannot load. */
-async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel): Promise<CaseTask[] | null> {
+/** A case still to run, before its case is built (runTasks builds it just before it runs). */
+type PlannedTask = Omit<CaseTask, "c"> & { plan: CasePlan; caseId: string };
+
+/** The cases of one model's cells still to run (planned once per suite; finished ones counted as resumed), case by
+ *  case with every cell running it next to each other, so each case is built once; null when the model's tokenizer
+ *  cannot load. */
+async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel): Promise<PlannedTask[] | null> {
   const { p, summary } = loop;
   const first = group[0]!;
   let tokenizer: GemTokenizer;
@@ -283,42 +288,66 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
     modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
     return null;
   }
-  const casesBySuite = new Map<string, SuiteCase[]>();
-  const tasks: CaseTask[] = [];
+  const plans = new Map<string, CasePlan>();
+  const probes = new Map<CasePlan, SuiteCase>();
+  const uses: { cell: Cell; suite: NonNullable<SuiteRegistry[string]>; plan: CasePlan; count: number; mine: Set<number> | null }[] = [];
   for (const cell of group) {
     const suite = p.suites[cell.suite.name];
     if (suite === undefined) throw new Error(`suite ${cell.suite.name} is not registered`);
     const casesKey = `${cell.suiteIndex}/${suite.casesVaryByMethod?.(cell.suite.options) === true ? cell.method.name : ""}`;
-    let cases = casesBySuite.get(casesKey);
-    if (cases === undefined) {
-      cases = await suite.buildCases(cell.suite.options, {
+    let plan = plans.get(casesKey);
+    if (plan === undefined) {
+      plan = await casePlanOf(suite, cell.suite.options, {
         tokenizer,
         model: { id: cell.model.id, name: cell.model.name, maxPositions: facts.maxPositions, eosIds: facts.eosIds },
         method: cell.method.name,
         baseDir: p.config.baseDir,
         log: p.log,
       });
-      const bad = cases.map((c) => idOutsideVocab(c, facts.vocabSize)).find((m) => m !== null);
-      if (bad !== undefined) {
+      // The first case, built now, stands for the plan's in the checks a run must fail before any record: the
+      // tokenizer against the model's vocabulary, the cells' prompt protocols against the cases' parts.
+      const probe = plan.cases.length === 0 ? null : plan.build(0);
+      const bad = probe === null ? null : idOutsideVocab(probe, facts.vocabSize);
+      if (bad !== null) {
         // The tokenizer does not fit the model: every case would be refused (or a stop never fire); one error instead.
         modelError(loop, `model ${first.model.id}: ${bad}; its tokenizer${first.model.tokenizer === null ? "" : ` (${first.model.tokenizer})`} is not this model's — give the model's own`);
         return null;
       }
-      casesBySuite.set(casesKey, cases);
+      plans.set(casesKey, plan);
+      if (probe !== null) probes.set(plan, probe);
     }
-    const limited = p.limit === null ? cases : cases.slice(0, p.limit);
+    const limited = p.limit === null ? plan.cases : plan.cases.slice(0, p.limit);
     const portion = loop.portions?.get(cell.cellKey);
-    // A shard's part of the cell: its cases by their real prompt + output lengths (caseIndex stays the cell's).
-    const mine = portion === undefined ? limited.map((_, i) => i) : portionIndices(limited.map((c) => c.inputIds.length + (cell.suite.maxNewTokens ?? c.maxNewTokens)), portion);
-    const problem = limited.map((c) => promptProblem(cell.prompt, c, cell.suite.name)).find((x) => x !== null);
-    if (problem !== undefined) throw new UsageError(`${cell.method.label} on ${cell.suite.name}: ${problem}`);
-    for (const caseIndex of mine) {
-      const c = limited[caseIndex]!;
-      // A context's records (one per question it is asked) are counted as cases, and resumed only all together.
-      const ids = roundCaseIds(cell.prompt, c);
-      summary.cases += ids.length;
-      if (ids.every((id) => loop.store.finished.has(`${cell.cellKey}/${id}`))) summary.resumed += ids.length;
-      else tasks.push({ cell, c, caseIndex, suite, tokenizer });
+    // A shard's part of the cell: its cases by their prompt + output lengths (caseIndex stays the cell's).
+    const mine = portion === undefined ? null : new Set(portionIndices(limited.map((c) => c.promptTokens + (cell.suite.maxNewTokens ?? c.maxNewTokens)), portion));
+    const probe = probes.get(plan);
+    const problem = probe === undefined ? null : promptProblem(cell.prompt, probe, cell.suite.name);
+    if (problem !== null) throw new UsageError(`${cell.method.label} on ${cell.suite.name}: ${problem}`);
+    uses.push({ cell, suite, plan, count: limited.length, mine });
+  }
+  const tasks: PlannedTask[] = [];
+  for (const plan of plans.values()) {
+    const cells = uses.filter((u) => u.plan === plan);
+    const count = Math.max(...cells.map((u) => u.count));
+    for (let caseIndex = 0; caseIndex < count; caseIndex++) {
+      const caseId = plan.cases[caseIndex]!.caseId;
+      for (const { cell, suite, mine, count: n } of cells) {
+        if (caseIndex >= n || (mine !== null && !mine.has(caseIndex))) continue;
+        // A context asked several questions has one record per question (`<case>#<round>`), all appended together:
+        // its first round's record says it finished. Its count is known once it is built (runTasks adds the rest).
+        const key = `${cell.cellKey}/${caseId}`;
+        if (cell.prompt.questions === "single") {
+          summary.cases++;
+          if (loop.store.finished.has(key)) summary.resumed++;
+          else tasks.push({ cell, plan, caseId, caseIndex, suite, tokenizer });
+        } else {
+          let rounds = 0;
+          while (loop.store.finished.has(`${key}#${rounds + 1}`)) rounds++;
+          summary.cases += Math.max(rounds, 1);
+          if (rounds > 0) summary.resumed += rounds;
+          else tasks.push({ cell, plan, caseId, caseIndex, suite, tokenizer });
+        }
+      }
     }
   }
   return tasks;
@@ -330,7 +359,7 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
  * processes (one per device), closed afterwards. An export that fails is a model error (those cells get no records),
  * as a model that cannot load is.
  */
-async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "native">, tasks: readonly CaseTask[], runDir: string): Promise<void> {
+async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "native">, tasks: readonly PlannedTask[], runDir: string): Promise<void> {
   const { p } = loop;
   const setup = p.engines?.[engine];
   if (setup === undefined) throw new Error(`the config has ${engine} cells but the run was given no ${engine} engine`);
@@ -359,35 +388,45 @@ async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "nativ
 }
 
 /**
- * Runs the tasks on the pool, appending each record as it comes. The first exception (a harness bug, a full disk)
- * stops the run: cases still queued are not started and nothing is appended after it, then it is rethrown once every
- * task has settled (so no write can follow the store's close).
+ * Runs the tasks on the pool, appending each record as it comes: one more task in flight than there are devices
+ * (the next case is built while the others run), each case built just before it runs and dropped after its last
+ * cell's task. The first exception (a harness bug, a full disk, a case that cannot be built) stops the run: cases
+ * still queued are not started and nothing is appended after it, then it is rethrown once every task has settled
+ * (so no write can follow the store's close).
  */
-async function runTasks(loop: Loop, tasks: readonly CaseTask[]): Promise<void> {
+async function runTasks(loop: Loop, tasks: readonly PlannedTask[]): Promise<void> {
   const { p, summary } = loop;
   const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });
+  const cache = new CaseCache(tasks);
+  let next = 0;
   let thrown: { error: unknown } | null = null;
-  await Promise.all(
-    tasks.map(async (t) => {
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const t = tasks[next++]!;
       if (loop.stopped() || thrown !== null) return;
       try {
-        const recs = await runCase(t, loop.cases);
+        const c = cache.take(t);
+        const problem = promptProblem(t.cell.prompt, c, t.cell.suite.name);
+        if (problem !== null) throw new UsageError(`${t.cell.method.label} on ${t.cell.suite.name}: ${problem}`);
+        const recs = await runCase({ ...t, c }, loop.cases).finally(() => cache.done(t));
         if (recs === null || loop.stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
+        summary.cases += recs.length - 1; // a context's further questions (counted as one when planned)
         for (const rec of recs) {
           loop.store.append(rec);
           if (rec.status === "completed") summary.completed++;
           else if (rec.status === "errored") summary.errored++;
           else if (rec.status === "unsupported") summary.unsupported++;
         }
-        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.c.caseId}`, recs.some((r) => r.status === "errored"));
+        progress?.tick(`${t.cell.method.label}${t.cell.engine === "native" ? "" : ` · ${t.cell.engine}`} · ${t.caseId}`, recs.some((r) => r.status === "errored"));
       } catch (e) {
         if (thrown === null) {
           thrown = { error: e };
           void loop.pool.close(); // queued cases answer "interrupted" instead of running
         }
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(tasks.length, p.devices.length + 1) }, worker));
   progress?.end();
   if (thrown !== null) throw (thrown as { error: unknown }).error;
 }

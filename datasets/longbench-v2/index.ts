@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Suite, SuiteCase, SuiteContext } from "../../core/suite.ts";
 import { loadV2 } from "./data.ts";
 import { extractAnswer } from "./metrics.ts";
-import { buildPrompt, fillTemplate, MAX_NEW_TOKENS, OFFICIAL_MAX_LEN, TEMPLATE_0SHOT } from "./prompt.ts";
+import { buildPrompt, fillTemplate, MAX_NEW_TOKENS, OFFICIAL_MAX_LEN, TEMPLATE_0SHOT, TEMPLATE_0SHOT_COT, TEMPLATE_0SHOT_COT_ANS } from "./prompt.ts";
 
 export { extractAnswer, summarizeV2, type V2Summary } from "./metrics.ts";
 
@@ -18,18 +18,25 @@ export const LongBenchV2Options = z.strictObject({
   maxLength: z.number().int().positive().optional(),
   /** At most this many questions (the first in file order). */
   limit: z.number().int().positive().optional(),
+  /** pred.py --cot: the chain-of-thought prompt (1024 new tokens), then the answer prompt carrying its output (128). */
+  cot: z.boolean().default(false),
 });
 export type LongBenchV2Options = z.output<typeof LongBenchV2Options>;
 
 async function buildCases(o: LongBenchV2Options, ctx: SuiteContext): Promise<SuiteCase[]> {
   const items = loadV2(resolve(ctx.baseDir, o.data));
   const rows = o.limit === undefined ? items : items.slice(0, o.limit);
-  const maxNew = MAX_NEW_TOKENS["0shot"];
+  const maxNew = MAX_NEW_TOKENS[o.cot ? "0shot_cot" : "0shot"];
   const maxLen = o.maxLength ?? Math.max(2, Math.min(OFFICIAL_MAX_LEN, ctx.model.maxPositions - maxNew));
   let truncated = 0;
   const cases = rows.map((item): SuiteCase => {
-    const p = buildPrompt(ctx.tokenizer, fillTemplate(TEMPLATE_0SHOT, item), maxLen);
+    const p = buildPrompt(ctx.tokenizer, fillTemplate(o.cot ? TEMPLATE_0SHOT_COT : TEMPLATE_0SHOT, item), maxLen);
     if (p.truncated) truncated++;
+    // pred.py --cot: the answer prompt (no $DOC$ in it) carries the first output's strip(), truncated and sent the
+    // same way; an empty first output gets no second query (the official drops the item; here it scores as wrong).
+    const { context: _context, ...fields } = item;
+    const followUp = (cot: string): { inputIds: number[]; maxNewTokens: number } | null =>
+      cot === "" ? null : { inputIds: buildPrompt(ctx.tokenizer, fillTemplate(TEMPLATE_0SHOT_COT_ANS, fields, cot), maxLen).inputIds, maxNewTokens: MAX_NEW_TOKENS["0shot"] };
     return {
       caseId: item._id,
       dataset: "longbench-v2",
@@ -41,17 +48,18 @@ async function buildCases(o: LongBenchV2Options, ctx: SuiteContext): Promise<Sui
       caseMeta: { domain: item.domain, subDomain: item.sub_domain, difficulty: item.difficulty, length: item.length, answer: item.answer },
       protocol: {
         benchmark: "LongBench v2",
-        prompt: "0shot",
+        prompt: o.cot ? "0shot_cot, then 0shot_cot_ans with the first output" : "0shot",
         chatTemplate: p.chatTemplate,
         truncation: "middle (pred.py query_llm)",
         truncationBudget: maxLen,
         truncationBudgetSource: o.maxLength === undefined ? "default: min(120000, positions − 128)" : "maxLength option",
         promptTokens: p.promptTokens,
         truncated: p.truncated,
-        generation: "greedy, max_new_tokens 128, stop on every model EOS id (official: temperature 0.1 through an OpenAI-style server)",
+        generation: `greedy, max_new_tokens ${o.cot ? "1024 then 128" : "128"}, stop on every model EOS id (official: temperature 0.1 through an OpenAI-style server)`,
       },
       marks: [],
       scoring: {},
+      ...(o.cot ? { followUp } : {}),
     };
   });
   if (truncated > 0) ctx.log(`LongBench v2: ${truncated} of ${rows.length} prompt(s) cut to the middle-truncation budget of ${maxLen} tokens`);

@@ -15,21 +15,29 @@ export const TEMPLATE_0SHOT =
 export const TEMPLATE_0SHOT_COT =
   "Please read the following text and answer the questions below.\n\n<text>\n$DOC$\n</text>\n\nWhat is the correct answer to this question: $Q$\nChoices:\n(A) $C_A$\n(B) $C_B$\n(C) $C_C$\n(D) $C_D$\n\nLet\u2019s think step by step:";
 
-/** pred.py's max_new_tokens: 128 for the zero-shot answer, 1024 for the chain of thought. */
+/** prompts/0shot_cot_ans.txt, verbatim (the second query: the first's stripped output in place of $COT$). */
+export const TEMPLATE_0SHOT_COT_ANS =
+  "Please read the following text and answer the questions below.\n\nThe text is too long and omitted here.\n\nWhat is the correct answer to this question: $Q$\nChoices:\n(A) $C_A$\n(B) $C_B$\n(C) $C_C$\n(D) $C_D$\n\nLet\u2019s think step by step: $COT$\n\nBased on the above, what is the single, most likely answer choice? Format your response as follows: \"The correct answer is (insert answer here)\".";
+
+/** pred.py's max_new_tokens: 128 for the zero-shot answer (and the chain of thought's answer), 1024 for the chain of
+ *  thought. */
 export const MAX_NEW_TOKENS = { "0shot": 128, "0shot_cot": 1024 } as const;
 
 /** config/model2maxlen.json: 120000 for every open model of the leaderboard. */
 export const OFFICIAL_MAX_LEN = 120000;
 
-/** pred.py's prompt: sequential str.replace of the placeholders by the strip()ped fields. */
-export function fillTemplate(template: string, item: V2Item): string {
-  return template
-    .replaceAll("$DOC$", pyStrip(item.context))
-    .replaceAll("$Q$", pyStrip(item.question))
-    .replaceAll("$C_A$", pyStrip(item.choice_A))
-    .replaceAll("$C_B$", pyStrip(item.choice_B))
-    .replaceAll("$C_C$", pyStrip(item.choice_C))
-    .replaceAll("$C_D$", pyStrip(item.choice_D));
+/** pred.py's prompt: sequential str.replace of the placeholders by the strip()ped fields (then $COT$, for the chain of
+ *  thought's answer prompt, by the first output's strip()). Replacements are literal: a field's "$&" or "$'" (code,
+ *  prices) stays as it is, as in Python. */
+export function fillTemplate(template: string, item: Omit<V2Item, "context"> & { context?: string }, cot?: string): string {
+  const filled = template
+    .replaceAll("$DOC$", () => pyStrip(item.context ?? ""))
+    .replaceAll("$Q$", () => pyStrip(item.question))
+    .replaceAll("$C_A$", () => pyStrip(item.choice_A))
+    .replaceAll("$C_B$", () => pyStrip(item.choice_B))
+    .replaceAll("$C_C$", () => pyStrip(item.choice_C))
+    .replaceAll("$C_D$", () => pyStrip(item.choice_D));
+  return cot === undefined ? filled : filled.replaceAll("$COT$", () => pyStrip(cot));
 }
 
 export interface V2Prompt {

@@ -2,7 +2,7 @@
 // parameters, generation budgets, length fitting and metric. See README.md for every rule and each deviation.
 import { resolve } from "node:path";
 import { z } from "zod";
-import type { CaseParts, Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
+import type { CaseParts, CasePlan, PlannedCase, Suite, SuiteCase, SuiteContext, TextTokenizer } from "../../core/suite.ts";
 import { readHaystackDir } from "../niah/haystack.ts";
 import { cweGenerator } from "./cwe.ts";
 import { fweGenerate } from "./fwe.ts";
@@ -105,6 +105,12 @@ export function fullTemplate(family: Family, mode: "base" | "chat", tok: TextTok
 
 /** Samples 0..count-1 of a task at one max_seq_length, in order (deterministic from the seed). */
 export function* taskSamples(o: RulerOptions, data: RulerData, tok: TextTokenizer, task: TaskName, maxSeqLength: number, count: number): Generator<RulerSample> {
+  const sample = fitTask(o, data, tok, task, maxSeqLength);
+  for (let i = 0; i < count; i++) yield sample(i);
+}
+
+/** A task fitted at one max_seq_length (RULER's haystack size, found once): its sample i, built on demand. */
+export function fitTask(o: RulerOptions, data: RulerData, tok: TextTokenizer, task: TaskName, maxSeqLength: number): (index: number) => RulerSample {
   const p = TASKS[task];
   const family = p.family;
   const ttg = FAMILIES[family].tokensToGenerate;
@@ -125,11 +131,10 @@ export function* taskSamples(o: RulerOptions, data: RulerData, tok: TextTokenize
 
   if (p.family === "freq_words_extraction") {
     const first = fweGenerate(template, p.alpha, o.seed, maxSeqLength, rngFor("fit")(), tokens, null);
-    for (let i = 0; i < count; i++) {
+    return (i) => {
       const s = fweGenerate(template, p.alpha, o.seed, maxSeqLength, rngFor(i)(), tokens, first.numWords);
-      yield sampleOf(i, s.generated, tokens(s.generated.input) + ttg, s.numWords);
-    }
-    return;
+      return sampleOf(i, s.generated, tokens(s.generated.input) + ttg, s.numWords);
+    };
   }
 
   let gen: TaskGenerator;
@@ -148,11 +153,11 @@ export function* taskSamples(o: RulerOptions, data: RulerData, tok: TextTokenize
     gen = qaGenerator(template, qa, o.seed, () => qaIndex);
   }
   const num = fitHaystack(gen, tokens, maxSeqLength, ttg, rngFor("fit"));
-  for (let i = 0; i < count; i++) {
+  return (i) => {
     qaIndex = i;
     const s = fitSample(gen, tokens, maxSeqLength, ttg, num, rngFor(i));
-    yield sampleOf(i, s.generated, s.length, s.haystack, finish(s.generated.input));
-  }
+    return sampleOf(i, s.generated, s.length, s.haystack, finish(s.generated.input));
+  };
 }
 
 /** What score() needs, in SuiteCase.scoring. */
@@ -181,70 +186,104 @@ function rulerParts(tok: TextTokenizer, s: RulerSample): CaseParts {
   };
 }
 
-async function buildCases(o: RulerOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+/** Case ids of every task × length × sample, from the options alone (the QA tasks without data and the lengths past
+ *  the model's positions skipped with a log line); the data a task needs loaded now, so a missing file stops the run
+ *  before any case. Each (task, length) is fitted on its first case's build; a case is built when it runs. */
+async function planCases(o: RulerOptions, ctx: SuiteContext): Promise<CasePlan> {
   const tok = ctx.tokenizer;
   const data = new RulerData(o, ctx.baseDir);
   const lengths = [...new Set(o.lengths)];
-  const cases: SuiteCase[] = [];
+  const refs: { task: TaskName; length: number; sample: number }[] = [];
+  const cases: PlannedCase[] = [];
   for (const task of o.tasks) {
     const p = TASKS[task];
     if (p.family === "qa" && o[p.dataset] === undefined) {
       ctx.log(`ruler: skipping ${task}: no ${QA_SOURCES[p.dataset].what} given (suite option "${p.dataset}"; get it from ${QA_SOURCES[p.dataset].where}); it is not scored`);
       continue;
     }
-    const family = p.family;
-    const metric: RulerScoring["metric"] = family === "qa" ? "string_match_part" : "string_match_all";
+    if (p.family === "qa") data.qaData(p.dataset);
+    else if (p.family === "niah" && p.typeHaystack === "essay") data.essayWords();
+    const ttg = FAMILIES[p.family].tokensToGenerate;
     for (const length of lengths) {
       if (length > ctx.model.maxPositions && !o.allowLongInput) {
         ctx.log(`ruler: skipping ${task} at ${length}: longer than ${ctx.model.name}'s ${ctx.model.maxPositions} positions (allowLongInput keeps it)`);
         continue;
       }
-      ctx.log(`ruler: ${task} at ${length}: building ${o.samples} sample(s)`);
-      for (const s of taskSamples(o, data, tok, task, length, o.samples)) {
-        const inputIds = promptIds(tok, s.input);
-        const qStart = promptIds(tok, s.split.context).length;
-        const aStart = promptIds(tok, s.split.context + s.split.question).length;
-        cases.push({
-          caseId: `${task}/len${length}/${s.index}`,
-          dataset: task,
-          inputIds,
-          references: s.answers,
-          maxNewTokens: FAMILIES[family].tokensToGenerate,
-          stopIds: [],
-          stopStrings: [],
-          caseMeta: {
-            task,
-            family,
-            contextLength: length,
-            maxSeqLength: length,
-            sample: s.index,
-            rulerLength: s.length,
-            haystack: s.haystack,
-            question: s.split.question,
-            answerPrefix: s.split.answerPrefix,
-            contextChars: s.split.context.length,
-          },
-          protocol: {
-            benchmark: "RULER",
-            template: o.template,
-            seed: o.seed,
-            samples: o.samples,
-            metric,
-            generation: `greedy, tokens_to_generate ${FAMILIES[family].tokensToGenerate}, stop on every model EOS id`,
-            promptSplit: "kvpress: context | question (last match of the task's question pattern) | answer prefix",
-          },
-          marks: [
-            { label: "question", start: Math.min(qStart, inputIds.length), end: Math.min(aStart, inputIds.length) },
-            { label: "answer-prefix", start: Math.min(aStart, inputIds.length), end: inputIds.length },
-          ],
-          scoring: { metric } satisfies RulerScoring as unknown as Record<string, unknown>,
-          ...(o.allowLongInput ? { allowLongInput: true } : {}),
-          parts: rulerParts(tok, s),
-        });
+      for (let sample = 0; sample < o.samples; sample++) {
+        refs.push({ task, length, sample });
+        // The fitted prompt lands just below max_seq_length − tokens_to_generate: the shard balance's estimate.
+        cases.push({ caseId: `${task}/len${length}/${sample}`, promptTokens: Math.max(1, length - ttg), maxNewTokens: ttg });
       }
     }
   }
-  return cases;
+  const fitted = new Map<string, (index: number) => RulerSample>();
+  return {
+    cases,
+    build(index) {
+      const r = refs[index];
+      if (r === undefined) throw new Error(`ruler: no case ${index} (${cases.length} planned)`);
+      const key = `${r.task}/${r.length}`;
+      let sample = fitted.get(key);
+      if (sample === undefined) {
+        ctx.log(`ruler: ${r.task} at ${r.length}: fitting the haystack; its ${o.samples} sample(s) are built as they run`);
+        sample = fitTask(o, data, tok, r.task, r.length);
+        fitted.set(key, sample);
+      }
+      return rulerCase(o, tok, sample(r.sample));
+    },
+  };
+}
+
+async function buildCases(o: RulerOptions, ctx: SuiteContext): Promise<SuiteCase[]> {
+  const plan = await planCases(o, ctx);
+  return plan.cases.map((_, i) => plan.build(i));
+}
+
+/** The SuiteCase of a sample: prompt ids, the split's marks, RULER's metadata and protocol. */
+function rulerCase(o: RulerOptions, tok: TextTokenizer, s: RulerSample): SuiteCase {
+  const family = TASKS[s.task].family;
+  const metric: RulerScoring["metric"] = family === "qa" ? "string_match_part" : "string_match_all";
+  const { task, maxSeqLength: length } = s;
+  const inputIds = promptIds(tok, s.input);
+  const qStart = promptIds(tok, s.split.context).length;
+  const aStart = promptIds(tok, s.split.context + s.split.question).length;
+  return {
+    caseId: `${task}/len${length}/${s.index}`,
+    dataset: task,
+    inputIds,
+    references: s.answers,
+    maxNewTokens: FAMILIES[family].tokensToGenerate,
+    stopIds: [],
+    stopStrings: [],
+    caseMeta: {
+      task,
+      family,
+      contextLength: length,
+      maxSeqLength: length,
+      sample: s.index,
+      rulerLength: s.length,
+      haystack: s.haystack,
+      question: s.split.question,
+      answerPrefix: s.split.answerPrefix,
+      contextChars: s.split.context.length,
+    },
+    protocol: {
+      benchmark: "RULER",
+      template: o.template,
+      seed: o.seed,
+      samples: o.samples,
+      metric,
+      generation: `greedy, tokens_to_generate ${FAMILIES[family].tokensToGenerate}, stop on every model EOS id`,
+      promptSplit: "kvpress: context | question (last match of the task's question pattern) | answer prefix",
+    },
+    marks: [
+      { label: "question", start: Math.min(qStart, inputIds.length), end: Math.min(aStart, inputIds.length) },
+      { label: "answer-prefix", start: Math.min(aStart, inputIds.length), end: inputIds.length },
+    ],
+    scoring: { metric } satisfies RulerScoring as unknown as Record<string, unknown>,
+    ...(o.allowLongInput ? { allowLongInput: true } : {}),
+    parts: rulerParts(tok, s),
+  };
 }
 
 function score(c: SuiteCase, outputText: string): Record<string, number> {
@@ -258,6 +297,7 @@ export const rulerSuite: Suite<RulerOptions> = {
   options: RulerOptions as unknown as z.ZodType<RulerOptions>,
   datasets: () => [...TASK_NAMES],
   buildCases,
+  planCases,
   estimateCost: (o) => o.tasks.length * o.samples * o.lengths.reduce((a, b) => a + b, 0),
   maxCases: (o) => o.tasks.length * o.samples * o.lengths.length,
   score,
