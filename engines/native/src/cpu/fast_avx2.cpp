@@ -15,6 +15,7 @@ struct V {
     __m256 lo, hi;
   };
   static constexpr int kMR = 2, kNR = 3;  // 12 accumulator halves + 6 loads of 16 registers
+  static constexpr int kGemvNR = 4;
   static __m256 mask8(int n) {  // lanes < n
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   }
@@ -63,7 +64,10 @@ struct V {
 
 }  // namespace
 
-void gemm_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void gemm_direct_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
+void gemm_packed_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+}
 void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx2(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
 float peak_avx2(int64_t iters) { return peak_fma(iters); }

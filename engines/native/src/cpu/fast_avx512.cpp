@@ -18,7 +18,8 @@ namespace {
 
 struct V {
   using R = __m512;
-  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 key loads + 1 broadcast of 32 registers
+  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 W loads + 1 x load of 32 registers
+  static constexpr int kGemvNR = 8;       // one row: 8 independent sums
   static R zero() { return _mm512_setzero_ps(); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
   static R loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p); }
@@ -60,7 +61,10 @@ struct V {
 
 }  // namespace
 
-void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void gemm_direct_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
+void gemm_packed_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+}
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
 float peak_avx512(int64_t iters) { return peak_fma(iters); }
