@@ -49,6 +49,20 @@ struct V {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
   }
+  // hsum's tree over four registers at once (the same pairs, so the same bits): sums into out[0..3].
+  static void hsum4(R a, R b, R c, R d, float* out) {
+    const R ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));  // i + i+8
+    const R cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    const R s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));  // i + i+4
+    const R s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E));  // i + i+2
+    const R s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1));  // i + i+1
+    alignas(64) float t[16];
+    _mm512_store_ps(t, s1);
+    out[0] = t[0];
+    out[1] = t[4];
+    out[2] = t[8];
+    out[3] = t[12];
+  }
   static float hmax(R a) {
     const __m256 s8 = half_max(a);
     const __m128 s4 = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));

@@ -5,7 +5,8 @@
 //
 // V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, bcast, fma(a, b, c) = a*b + c,
 // add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y) (y, 0 where x < lim),
-// hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1); kMR × kNR, the GEMM register tile.
+// hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1), hsum4 (that tree over four registers at
+// once); kMR × kNR, the GEMM register tile; kGemvNR, the outputs of one row's tile.
 
 // The vectorised exp shared by both instruction sets (Cephes-style: 2^n · p(r), r = x - n ln2, degree-6 polynomial;
 // relative error ≈ 2 ulp). Lanes below -87.3 (and -inf) give exactly 0.
@@ -37,11 +38,15 @@ inline int imax(int a, int b) { return a > b ? a : b; }
 // The result of one register tile: the lane sums (MR·NR groups of 16, parked in `acc`) reduced into y.
 template <int MR, int NR>
 void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int o) {
+  constexpr int N = MR * NR;
+  float s[N];
+  int i = 0;
+  for (; i + 4 <= N; i += 4)
+    V::hsum4(V::load(acc + i * 16), V::load(acc + (i + 1) * 16), V::load(acc + (i + 2) * 16), V::load(acc + (i + 3) * 16), s + i);
+  for (; i < N; ++i) s[i] = V::hsum(V::load(acc + i * 16));
   for (int m = 0; m < mr; ++m)
-    for (int n = 0; n < nr; ++n) {
-      const float s = V::hsum(V::load(acc + (m * NR + n) * 16));
-      a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s + a.bias[o + n] : s;
-    }
+    for (int n = 0; n < nr; ++n)
+      a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s[m * NR + n] + a.bias[o + n] : s[m * NR + n];
 }
 
 // -- the direct path (fewer than kGemmPackRows rows: decode steps, short chunks): W read once, as it is stored --
