@@ -13,6 +13,7 @@ import { compareMixed, contextLengthOf, datasetMeans, decodeMsPerTokenSamples, e
 import { fmem, fms, fratio, fspread, fx, memoryUnit } from "./format.ts";
 import { memoryCells, memoryHeader, MEMORY_NOTE } from "./memory.ts";
 import { md, mdTable } from "./markdown-table.ts";
+import { MACHINE_LOAD_HEADER, machineLoadText } from "./machine-load.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues } from "./rates.ts";
 import { spreadOf } from "../core/stats.ts";
 import type { Reporter } from "./reporter.ts";
@@ -144,6 +145,8 @@ export function markdownText(records: readonly GemRecord[]): string {
     if (rounds) out.push(title("Rounds and prompt protocols"), "", rounds, "");
     const t = speedTable(rs, withModel);
     if (t) out.push(title("Speed and memory"), "", t, "");
+    const load = machineLoadText(rs, withModel);
+    if (load) out.push(title("Machine load"), "", load.summary, "", ...(load.rows.length ? [mdTable(MACHINE_LOAD_HEADER, load.rows), ""] : []));
     const peers = peerTable(rs, withModel);
     if (peers) out.push(title("Ours vs the peer"), "", peers, "");
     const engines = enginesTable(rs, withModel);

@@ -90,7 +90,8 @@ class Engine:
 
     def hello(self):
         v = versions()
-        dev = self.torch.cuda.get_device_name(0) if self.cuda else "cpu"
+        # on the CPU its threads too: the reports subtract a run's own threads from the load average (reports/machine-load.ts)
+        dev = self.torch.cuda.get_device_name(0) if self.cuda else "cpu (%d threads)" % self.torch.get_num_threads()
         cc = None
         if self.cuda:
             cc = "%d.%d" % self.torch.cuda.get_device_capability(0)

@@ -831,11 +831,7 @@ static void test_fast_kernels() {
     cpu::matmul(x.data(), T, in, W.data(), out, b.data(), yr.data());
     CHECK(rel(y1, yr) <= 1e-5, "fast matmul T=%d in=%d out=%d vs reference: rel err %.3g", T, in, out, rel(y1, yr));
     if (std::string(cpu::fast_isa()) == "avx512" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-      const cpu::simd::GemmArgs a{x.data(), T, in, W.data(), out, b.data(), y3.data()};
-      std::vector<float> acc(static_cast<size_t>(cpu::simd::kGemmAccFloats));
-      for (int t0 = 0; t0 < T; t0 += cpu::simd::kGemmMB)
-        for (int o0 = 0; o0 < out; o0 += cpu::simd::kGemmNB)
-          cpu::simd::gemm_avx2(a, t0, std::min(T, t0 + cpu::simd::kGemmMB), o0, std::min(out, o0 + cpu::simd::kGemmNB), acc.data());
+      cpu::fast_matmul_avx2(x.data(), T, in, W.data(), out, b.data(), y3.data());
       CHECK(y1 == y3, "fast matmul T=%d in=%d out=%d: the AVX2 kernel equals the AVX-512 kernel bitwise", T, in, out);
     }
   }

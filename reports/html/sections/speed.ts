@@ -5,6 +5,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { GemRecord } from "../../../core/records.ts";
 import { contextLengthOf, groupBy, MEMORY_CATEGORIES, MEMORY_PHASES, memorySummary, noMemoryReason, peerRatios, profileTitle, PHASE_FIELDS, uniq, variantOf, type PeerRatioRow, type PhaseMedians } from "../../aggregate.ts";
 import { memoryCells, memoryHeader, MEMORY_NOTE } from "../../memory.ts";
+import { MACHINE_LOAD_HEADER, machineLoadText } from "../../machine-load.ts";
 import { fmem, fms, fratio, fspread, memoryUnit } from "../../format.ts";
 import { floorOf, floorsOf, floorsText, RATES, rateText, rateValues, type DeviceFloor } from "../../rates.ts";
 import { spreadOf, type Spread } from "../../../core/stats.ts";
@@ -230,6 +231,12 @@ export const speedSection: Section = {
         .map((r) => `<tr>${r.cells}${ratePts.size ? `<td class="l">${r.rates.join("<br>")}</td>` : ""}</tr>`)
         .join("")}</tbody></table>`,
     );
+    const load = machineLoadText(rs, ctx.withModel);
+    if (load) {
+      html.push(`<p class="note">Machine load: ${esc(load.summary)}</p>`);
+      if (load.rows.length)
+        html.push(`<table class="data"><caption>Records taken on a loaded machine</caption><thead><tr>${MACHINE_LOAD_HEADER.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${load.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`);
+    }
     // all records of the suites shown, failed ones included: a peer that failed says so
     const ratios = peerRatioTable(records.filter((r) => rs.some((x) => x.suite === r.suite)), ctx.withModel);
     if (ratios) html.push(ratios);

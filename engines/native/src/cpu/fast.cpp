@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 
 #include "../backend.h"
 #include "../memory.h"
@@ -58,21 +59,60 @@ const char* fast_isa() {
 }
 
 #if defined(__x86_64__)
-bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
-  const Isa i = isa();
+namespace {
+
+// A thread's GEMM scratch, 64-byte aligned (a packed group of 16 lanes is then one cache line), kept between calls:
+// each call refills what it uses.
+float* thread_scratch(int64_t floats) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < floats + 16) buf.resize(static_cast<size_t>(floats + 16));
+  const auto p = reinterpret_cast<uintptr_t>(buf.data());
+  return reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
+}
+
+// Threads take contiguous ranges of output blocks only (each output computed whole by one thread). Packed: blocks of
+// kGemmMC rows × kGemmNC outputs, the row blocks of one output block consecutive, so a thread packs each W block once
+// (when `in` fits one k block).
+bool matmul_with(Isa i, const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
   if (i == Isa::None || T <= 0 || out <= 0 || in <= 0) return false;
   const simd::GemmArgs a{x, T, in, W, out, bias, y};
-  const int64_t nt = (T + simd::kGemmMB - 1) / simd::kGemmMB, no = (out + simd::kGemmNB - 1) / simd::kGemmNB;
+  const bool wide = i == Isa::Avx512;
+  if (T < simd::kGemmPackRows) {
+    const int64_t no = (out + simd::kGemmDirectNB - 1) / simd::kGemmDirectNB;
+    parallel_for(no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
+      float* acc = thread_scratch(simd::kGemmDirectFloats);
+      for (int64_t w = b; w < e; ++w) {
+        const int o0 = static_cast<int>(w) * simd::kGemmDirectNB, o1 = std::min(out, o0 + simd::kGemmDirectNB);
+        if (wide) simd::gemm_direct_avx512(a, 0, T, o0, o1, acc);
+        else simd::gemm_direct_avx2(a, 0, T, o0, o1, acc);
+      }
+    });
+    return true;
+  }
+  const int64_t nt = (T + simd::kGemmMC - 1) / simd::kGemmMC, no = (out + simd::kGemmNC - 1) / simd::kGemmNC;
   parallel_for(nt * no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
-    std::vector<float> acc(static_cast<size_t>(simd::kGemmAccFloats));
+    float* scratch = thread_scratch(simd::gemm_packed_floats(in));
+    int64_t packed = -1;  // the output block whose W panels scratch holds
     for (int64_t w = b; w < e; ++w) {
-      const int t0 = static_cast<int>(w / no) * simd::kGemmMB, o0 = static_cast<int>(w % no) * simd::kGemmNB;
-      const int t1 = std::min(T, t0 + simd::kGemmMB), o1 = std::min(out, o0 + simd::kGemmNB);
-      if (i == Isa::Avx512) simd::gemm_avx512(a, t0, t1, o0, o1, acc.data());
-      else simd::gemm_avx2(a, t0, t1, o0, o1, acc.data());
+      const int64_t ob = w / nt;
+      const int t0 = static_cast<int>(w % nt) * simd::kGemmMC, o0 = static_cast<int>(ob) * simd::kGemmNC;
+      const int t1 = std::min(T, t0 + simd::kGemmMC), o1 = std::min(out, o0 + simd::kGemmNC);
+      if (wide) simd::gemm_packed_avx512(a, t0, t1, o0, o1, ob != packed, scratch);
+      else simd::gemm_packed_avx2(a, t0, t1, o0, o1, ob != packed, scratch);
+      packed = ob;
     }
   });
   return true;
+}
+
+}  // namespace
+
+bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+  return matmul_with(isa(), x, T, in, W, out, bias, y);
+}
+
+bool fast_matmul_avx2(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+  return isa() != Isa::None && matmul_with(Isa::Avx2, x, T, in, W, out, bias, y);
 }
 
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
@@ -157,6 +197,7 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
 }
 #else
 bool fast_matmul(const float*, int, int, const float*, int, const float*, float*) { return false; }
+bool fast_matmul_avx2(const float*, int, int, const float*, int, const float*, float*) { return false; }
 bool fast_attention(const float*, int, int, int, const std::vector<const float*>&, const std::vector<const float*>&, int,
                     float*, RowNorms*) {
   return false;

@@ -1,5 +1,6 @@
 // The `fast` kernel set of the cpu backend (beside the `reference` kernels of kernels.h, which stay what everything is
-// checked against): a register-blocked, cache-blocked GEMM and a tiled (flash-style) prefill attention, with AVX-512
+// checked against): a packed GEMM (GotoBLAS/BLIS: x and W panels packed per cache block, a register-tiled
+// micro-kernel over them; one pass over W as stored for calls of few rows) and a tiled (flash-style) prefill attention, with AVX-512
 // and AVX2+FMA micro-kernels chosen at run time from the CPU's features (one binary runs everywhere; only
 // fast_avx512.cpp / fast_avx2.cpp are compiled for those instruction sets, and they are entered only after the check).
 //
@@ -35,6 +36,8 @@ const char* fast_isa();
 // The fast kernels. Each returns false (having done nothing) when the CPU or the shape is not covered; the caller
 // then runs the reference kernel. Same contracts as cpu::matmul / cpu::attention (kernels.h).
 bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+// The same with the AVX2+FMA kernels on any CPU that has fast kernels (the tests check that AVX2 equals AVX-512).
+bool fast_matmul_avx2(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
 // With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
 struct RowNorms {
   int layer = -1, T = 0, H = 0;

@@ -15,6 +15,7 @@ struct V {
     __m256 lo, hi;
   };
   static constexpr int kMR = 2, kNR = 3;  // 12 accumulator halves + 6 loads of 16 registers
+  static constexpr int kGemvNR = 4;
   static __m256 mask8(int n) {  // lanes < n
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   }
@@ -51,6 +52,22 @@ struct V {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
   }
+  // hsum's tree over four registers at once (the same pairs, so the same bits): sums into out[0..3].
+  static __m256 pair4(R a, R b) {  // [a's 4-lane sums | b's]
+    const __m256 sa = _mm256_add_ps(a.lo, a.hi), sb = _mm256_add_ps(b.lo, b.hi);
+    const __m256 s4 = _mm256_add_ps(_mm256_permute2f128_ps(sa, sb, 0x20), _mm256_permute2f128_ps(sa, sb, 0x31));
+    const __m256 s2 = _mm256_add_ps(s4, _mm256_permute_ps(s4, 0x4E));
+    return _mm256_add_ps(s2, _mm256_permute_ps(s2, 0xB1));
+  }
+  static void hsum4(R a, R b, R c, R d, float* out) {
+    alignas(32) float t[16];
+    _mm256_store_ps(t, pair4(a, b));
+    _mm256_store_ps(t + 8, pair4(c, d));
+    out[0] = t[0];
+    out[1] = t[4];
+    out[2] = t[8];
+    out[3] = t[12];
+  }
   static float hmax(R a) {
     const __m256 s8 = _mm256_max_ps(a.lo, a.hi);
     const __m128 s4 = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
@@ -63,7 +80,10 @@ struct V {
 
 }  // namespace
 
-void gemm_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void gemm_direct_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
+void gemm_packed_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+}
 void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx2(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
 float peak_avx2(int64_t iters) { return peak_fma(iters); }

@@ -18,7 +18,8 @@ namespace {
 
 struct V {
   using R = __m512;
-  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 key loads + 1 broadcast of 32 registers
+  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 W loads + 1 x load of 32 registers
+  static constexpr int kGemvNR = 8;       // one row: 8 independent sums
   static R zero() { return _mm512_setzero_ps(); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
   static R loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p); }
@@ -48,6 +49,20 @@ struct V {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
   }
+  // hsum's tree over four registers at once (the same pairs, so the same bits): sums into out[0..3].
+  static void hsum4(R a, R b, R c, R d, float* out) {
+    const R ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));  // i + i+8
+    const R cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+    const R s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));  // i + i+4
+    const R s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E));  // i + i+2
+    const R s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1));  // i + i+1
+    alignas(64) float t[16];
+    _mm512_store_ps(t, s1);
+    out[0] = t[0];
+    out[1] = t[4];
+    out[2] = t[8];
+    out[3] = t[12];
+  }
   static float hmax(R a) {
     const __m256 s8 = half_max(a);
     const __m128 s4 = _mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
@@ -60,7 +75,10 @@ struct V {
 
 }  // namespace
 
-void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) { gemm_block(a, t0, t1, o0, o1, acc); }
+void gemm_direct_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
+void gemm_packed_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+}
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }
 float peak_avx512(int64_t iters) { return peak_fma(iters); }

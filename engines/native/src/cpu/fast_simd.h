@@ -8,7 +8,7 @@ namespace cpu {
 // ---- what the ISA-specific files export (plain pointers only: no inline library code is compiled for AVX-512) ----
 namespace simd {
 
-// One GEMM work item: rows [t0, t1) × outputs [o0, o1) of y = x Wᵀ + bias; acc: scratch of kGemmAccFloats floats.
+// y = x Wᵀ + bias (x: [T][in], W: [out][in] row-major, y: [T][out]).
 struct GemmArgs {
   const float* x;
   int T, in;
@@ -17,8 +17,25 @@ struct GemmArgs {
   const float* bias;
   float* y;
 };
-constexpr int kGemmMB = 32, kGemmNB = 48, kGemmKC = 256;
-constexpr int64_t kGemmAccFloats = static_cast<int64_t>(kGemmMB) * kGemmNB * 16;
+// Calls with fewer rows than kGemmPackRows (decode steps, short chunks) run on W as it is stored, one pass over it
+// (gemm_direct: rows [t0, t1) × outputs [o0, o1), scratch of kGemmDirectFloats); the others on packed panels
+// (gemm_packed: one block of kGemmMC rows × kGemmNC outputs a call, scratch of gemm_packed_floats(in)).
+constexpr int kGemmPackRows = 16, kGemmMC = 64, kGemmNC = 48, kGemmDirectNB = 48;
+constexpr int kGemmDirectFloats = 32 * 16;  // the largest register tile's lane sums
+// The k blocks of the packed GEMM: `in` in steps of 16, cut into the fewest blocks of at most kGemmKSteps steps
+// (1024 values: a 6-output panel of W, 24 KiB, stays in L1), of equal size but the last.
+constexpr int kGemmKSteps = 64;
+inline int gemm_k_steps(int in) { return (in + 15) / 16; }
+inline int gemm_block_steps(int in) {
+  const int ks = gemm_k_steps(in), nkb = (ks + kGemmKSteps - 1) / kGemmKSteps;
+  return (ks + nkb - 1) / nkb;
+}
+// Scratch floats of one gemm_packed caller: the packed x block, the packed W block and (for more than one k block)
+// the parked accumulators.
+inline int64_t gemm_packed_floats(int in) {
+  const int64_t bs = gemm_block_steps(in);
+  return (kGemmMC + kGemmNC) * bs * 16 + (bs < gemm_k_steps(in) ? static_cast<int64_t>(kGemmMC) * kGemmNC * 16 : 0);
+}
 
 // Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed
 // transposed per key block (kt: [blocks][d][kFlashBK], zero beyond len) and the value rows of that cache head.
@@ -49,13 +66,17 @@ inline int64_t probsum_scratch_floats(int group, int d) { return static_cast<int
 // Scratch floats for rows = (t1 - t0) * group.
 inline int64_t flash_scratch_floats(int rows, int d) { return static_cast<int64_t>(rows) * (kFlashBK + d + 2); }
 
-void gemm_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc);
-void gemm_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc);
+void gemm_direct_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch);
+void gemm_direct_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch);
+// pack_w: whether scratch's packed W block is not already that of outputs [o0, o1) (it is kept between the calls of
+// one thread, as long as `in` fits one k block).
+void gemm_packed_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch);
+void gemm_packed_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch);
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch);
 void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch);
-// 12 independent 16-lane FMA chains of `iters` steps (384 flops a step): the microbenchmark's peak.
 void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch);
 void probsum_avx2(const ProbSumArgs& a, int g, int j0, float* scratch);
+// 12 independent 16-lane FMA chains of `iters` steps (384 flops a step): the microbenchmark's peak.
 float peak_avx512(int64_t iters);
 float peak_avx2(int64_t iters);
 

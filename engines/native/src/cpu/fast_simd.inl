@@ -5,7 +5,8 @@
 //
 // V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, bcast, fma(a, b, c) = a*b + c,
 // add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y) (y, 0 where x < lim),
-// hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1); kMR × kNR, the GEMM register tile.
+// hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1), hsum4 (that tree over four registers at
+// once); kMR × kNR, the GEMM register tile; kGemvNR, the outputs of one row's tile.
 
 // The vectorised exp shared by both instruction sets (Cephes-style: 2^n · p(r), r = x - n ln2, degree-6 polynomial;
 // relative error ≈ 2 ulp). Lanes below -87.3 (and -inf) give exactly 0.
@@ -30,9 +31,25 @@ inline int imin(int a, int b) { return a < b ? a : b; }
 inline int imax(int a, int b) { return a > b ? a : b; }
 
 // ---- GEMM: y[t][o] = Σ_k x[t][k] W[o][k] (+ bias[o]) ----
-// A register tile of MR rows × NR outputs keeps MR·NR 16-lane accumulators (lane l sums k ≡ l mod 16 in k order);
-// the k loop is blocked by kGemmKC (accumulators parked in `acc` between blocks), so the order per output is fixed by
-// `in` alone.
+// Every output keeps 16 lane sums (lane l sums x[t][k]·W[o][k] over k ≡ l mod 16 in k order; k past `in` adds 0·0),
+// reduced by hsum's fixed tree at the end. The order depends on `in` alone, so the direct and the packed paths, the
+// thread count, the rows per call and the AVX2 / AVX-512 kernels all give the same bits.
+
+// The result of one register tile: the lane sums (MR·NR groups of 16, parked in `acc`) reduced into y.
+template <int MR, int NR>
+void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int o) {
+  constexpr int N = MR * NR;
+  float s[N];
+  int i = 0;
+  for (; i + 4 <= N; i += 4)
+    V::hsum4(V::load(acc + i * 16), V::load(acc + (i + 1) * 16), V::load(acc + (i + 2) * 16), V::load(acc + (i + 3) * 16), s + i);
+  for (; i < N; ++i) s[i] = V::hsum(V::load(acc + i * 16));
+  for (int m = 0; m < mr; ++m)
+    for (int n = 0; n < nr; ++n)
+      a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s[m * NR + n] + a.bias[o + n] : s[m * NR + n];
+}
+
+// -- the direct path (fewer than kGemmPackRows rows: decode steps, short chunks): W read once, as it is stored --
 // The last r < 16 values of k, on the parked accumulators.
 template <int MR, int NR>
 __attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const float* w, int64_t ldw, int k, int r, float* acc) {
@@ -44,15 +61,20 @@ __attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const floa
   }
 }
 
+// MR rows × NR outputs over all of k. The W rows are streamed once, each prefetched 1 KiB ahead into L1 (NR
+// interleaved row streams, each a page or so long, train the hardware prefetcher poorly: measured slower without).
 template <int MR, int NR>
-void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int k0, int k1, float* acc, bool first) {
+void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int in, float* acc) {
   typename V::R c[MR][NR];
   for (int m = 0; m < MR; ++m)
-    for (int n = 0; n < NR; ++n) c[m][n] = first ? V::zero() : V::load(acc + (m * NR + n) * 16);
-  int k = k0;
-  for (; k + 16 <= k1; k += 16) {
+    for (int n = 0; n < NR; ++n) c[m][n] = V::zero();
+  int k = 0;
+  for (; k + 16 <= in; k += 16) {
     typename V::R b[NR];
-    for (int n = 0; n < NR; ++n) b[n] = V::load(w + n * ldw + k);
+    for (int n = 0; n < NR; ++n) {
+      __builtin_prefetch(w + n * ldw + k + 256, 0, 3);
+      b[n] = V::load(w + n * ldw + k);
+    }
     for (int m = 0; m < MR; ++m) {
       const typename V::R a = V::load(x + m * ldx + k);
       for (int n = 0; n < NR; ++n) c[m][n] = V::fma(a, b[n], c[m][n]);
@@ -60,10 +82,10 @@ void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int k0,
   }
   for (int m = 0; m < MR; ++m)
     for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
-  if (k < k1) gemm_tail<MR, NR>(x, ldx, w, ldw, k, k1 - k, acc);  // apart, so the main loop's registers stay put
+  if (k < in) gemm_tail<MR, NR>(x, ldx, w, ldw, k, in - k, acc);  // apart, so the main loop's registers stay put
 }
 
-using TileFn = void (*)(const float*, int64_t, const float*, int64_t, int, int, float*, bool);
+using TileFn = void (*)(const float*, int64_t, const float*, int64_t, int, float*);
 
 template <int MR, int NR>
 struct TileTable {
@@ -84,36 +106,87 @@ struct TileTable<MR, 0> {
   static TileFn get(int mr, int nr) { return TileTable<MR - 1, V::kNR>::get(mr, nr); }
 };
 
-void gemm_block(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
-  const int MR = V::kMR, NR = V::kNR;
+// Rows [t0, t1) × outputs [o0, o1): one row (a decode step's GEMV) in tiles of kGemvNR outputs, more rows in register
+// tiles of kMR × kNR.
+void gemm_direct(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
   const int64_t ld = a.in;
-  // k blocks keep a W tile in L1 across the row tiles; with one row tile (decode) W is read once, row by row.
-  const int kc = t1 - t0 <= MR ? a.in : kGemmKC;
-  for (int k0 = 0; k0 < a.in; k0 += kc) {
-    const int k1 = imin(a.in, k0 + kc);
-    float* p = acc;
-    for (int o = o0; o < o1; o += NR) {
-      const int nr = imin(NR, o1 - o);
-      for (int t = t0; t < t1; t += MR) {
-        const int mr = imin(MR, t1 - t);
-        TileFn f = (mr == MR && nr == NR) ? &gemm_tile<V::kMR, V::kNR> : TileTable<V::kMR, V::kNR>::get(mr, nr);
-        f(a.x + t * ld, ld, a.W + o * ld, ld, k0, k1, p, k0 == 0);
-        p += mr * nr * 16;
-      }
+  int o = o0;
+  if (t1 - t0 == 1)
+    for (; o + V::kGemvNR <= o1; o += V::kGemvNR) {
+      gemm_tile<1, V::kGemvNR>(a.x + t0 * ld, ld, a.W + o * ld, ld, a.in, acc);
+      gemm_store<1, V::kGemvNR>(acc, 1, V::kGemvNR, a, t0, o);
     }
-  }
-  float* p = acc;
-  for (int o = o0; o < o1; o += NR) {
-    const int nr = imin(NR, o1 - o);
-    for (int t = t0; t < t1; t += MR) {
-      const int mr = imin(MR, t1 - t);
+  for (; o < o1; o += V::kNR) {
+    const int nr = imin(V::kNR, o1 - o);
+    for (int t = t0; t < t1; t += V::kMR) {
+      const int mr = imin(V::kMR, t1 - t);
+      TileTable<V::kMR, V::kNR>::get(mr, nr)(a.x + t * ld, ld, a.W + o * ld, ld, a.in, acc);
       for (int m = 0; m < mr; ++m)
         for (int n = 0; n < nr; ++n) {
-          const float s = V::hsum(V::load(p + (m * nr + n) * 16));
+          const float s = V::hsum(V::load(acc + (m * nr + n) * 16));
           a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s + a.bias[o + n] : s;
         }
-      p += mr * nr * 16;
     }
+  }
+}
+
+// -- the packed path (the GotoBLAS/BLIS scheme) --
+// A panel of R rows (x: kMR, W: kNR) over k steps [s0, s0 + ks) is ks groups of R × 16 floats, group s holding row
+// r's k = 16(s0 + s) … +15 at [16r, 16r + 16): one cache line per 16 lanes, read in order by the micro-kernel. Rows
+// past `rows` and k past `in` are 0.
+void pack_panel(const float* src, int64_t ld, int rows, int R, int in, int s0, int ks, float* dst) {
+  for (int r = 0; r < R; ++r)
+    for (int s = 0; s < ks; ++s) {
+      const int k = (s0 + s) * 16, n = r < rows ? imin(16, in - k) : 0;
+      float* d = dst + (static_cast<int64_t>(s) * R + r) * 16;
+      V::store(d, n == 16 ? V::load(src + r * ld + k) : n > 0 ? V::loadn(src + r * ld + k, n) : V::zero());
+    }
+}
+
+// The micro-kernel: MR × NR lane sums over ks steps of packed panels (continuing the parked sums unless `first`).
+template <int MR, int NR>
+void gemm_micro(const float* xp, const float* wp, int ks, float* acc, bool first) {
+  typename V::R c[MR][NR];
+  for (int m = 0; m < MR; ++m)
+    for (int n = 0; n < NR; ++n) c[m][n] = first ? V::zero() : V::load(acc + (m * NR + n) * 16);
+  for (int s = 0; s < ks; ++s) {
+    typename V::R b[NR];
+    for (int n = 0; n < NR; ++n) b[n] = V::load(wp + (s * NR + n) * 16);
+    for (int m = 0; m < MR; ++m) {
+      const typename V::R xa = V::load(xp + (s * MR + m) * 16);
+      for (int n = 0; n < NR; ++n) c[m][n] = V::fma(xa, b[n], c[m][n]);
+    }
+  }
+  for (int m = 0; m < MR; ++m)
+    for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
+}
+
+// One block: rows [t0, t1) (≤ kGemmMC) × outputs [o0, o1) (≤ kGemmNC, o0 a multiple of kNR). Per k block: pack the W
+// block (kGemmNC × block, L2; one kNR panel of it stays in L1 while) and the x block, then every W panel against
+// every x panel. scratch (64-byte aligned): gemm_packed_floats(in).
+void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  constexpr int MR = V::kMR, NR = V::kNR;
+  const int64_t ld = a.in;
+  const int KS = gemm_k_steps(a.in), BS = gemm_block_steps(a.in);
+  float* xp = scratch;                                    // [kGemmMC / MR][BS][MR][16]
+  float* wp = xp + static_cast<int64_t>(kGemmMC) * BS * 16;  // [kGemmNC / NR][BS][NR][16]
+  float* park = wp + static_cast<int64_t>(kGemmNC) * BS * 16;  // [kGemmNC / NR][kGemmMC / MR][MR·NR·16]
+  alignas(64) float tile[MR * NR * 16];
+  const int nq = (t1 - t0 + MR - 1) / MR, np = (o1 - o0 + NR - 1) / NR;
+  for (int s0 = 0; s0 < KS; s0 += BS) {
+    const int ks = imin(BS, KS - s0);
+    const bool first = s0 == 0, last = s0 + BS >= KS;
+    if (pack_w || !(first && last))
+      for (int p = 0; p < np; ++p)
+        pack_panel(a.W + (o0 + p * NR) * ld, ld, imin(NR, o1 - o0 - p * NR), NR, a.in, s0, ks, wp + static_cast<int64_t>(p) * BS * NR * 16);
+    for (int q = 0; q < nq; ++q)
+      pack_panel(a.x + (t0 + q * MR) * ld, ld, imin(MR, t1 - t0 - q * MR), MR, a.in, s0, ks, xp + static_cast<int64_t>(q) * BS * MR * 16);
+    for (int p = 0; p < np; ++p)
+      for (int q = 0; q < nq; ++q) {
+        float* acc = first && last ? tile : park + (static_cast<int64_t>(p) * (kGemmMC / MR) + q) * MR * NR * 16;
+        gemm_micro<MR, NR>(xp + static_cast<int64_t>(q) * BS * MR * 16, wp + static_cast<int64_t>(p) * BS * NR * 16, ks, acc, first);
+        if (last) gemm_store<MR, NR>(acc, imin(MR, t1 - t0 - q * MR), imin(NR, o1 - o0 - p * NR), a, t0 + q * MR, o0 + p * NR);
+      }
   }
 }
 
