@@ -24,6 +24,15 @@ export interface CaseUse {
  * Builds each planned case on its first use and drops it after its last (uses counted up front): with the uses of a
  * case next to each other, at most the cases in flight are held.
  */
+/** The case of a use, built now; a build that throws is named by its case id. */
+export function buildCase(u: CaseUse): SuiteCase {
+  try {
+    return u.plan.build(u.caseIndex);
+  } catch (e) {
+    throw new Error(`building case ${u.plan.cases[u.caseIndex]?.caseId ?? u.caseIndex}: ${toError(e).message}`, { cause: e });
+  }
+}
+
 export class CaseCache {
   private readonly left = new Map<CasePlan, Map<number, number>>();
   private readonly built = new Map<CasePlan, Map<number, SuiteCase>>();
@@ -42,11 +51,7 @@ export class CaseCache {
     this.built.set(u.plan, m);
     let c = m.get(u.caseIndex);
     if (c === undefined) {
-      try {
-        c = u.plan.build(u.caseIndex);
-      } catch (e) {
-        throw new Error(`building case ${u.plan.cases[u.caseIndex]?.caseId ?? u.caseIndex}: ${toError(e).message}`, { cause: e });
-      }
+      c = buildCase(u);
       m.set(u.caseIndex, c);
     }
     return c;

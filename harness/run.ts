@@ -12,7 +12,7 @@ import { RECORD_SCHEMA_VERSION } from "../core/records.ts";
 import { configHash, RunStore, writeFileAtomic, writeManifest, type ShardManifest, type ShardSpec } from "../core/results.ts";
 import type { CasePlan, SuiteCase, SuiteRegistry } from "../core/suite.ts";
 import { modelSpecOf, runCase, type CaseContext, type CaseTask, type RunPoolLike } from "./case.ts";
-import { CaseCache, casePlanOf } from "./case-plan.ts";
+import { buildCase, CaseCache, casePlanOf } from "./case-plan.ts";
 import { resolveDtypes, type ResolvedConfig } from "./config.ts";
 import type { FaultSpec } from "./faults.ts";
 import { capabilityProblems, engineModelSpec, type EngineRegistry } from "./engines.ts";
@@ -289,7 +289,6 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
     return null;
   }
   const plans = new Map<string, CasePlan>();
-  const probes = new Map<CasePlan, SuiteCase>();
   const uses: { cell: Cell; suite: NonNullable<SuiteRegistry[string]>; plan: CasePlan; count: number; mine: Set<number> | null }[] = [];
   for (const cell of group) {
     const suite = p.suites[cell.suite.name];
@@ -304,25 +303,12 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
         baseDir: p.config.baseDir,
         log: p.log,
       });
-      // The first case, built now, stands for the plan's in the checks a run must fail before any record: the
-      // tokenizer against the model's vocabulary, the cells' prompt protocols against the cases' parts.
-      const probe = plan.cases.length === 0 ? null : plan.build(0);
-      const bad = probe === null ? null : idOutsideVocab(probe, facts.vocabSize);
-      if (bad !== null) {
-        // The tokenizer does not fit the model: every case would be refused (or a stop never fire); one error instead.
-        modelError(loop, `model ${first.model.id}: ${bad}; its tokenizer${first.model.tokenizer === null ? "" : ` (${first.model.tokenizer})`} is not this model's — give the model's own`);
-        return null;
-      }
       plans.set(casesKey, plan);
-      if (probe !== null) probes.set(plan, probe);
     }
     const limited = p.limit === null ? plan.cases : plan.cases.slice(0, p.limit);
     const portion = loop.portions?.get(cell.cellKey);
     // A shard's part of the cell: its cases by their prompt + output lengths (caseIndex stays the cell's).
     const mine = portion === undefined ? null : new Set(portionIndices(limited.map((c) => c.promptTokens + (cell.suite.maxNewTokens ?? c.maxNewTokens)), portion));
-    const probe = probes.get(plan);
-    const problem = probe === undefined ? null : promptProblem(cell.prompt, probe, cell.suite.name);
-    if (problem !== null) throw new UsageError(`${cell.method.label} on ${cell.suite.name}: ${problem}`);
     uses.push({ cell, suite, plan, count: limited.length, mine });
   }
   const tasks: PlannedTask[] = [];
@@ -350,7 +336,43 @@ async function modelTasks(loop: Loop, group: readonly Cell[], facts: LoadedModel
       }
     }
   }
-  return tasks;
+  // Each plan's first case still to run, built now, stands for its cases in the checks a run must fail before any
+  // record: the tokenizer against the model's vocabulary, each cell's prompt protocol against the case's parts. It is
+  // handed to the task that runs it (not built twice).
+  const firstBuilt = new Map<CasePlan, CasePlan>();
+  for (const t of tasks) {
+    if (firstBuilt.has(t.plan)) continue;
+    const probe = buildCase(t);
+    const bad = idOutsideVocab(probe, facts.vocabSize);
+    if (bad !== null) {
+      // The tokenizer does not fit the model: every case would be refused (or a stop never fire); one error instead.
+      modelError(loop, `model ${first.model.id}: ${bad}; its tokenizer${first.model.tokenizer === null ? "" : ` (${first.model.tokenizer})`} is not this model's — give the model's own`);
+      return null;
+    }
+    for (const u of tasks) if (u.plan === t.plan) promptCheck(u.cell, probe);
+    firstBuilt.set(t.plan, builtOnce(t.plan, t.caseIndex, probe));
+  }
+  return tasks.map((t) => ({ ...t, plan: firstBuilt.get(t.plan) ?? t.plan }));
+}
+
+/** A cell's prompt protocol the case cannot give (e.g. context-only on a case without prompt parts): exit 2. */
+function promptCheck(cell: Cell, c: SuiteCase): void {
+  const problem = promptProblem(cell.prompt, c, cell.suite.name);
+  if (problem !== null) throw new UsageError(`${cell.method.label} on ${cell.suite.name}: ${problem}`);
+}
+
+/** The plan with case `index` already built: handed out by its first build, then dropped. */
+function builtOnce(plan: CasePlan, index: number, c: SuiteCase): CasePlan {
+  let held: SuiteCase | null = c;
+  return {
+    cases: plan.cases,
+    build(i) {
+      if (i !== index || held === null) return plan.build(i);
+      const out = held;
+      held = null;
+      return out;
+    },
+  };
 }
 
 /**
@@ -406,8 +428,7 @@ async function runTasks(loop: Loop, tasks: readonly PlannedTask[]): Promise<void
       if (loop.stopped() || thrown !== null) return;
       try {
         const c = cache.take(t);
-        const problem = promptProblem(t.cell.prompt, c, t.cell.suite.name);
-        if (problem !== null) throw new UsageError(`${t.cell.method.label} on ${t.cell.suite.name}: ${problem}`);
+        promptCheck(t.cell, c);
         const recs = await runCase({ ...t, c }, loop.cases).finally(() => cache.done(t));
         if (recs === null || loop.stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
         summary.cases += recs.length - 1; // a context's further questions (counted as one when planned)
