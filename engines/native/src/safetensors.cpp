@@ -174,6 +174,16 @@ Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>
       out.data[static_cast<size_t>(i)] = bf ? bf16_to_float(h) : half_to_float(h);
     }
   }
+  // The mapped pages just read are dropped from this process (they stay in the page cache): a tensor's file bytes and
+  // its fp32 copy are then resident together for one tensor at a time, not for the whole checkpoint, so the peak of a
+  // load is about the fp32 weights rather than those plus the mapped file. A neighbour's page dropped with the
+  // rounding is read again from the file if needed; the mapping is read-only and private, so nothing is lost.
+  {
+    const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t b = reinterpret_cast<uintptr_t>(src) & ~(page - 1);
+    const uintptr_t e = reinterpret_cast<uintptr_t>(src) + (t.end - t.begin);
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  }
   // A NaN or infinite weight turns every activation it touches into NaN: refused here, by name, rather than
   // "completing" with garbage tokens (one pass over what was just converted).
   for (int64_t i = 0; i < n; ++i) {
