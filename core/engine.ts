@@ -43,8 +43,11 @@ export const LoadedModel = z.object({
   kvHeads: z.number().optional(),
   headDim: z.number().optional(),
   intermediateSize: z.number().optional(),
-  /** What the weights and KV cache are held in (f32, bf16); absent from engines that do not say. */
+  /** The compute dtype: what the activations and the KV cache are held in (f32, bf16); absent from engines that do not say. */
   dtype: z.string().optional(),
+  /** What the weights are held in when it differs from `dtype` or is worth saying: the cpu runner keeps a BF16/F16
+   *  checkpoint's matrices in their 16-bit dtype and computes in f32 ("bf16", "f16", "f32", "mixed"). */
+  weightDtype: z.string().optional(),
   vocabSize: z.number(),
   maxPositions: z.number(),
   eosIds: z.array(z.number()),

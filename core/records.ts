@@ -142,6 +142,11 @@ export const GemRecord = z.object({
     hash: z.string(), // content hash of config + weights (synthetic: preset + overrides + seed)
     family: z.string(),
     layers: z.number(),
+    /** The compute dtype of the loaded model (activations, KV cache): "f32" | "bf16"; absent in older records. */
+    dtype: z.string().optional(),
+    /** What its weights were held in: "f32", "bf16", "f16" (the cpu runner keeps a 16-bit checkpoint's matrices as
+     *  stored and computes in f32), "mixed"; absent in older records. */
+    weightDtype: z.string().optional(),
   }),
   method: z.object({
     name: z.string(),

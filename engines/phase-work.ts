@@ -37,6 +37,9 @@ export interface CaseFacts {
   decodeTokens: number;
   /** Bytes of one stored weight or KV value: 4 for f32, 2 for bf16/f16. */
   bytesPerValue: number;
+  /** Bytes of one stored weight where the weights are held apart from the compute dtype (the cpu runner keeps a
+   *  16-bit checkpoint's matrices in bf16/f16 and computes in f32); default bytesPerValue. */
+  weightBytesPerValue?: number;
 }
 
 export interface PhaseWork {
@@ -151,25 +154,26 @@ export function phaseWork(s: ModelShape, f: CaseFacts): CaseWork | null {
   if (plan === null) return null;
   const { layers: L, hidden: D, heads: H, kvHeads: G, headDim: d, vocab: V } = s;
   const b = f.bytesPerValue;
+  const bw = f.weightBytesPerValue ?? b;
   const P = linearParamsPerLayer(s);
   const n = f.inputLength;
   // One layer over t tokens at positions 0..t−1: its linear maps, then QKᵀ and PV over the causal pairs.
   const layerFlops = (t: number): number => 2 * P * t + 4 * d * H * causalPairs(t);
   const logitsFlops = 2 * D * V;
-  const headBytes = b * D * V;
+  const headBytes = bw * D * V;
 
   let filter: PhaseWork | null = null;
   if (plan.filterLayer !== null) {
     const r = plan.filterLayer;
     const qk = D * (H + G) * d; // layer r's q and k projections: nothing after them runs
-    filter = { flops: r * layerFlops(n) + 2 * qk * n + 2 * d * H * n, bytes: b * (r * P + qk) };
+    filter = { flops: r * layerFlops(n) + 2 * qk * n + 2 * d * H * n, bytes: bw * (r * P + qk) };
   }
 
   const t = plan.prefillTokens;
   const cacheRowBytes = 2 * plan.cacheHeads * d * L * b; // K and V of one row in every layer
   const prefill: PhaseWork = {
     flops: L * layerFlops(t) + 2 * d * H * L * plan.scoredPairs + logitsFlops,
-    bytes: b * P * L + headBytes + plan.cacheRows * cacheRowBytes,
+    bytes: bw * P * L + headBytes + plan.cacheRows * cacheRowBytes,
   };
 
   // Step j = 1..T appends its row, then attends over c_j = min(cacheRows + j, cap) rows.
@@ -178,7 +182,7 @@ export function phaseWork(s: ModelShape, f: CaseFacts): CaseWork | null {
   const T = f.decodeTokens;
   const decode: PhaseWork = {
     flops: T * (2 * P * L + logitsFlops) + 4 * d * H * L * rows,
-    bytes: T * (b * P * L + headBytes) + rows * cacheRowBytes,
+    bytes: T * (bw * P * L + headBytes) + rows * cacheRowBytes,
   };
   return { filter, prefill, decode };
 }

@@ -96,7 +96,16 @@ export function ratesOf(
   const shape = modelShape(model);
   const b = bytesPerValue(model.dtype ?? cell.model.dtype);
   if (shape === null || b === null || last.keptLength === null) return null;
-  const facts = { method: cell.method.name, params: { ...cell.method.params, ...last.params }, inputLength: last.inputLength, keptLength: last.keptLength, decodeTokens: t.decodeTokens, bytesPerValue: b };
+  const bw = model.weightDtype === undefined ? null : bytesPerValue(model.weightDtype);
+  const facts = {
+    method: cell.method.name,
+    params: { ...cell.method.params, ...last.params },
+    inputLength: last.inputLength,
+    keptLength: last.keptLength,
+    decodeTokens: t.decodeTokens,
+    bytesPerValue: b,
+    ...(bw === null ? {} : { weightBytesPerValue: bw }),
+  };
   const work = phaseWork(shape, facts);
   if (work === null) return null;
   const rates = phaseRates(work, t);
@@ -244,7 +253,15 @@ function recordTurn(t: CaseTask, slot: RoundSlot, plannedRounds: number, last: G
 }
 
 function modelRecord(cell: Cell, m: LoadedModel | null): GemRecord["model"] {
-  return { id: cell.model.id, name: cell.model.name, hash: cell.model.hash, family: m?.family ?? "unknown", layers: m?.layers ?? 0 };
+  return {
+    id: cell.model.id,
+    name: cell.model.name,
+    hash: cell.model.hash,
+    family: m?.family ?? "unknown",
+    layers: m?.layers ?? 0,
+    ...(m?.dtype === undefined ? {} : { dtype: m.dtype }),
+    ...(m?.weightDtype === undefined ? {} : { weightDtype: m.weightDtype }),
+  };
 }
 
 /** The runner failed the case (or does not support it): no output, the failure as the record's error. */

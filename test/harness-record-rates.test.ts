@@ -1,6 +1,7 @@
 // The harness fills a record's timings.rates from the engine's load answer: its shape, and its dtype before the
 // cell's (a runner holding bf16 moves 2 bytes a value whatever the config said); nothing when the answer lacks a
-// shape field, the dtype is unknown, or the method has no work model.
+// shape field, the dtype is unknown, or the method has no work model. Weights held in another dtype than the compute
+// (weightDtype) are counted at their own size.
 import test from "ava";
 import type { LoadedModel } from "../core/engine.ts";
 import type { Timings } from "../core/records.ts";
@@ -20,6 +21,15 @@ test("the engine's dtype wins over the cell's: bf16 halves the bytes, not the FL
   const r = ratesOf({ ...model, dtype: "bf16" }, cell, last, t);
   t2.is(r?.prefillGBps, 5248 / 2 / 2e6);
   t2.is(r?.decodeGBps, 16128 / 2 / 3e6);
+  t2.is(r?.prefillTflops, 12640 / 2e9);
+});
+
+test("16-bit weights held apart from an f32 compute dtype (the cpu runner on a bf16 folder): weights at 2 bytes, the KV cache at 4", (t2) => {
+  // prefill: 1232 weight values (2 layers × 576 + the 80 of the head) and 5 cache rows of 64 bytes; decode: 3 × the
+  // weights and 21 rows read
+  const r = ratesOf({ ...model, dtype: "f32", weightDtype: "bf16" }, cell, last, t);
+  t2.is(r?.prefillGBps, (1232 * 2 + 320) / 2e6);
+  t2.is(r?.decodeGBps, (3 * 1232 * 2 + 1344) / 3e6);
   t2.is(r?.prefillTflops, 12640 / 2e9);
 });
 

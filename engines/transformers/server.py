@@ -120,6 +120,7 @@ class Engine:
             "headDim": getattr(config, "head_dim", None) or config.hidden_size // heads,
             "intermediateSize": config.intermediate_size,
             "dtype": "bf16" if self.cuda else "f32",
+            "weightDtype": "bf16" if self.cuda else "f32",  # loaded in the compute dtype
             "vocabSize": config.vocab_size,
             "maxPositions": config.max_position_embeddings,
             "eosIds": [int(x) for x in eos],

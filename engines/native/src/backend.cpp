@@ -10,7 +10,7 @@ std::unique_ptr<Backend> make_cuda_backend(int device);
 void Backend::load(const LoadSpec& spec) {
   unload();  // free the old model before building the new one
   adopt(std::make_unique<Model>(spec.synthetic() ? make_synthetic(spec.model.substr(10), spec.overrides, spec.seed)
-                                                 : load_hf_folder(spec.model)));
+                                                 : load_hf_folder(spec.model, keeps_16bit_weights())));
 }
 
 std::vector<std::string> backend_names() {

@@ -150,6 +150,11 @@ class Backend {
   // Loads a model (replacing the loaded one, which is freed first). The default builds the host model
   // (make_synthetic / load_hf_folder) and adopts it; a backend may generate synthetic weights itself instead.
   virtual void load(const LoadSpec& spec);
+  // Whether the default load keeps a BF16 / F16 checkpoint's matrices in their 16-bit dtype (load_hf_folder's keep16):
+  // a backend whose kernels widen them as they read them (cpu) says yes; one that converts everything on adopt, no.
+  virtual bool keeps_16bit_weights() const { return false; }
+  // The dtype the loaded weights are held in ("f32", "bf16", "f16", "mixed"): the host model's, else the compute dtype.
+  virtual std::string weight_dtype() const { return host_model() ? host_model()->weight_dtype() : dtypes().front(); }
   // Takes a host model (the loader's fp32 tensors, each knowing its source dtype).
   virtual void adopt(std::unique_ptr<Model> host) = 0;
   virtual void unload() = 0;

@@ -59,20 +59,26 @@ std::string layer_name(int l, const std::string& rest) { return "model.layers." 
 std::vector<int64_t> shape2(int64_t a, int64_t b) { return {a, b}; }
 
 // Rows [r0, r0 + rows) of a [R, C] tensor.
+// Rows [r0, r0 + rows) of a [R, C] tensor, in its storage (fp32 or 16-bit kept).
 Tensor row_slice(const Tensor& t, int64_t r0, int64_t rows) {
   Tensor o;
   const int64_t cols = t.shape[1];
   o.shape = {rows, cols};
-  o.data.assign(t.data.begin() + r0 * cols, t.data.begin() + (r0 + rows) * cols);
+  o.dtype = t.dtype;
+  if (t.kept16()) o.half.assign(t.half.begin() + r0 * cols, t.half.begin() + (r0 + rows) * cols);
+  else o.data.assign(t.data.begin() + r0 * cols, t.data.begin() + (r0 + rows) * cols);
   return o;
 }
 
+// The parts stacked by rows, in fp32 (export's fused phi3 projections).
 Tensor row_concat(const std::vector<const Tensor*>& parts) {
   Tensor o;
   int64_t rows = 0;
   for (const Tensor* p : parts) {
+    const int64_t n = p->numel();
+    o.data.resize(o.data.size() + static_cast<size_t>(n));
+    p->values(0, n, o.data.data() + o.data.size() - n);
     rows += p->shape[0];
-    o.data.insert(o.data.end(), p->data.begin(), p->data.end());
   }
   o.shape = {rows, parts.front()->shape[1]};
   return o;
@@ -88,7 +94,7 @@ int64_t fp32_weight_bytes(const ModelConfig& c) {
   return n * 4;
 }
 
-void check_host_memory(int64_t bytes, const std::string& what) {
+void check_host_memory(int64_t bytes, const std::string& what, const std::string& kind) {
   std::ifstream f("/proc/meminfo");
   std::string key;
   int64_t kb = -1;
@@ -103,11 +109,11 @@ void check_host_memory(int64_t bytes, const std::string& what) {
   const double gib = 1024.0 * 1024.0 * 1024.0;
   if (static_cast<double>(bytes) > 0.9 * static_cast<double>(kb) * 1024.0) {
     char msg[256];
-    std::snprintf(msg, sizeof msg, "%s needs %.2f GiB of fp32 weights in host memory; %.2f GiB are available", what.c_str(),
-                  static_cast<double>(bytes) / gib, static_cast<double>(kb) * 1024.0 / gib);
+    std::snprintf(msg, sizeof msg, "%s needs %.2f GiB of %s weights in host memory; %.2f GiB are available", what.c_str(),
+                  static_cast<double>(bytes) / gib, kind.c_str(), static_cast<double>(kb) * 1024.0 / gib);
     throw RunnerError("out_of_memory", msg,
-                      "the cpu backend keeps fp32 weights: shrink a synthetic preset with overrides (e.g. num_hidden_layers), "
-                      "or run on a GPU with the cuda backend");
+                      "the cpu backend keeps fp32 weights (a BF16 / F16 checkpoint's matrices in their 16-bit dtype): shrink a "
+                      "synthetic preset with overrides (e.g. num_hidden_layers), or run on a GPU with the cuda backend");
   }
 }
 
@@ -282,8 +288,20 @@ class CheckpointReader {
                       "config.json does not describe this checkpoint (num_hidden_layers? tie_word_embeddings? model_type?)");
   }
 
-  Tensor read(const std::string& name, const std::vector<int64_t>& shape) {
+  Tensor read(const std::string& name, const std::vector<int64_t>& shape, bool keep16 = false) {
     used_.insert(name);
+    return file_of(name).read(name, shape, keep16);
+  }
+
+  // The stored dtype of tensor `name` ("" when the checkpoint has no such tensor; read() then names it).
+  std::string dtype_of(const std::string& name) {
+    if (!has(name)) return "";
+    const SafetensorsFile& f = file_of(name);
+    return f.tensors().at(name).dtype;
+  }
+
+ private:
+  const SafetensorsFile& file_of(const std::string& name) {
     auto it = where_.find(name);
     if (it == where_.end())
       throw RunnerError("model_error", dir_ + ": tensor '" + name + "' is missing" + (index_.empty() ? "" : " from " + index_),
@@ -296,10 +314,9 @@ class CheckpointReader {
                           "a shard is missing: re-download the model");
       f = files_.emplace(path, std::make_unique<SafetensorsFile>(path)).first;
     }
-    return f->second->read(name, shape);
+    return *f->second;
   }
 
- private:
   // A relative path with no '..' component: a file in the folder or below it.
   static bool inside_folder(const std::string& file) {
     if (file.empty() || file[0] == '/' || file.find('\0') != std::string::npos) return false;
@@ -347,44 +364,49 @@ ModelConfig read_hf_folder_config(const std::string& dir_in, Json* raw) {
   return c;
 }
 
-Model load_hf_folder(const std::string& dir_in) {
+Model load_hf_folder(const std::string& dir_in, bool keep16) {
   const std::string dir = strip_slashes(dir_in);
   Model m;
   m.source = dir;
   m.config = read_hf_folder_config(dir, &m.hf_config);
   const ModelConfig& c = m.config;
-  check_host_memory(fp32_weight_bytes(c), dir);
-
   CheckpointReader ck(dir);
+  // The memory the weights will take: half the fp32 bytes when a 16-bit checkpoint is kept as it is (its dtype read
+  // from the embedding's entry; the small norms and biases are not worth counting apart).
+  const std::string dt = ck.dtype_of("model.embed_tokens.weight");
+  const bool half = keep16 && (dt == "BF16" || dt == "F16");
+  check_host_memory(fp32_weight_bytes(c) / (half ? 2 : 1), dir, half ? dt : "fp32");
+
   const int64_t D = c.hidden_size, H = c.num_heads, G = c.num_kv_heads, d = c.head_dim, I = c.intermediate_size;
-  m.embed = ck.read("model.embed_tokens.weight", shape2(c.vocab_size, D));
+  auto mat = [&](const std::string& name, std::vector<int64_t> shape) { return ck.read(name, shape, keep16); };
+  m.embed = mat("model.embed_tokens.weight", shape2(c.vocab_size, D));
   m.final_norm = ck.read("model.norm.weight", {D});
   if (!c.tie_embeddings) {
     if (!ck.has("lm_head.weight"))
       throw RunnerError("model_error", dir + ": tensor 'lm_head.weight' is missing and tie_word_embeddings is false",
                         "set tie_word_embeddings: true in config.json if the output head shares the embedding");
-    m.lm_head = ck.read("lm_head.weight", shape2(c.vocab_size, D));
+    m.lm_head = mat("lm_head.weight", shape2(c.vocab_size, D));
   }
   for (int l = 0; l < c.num_layers; ++l) {
     LayerWeights w;
     w.attn_norm = ck.read(layer_name(l, "input_layernorm.weight"), {D});
     w.mlp_norm = ck.read(layer_name(l, "post_attention_layernorm.weight"), {D});
-    w.wo = ck.read(layer_name(l, "self_attn.o_proj.weight"), shape2(D, H * d));
-    w.w_down = ck.read(layer_name(l, "mlp.down_proj.weight"), shape2(D, I));
+    w.wo = mat(layer_name(l, "self_attn.o_proj.weight"), shape2(D, H * d));
+    w.w_down = mat(layer_name(l, "mlp.down_proj.weight"), shape2(D, I));
     if (c.model_type == "phi3") {
-      Tensor qkv = ck.read(layer_name(l, "self_attn.qkv_proj.weight"), shape2((H + 2 * G) * d, D));
+      Tensor qkv = mat(layer_name(l, "self_attn.qkv_proj.weight"), shape2((H + 2 * G) * d, D));
       w.wq = row_slice(qkv, 0, H * d);
       w.wk = row_slice(qkv, H * d, G * d);
       w.wv = row_slice(qkv, (H + G) * d, G * d);
-      Tensor gu = ck.read(layer_name(l, "mlp.gate_up_proj.weight"), shape2(2 * I, D));
+      Tensor gu = mat(layer_name(l, "mlp.gate_up_proj.weight"), shape2(2 * I, D));
       w.w_gate = row_slice(gu, 0, I);  // transformers' Phi3MLP: gate, up = gate_up_proj(x).chunk(2)
       w.w_up = row_slice(gu, I, I);
     } else {
-      w.wq = ck.read(layer_name(l, "self_attn.q_proj.weight"), shape2(H * d, D));
-      w.wk = ck.read(layer_name(l, "self_attn.k_proj.weight"), shape2(G * d, D));
-      w.wv = ck.read(layer_name(l, "self_attn.v_proj.weight"), shape2(G * d, D));
-      w.w_gate = ck.read(layer_name(l, "mlp.gate_proj.weight"), shape2(I, D));
-      w.w_up = ck.read(layer_name(l, "mlp.up_proj.weight"), shape2(I, D));
+      w.wq = mat(layer_name(l, "self_attn.q_proj.weight"), shape2(H * d, D));
+      w.wk = mat(layer_name(l, "self_attn.k_proj.weight"), shape2(G * d, D));
+      w.wv = mat(layer_name(l, "self_attn.v_proj.weight"), shape2(G * d, D));
+      w.w_gate = mat(layer_name(l, "mlp.gate_proj.weight"), shape2(I, D));
+      w.w_up = mat(layer_name(l, "mlp.up_proj.weight"), shape2(I, D));
     }
     if (c.qkv_bias) {
       w.bq = ck.read(layer_name(l, "self_attn.q_proj.bias"), {H * d});

@@ -1,6 +1,43 @@
 #include "model.h"
 
+#include <cmath>
+#include <cstring>
+
 namespace gem {
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1Fu, man = h & 0x3FFu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {  // subnormal: man * 2^-24, exact in fp32
+      float f = std::ldexp(static_cast<float>(man), -24);
+      std::memcpy(&bits, &f, 4);
+      bits |= sign;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7F800000u | (man << 13);  // inf / nan
+  } else {
+    bits = sign | ((exp + 112u) << 23) | (man << 13);
+  }
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+void Tensor::values(int64_t begin, int64_t n, float* dst) const {
+  if (!kept16()) {
+    std::memcpy(dst, data.data() + begin, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  const uint16_t* src = half.data() + begin;
+  if (dtype == "BF16")
+    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_float(src[i]);
+  else
+    for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(src[i]);
+}
 
 namespace {
 template <class F>
@@ -24,8 +61,26 @@ int64_t Model::weight_bytes() const {
 
 int64_t Model::parameter_count() const {
   int64_t n = 0;
-  for_each_tensor(*this, [&](const Tensor& t) { n += static_cast<int64_t>(t.data.size()); });
+  for_each_tensor(*this, [&](const Tensor& t) { n += t.empty() ? 0 : t.numel(); });
   return n;
+}
+
+std::string Model::weight_dtype() const {
+  int kept = 0, wide = 0;
+  std::string dt;
+  for_each_tensor(*this, [&](const Tensor& t) {
+    if (t.shape.size() != 2 || t.empty()) return;  // the matrices (norms and biases are fp32 always)
+    if (t.kept16()) {
+      ++kept;
+      if (dt.empty()) dt = t.dtype;
+      else if (dt != t.dtype) dt = "mixed";
+    } else {
+      ++wide;
+    }
+  });
+  if (kept == 0) return "f32";
+  if (wide > 0 || dt == "mixed") return "mixed";
+  return dt == "BF16" ? "bf16" : "f16";
 }
 
 }  // namespace gem

@@ -49,20 +49,37 @@ struct ModelConfig {
   int bos_id = -1;  // -1 when absent
 };
 
-// Row-major tensor, held widened to fp32 on the host. Linear weights keep the Hugging Face layout [out_features,
-// in_features]. `dtype` is the dtype it was stored in ("F32", "F16", "BF16", "F64"; synthetic weights are "F32"): a
-// backend that computes in a narrower type (cuda: bf16) converts from these exact values.
+// Row-major tensor on the host. Linear weights keep the Hugging Face layout [out_features, in_features]. `dtype` is
+// the dtype it was stored in ("F32", "F16", "BF16", "F64"; synthetic weights are "F32"). The values are held either
+// widened to fp32 in `data`, or — a BF16 / F16 matrix loaded for the cpu backend (load_hf_folder's keep16) — as the
+// checkpoint's 16-bit values in `half` (`data` then empty), widened exactly to fp32 as the kernels read them, so both
+// give the same results in half the memory. A backend that computes in a narrower type (cuda: bf16) converts from the
+// fp32 values.
 struct Tensor {
   std::vector<int64_t> shape;
   std::vector<float> data;
+  std::vector<uint16_t> half;
   std::string dtype = "F32";
   int64_t numel() const {
     int64_t n = 1;
     for (auto s : shape) n *= s;
     return n;
   }
-  size_t bytes() const { return data.size() * sizeof(float); }
+  bool empty() const { return data.empty() && half.empty(); }
+  bool kept16() const { return !half.empty(); }
+  size_t bytes() const { return data.size() * sizeof(float) + half.size() * sizeof(uint16_t); }
+  // Elements [begin, begin + n) as fp32 into dst (exact for every storage).
+  void values(int64_t begin, int64_t n, float* dst) const;
 };
+
+// The exact fp32 value of a 16-bit float (IEEE half, with subnormals) and of a bfloat16.
+float half_to_float(uint16_t h);
+inline float bf16_to_float(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float out;
+  __builtin_memcpy(&out, &bits, 4);
+  return out;
+}
 
 struct LayerWeights {
   Tensor attn_norm;              // [hidden]
@@ -81,7 +98,10 @@ struct Model {
   Tensor lm_head;      // [vocab, hidden]; empty when config.tie_embeddings (use embed)
   std::vector<LayerWeights> layers;
   const Tensor& output_weight() const { return config.tie_embeddings ? embed : lm_head; }
-  int64_t weight_bytes() const;  // all tensors above
+  int64_t weight_bytes() const;  // all tensors above, as held (fp32 or 16-bit)
+  // "f32", or the checkpoint's 16-bit dtype ("bf16" / "f16") when every matrix is kept in it (load_hf_folder's keep16),
+  // "mixed" when some are.
+  std::string weight_dtype() const;
   int64_t parameter_count() const;
 };
 
@@ -100,8 +120,9 @@ const std::vector<std::string>& hf_config_keys();
 ModelConfig read_hf_folder_config(const std::string& dir, Json* raw);
 
 // Loads a Hugging Face folder: its config (above), model.safetensors or the shards of model.safetensors.index.json;
-// F32/F16/BF16 converted to fp32; fused phi3 qkv_proj / gate_up_proj split.
-Model load_hf_folder(const std::string& dir);
+// F32/F16/BF16 converted to fp32, or with `keep16` the BF16 / F16 matrices (embedding, projections, lm_head) kept in
+// their 16-bit dtype (Tensor::half; norms and biases are always fp32); fused phi3 qkv_proj / gate_up_proj split.
+Model load_hf_folder(const std::string& dir, bool keep16 = false);
 
 // Writes `m` as a Hugging Face folder (config.json + model.safetensors, F32; phi3 projections fused again) that
 // load_hf_folder and transformers load back to the same model. Returns the files written and their total bytes.
@@ -113,8 +134,9 @@ ExportResult export_hf_folder(const Model& m, const std::string& dir, bool overw
 
 // Bytes of fp32 weights a config needs (checked against free memory before anything is allocated).
 int64_t fp32_weight_bytes(const ModelConfig& c);
-// Throws RunnerError("out_of_memory") when `bytes` exceed what the machine has available.
-void check_host_memory(int64_t bytes, const std::string& what);
+// Throws RunnerError("out_of_memory") when `bytes` (of `kind` weights: "fp32", "BF16", …) exceed what the machine has
+// available.
+void check_host_memory(int64_t bytes, const std::string& what, const std::string& kind = "fp32");
 
 // ---- synthetic models (synthetic.cpp) ----
 

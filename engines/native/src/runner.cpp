@@ -257,10 +257,17 @@ class Runner {
     const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     max_context_ = s.max_context;
     const ModelConfig& c = backend_->config();
-    log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers) on " +
+    log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers, " + backend_->weight_dtype() + " weights) on " +
         backend_->name() + " in " + std::to_string(static_cast<int>(load_ms)) + " ms");
     Json o = model_info(c, backend_->source(), max_context_);
     o.set("dtype", s.dtype);
+    // What the weights are held in (the cpu computes in fp32 from a 16-bit checkpoint's matrices kept as they are)
+    // and the bytes they take as held.
+    o.set("weightDtype", backend_->weight_dtype());
+    Json res = Json::object();
+    res.set("weights", backend_->weight_bytes());
+    res.set("total", backend_->weight_bytes());
+    o.set("residentBytes", res);
     o.set("loadMs", load_ms);
     return o;
   }

@@ -29,35 +29,6 @@ int dtype_size(const std::string& dt) {
   return 0;
 }
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t exp = (h >> 10) & 0x1Fu, man = h & 0x3FFu;
-  uint32_t bits;
-  if (exp == 0) {
-    if (man == 0) {
-      bits = sign;
-    } else {  // subnormal: value = man · 2^-24
-      float f = std::ldexp(static_cast<float>(man), -24);
-      std::memcpy(&bits, &f, 4);
-      bits |= sign;
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7F800000u | (man << 13);  // inf / nan
-  } else {
-    bits = sign | ((exp + 112u) << 23) | (man << 13);
-  }
-  float out;
-  std::memcpy(&out, &bits, 4);
-  return out;
-}
-
-float bf16_to_float(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float out;
-  std::memcpy(&out, &bits, 4);
-  return out;
-}
-
 }  // namespace
 
 std::string shape_str(const std::vector<int64_t>& shape) {
@@ -138,7 +109,7 @@ SafetensorsFile::~SafetensorsFile() {
   if (map_) ::munmap(const_cast<unsigned char*>(map_), size_);
 }
 
-Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>& shape) const {
+Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>& shape, bool keep16) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end())
     throw RunnerError("model_error", path_ + ": tensor '" + name + "' is missing",
@@ -156,22 +127,27 @@ Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>
   out.shape = shape;
   out.dtype = t.dtype;
   const int64_t n = out.numel();
-  out.data.resize(static_cast<size_t>(n));
   const unsigned char* src = map_ + data_start_ + t.begin;
-  if (t.dtype == "F32") {
-    std::memcpy(out.data.data(), src, static_cast<size_t>(n) * 4);
-  } else if (t.dtype == "F64") {
-    for (int64_t i = 0; i < n; ++i) {
-      double d;
-      std::memcpy(&d, src + i * 8, 8);
-      out.data[static_cast<size_t>(i)] = static_cast<float>(d);
-    }
+  const bool bf = t.dtype == "BF16";
+  if (keep16 && ds == 2) {
+    out.half.resize(static_cast<size_t>(n));
+    std::memcpy(out.half.data(), src, static_cast<size_t>(n) * 2);
   } else {
-    const bool bf = t.dtype == "BF16";
-    for (int64_t i = 0; i < n; ++i) {
-      uint16_t h;
-      std::memcpy(&h, src + i * 2, 2);
-      out.data[static_cast<size_t>(i)] = bf ? bf16_to_float(h) : half_to_float(h);
+    out.data.resize(static_cast<size_t>(n));
+    if (t.dtype == "F32") {
+      std::memcpy(out.data.data(), src, static_cast<size_t>(n) * 4);
+    } else if (t.dtype == "F64") {
+      for (int64_t i = 0; i < n; ++i) {
+        double d;
+        std::memcpy(&d, src + i * 8, 8);
+        out.data[static_cast<size_t>(i)] = static_cast<float>(d);
+      }
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, src + i * 2, 2);
+        out.data[static_cast<size_t>(i)] = bf ? bf16_to_float(h) : half_to_float(h);
+      }
     }
   }
   // The mapped pages just read are dropped from this process (they stay in the page cache): a tensor's file bytes and
@@ -185,9 +161,10 @@ Tensor SafetensorsFile::read(const std::string& name, const std::vector<int64_t>
     if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
   }
   // A NaN or infinite weight turns every activation it touches into NaN: refused here, by name, rather than
-  // "completing" with garbage tokens (one pass over what was just converted).
+  // "completing" with garbage tokens (one pass over what was just read).
   for (int64_t i = 0; i < n; ++i) {
-    const float v = out.data[static_cast<size_t>(i)];
+    const size_t u = static_cast<size_t>(i);
+    const float v = !out.kept16() ? out.data[u] : bf ? bf16_to_float(out.half[u]) : half_to_float(out.half[u]);
     if (!std::isfinite(v))
       throw RunnerError("model_error",
                         path_ + ": tensor '" + name + "' holds " + (std::isnan(v) ? "NaN" : "an infinite value") + " at element " +
@@ -280,19 +257,27 @@ int64_t write_safetensors(const std::string& path, const std::map<std::string, c
   f.write(reinterpret_cast<const char*>(len), 8);
   f.write(h.data(), static_cast<std::streamsize>(h.size()));
   for (const auto& kv : tensors) {
-    if (static_cast<int64_t>(kv.second->data.size()) != kv.second->numel())
-      throw RunnerError("internal", "export: tensor '" + kv.first + "' has " + std::to_string(kv.second->data.size()) +
-                                        " values for shape " + shape_str(kv.second->shape));
-    if (!bf16) {
-      f.write(reinterpret_cast<const char*>(kv.second->data.data()), static_cast<std::streamsize>(kv.second->data.size() * 4));
+    const Tensor& t = *kv.second;
+    const size_t held = t.kept16() ? t.half.size() : t.data.size();
+    if (static_cast<int64_t>(held) != t.numel())
+      throw RunnerError("internal", "export: tensor '" + kv.first + "' has " + std::to_string(held) + " values for shape " + shape_str(t.shape));
+    if (!bf16 && !t.kept16()) {
+      f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * 4));
       continue;
     }
+    // In chunks of 1M values, widened (exactly) from a 16-bit tensor, rounded for a BF16 file.
+    std::vector<float> wide;
     std::vector<uint16_t> buf;
-    const std::vector<float>& src = kv.second->data;
-    for (size_t i = 0; i < src.size(); i += (1u << 20)) {
-      const size_t n = std::min(src.size() - i, static_cast<size_t>(1u << 20));
+    for (size_t i = 0; i < held; i += (1u << 20)) {
+      const size_t n = std::min(held - i, static_cast<size_t>(1u << 20));
+      wide.resize(n);
+      t.values(static_cast<int64_t>(i), static_cast<int64_t>(n), wide.data());
+      if (!bf16) {
+        f.write(reinterpret_cast<const char*>(wide.data()), static_cast<std::streamsize>(n * 4));
+        continue;
+      }
       buf.resize(n);
-      for (size_t j = 0; j < n; ++j) buf[j] = float_to_bf16_rn(src[i + j]);
+      for (size_t j = 0; j < n; ++j) buf[j] = float_to_bf16_rn(wide[j]);
       f.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(n * 2));
     }
   }

@@ -1,4 +1,4 @@
-// safetensors files: a validating, memory-mapped reader (F32 / F16 / BF16 / F64 → fp32) and an F32 / BF16 writer.
+// safetensors files: a validating, memory-mapped reader (F32 / F16 / BF16 / F64 → fp32, or 16-bit kept) and an F32 / BF16 writer.
 // Format: 8-byte little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets: [b, e]}, …,
 // "__metadata__": {…}}, then the data; offsets are relative to the end of the header.
 // Every problem is a RunnerError("model_error") naming the file, the tensor and what was expected.
@@ -29,8 +29,9 @@ class SafetensorsFile {
   const std::string& path() const { return path_; }
   const std::map<std::string, TensorInfo>& tensors() const { return tensors_; }
   bool has(const std::string& name) const { return tensors_.count(name) > 0; }
-  // Reads tensor `name` converted to fp32; `shape` must match exactly (message names both shapes).
-  Tensor read(const std::string& name, const std::vector<int64_t>& shape) const;
+  // Reads tensor `name` converted to fp32, or with `keep16` a BF16 / F16 tensor as its 16-bit values (Tensor::half);
+  // `shape` must match exactly (message names both shapes). Non-finite values are refused either way.
+  Tensor read(const std::string& name, const std::vector<int64_t>& shape, bool keep16 = false) const;
 
  private:
   std::string path_;
@@ -40,7 +41,7 @@ class SafetensorsFile {
   std::map<std::string, TensorInfo> tensors_;
 };
 
-// Writes `tensors` (name → fp32 tensor) as one safetensors file with metadata {"format": "pt"}: F32, or with `bf16`
+// Writes `tensors` (name → tensor, fp32 or 16-bit kept) as one safetensors file with metadata {"format": "pt"}: F32, or with `bf16`
 // BF16 rounded to nearest even (the CUDA backend's __float2bfloat16_rn; NaN stays a quiet NaN); returns bytes.
 int64_t write_safetensors(const std::string& path, const std::map<std::string, const Tensor*>& tensors, bool bf16 = false);
 

@@ -4,6 +4,8 @@
 // Exit status 0 iff every check passed.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -900,6 +902,90 @@ static void test_fast_kernels() {
   set_num_threads(2);
 }
 
+// 16-bit weights kept as they are (model.h Tensor::half, kernels.h WeightRef): every kernel widens them exactly, so
+// the reference and the fast matmul (direct and packed paths, k tails, AVX2 and AVX-512) give the bits of the widened
+// fp32 copy; a BF16 folder loaded with keep16 holds its matrices in half the bytes and generates the same logits and
+// tokens, bit for bit, with both kernel sets; exporting it writes the widened values back.
+static void test_weights_16bit() {
+  uint64_t st = 99;
+  auto bits = [&]() {
+    st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(st >> 33);
+  };
+  for (cpu::WeightType wt : {cpu::WeightType::BF16, cpu::WeightType::F16}) {
+    const bool bf = wt == cpu::WeightType::BF16;
+    for (auto sh : std::vector<std::array<int, 3>>{{1, 300, 50}, {5, 37, 13}, {70, 37, 97}, {130, 1100, 49}}) {
+      const int T = sh[0], in = sh[1], out = sh[2];
+      std::vector<uint16_t> h(static_cast<size_t>(out) * in);
+      for (auto& v : h) {  // bf16: exponents 2^-7 .. 2^3; f16: 2^-15 .. 2^2, subnormals included (exponent field 0)
+        const uint32_t r = bits();
+        v = bf ? static_cast<uint16_t>(((r & 1u) << 15) | ((120u + (r >> 1) % 11u) << 7) | ((r >> 8) & 0x7Fu))
+               : static_cast<uint16_t>(((r & 1u) << 15) | (((r >> 1) % 18u) << 10) | ((r >> 8) & 0x3FFu));
+      }
+      std::vector<float> wide(h.size()), x(static_cast<size_t>(T) * in), b(static_cast<size_t>(out));
+      const cpu::WeightRef w16(h.data(), wt);
+      for (int o = 0; o < out; ++o) w16.row(o, in, wide.data() + static_cast<int64_t>(o) * in);
+      Lcg g{static_cast<uint64_t>(T * 1000 + in)};
+      for (auto& v : x) v = g.next();
+      for (auto& v : b) v = g.next();
+      std::vector<float> y16(static_cast<size_t>(T) * out), y32(y16.size());
+      cpu::matmul(x.data(), T, in, w16, out, b.data(), y16.data());
+      cpu::matmul(x.data(), T, in, wide.data(), out, b.data(), y32.data());
+      CHECK(y16 == y32, "%s reference matmul T=%d in=%d out=%d: the 16-bit W equals its fp32 copy bitwise", bf ? "bf16" : "f16", T, in, out);
+      if (std::string(cpu::fast_isa()) == "none") continue;
+      cpu::fast_matmul(x.data(), T, in, w16, out, b.data(), y16.data());
+      cpu::fast_matmul(x.data(), T, in, wide.data(), out, b.data(), y32.data());
+      CHECK(y16 == y32, "%s fast matmul T=%d in=%d out=%d: the 16-bit W equals its fp32 copy bitwise", bf ? "bf16" : "f16", T, in, out);
+      if (std::string(cpu::fast_isa()) != "avx512") continue;
+      cpu::fast_matmul_avx2(x.data(), T, in, w16, out, b.data(), y32.data());
+      CHECK(y16 == y32, "%s fast matmul T=%d in=%d out=%d: AVX2 equals AVX-512 bitwise", bf ? "bf16" : "f16", T, in, out);
+    }
+  }
+
+  char tmpl[] = "/tmp/gem-native-bf16-XXXXXX";
+  const char* dir = ::mkdtemp(tmpl);
+  CHECK(dir != nullptr, "mkdtemp");
+  if (!dir) return;
+  for (const std::string preset : {"tiny-qwen2", "tiny-phi3"}) {  // q/k/v biases; phi3's fused projections split
+    const std::string at = std::string(dir) + "/" + preset;
+    export_hf_folder(make_synthetic(preset, Json::object(), 21), at, true, true);
+    const Model kept = load_hf_folder(at, true), widened = load_hf_folder(at, false);
+    CHECK(kept.weight_dtype() == "bf16" && widened.weight_dtype() == "f32", "%s: weight dtypes %s / %s", preset.c_str(),
+          kept.weight_dtype().c_str(), widened.weight_dtype().c_str());
+    CHECK(kept.embed.kept16() && kept.layers[0].wk.kept16() && kept.layers[0].w_up.kept16() && !kept.layers[0].attn_norm.kept16(),
+          "%s: matrices kept 16-bit, norms fp32", preset.c_str());
+    int64_t want = 0;  // matrices 2 bytes a value, norms and biases 4
+    auto add = [&](const Tensor& t) { want += t.empty() ? 0 : t.numel() * (t.shape.size() == 2 ? 2 : 4); };
+    add(widened.embed), add(widened.final_norm), add(widened.lm_head);
+    for (const LayerWeights& l : widened.layers)
+      for (const Tensor* t : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.bq, &l.bk, &l.bv, &l.mlp_norm, &l.w_gate, &l.w_up, &l.w_down})
+        add(*t);
+    CHECK(kept.weight_bytes() == want && kept.parameter_count() == widened.parameter_count(),
+          "%s: %lld bytes held (want %lld; fp32 %lld)", preset.c_str(), static_cast<long long>(kept.weight_bytes()),
+          static_cast<long long>(want), static_cast<long long>(widened.weight_bytes()));
+    auto ids = some_ids(40, kept.config.vocab_size, 8);
+    Json gp = Json::object();
+    gp.set("filterLayer", 1);
+    gp.set("k", 16);
+    for (cpu::KernelSet ks : {cpu::KernelSet::Fast, cpu::KernelSet::Reference}) {
+      cpu::set_kernel_set(ks);
+      for (const auto& mp : std::vector<std::pair<std::string, Json>>{{"dense", Json()}, {"gemfilter", gp}}) {
+        const GenerateResult a = run(kept, ids, mp.first, mp.second, 6), w = run(widened, ids, mp.first, mp.second, 6);
+        CHECK(a.output_ids == w.output_ids && a.first_logits == w.first_logits,
+              "%s %s, %s kernels: bf16 weights kept give the widened model's tokens and logits bitwise", preset.c_str(),
+              mp.first.c_str(), cpu::kernel_set_name(ks));
+      }
+    }
+    cpu::set_kernel_set(cpu::KernelSet::Fast);
+    export_hf_folder(kept, at + "-f32", true, false);
+    const Model back = load_hf_folder(at + "-f32", false);
+    CHECK(back.embed.data == widened.embed.data && back.layers[1].wv.data == widened.layers[1].wv.data &&
+              back.layers[1].w_gate.data == widened.layers[1].w_gate.data,
+          "%s: an F32 export of the 16-bit model writes the widened values", preset.c_str());
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // gemfilter recompute = false keeps exactly the selected positions of a full dense run in every layer and KV head: a
 // turn prefilled on top of it gives the logits of a dense cache over the context cut by hand (KVCache::keep) to the
 // selection — bitwise — and not those of a cut missing one selected position. The selection is plain GemFilter's
@@ -958,6 +1044,7 @@ int main() {
   test_forward_vs_naive();
   test_thread_independence();
   test_fast_kernels();
+  test_weights_16bit();
   test_methods_edges();
   test_h2o_evict_vs_naive();
   test_ragged_cache();

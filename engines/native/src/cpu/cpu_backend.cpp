@@ -109,9 +109,13 @@ class CpuOps final : public BackendOps {
   // "reference", or "fast/<isa>" (fast.h: fast_isa; "fast/none" runs the reference kernels)
   std::string kernels() const { return fast_ ? std::string("fast/") + cpu::fast_isa() : "reference"; }
   bool matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) override {
-    if (fast_ && cpu::fast_matmul(x, T, in, W, out, bias, y)) return true;
-    cpu::matmul(x, T, in, W, out, bias, y);
+    matmul(x, T, in, cpu::WeightRef(W), out, bias, y);
     return true;
+  }
+  // The forward's matmul: W as the model holds it (fp32, or a checkpoint's 16-bit values).
+  void matmul(const float* x, int T, int in, cpu::WeightRef W, int out, const float* bias, float* y) {
+    if (fast_ && cpu::fast_matmul(x, T, in, W, out, bias, y)) return;
+    cpu::matmul(x, T, in, W, out, bias, y);
   }
   bool rmsnorm(const float* x, int T, int dim, const float* w, double eps, float* y) override {
     cpu::rmsnorm(x, T, dim, w, eps, y);
@@ -175,6 +179,8 @@ class CpuBackend final : public Backend {
   std::string name() const override { return "cpu"; }
   std::string device_name() const override;
   std::vector<std::string> dtypes() const override { return {"f32"}; }
+  // fp32 compute; a BF16 / F16 checkpoint's matrices stay 16-bit (half the memory), widened as the kernels read them.
+  bool keeps_16bit_weights() const override { return true; }
 
   void adopt(std::unique_ptr<Model> host) override { model_ = std::move(host); }
   void unload() override { model_.reset(); }
@@ -238,9 +244,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   cpu::RopeFreqs freqs = cpu::rope_freqs(c, maxpos);
 
   FVec x(MemCat::Activations, static_cast<size_t>(T) * D);
-  for (int t = 0; t < T; ++t)
-    std::memcpy(x.data() + static_cast<int64_t>(t) * D, m.embed.data.data() + static_cast<int64_t>(ids[t]) * D,
-                sizeof(float) * D);
+  for (int t = 0; t < T; ++t) m.embed.values(static_cast<int64_t>(ids[t]) * D, D, x.data() + static_cast<int64_t>(t) * D);
   FVec xn(MemCat::Activations, static_cast<size_t>(T) * D);
   FVec q(MemCat::Activations, static_cast<size_t>(T) * H * d);
   FVec kn(MemCat::Activations, static_cast<size_t>(T) * G * d);
@@ -271,8 +275,8 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   for (int l = 0; l <= last; ++l) {
     const LayerWeights& W = m.layers[static_cast<size_t>(l)];
     cpu::rmsnorm(x.data(), T, D, W.attn_norm.data.data(), c.rms_eps, xn.data());
-    ops_.matmul(xn.data(), T, D, W.wq.data.data(), H * d, opt_data(W.bq), q.data());
-    ops_.matmul(xn.data(), T, D, W.wk.data.data(), G * d, opt_data(W.bk), kn.data());
+    ops_.matmul(xn.data(), T, D, cpu::WeightRef::of(W.wq), H * d, opt_data(W.bq), q.data());
+    ops_.matmul(xn.data(), T, D, cpu::WeightRef::of(W.wk), G * d, opt_data(W.bk), kn.data());
     cpu::apply_rope(q.data(), T, H, d, positions.data(), freqs);
     cpu::apply_rope(kn.data(), T, G, d, positions.data(), freqs);
     capture(l);
@@ -287,7 +291,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       run_stats(l, keys, nullptr);
       return {};
     }
-    ops_.matmul(xn.data(), T, D, W.wv.data.data(), G * d, opt_data(W.bv), vn.data());
+    ops_.matmul(xn.data(), T, D, cpu::WeightRef::of(W.wv), G * d, opt_data(W.bv), vn.data());
 
     // Append this layer's K/V to the cache (or to a scratch layer that dies with this iteration).
     CpuKVCache::Layer scratch;
@@ -338,7 +342,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
     }
 
     // o_proj + residual
-    ops_.matmul(att.data(), T, H * d, W.wo.data.data(), D, nullptr, xn.data());
+    ops_.matmul(att.data(), T, H * d, cpu::WeightRef::of(W.wo), D, nullptr, xn.data());
     for (int64_t i = 0; i < static_cast<int64_t>(T) * D; ++i) x[i] += xn[i];
 
     // MLP in token chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
@@ -349,10 +353,10 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       float* xc = x.data() + static_cast<int64_t>(t0) * D;
       float* nc = xn.data() + static_cast<int64_t>(t0) * D;
       cpu::rmsnorm(xc, cn, D, W.mlp_norm.data.data(), c.rms_eps, nc);
-      ops_.matmul(nc, cn, D, W.w_gate.data.data(), I, nullptr, gate.data());
-      ops_.matmul(nc, cn, D, W.w_up.data.data(), I, nullptr, up.data());
+      ops_.matmul(nc, cn, D, cpu::WeightRef::of(W.w_gate), I, nullptr, gate.data());
+      ops_.matmul(nc, cn, D, cpu::WeightRef::of(W.w_up), I, nullptr, up.data());
       for (int64_t i = 0; i < static_cast<int64_t>(cn) * I; ++i) gate[i] = cpu::silu(gate[i]) * up[i];
-      ops_.matmul(gate.data(), cn, I, W.w_down.data.data(), D, nullptr, nc);
+      ops_.matmul(gate.data(), cn, I, cpu::WeightRef::of(W.w_down), D, nullptr, nc);
       for (int64_t i = 0; i < static_cast<int64_t>(cn) * D; ++i) xc[i] += nc[i];
     }
     check_finite(x.data(), static_cast<int64_t>(T) * D, "the hidden states after layer " + std::to_string(l));
@@ -362,7 +366,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
   std::vector<float> hn(static_cast<size_t>(D));
   cpu::rmsnorm(x.data() + static_cast<int64_t>(T - 1) * D, 1, D, m.final_norm.data.data(), c.rms_eps, hn.data());
   FVec logits(MemCat::Activations, static_cast<size_t>(c.vocab_size));
-  ops_.matmul(hn.data(), 1, D, m.output_weight().data.data(), c.vocab_size, nullptr, logits.data());
+  ops_.matmul(hn.data(), 1, D, cpu::WeightRef::of(m.output_weight()), c.vocab_size, nullptr, logits.data());
   check_finite(logits.data(), c.vocab_size, "the logits (final norm / lm_head)");
   return logits.vec();
 }

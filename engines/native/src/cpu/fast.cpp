@@ -27,7 +27,7 @@ Isa detect_isa() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) return Isa::Avx2;
 #endif
   return Isa::None;
 }
@@ -73,9 +73,9 @@ float* thread_scratch(int64_t floats) {
 // Threads take contiguous ranges of output blocks only (each output computed whole by one thread). Packed: blocks of
 // kGemmMC rows × kGemmNC outputs, the row blocks of one output block consecutive, so a thread packs each W block once
 // (when `in` fits one k block).
-bool matmul_with(Isa i, const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   if (i == Isa::None || T <= 0 || out <= 0 || in <= 0) return false;
-  const simd::GemmArgs a{x, T, in, W, out, bias, y};
+  const simd::GemmArgs a{x, T, in, W.p, static_cast<int>(W.type), out, bias, y};
   const bool wide = i == Isa::Avx512;
   if (T < simd::kGemmPackRows) {
     const int64_t no = (out + simd::kGemmDirectNB - 1) / simd::kGemmDirectNB;
@@ -107,11 +107,11 @@ bool matmul_with(Isa i, const float* x, int T, int in, const float* W, int out, 
 
 }  // namespace
 
-bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+bool fast_matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   return matmul_with(isa(), x, T, in, W, out, bias, y);
 }
 
-bool fast_matmul_avx2(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   return isa() != Isa::None && matmul_with(Isa::Avx2, x, T, in, W, out, bias, y);
 }
 
@@ -196,8 +196,8 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
   return true;
 }
 #else
-bool fast_matmul(const float*, int, int, const float*, int, const float*, float*) { return false; }
-bool fast_matmul_avx2(const float*, int, int, const float*, int, const float*, float*) { return false; }
+bool fast_matmul(const float*, int, int, WeightRef, int, const float*, float*) { return false; }
+bool fast_matmul_avx2(const float*, int, int, WeightRef, int, const float*, float*) { return false; }
 bool fast_attention(const float*, int, int, int, const std::vector<const float*>&, const std::vector<const float*>&, int,
                     float*, RowNorms*) {
   return false;

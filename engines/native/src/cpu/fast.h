@@ -21,6 +21,7 @@ struct StatsRequest;
 struct Stats;
 namespace cpu {
 struct KeyRows;
+struct WeightRef;
 
 enum class KernelSet { Fast, Reference };
 // Process-wide, set once by the runner (`--kernels fast|reference`, default fast) before the backend is made.
@@ -29,15 +30,17 @@ void set_kernel_set(KernelSet k);
 const char* kernel_set_name(KernelSet k);  // "fast" | "reference"
 bool parse_kernel_set(const std::string& s, KernelSet& out);
 
-// The instruction set the fast kernels run with on this CPU: "avx512", "avx2" (AVX2 + FMA), or "none" (the fast
-// set then runs the reference kernels).
+// The instruction set the fast kernels run with on this CPU: "avx512", "avx2" (AVX2 + FMA + F16C), or "none" (the
+// fast set then runs the reference kernels).
 const char* fast_isa();
 
 // The fast kernels. Each returns false (having done nothing) when the CPU or the shape is not covered; the caller
 // then runs the reference kernel. Same contracts as cpu::matmul / cpu::attention (kernels.h).
-bool fast_matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+// W may be a 16-bit matrix (kernels.h WeightRef): its panels are widened as they are packed, and the few-row path
+// widens each 16 values as it loads them; the sums are those of its fp32 copy, bit for bit.
+bool fast_matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
 // The same with the AVX2+FMA kernels on any CPU that has fast kernels (the tests check that AVX2 equals AVX-512).
-bool fast_matmul_avx2(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
 // With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
 struct RowNorms {
   int layer = -1, T = 0, H = 0;

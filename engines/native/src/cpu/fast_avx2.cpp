@@ -1,6 +1,6 @@
 // The fast kernels for AVX2 + FMA CPUs (fast_simd.inl over two ymm halves per 16 lanes, so the sums are those of the
-// AVX-512 kernels, bit for bit). Built with -mavx2 -mfma for this file only (CMakeLists.txt); entered only when
-// fast.cpp has seen avx2 and fma at run time.
+// AVX-512 kernels, bit for bit). Built with -mavx2 -mfma -mf16c for this file only (CMakeLists.txt); entered only when
+// fast.cpp has seen avx2, fma and f16c at run time.
 #include <immintrin.h>
 
 #include "fast_simd.h"
@@ -23,6 +23,14 @@ struct V {
   static R load(const float* p) { return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; }
   static R loadn(const float* p, int n) {
     return {_mm256_maskload_ps(p, _mm256_castps_si256(mask8(n))), _mm256_maskload_ps(p + 8, _mm256_castps_si256(mask8(n - 8)))};
+  }
+  static __m256 bf8(const uint16_t* p) {  // bf16 → fp32: the 16 bits become the top half
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+  }
+  static R load_bf16(const uint16_t* p) { return {bf8(p), bf8(p + 8)}; }
+  static R load_f16(const uint16_t* p) {  // F16C
+    return {_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+            _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)))};
   }
   static void store(float* p, R a) {
     _mm256_storeu_ps(p, a.lo);

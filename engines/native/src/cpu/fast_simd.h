@@ -8,11 +8,13 @@ namespace cpu {
 // ---- what the ISA-specific files export (plain pointers only: no inline library code is compiled for AVX-512) ----
 namespace simd {
 
-// y = x Wᵀ + bias (x: [T][in], W: [out][in] row-major, y: [T][out]).
+// y = x Wᵀ + bias (x: [T][in], W: [out][in] row-major, y: [T][out]). W holds fp32 (wtype 0), BF16 (1) or F16 (2)
+// values (kernels.h WeightType), widened exactly to fp32 as they are loaded or packed.
 struct GemmArgs {
   const float* x;
   int T, in;
-  const float* W;
+  const void* W;
+  int wtype;
   int out;
   const float* bias;
   float* y;

@@ -5,6 +5,7 @@
 //
 // V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, bcast, fma(a, b, c) = a*b + c,
 // add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y) (y, 0 where x < lim),
+// load_bf16 / load_f16 (16 16-bit values widened exactly),
 // hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1), hsum4 (that tree over four registers at
 // once); kMR × kNR, the GEMM register tile; kGemvNR, the outputs of one row's tile.
 
@@ -43,28 +44,48 @@ void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int 
   int i = 0;
   for (; i + 4 <= N; i += 4)
     V::hsum4(V::load(acc + i * 16), V::load(acc + (i + 1) * 16), V::load(acc + (i + 2) * 16), V::load(acc + (i + 3) * 16), s + i);
-  for (; i < N; ++i) s[i] = V::hsum(V::load(acc + i * 16));
+  if constexpr (N % 4 != 0)  // (a loop that cannot run otherwise, which GCC 12 would warn about)
+    for (; i < N; ++i) s[i] = V::hsum(V::load(acc + i * 16));
   for (int m = 0; m < mr; ++m)
     for (int n = 0; n < nr; ++n)
       a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s[m * NR + n] + a.bias[o + n] : s[m * NR + n];
 }
 
+// The W loaders: fp32 as stored, or 16-bit values (BF16 / F16) widened exactly to fp32 as they are loaded, so a
+// 16-bit W gives the sums of its fp32 copy. loadn: the first n values, the rest 0.
+struct WF32 {
+  using T = float;
+  static V::R load(const float* p) { return V::load(p); }
+  static V::R loadn(const float* p, int n) { return V::loadn(p, n); }
+};
+template <bool BF>
+struct W16 {
+  using T = uint16_t;
+  static V::R load(const uint16_t* p) { return BF ? V::load_bf16(p) : V::load_f16(p); }
+  static V::R loadn(const uint16_t* p, int n) {
+    alignas(32) uint16_t b[16] = {};
+    for (int i = 0; i < n; ++i) b[i] = p[i];
+    return load(b);
+  }
+};
+
 // -- the direct path (fewer than kGemmPackRows rows: decode steps, short chunks): W read once, as it is stored --
 // The last r < 16 values of k, on the parked accumulators.
-template <int MR, int NR>
-__attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const float* w, int64_t ldw, int k, int r, float* acc) {
+template <int MR, int NR, class WL>
+__attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const typename WL::T* w, int64_t ldw, int k, int r, float* acc) {
   typename V::R b[NR];
-  for (int n = 0; n < NR; ++n) b[n] = V::loadn(w + n * ldw + k, r);
+  for (int n = 0; n < NR; ++n) b[n] = WL::loadn(w + n * ldw + k, r);
   for (int m = 0; m < MR; ++m) {
     const typename V::R a = V::loadn(x + m * ldx + k, r);
     for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, V::fma(a, b[n], V::load(acc + (m * NR + n) * 16)));
   }
 }
 
-// MR rows × NR outputs over all of k. The W rows are streamed once, each prefetched 1 KiB ahead into L1 (NR
+// MR rows × NR outputs over all of k. The W rows are streamed once, each prefetched 256 values ahead into L1 (NR
 // interleaved row streams, each a page or so long, train the hardware prefetcher poorly: measured slower without).
-template <int MR, int NR>
-void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int in, float* acc) {
+template <int MR, int NR, class WL>
+void gemm_tile(const float* x, int64_t ldx, const void* wv, int64_t ldw, int in, float* acc) {
+  const typename WL::T* w = static_cast<const typename WL::T*>(wv);
   typename V::R c[MR][NR];
   for (int m = 0; m < MR; ++m)
     for (int n = 0; n < NR; ++n) c[m][n] = V::zero();
@@ -73,7 +94,7 @@ void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int in,
     typename V::R b[NR];
     for (int n = 0; n < NR; ++n) {
       __builtin_prefetch(w + n * ldw + k + 256, 0, 3);
-      b[n] = V::load(w + n * ldw + k);
+      b[n] = WL::load(w + n * ldw + k);
     }
     for (int m = 0; m < MR; ++m) {
       const typename V::R a = V::load(x + m * ldx + k);
@@ -82,45 +103,47 @@ void gemm_tile(const float* x, int64_t ldx, const float* w, int64_t ldw, int in,
   }
   for (int m = 0; m < MR; ++m)
     for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
-  if (k < in) gemm_tail<MR, NR>(x, ldx, w, ldw, k, in - k, acc);  // apart, so the main loop's registers stay put
+  if (k < in) gemm_tail<MR, NR, WL>(x, ldx, w, ldw, k, in - k, acc);  // apart, so the main loop's registers stay put
 }
 
-using TileFn = void (*)(const float*, int64_t, const float*, int64_t, int, float*);
+using TileFn = void (*)(const float*, int64_t, const void*, int64_t, int, float*);
 
-template <int MR, int NR>
+template <int MR, int NR, class WL>
 struct TileTable {
   static TileFn get(int mr, int nr) {
     if (mr == MR) {
-      if (nr == NR) return &gemm_tile<MR, NR>;
-      return TileTable<MR, NR - 1>::get(mr, nr);
+      if (nr == NR) return &gemm_tile<MR, NR, WL>;
+      return TileTable<MR, NR - 1, WL>::get(mr, nr);
     }
-    return TileTable<MR - 1, V::kNR>::get(mr, nr);
+    return TileTable<MR - 1, V::kNR, WL>::get(mr, nr);
   }
 };
-template <int NR>
-struct TileTable<0, NR> {
+template <int NR, class WL>
+struct TileTable<0, NR, WL> {
   static TileFn get(int, int) { return nullptr; }
 };
-template <int MR>
-struct TileTable<MR, 0> {
-  static TileFn get(int mr, int nr) { return TileTable<MR - 1, V::kNR>::get(mr, nr); }
+template <int MR, class WL>
+struct TileTable<MR, 0, WL> {
+  static TileFn get(int mr, int nr) { return TileTable<MR - 1, V::kNR, WL>::get(mr, nr); }
 };
 
 // Rows [t0, t1) × outputs [o0, o1): one row (a decode step's GEMV) in tiles of kGemvNR outputs, more rows in register
 // tiles of kMR × kNR.
-void gemm_direct(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
+template <class WL>
+void gemm_direct_w(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
+  const typename WL::T* W = static_cast<const typename WL::T*>(a.W);
   const int64_t ld = a.in;
   int o = o0;
   if (t1 - t0 == 1)
     for (; o + V::kGemvNR <= o1; o += V::kGemvNR) {
-      gemm_tile<1, V::kGemvNR>(a.x + t0 * ld, ld, a.W + o * ld, ld, a.in, acc);
+      gemm_tile<1, V::kGemvNR, WL>(a.x + t0 * ld, ld, W + o * ld, ld, a.in, acc);
       gemm_store<1, V::kGemvNR>(acc, 1, V::kGemvNR, a, t0, o);
     }
   for (; o < o1; o += V::kNR) {
     const int nr = imin(V::kNR, o1 - o);
     for (int t = t0; t < t1; t += V::kMR) {
       const int mr = imin(V::kMR, t1 - t);
-      TileTable<V::kMR, V::kNR>::get(mr, nr)(a.x + t * ld, ld, a.W + o * ld, ld, a.in, acc);
+      TileTable<V::kMR, V::kNR, WL>::get(mr, nr)(a.x + t * ld, ld, W + o * ld, ld, a.in, acc);
       for (int m = 0; m < mr; ++m)
         for (int n = 0; n < nr; ++n) {
           const float s = V::hsum(V::load(acc + (m * nr + n) * 16));
@@ -133,13 +156,14 @@ void gemm_direct(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) 
 // -- the packed path (the GotoBLAS/BLIS scheme) --
 // A panel of R rows (x: kMR, W: kNR) over k steps [s0, s0 + ks) is ks groups of R × 16 floats, group s holding row
 // r's k = 16(s0 + s) … +15 at [16r, 16r + 16): one cache line per 16 lanes, read in order by the micro-kernel. Rows
-// past `rows` and k past `in` are 0.
-void pack_panel(const float* src, int64_t ld, int rows, int R, int in, int s0, int ks, float* dst) {
+// past `rows` and k past `in` are 0. A 16-bit W is widened here, once per panel.
+template <class L>
+void pack_panel(const typename L::T* src, int64_t ld, int rows, int R, int in, int s0, int ks, float* dst) {
   for (int r = 0; r < R; ++r)
     for (int s = 0; s < ks; ++s) {
       const int k = (s0 + s) * 16, n = r < rows ? imin(16, in - k) : 0;
       float* d = dst + (static_cast<int64_t>(s) * R + r) * 16;
-      V::store(d, n == 16 ? V::load(src + r * ld + k) : n > 0 ? V::loadn(src + r * ld + k, n) : V::zero());
+      V::store(d, n == 16 ? L::load(src + r * ld + k) : n > 0 ? L::loadn(src + r * ld + k, n) : V::zero());
     }
 }
 
@@ -164,8 +188,10 @@ void gemm_micro(const float* xp, const float* wp, int ks, float* acc, bool first
 // One block: rows [t0, t1) (≤ kGemmMC) × outputs [o0, o1) (≤ kGemmNC, o0 a multiple of kNR). Per k block: pack the W
 // block (kGemmNC × block, L2; one kNR panel of it stays in L1 while) and the x block, then every W panel against
 // every x panel. scratch (64-byte aligned): gemm_packed_floats(in).
-void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+template <class WL>
+void gemm_packed_w(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
   constexpr int MR = V::kMR, NR = V::kNR;
+  const typename WL::T* W = static_cast<const typename WL::T*>(a.W);
   const int64_t ld = a.in;
   const int KS = gemm_k_steps(a.in), BS = gemm_block_steps(a.in);
   float* xp = scratch;                                    // [kGemmMC / MR][BS][MR][16]
@@ -178,9 +204,9 @@ void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w,
     const bool first = s0 == 0, last = s0 + BS >= KS;
     if (pack_w || !(first && last))
       for (int p = 0; p < np; ++p)
-        pack_panel(a.W + (o0 + p * NR) * ld, ld, imin(NR, o1 - o0 - p * NR), NR, a.in, s0, ks, wp + static_cast<int64_t>(p) * BS * NR * 16);
+        pack_panel<WL>(W + (o0 + p * NR) * ld, ld, imin(NR, o1 - o0 - p * NR), NR, a.in, s0, ks, wp + static_cast<int64_t>(p) * BS * NR * 16);
     for (int q = 0; q < nq; ++q)
-      pack_panel(a.x + (t0 + q * MR) * ld, ld, imin(MR, t1 - t0 - q * MR), MR, a.in, s0, ks, xp + static_cast<int64_t>(q) * BS * MR * 16);
+      pack_panel<WF32>(a.x + (t0 + q * MR) * ld, ld, imin(MR, t1 - t0 - q * MR), MR, a.in, s0, ks, xp + static_cast<int64_t>(q) * BS * MR * 16);
     for (int p = 0; p < np; ++p)
       for (int q = 0; q < nq; ++q) {
         float* acc = first && last ? tile : park + (static_cast<int64_t>(p) * (kGemmMC / MR) + q) * MR * NR * 16;
@@ -188,6 +214,18 @@ void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w,
         if (last) gemm_store<MR, NR>(acc, imin(MR, t1 - t0 - q * MR), imin(NR, o1 - o0 - p * NR), a, t0 + q * MR, o0 + p * NR);
       }
   }
+}
+
+// The GEMM entry points of the instruction-set files: W's loader chosen by its dtype.
+void gemm_direct(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
+  if (a.wtype == 1) gemm_direct_w<W16<true>>(a, t0, t1, o0, o1, acc);
+  else if (a.wtype == 2) gemm_direct_w<W16<false>>(a, t0, t1, o0, o1, acc);
+  else gemm_direct_w<WF32>(a, t0, t1, o0, o1, acc);
+}
+void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
+  if (a.wtype == 1) gemm_packed_w<W16<true>>(a, t0, t1, o0, o1, pack_w, scratch);
+  else if (a.wtype == 2) gemm_packed_w<W16<false>>(a, t0, t1, o0, o1, pack_w, scratch);
+  else gemm_packed_w<WF32>(a, t0, t1, o0, o1, pack_w, scratch);
 }
 
 // ---- attention scores: 4 query rows × kFlashBK keys per register tile ----

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -128,10 +129,29 @@ float dot(const float* a, const float* b, int n) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail;
 }
 
-void matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) {
+WeightRef WeightRef::of(const Tensor& t) {
+  if (!t.kept16()) return WeightRef(t.data.data());
+  return WeightRef(t.half.data(), t.dtype == "BF16" ? WeightType::BF16 : WeightType::F16);
+}
+
+void WeightRef::row(int64_t o, int in, float* dst) const {
+  const int64_t at = o * static_cast<int64_t>(in);
+  if (type == WeightType::F32) {
+    std::memcpy(dst, static_cast<const float*>(p) + at, sizeof(float) * static_cast<size_t>(in));
+    return;
+  }
+  const uint16_t* src = static_cast<const uint16_t*>(p) + at;
+  if (type == WeightType::BF16)
+    for (int i = 0; i < in; ++i) dst[i] = bf16_to_float(src[i]);
+  else
+    for (int i = 0; i < in; ++i) dst[i] = half_to_float(src[i]);
+}
+
+void matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   parallel_for(out, 2.0 * T * in * out, [&](int64_t ob, int64_t oe) {
+    std::vector<float> wide(W.f32() ? 0 : static_cast<size_t>(in));  // a 16-bit row widened
     for (int64_t o = ob; o < oe; ++o) {
-      const float* w = W + o * static_cast<int64_t>(in);
+      const float* w = W.f32() ? W.f32() + o * static_cast<int64_t>(in) : (W.row(o, in, wide.data()), wide.data());
       float b = bias ? bias[o] : 0.0f;
       for (int t = 0; t < T; ++t) y[static_cast<int64_t>(t) * out + o] = dot(x + static_cast<int64_t>(t) * in, w, in) + b;
     }

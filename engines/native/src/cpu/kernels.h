@@ -19,8 +19,22 @@ void parallel_for(int64_t n, double work, const std::function<void(int64_t, int6
 // Dot product of two fp32 vectors: 8 partial sums in a fixed order, combined in a fixed order.
 float dot(const float* a, const float* b, int n);
 
-// y[t][o] = sum_i x[t][i] * W[o][i] (+ bias[o]); W is [out][in] (Hugging Face layout); bias may be null.
-void matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y);
+// A weight matrix [out][in] (Hugging Face layout) as the cpu backend holds it (model.h Tensor): fp32, or a checkpoint's
+// BF16 / F16 values that the kernels widen to fp32 as they read them. Widening is exact, so every kernel gives the
+// same bits for a 16-bit matrix as for its fp32 copy.
+enum class WeightType : int { F32 = 0, BF16 = 1, F16 = 2 };
+struct WeightRef {
+  const void* p = nullptr;
+  WeightType type = WeightType::F32;
+  WeightRef(const float* w) : p(w) {}  // NOLINT(google-explicit-constructor): an fp32 matrix is one
+  WeightRef(const void* w, WeightType t) : p(w), type(t) {}
+  static WeightRef of(const Tensor& t);  // the tensor's storage (data, or half with its dtype)
+  const float* f32() const { return type == WeightType::F32 ? static_cast<const float*>(p) : nullptr; }
+  void row(int64_t o, int in, float* dst) const;  // row o's `in` values as fp32
+};
+
+// y[t][o] = sum_i x[t][i] * W[o][i] (+ bias[o]); bias may be null.
+void matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
 
 // y[t] = x[t] * rsqrt(mean(x[t]^2) + eps) * w   (mean accumulated in double)
 void rmsnorm(const float* x, int T, int dim, const float* w, double eps, float* y);
