@@ -37,8 +37,10 @@ inline int imax(int a, int b) { return a > b ? a : b; }
 // thread count, the rows per call and the AVX2 / AVX-512 kernels all give the same bits.
 
 // The result of one register tile: the lane sums (MR·NR groups of 16, parked in `acc`) reduced into y.
+// (Forced inline, as is the micro-kernel: with three W dtypes GCC stops inlining them into the packed block on its own,
+// and the calls cost small-k shapes 10–35%: measured.)
 template <int MR, int NR>
-void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int o) {
+__attribute__((always_inline)) inline void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int o) {
   constexpr int N = MR * NR;
   float s[N];
   int i = 0;
@@ -169,7 +171,7 @@ void pack_panel(const typename L::T* src, int64_t ld, int rows, int R, int in, i
 
 // The micro-kernel: MR × NR lane sums over ks steps of packed panels (continuing the parked sums unless `first`).
 template <int MR, int NR>
-void gemm_micro(const float* xp, const float* wp, int ks, float* acc, bool first) {
+__attribute__((always_inline)) inline void gemm_micro(const float* xp, const float* wp, int ks, float* acc, bool first) {
   typename V::R c[MR][NR];
   for (int m = 0; m < MR; ++m)
     for (int n = 0; n < NR; ++n) c[m][n] = first ? V::zero() : V::load(acc + (m * NR + n) * 16);
