@@ -149,9 +149,15 @@ class Engine:
         return info
 
     def describe(self, req):
-        from transformers import AutoConfig
+        from transformers import AutoConfig, AutoModelForCausalLM
 
-        return self.describe_config(AutoConfig.from_pretrained(req["model"]))
+        config = AutoConfig.from_pretrained(req["model"])
+        info = self.describe_config(config)
+        # The parameter count without loading a weight (the model built on the meta device: shapes only), so the
+        # harness can size the load's timeout; load counts the same way on the real model.
+        with self.torch.device("meta"):
+            info["parameterCount"] = sum(p.numel() for p in AutoModelForCausalLM.from_config(config).parameters())
+        return info
 
     def unload(self, _req):
         self.model = None
