@@ -71,8 +71,8 @@ float* thread_scratch(int64_t floats) {
 }
 
 // Threads take contiguous ranges of output blocks only (each output computed whole by one thread). Packed: blocks of
-// kGemmMC rows × kGemmNC outputs, the row blocks of one output block consecutive, so a thread packs each W block once
-// (when `in` fits one k block).
+// kGemmMC rows × kGemmNC outputs, in one of two orders (below); a thread packs a W block only when the output block
+// changes (and `in` fits one k block).
 bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   if (i == Isa::None || T <= 0 || out <= 0 || in <= 0) return false;
   const simd::GemmArgs a{x, T, in, W.p, static_cast<int>(W.type), out, bias, y};
@@ -90,12 +90,18 @@ bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, con
     return true;
   }
   const int64_t nt = (T + simd::kGemmMC - 1) / simd::kGemmMC, no = (out + simd::kGemmNC - 1) / simd::kGemmNC;
+  // The order of the blocks: output blocks outermost re-reads x once per output block and packs each W block once per
+  // thread; row blocks outermost keeps a row block of x in cache for all outputs but packs W once per row block. The
+  // second pays when x is much larger than W (T ≥ 4·out: the prompt's q/k/v/o projections, a long x streamed from
+  // memory against a W that stays in cache; measured 6–45% faster in gemm-bench), the first otherwise (the MLP's
+  // 128-row chunks, square shapes). Every output is still computed whole by one item, so the bits do not change.
+  const bool rows_outer = static_cast<int64_t>(T) >= 4 * static_cast<int64_t>(out);
   parallel_for(nt * no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
     float* scratch = thread_scratch(simd::gemm_packed_floats(in));
     int64_t packed = -1;  // the output block whose W panels scratch holds
     for (int64_t w = b; w < e; ++w) {
-      const int64_t ob = w / nt;
-      const int t0 = static_cast<int>(w % nt) * simd::kGemmMC, o0 = static_cast<int>(ob) * simd::kGemmNC;
+      const int64_t ob = rows_outer ? w % no : w / nt, tb = rows_outer ? w / no : w % nt;
+      const int t0 = static_cast<int>(tb) * simd::kGemmMC, o0 = static_cast<int>(ob) * simd::kGemmNC;
       const int t1 = std::min(T, t0 + simd::kGemmMC), o1 = std::min(out, o0 + simd::kGemmNC);
       if (wide) simd::gemm_packed_avx512(a, t0, t1, o0, o1, ob != packed, scratch);
       else simd::gemm_packed_avx2(a, t0, t1, o0, o1, ob != packed, scratch);
