@@ -58,7 +58,6 @@ std::string layer_name(int l, const std::string& rest) { return "model.layers." 
 
 std::vector<int64_t> shape2(int64_t a, int64_t b) { return {a, b}; }
 
-// Rows [r0, r0 + rows) of a [R, C] tensor.
 // Rows [r0, r0 + rows) of a [R, C] tensor, in its storage (fp32 or 16-bit kept).
 Tensor row_slice(const Tensor& t, int64_t r0, int64_t rows) {
   Tensor o;

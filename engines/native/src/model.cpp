@@ -27,16 +27,16 @@ float half_to_float(uint16_t h) {
   return out;
 }
 
-void Tensor::values(int64_t begin, int64_t n, float* dst) const {
-  if (!kept16()) {
-    std::memcpy(dst, data.data() + begin, static_cast<size_t>(n) * sizeof(float));
-    return;
-  }
-  const uint16_t* src = half.data() + begin;
-  if (dtype == "BF16")
+void widen_16bit(const uint16_t* src, bool bf16, int64_t n, float* dst) {
+  if (bf16)
     for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_float(src[i]);
   else
     for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(src[i]);
+}
+
+void Tensor::values(int64_t begin, int64_t n, float* dst) const {
+  if (kept16()) widen_16bit(half.data() + begin, dtype == "BF16", n, dst);
+  else std::memcpy(dst, data.data() + begin, static_cast<size_t>(n) * sizeof(float));
 }
 
 namespace {

@@ -72,8 +72,10 @@ struct Tensor {
   void values(int64_t begin, int64_t n, float* dst) const;
 };
 
-// The exact fp32 value of a 16-bit float (IEEE half, with subnormals) and of a bfloat16.
+// The exact fp32 value of a 16-bit float (IEEE half, with subnormals) and of a bfloat16; widen_16bit: n of either
+// (bf16 or IEEE half) into dst.
 float half_to_float(uint16_t h);
+void widen_16bit(const uint16_t* src, bool bf16, int64_t n, float* dst);
 inline float bf16_to_float(uint16_t b) {
   const uint32_t bits = static_cast<uint32_t>(b) << 16;
   float out;

@@ -180,8 +180,9 @@ class Runner {
     return *backend_;
   }
 
-  // What load and describe answer: the architecture as parsed, and the fp32 weight footprint.
-  static Json model_info(const ModelConfig& c, const std::string& source, int max_context) {
+  // What load and describe answer: the architecture as parsed, and the weights' footprint (describe: in fp32, before
+  // any weight is read; load: as held).
+  static Json model_info(const ModelConfig& c, const std::string& source, int max_context, int64_t weight_bytes) {
     Json o = Json::object();
     o.set("family", c.model_type);
     o.set("modelType", c.model_type);
@@ -203,8 +204,8 @@ class Runner {
     o.set("ropeScaling", c.rope.type);
     o.set("parameterCount", fp32_weight_bytes(c) / 4);
     Json res = Json::object();
-    res.set("weights", fp32_weight_bytes(c));
-    res.set("total", fp32_weight_bytes(c));
+    res.set("weights", weight_bytes);
+    res.set("total", weight_bytes);
     o.set("residentBytes", res);
     return o;
   }
@@ -240,7 +241,7 @@ class Runner {
     Json raw;
     const ModelConfig c = s.synthetic ? parse_hf_config(synthetic_config(s.name.substr(10), r.raw("overrides")), s.name)
                                       : read_hf_folder_config(s.name, &raw);
-    Json o = model_info(c, s.name, s.max_context);
+    Json o = model_info(c, s.name, s.max_context, fp32_weight_bytes(c));
     o.set("dtype", s.dtype);
     return o;
   }
@@ -257,17 +258,13 @@ class Runner {
     const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     max_context_ = s.max_context;
     const ModelConfig& c = backend_->config();
-    log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers, " + backend_->weight_dtype() + " weights) on " +
-        backend_->name() + " in " + std::to_string(static_cast<int>(load_ms)) + " ms");
-    Json o = model_info(c, backend_->source(), max_context_);
+    // What the weights are held in: the cpu computes in fp32 from a 16-bit checkpoint's matrices kept as they are.
+    const std::string weight_dtype = backend_->weight_dtype();
+    log("loaded " + backend_->source() + " (" + c.model_type + ", " + std::to_string(c.num_layers) + " layers, " + weight_dtype +
+        " weights) on " + backend_->name() + " in " + std::to_string(static_cast<int>(load_ms)) + " ms");
+    Json o = model_info(c, backend_->source(), max_context_, backend_->weight_bytes());
     o.set("dtype", s.dtype);
-    // What the weights are held in (the cpu computes in fp32 from a 16-bit checkpoint's matrices kept as they are)
-    // and the bytes they take as held.
-    o.set("weightDtype", backend_->weight_dtype());
-    Json res = Json::object();
-    res.set("weights", backend_->weight_bytes());
-    res.set("total", backend_->weight_bytes());
-    o.set("residentBytes", res);
+    o.set("weightDtype", weight_dtype);
     o.set("loadMs", load_ms);
     return o;
   }

@@ -136,15 +136,8 @@ WeightRef WeightRef::of(const Tensor& t) {
 
 void WeightRef::row(int64_t o, int in, float* dst) const {
   const int64_t at = o * static_cast<int64_t>(in);
-  if (type == WeightType::F32) {
-    std::memcpy(dst, static_cast<const float*>(p) + at, sizeof(float) * static_cast<size_t>(in));
-    return;
-  }
-  const uint16_t* src = static_cast<const uint16_t*>(p) + at;
-  if (type == WeightType::BF16)
-    for (int i = 0; i < in; ++i) dst[i] = bf16_to_float(src[i]);
-  else
-    for (int i = 0; i < in; ++i) dst[i] = half_to_float(src[i]);
+  if (type == WeightType::F32) std::memcpy(dst, static_cast<const float*>(p) + at, sizeof(float) * static_cast<size_t>(in));
+  else widen_16bit(static_cast<const uint16_t*>(p) + at, type == WeightType::BF16, in, dst);
 }
 
 void matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
