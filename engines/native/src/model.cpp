@@ -35,8 +35,18 @@ void widen_16bit(const uint16_t* src, bool bf16, int64_t n, float* dst) {
 }
 
 void Tensor::values(int64_t begin, int64_t n, float* dst) const {
-  if (kept16()) widen_16bit(half.data() + begin, dtype == "BF16", n, dst);
-  else std::memcpy(dst, data.data() + begin, static_cast<size_t>(n) * sizeof(float));
+  if (panels16) {
+    const int64_t cols = shape[1];
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = (begin + i) / cols, c = (begin + i) % cols, at = ((r / 16) * cols + c) * 16 + r % 16;
+      dst[i] = !kept16() ? data[static_cast<size_t>(at)] : dtype == "BF16" ? bf16_to_float(half[static_cast<size_t>(at)])
+                                                                         : half_to_float(half[static_cast<size_t>(at)]);
+    }
+  } else if (kept16()) {
+    widen_16bit(half.data() + begin, dtype == "BF16", n, dst);
+  } else {
+    std::memcpy(dst, data.data() + begin, static_cast<size_t>(n) * sizeof(float));
+  }
 }
 
 namespace {

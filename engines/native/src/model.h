@@ -60,6 +60,9 @@ struct Tensor {
   std::vector<float> data;
   std::vector<uint16_t> half;
   std::string dtype = "F32";
+  // A [rows][cols] matrix whose storage (data or half) holds 16 rows interleaved: [rows / 16][cols][16], element
+  // (r, c) at ((r / 16)·cols + c)·16 + r % 16 — the layout the cpu fast kernels read W in (cpu/fast.h to_panels).
+  bool panels16 = false;
   int64_t numel() const {
     int64_t n = 1;
     for (auto s : shape) n *= s;
@@ -68,7 +71,7 @@ struct Tensor {
   bool empty() const { return data.empty() && half.empty(); }
   bool kept16() const { return !half.empty(); }
   size_t bytes() const { return data.size() * sizeof(float) + half.size() * sizeof(uint16_t); }
-  // Elements [begin, begin + n) as fp32 into dst (exact for every storage).
+  // Elements [begin, begin + n) (row-major order) as fp32 into dst (exact for every storage and layout).
   void values(int64_t begin, int64_t n, float* dst) const;
 };
 

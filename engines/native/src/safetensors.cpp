@@ -261,7 +261,7 @@ int64_t write_safetensors(const std::string& path, const std::map<std::string, c
     const size_t held = t.kept16() ? t.half.size() : t.data.size();
     if (static_cast<int64_t>(held) != t.numel())
       throw RunnerError("internal", "export: tensor '" + kv.first + "' has " + std::to_string(held) + " values for shape " + shape_str(t.shape));
-    if (!bf16 && !t.kept16()) {
+    if (!bf16 && !t.kept16() && !t.panels16) {
       f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size() * 4));
       continue;
     }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <algorithm>
 #include <array>
@@ -990,6 +991,86 @@ static void test_weights_16bit() {
 // turn prefilled on top of it gives the logits of a dense cache over the context cut by hand (KVCache::keep) to the
 // selection — bitwise — and not those of a cut missing one selected position. The selection is plain GemFilter's
 // (layer r's scores of the dense run = those of the filter pass).
+// The fast GEMM's panel layout (fast.h to_panels, model.h Tensor::panels16): a matrix re-laid in it reads back the same
+// values (Tensor::values, WeightRef::row), multiplies to the bits of its row-major original on both kernel sets (fp32
+// and bf16; few-row and packed paths; AVX2 and AVX-512), and a model adopted by the cpu backend with the fast set holds
+// its matrices so and exports the original values.
+static void test_weights_panels() {
+  if (std::string(cpu::fast_isa()) == "none") {
+    std::printf("skip  panel layout: this CPU has no fast kernels (matrices stay row-major)\n");
+    return;
+  }
+  Lcg g{77};
+  for (bool bf : {false, true})
+    for (auto sh : std::vector<std::array<int, 3>>{{1, 300, 64}, {5, 37, 16}, {20, 1100, 144}, {130, 40, 48}, {9, 700, 80}}) {
+      const int T = sh[0], in = sh[1], out = sh[2];
+      Tensor row;
+      row.shape = {out, in};
+      if (bf) {
+        row.dtype = "BF16";
+        row.half.resize(static_cast<size_t>(out) * in);
+        for (auto& v : row.half) {  // the top half of an fp32 value: a bf16 (truncated)
+          const float f = g.next();
+          uint32_t u;
+          std::memcpy(&u, &f, 4);
+          v = static_cast<uint16_t>(u >> 16);
+        }
+      } else {
+        row.data.resize(static_cast<size_t>(out) * in);
+        for (auto& v : row.data) v = g.next();
+      }
+      Tensor pan = row;
+      CHECK(cpu::to_panels(pan) && pan.panels16 && !cpu::to_panels(pan), "%s %dx%d: re-laid once", bf ? "bf16" : "f32", out, in);
+      std::vector<float> a(static_cast<size_t>(out) * in), b(a.size()), r(static_cast<size_t>(in));
+      row.values(0, row.numel(), a.data());
+      pan.values(0, pan.numel(), b.data());
+      bool rows_ok = true;
+      for (int o = 0; o < out; ++o) {
+        cpu::WeightRef::of(pan).row(o, in, r.data());
+        rows_ok = rows_ok && std::equal(r.begin(), r.end(), a.begin() + static_cast<int64_t>(o) * in);
+      }
+      CHECK(a == b && rows_ok, "%s %dx%d: values and rows read back from the panels", bf ? "bf16" : "f32", out, in);
+      std::vector<float> x(static_cast<size_t>(T) * in), bias(static_cast<size_t>(out));
+      for (auto& v : x) v = g.next();
+      for (auto& v : bias) v = g.next();
+      std::vector<float> y0(static_cast<size_t>(T) * out), y1(y0.size());
+      cpu::fast_matmul(x.data(), T, in, cpu::WeightRef::of(row), out, bias.data(), y0.data());
+      cpu::fast_matmul(x.data(), T, in, cpu::WeightRef::of(pan), out, bias.data(), y1.data());
+      CHECK(y0 == y1, "%s fast matmul T=%d in=%d out=%d: panels equal row-major bitwise", bf ? "bf16" : "f32", T, in, out);
+      if (std::string(cpu::fast_isa()) == "avx512") {
+        cpu::fast_matmul_avx2(x.data(), T, in, cpu::WeightRef::of(pan), out, bias.data(), y1.data());
+        CHECK(y0 == y1, "%s fast matmul T=%d in=%d out=%d: AVX2 on panels equals AVX-512 bitwise", bf ? "bf16" : "f32", T, in, out);
+      }
+      cpu::matmul(x.data(), T, in, cpu::WeightRef::of(row), out, bias.data(), y0.data());
+      cpu::matmul(x.data(), T, in, cpu::WeightRef::of(pan), out, bias.data(), y1.data());
+      CHECK(y0 == y1, "%s reference matmul T=%d in=%d out=%d: panels equal row-major bitwise", bf ? "bf16" : "f32", T, in, out);
+    }
+  Tensor odd;
+  odd.shape = {50, 8};
+  odd.data.assign(400, 1.0f);
+  CHECK(!cpu::to_panels(odd) && !odd.panels16, "rows not a multiple of 16 stay row-major");
+
+  // Through the cpu backend: its fast set re-lays the projections and the output matrix at adopt; export writes the
+  // original (row-major) values.
+  // (tied embeddings, so the embedding lookup reads the panels too; a vocabulary of 256, so the output matrix has whole groups)
+  const Model m = make_synthetic("tiny-qwen2", Json::parse(R"({"vocab_size":256})"), 5);
+  std::unique_ptr<Backend> be = make_backend("cpu", 0);
+  be->adopt(std::make_unique<Model>(m));
+  const Model* held = be->host_model();
+  CHECK(held->layers[0].wq.panels16 && held->layers[0].w_down.panels16 && held->output_weight().panels16 && !m.layers[0].wq.panels16,
+        "the fast set holds the matrices in panels (the model passed in is a copy, untouched)");
+  char tmpl[] = "/tmp/gem-native-panels-XXXXXX";
+  const char* dir = ::mkdtemp(tmpl);
+  CHECK(dir != nullptr, "mkdtemp");
+  if (!dir) return;
+  export_hf_folder(*held, std::string(dir) + "/m", true, false);
+  const Model back = load_hf_folder(std::string(dir) + "/m", false);
+  CHECK(back.layers[0].wq.data == m.layers[0].wq.data && back.layers[1].w_down.data == m.layers[1].w_down.data &&
+            back.output_weight().data == m.output_weight().data,
+        "export from the panel layout writes the row-major values");
+  std::filesystem::remove_all(dir);
+}
+
 static void test_gemfilter_no_recompute() {
   Model m = tiny_model(false, true, 29, 96, 32, 3, 4, 2, 8, 48);
   const auto ids = some_ids(30, 96, 12);
@@ -1045,6 +1126,7 @@ int main() {
   test_thread_independence();
   test_fast_kernels();
   test_weights_16bit();
+  test_weights_panels();
   test_methods_edges();
   test_h2o_evict_vs_naive();
   test_ragged_cache();

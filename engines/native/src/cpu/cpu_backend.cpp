@@ -108,6 +108,7 @@ class CpuOps final : public BackendOps {
   explicit CpuOps(cpu::KernelSet k) : fast_(k == cpu::KernelSet::Fast) {}
   // "reference", or "fast/<isa>" (fast.h: fast_isa; "fast/none" runs the reference kernels)
   std::string kernels() const { return fast_ ? std::string("fast/") + cpu::fast_isa() : "reference"; }
+  bool fast() const { return fast_; }
   bool matmul(const float* x, int T, int in, const float* W, int out, const float* bias, float* y) override {
     matmul(x, T, in, cpu::WeightRef(W), out, bias, y);
     return true;
@@ -182,7 +183,17 @@ class CpuBackend final : public Backend {
   // fp32 compute; a BF16 / F16 checkpoint's matrices stay 16-bit (half the memory), widened as the kernels read them.
   bool keeps_16bit_weights() const override { return true; }
 
-  void adopt(std::unique_ptr<Model> host) override { model_ = std::move(host); }
+  // With the fast kernels, every matrix the forward multiplies by (the layers' projections and the output matrix) is
+  // re-laid in the fast GEMM's panel layout (fast.h to_panels): read in place by every call, no transposing per call.
+  // The embedding lookup and export read it through Tensor::values, which knows the layout.
+  void adopt(std::unique_ptr<Model> host) override {
+    if (ops_.fast()) {
+      for (LayerWeights& w : host->layers)
+        for (Tensor* t : {&w.wq, &w.wk, &w.wv, &w.wo, &w.w_gate, &w.w_up, &w.w_down}) cpu::to_panels(*t);
+      cpu::to_panels(host->config.tie_embeddings ? host->embed : host->lm_head);
+    }
+    model_ = std::move(host);
+  }
   void unload() override { model_.reset(); }
   bool loaded() const override { return model_ != nullptr; }
   const ModelConfig& config() const override { return need().config; }

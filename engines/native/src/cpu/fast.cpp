@@ -70,21 +70,22 @@ float* thread_scratch(int64_t floats) {
   return reinterpret_cast<float*>((p + 63) & ~static_cast<uintptr_t>(63));
 }
 
-// Threads take contiguous ranges of output blocks only (each output computed whole by one thread). Packed: blocks of
-// kGemmMC rows × kGemmNC outputs, in one of two orders (below); a thread packs a W block only when the output block
-// changes (and `in` fits one k block).
+// Threads take contiguous ranges of output blocks only (each output computed whole by one thread). Few rows: blocks of
+// kGemmDirectNB outputs × all rows. Otherwise blocks of kGemmMC rows × kGemmNC outputs, in one of two orders (below);
+// a thread packs a W block only when the output block changes (and `in` fits one k block).
 bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   if (i == Isa::None || T <= 0 || out <= 0 || in <= 0) return false;
-  const simd::GemmArgs a{x, T, in, W.p, static_cast<int>(W.type), out, bias, y};
-  const bool wide = i == Isa::Avx512;
+  const simd::GemmArgs a{x, T, in, W.p, static_cast<int>(W.type), W.panels, out, bias, y};
+  const auto block = i == Isa::Avx512 ? &simd::gemm_block_avx512 : &simd::gemm_block_avx2;
   if (T < simd::kGemmPackRows) {
     const int64_t no = (out + simd::kGemmDirectNB - 1) / simd::kGemmDirectNB;
+    // (panels are read in place: all of k in one block, no sums parked)
+    const int kc = W.panels ? in : simd::kGemmDirectKC;
     parallel_for(no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
-      float* acc = thread_scratch(simd::kGemmDirectFloats);
+      float* scratch = thread_scratch(simd::gemm_block_floats(T, simd::kGemmDirectNB, in, kc));
       for (int64_t w = b; w < e; ++w) {
         const int o0 = static_cast<int>(w) * simd::kGemmDirectNB, o1 = std::min(out, o0 + simd::kGemmDirectNB);
-        if (wide) simd::gemm_direct_avx512(a, 0, T, o0, o1, acc);
-        else simd::gemm_direct_avx2(a, 0, T, o0, o1, acc);
+        block(a, 0, T, o0, o1, kc, true, scratch);
       }
     });
     return true;
@@ -93,18 +94,17 @@ bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, con
   // The order of the blocks: output blocks outermost re-reads x once per output block and packs each W block once per
   // thread; row blocks outermost keeps a row block of x in cache for all outputs but packs W once per row block. The
   // second pays when x is much larger than W (T ≥ 4·out: the prompt's q/k/v/o projections, a long x streamed from
-  // memory against a W that stays in cache; measured 6–45% faster in gemm-bench), the first otherwise (the MLP's
-  // 128-row chunks, square shapes). Every output is still computed whole by one item, so the bits do not change.
+  // memory against a W that stays in cache), the first otherwise (the MLP's 128-row chunks, square shapes). Every
+  // output is still computed whole by one item, so the bits do not change.
   const bool rows_outer = static_cast<int64_t>(T) >= 4 * static_cast<int64_t>(out);
   parallel_for(nt * no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
-    float* scratch = thread_scratch(simd::gemm_packed_floats(in));
+    float* scratch = thread_scratch(simd::gemm_block_floats(simd::kGemmMC, simd::kGemmNC, in, simd::kGemmKC));
     int64_t packed = -1;  // the output block whose W panels scratch holds
     for (int64_t w = b; w < e; ++w) {
       const int64_t ob = rows_outer ? w % no : w / nt, tb = rows_outer ? w / no : w % nt;
       const int t0 = static_cast<int>(tb) * simd::kGemmMC, o0 = static_cast<int>(ob) * simd::kGemmNC;
       const int t1 = std::min(T, t0 + simd::kGemmMC), o1 = std::min(out, o0 + simd::kGemmNC);
-      if (wide) simd::gemm_packed_avx512(a, t0, t1, o0, o1, ob != packed, scratch);
-      else simd::gemm_packed_avx2(a, t0, t1, o0, o1, ob != packed, scratch);
+      block(a, t0, t1, o0, o1, simd::kGemmKC, ob != packed, scratch);
       packed = ob;
     }
   });
@@ -115,6 +115,30 @@ bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, con
 
 bool fast_matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
   return matmul_with(isa(), x, T, in, W, out, bias, y);
+}
+
+namespace {
+template <class E>
+void interleave16(std::vector<E>& v, int64_t rows, int64_t cols) {
+  std::vector<E> out(v.size());
+  parallel_for(rows / 16, static_cast<double>(rows) * cols, [&](int64_t b, int64_t e) {
+    for (int64_t g = b; g < e; ++g)
+      for (int r = 0; r < 16; ++r) {
+        const E* src = v.data() + (g * 16 + r) * cols;
+        E* dst = out.data() + g * cols * 16 + r;
+        for (int64_t c = 0; c < cols; ++c) dst[c * 16] = src[c];
+      }
+  });
+  v.swap(out);
+}
+}  // namespace
+
+bool to_panels(Tensor& t) {
+  if (isa() == Isa::None || t.panels16 || t.shape.size() != 2 || t.shape[0] % 16 != 0 || t.empty()) return false;
+  if (t.kept16()) interleave16(t.half, t.shape[0], t.shape[1]);
+  else interleave16(t.data, t.shape[0], t.shape[1]);
+  t.panels16 = true;
+  return true;
 }
 
 bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y) {
@@ -203,6 +227,7 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
 }
 #else
 bool fast_matmul(const float*, int, int, WeightRef, int, const float*, float*) { return false; }
+bool to_panels(Tensor&) { return false; }
 bool fast_matmul_avx2(const float*, int, int, WeightRef, int, const float*, float*) { return false; }
 bool fast_attention(const float*, int, int, int, const std::vector<const float*>&, const std::vector<const float*>&, int,
                     float*, RowNorms*) {

@@ -4,10 +4,10 @@
 // and AVX2+FMA micro-kernels chosen at run time from the CPU's features (one binary runs everywhere; only
 // fast_avx512.cpp / fast_avx2.cpp are compiled for those instruction sets, and they are entered only after the check).
 //
-// Determinism: every output element is computed by one thread in a fixed order that depends only on the shapes (16
-// lane partial sums along k, combined by one fixed tree; the AVX2 kernels emulate the same 16 lanes with two 8-lane
-// halves, so AVX2 and AVX-512 give bitwise equal GEMM results). Results are bitwise independent of the thread count
-// and of how many rows one call carries (a decode step's matmul equals the same row inside a prefill).
+// Determinism: every output element is computed by one thread in a fixed order that depends only on the shapes (the
+// GEMM: one FMA chain over k in order per output, outputs along the vector lanes, so AVX2 and AVX-512 give bitwise
+// equal results; the attention: fixed 16-lane trees). Results are bitwise independent of the thread count and of how
+// many rows one call carries (a decode step's matmul equals the same row inside a prefill).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -17,6 +17,7 @@
 #include "fast_simd.h"
 
 namespace gem {
+struct Tensor;
 struct StatsRequest;
 struct Stats;
 namespace cpu {
@@ -41,6 +42,11 @@ const char* fast_isa();
 bool fast_matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
 // The same with the AVX2+FMA kernels on any CPU that has fast kernels (the tests check that AVX2 equals AVX-512).
 bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
+// Re-lays a [rows][cols] matrix into Tensor::panels16's layout (16 rows interleaved: the fast GEMM then reads each
+// group of 16 outputs k by k as it is stored, with no transposing per call — a decode step's GEMV streams it once).
+// Does nothing and returns false where the fast kernels do not run (no AVX2/AVX-512), for a matrix already in it, or
+// for one whose rows are not a multiple of 16 (it stays row-major and is transposed per block).
+bool to_panels(Tensor& t);
 // With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
 struct RowNorms {
   int layer = -1, T = 0, H = 0;

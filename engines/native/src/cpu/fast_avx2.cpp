@@ -14,8 +14,7 @@ struct V {
   struct R {
     __m256 lo, hi;
   };
-  static constexpr int kMR = 2, kNR = 3;  // 12 accumulator halves + 6 loads of 16 registers
-  static constexpr int kGemvNR = 4;
+  static constexpr int kMR = 6, kNV = 1;  // the GEMM tile: 6 rows × 16 outputs, 12 accumulator halves + 2 W + 1 x of 16
   static __m256 mask8(int n) {  // lanes < n
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
   }
@@ -35,6 +34,10 @@ struct V {
   static void store(float* p, R a) {
     _mm256_storeu_ps(p, a.lo);
     _mm256_storeu_ps(p + 8, a.hi);
+  }
+  static void storen(float* p, R a, int n) {
+    _mm256_maskstore_ps(p, _mm256_castps_si256(mask8(n)), a.lo);
+    _mm256_maskstore_ps(p + 8, _mm256_castps_si256(mask8(n - 8)), a.hi);
   }
   static R bcast(float x) { return {_mm256_set1_ps(x), _mm256_set1_ps(x)}; }
   static R fma(R a, R b, R c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
@@ -60,21 +63,42 @@ struct V {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
   }
-  // hsum's tree over four registers at once (the same pairs, so the same bits): sums into out[0..3].
-  static __m256 pair4(R a, R b) {  // [a's 4-lane sums | b's]
-    const __m256 sa = _mm256_add_ps(a.lo, a.hi), sb = _mm256_add_ps(b.lo, b.hi);
-    const __m256 s4 = _mm256_add_ps(_mm256_permute2f128_ps(sa, sb, 0x20), _mm256_permute2f128_ps(sa, sb, 0x31));
-    const __m256 s2 = _mm256_add_ps(s4, _mm256_permute_ps(s4, 0x4E));
-    return _mm256_add_ps(s2, _mm256_permute_ps(s2, 0xB1));
+  // An 8 × 8 transpose (r[i] = row i → r[c] = column c): unpack, shuffle within 128-bit lanes, swap the lanes.
+  static void transpose8(__m256 (&r)[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {  // u[4i + j], 128-bit lane L: column 4L + j of rows 4i … 4i + 3
+      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; ++j) {
+      r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+      r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+    }
   }
-  static void hsum4(R a, R b, R c, R d, float* out) {
-    alignas(32) float t[16];
-    _mm256_store_ps(t, pair4(a, b));
-    _mm256_store_ps(t + 8, pair4(c, d));
-    out[0] = t[0];
-    out[1] = t[4];
-    out[2] = t[8];
-    out[3] = t[12];
+  // The 16 × 16 transpose as four 8 × 8 blocks: column c < 8 is (rows 0–7 low block's column c | rows 8–15's), column
+  // 8 + c the same of the high blocks.
+  static void transpose16(R (&r)[16]) {
+    __m256 a[8], b[8], c[8], d[8];
+    for (int i = 0; i < 8; ++i) {
+      a[i] = r[i].lo;
+      b[i] = r[i].hi;
+      c[i] = r[8 + i].lo;
+      d[i] = r[8 + i].hi;
+    }
+    transpose8(a);
+    transpose8(b);
+    transpose8(c);
+    transpose8(d);
+    for (int i = 0; i < 8; ++i) {
+      r[i] = {a[i], c[i]};
+      r[8 + i] = {b[i], d[i]};
+    }
   }
   static float hmax(R a) {
     const __m256 s8 = _mm256_max_ps(a.lo, a.hi);
@@ -88,9 +112,8 @@ struct V {
 
 }  // namespace
 
-void gemm_direct_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
-void gemm_packed_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
-  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+void gemm_block_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch) {
+  gemm_block(a, t0, t1, o0, o1, max_kc, pack_w, scratch);
 }
 void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx2(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }

@@ -18,8 +18,7 @@ namespace {
 
 struct V {
   using R = __m512;
-  static constexpr int kMR = 4, kNR = 6;  // 24 accumulators + 6 W loads + 1 x load of 32 registers
-  static constexpr int kGemvNR = 8;       // one row: 8 independent sums
+  static constexpr int kMR = 6, kNV = 4;  // the GEMM tile: 6 rows × 64 outputs, 24 accumulators + 4 W + 1 x of 32 registers
   static R zero() { return _mm512_setzero_ps(); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
   static R loadn(const float* p, int n) { return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1u), p); }
@@ -28,6 +27,7 @@ struct V {
   }
   static R load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   static void store(float* p, R a) { _mm512_storeu_ps(p, a); }
+  static void storen(float* p, R a, int n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1u), a); }
   static R bcast(float x) { return _mm512_set1_ps(x); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -53,19 +53,28 @@ struct V {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
   }
-  // hsum's tree over four registers at once (the same pairs, so the same bits): sums into out[0..3].
-  static void hsum4(R a, R b, R c, R d, float* out) {
-    const R ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));  // i + i+8
-    const R cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
-    const R s4 = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));  // i + i+4
-    const R s2 = _mm512_add_ps(s4, _mm512_permute_ps(s4, 0x4E));  // i + i+2
-    const R s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1));  // i + i+1
-    alignas(64) float t[16];
-    _mm512_store_ps(t, s1);
-    out[0] = t[0];
-    out[1] = t[4];
-    out[2] = t[8];
-    out[3] = t[12];
+  // r[i] = row i of a 16 × 16 matrix → r[c] = its column c: pairs of rows interleaved (unpack), then 4 × 4 blocks
+  // within 128-bit lanes (shuffle), then the lanes across registers (two rounds of shuffle_f32x4); 64 shuffles.
+  static void transpose16(R (&r)[16]) {
+    R t[16], u[16];
+    for (int i = 0; i < 8; ++i) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; ++i) {  // u[4i + j], 128-bit lane L: column 4L + j of rows 4i … 4i + 3
+      u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; ++j) {  // column 4L + j = lane L of u[j], u[4 + j], u[8 + j], u[12 + j]
+      const R s1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), s2 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+      const R s3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), s4 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+      r[j] = _mm512_shuffle_f32x4(s1, s3, 0x88);
+      r[4 + j] = _mm512_shuffle_f32x4(s2, s4, 0x88);
+      r[8 + j] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
+      r[12 + j] = _mm512_shuffle_f32x4(s2, s4, 0xDD);
+    }
   }
   static float hmax(R a) {
     const __m256 s8 = half_max(a);
@@ -79,9 +88,8 @@ struct V {
 
 }  // namespace
 
-void gemm_direct_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch) { gemm_direct(a, t0, t1, o0, o1, scratch); }
-void gemm_packed_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
-  gemm_packed(a, t0, t1, o0, o1, pack_w, scratch);
+void gemm_block_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch) {
+  gemm_block(a, t0, t1, o0, o1, max_kc, pack_w, scratch);
 }
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch) { flash_block(a, g, t0, t1, scratch); }
 void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch) { probsum_block(a, g, j0, scratch); }

@@ -15,28 +15,26 @@ struct GemmArgs {
   int T, in;
   const void* W;
   int wtype;
+  bool panels;  // W in Tensor::panels16's layout (read in place), else row-major (transposed per block)
   int out;
   const float* bias;
   float* y;
 };
-// Calls with fewer rows than kGemmPackRows (decode steps, short chunks) run on W as it is stored, one pass over it
-// (gemm_direct: rows [t0, t1) × outputs [o0, o1), scratch of kGemmDirectFloats); the others on packed panels
-// (gemm_packed: one block of kGemmMC rows × kGemmNC outputs a call, scratch of gemm_packed_floats(in)).
-constexpr int kGemmPackRows = 16, kGemmMC = 64, kGemmNC = 48, kGemmDirectNB = 48;
-constexpr int kGemmDirectFloats = 32 * 16;  // the largest register tile's lane sums
-// The k blocks of the packed GEMM: `in` in steps of 16, cut into the fewest blocks of at most kGemmKSteps steps
-// (1024 values: a 6-output panel of W, 24 KiB, stays in L1), of equal size but the last.
-constexpr int kGemmKSteps = 64;
-inline int gemm_k_steps(int in) { return (in + 15) / 16; }
-inline int gemm_block_steps(int in) {
-  const int ks = gemm_k_steps(in), nkb = (ks + kGemmKSteps - 1) / kGemmKSteps;
-  return (ks + nkb - 1) / nkb;
+// gemm_block: rows [t0, t1) × outputs [o0, o1) of y, with k in the fewest equal blocks of at most max_kc values. Calls
+// with fewer rows than kGemmPackRows (decode steps, short chunks) run in blocks of kGemmDirectNB outputs × all rows
+// with k blocks of kGemmDirectKC (the transposed W chunk stays in L1, W is read once); the others in blocks of
+// kGemmMC rows × kGemmNC outputs with k blocks of kGemmKC (the packed W block stays in L2).
+constexpr int kGemmPackRows = 16, kGemmMC = 96, kGemmNC = 128, kGemmKC = 512;
+constexpr int kGemmDirectNB = 64, kGemmDirectKC = 64;
+inline int gemm_kc(int in, int max_kc) {
+  const int nkb = (in + max_kc - 1) / max_kc;
+  return ((in + nkb - 1) / nkb + 15) / 16 * 16;
 }
-// Scratch floats of one gemm_packed caller: the packed x block, the packed W block and (for more than one k block)
-// the parked accumulators.
-inline int64_t gemm_packed_floats(int in) {
-  const int64_t bs = gemm_block_steps(in);
-  return (kGemmMC + kGemmNC) * bs * 16 + (bs < gemm_k_steps(in) ? static_cast<int64_t>(kGemmMC) * kGemmNC * 16 : 0);
+// Scratch floats of one gemm_block caller (64-byte aligned): the packed W block (outputs rounded up to whole panels of
+// at most 64) and, for more than one k block, the parked sums of every row tile (rows rounded up to tiles of at most 8).
+inline int64_t gemm_block_floats(int rows, int outs, int in, int max_kc) {
+  const int64_t kc = gemm_kc(in, max_kc), o = (outs + 63) / 64 * 64;
+  return o * kc + (kc < in ? (rows + 8) * o : 0);
 }
 
 // Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed
@@ -68,12 +66,10 @@ inline int64_t probsum_scratch_floats(int group, int d) { return static_cast<int
 // Scratch floats for rows = (t1 - t0) * group.
 inline int64_t flash_scratch_floats(int rows, int d) { return static_cast<int64_t>(rows) * (kFlashBK + d + 2); }
 
-void gemm_direct_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch);
-void gemm_direct_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, float* scratch);
 // pack_w: whether scratch's packed W block is not already that of outputs [o0, o1) (it is kept between the calls of
 // one thread, as long as `in` fits one k block).
-void gemm_packed_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch);
-void gemm_packed_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch);
+void gemm_block_avx512(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch);
+void gemm_block_avx2(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch);
 void flash_avx512(const FlashArgs& a, int g, int t0, int t1, float* scratch);
 void flash_avx2(const FlashArgs& a, int g, int t0, int t1, float* scratch);
 void probsum_avx512(const ProbSumArgs& a, int g, int j0, float* scratch);

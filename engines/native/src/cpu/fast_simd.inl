@@ -3,11 +3,11 @@
 // nothing here may call inline library code (it would be compiled for the wider instruction set and could be shared
 // with baseline code by the linker), so only intrinsics (through V) and builtins.
 //
-// V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, bcast, fma(a, b, c) = a*b + c,
-// add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y) (y, 0 where x < lim),
-// load_bf16 / load_f16 (16 16-bit values widened exactly),
-// hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1), hsum4 (that tree over four registers at
-// once); kMR × kNR, the GEMM register tile; kGemvNR, the outputs of one row's tile.
+// V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, storen (first n lanes), bcast,
+// fma(a, b, c) = a*b + c, add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y)
+// (y, 0 where x < lim), load_bf16 / load_f16 (16 16-bit values widened exactly), hsum / hmax (a fixed tree: lanes
+// i + i+8, then i + i+4, i + i+2, i + i+1), transpose16 (16 registers as the rows of a 16 × 16 matrix → its columns);
+// kMR × kNV, the GEMM register tile (rows × groups of 16 outputs).
 
 // The vectorised exp shared by both instruction sets (Cephes-style: 2^n · p(r), r = x - n ln2, degree-6 polynomial;
 // relative error ≈ 2 ulp). Lanes below -87.3 (and -inf) give exactly 0.
@@ -32,26 +32,14 @@ inline int imin(int a, int b) { return a < b ? a : b; }
 inline int imax(int a, int b) { return a > b ? a : b; }
 
 // ---- GEMM: y[t][o] = Σ_k x[t][k] W[o][k] (+ bias[o]) ----
-// Every output keeps 16 lane sums (lane l sums x[t][k]·W[o][k] over k ≡ l mod 16 in k order; k past `in` adds 0·0),
-// reduced by hsum's fixed tree at the end. The order depends on `in` alone, so the direct and the packed paths, the
-// thread count, the rows per call and the AVX2 / AVX-512 kernels all give the same bits.
-
-// The result of one register tile: the lane sums (MR·NR groups of 16, parked in `acc`) reduced into y.
-// (Forced inline, as is the micro-kernel: with three W dtypes GCC stops inlining them into the packed block on its own,
-// and the calls cost small-k shapes 10–35%: measured.)
-template <int MR, int NR>
-__attribute__((always_inline)) inline void gemm_store(const float* acc, int mr, int nr, const GemmArgs& a, int t, int o) {
-  constexpr int N = MR * NR;
-  float s[N];
-  int i = 0;
-  for (; i + 4 <= N; i += 4)
-    V::hsum4(V::load(acc + i * 16), V::load(acc + (i + 1) * 16), V::load(acc + (i + 2) * 16), V::load(acc + (i + 3) * 16), s + i);
-  if constexpr (N % 4 != 0)  // (a loop that cannot run otherwise, which GCC 12 would warn about)
-    for (; i < N; ++i) s[i] = V::hsum(V::load(acc + i * 16));
-  for (int m = 0; m < mr; ++m)
-    for (int n = 0; n < nr; ++n)
-      a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s[m * NR + n] + a.bias[o + n] : s[m * NR + n];
-}
+// Outputs along the lanes: every output is one FMA chain over k = 0, 1, …, in - 1 in order, from 0, the bias added
+// after it. That order depends on nothing else, so both schedules (few rows, blocks), every block size, the thread
+// count, the rows per call, W's layout and the AVX2 / AVX-512 kernels all give the same bits; and no output needs a
+// horizontal sum at the end (the cost that kept short-k shapes slow when 16 lanes summed along k instead).
+// The micro-kernel reads W as groups of 16 outputs, each group k-major (k row kk: the 16 outputs' values at k): a
+// matrix the backend holds in that layout (kernels.h WeightRef::panels, fast.h to_panels) is read as it is; a
+// row-major W is transposed into it per block (16 outputs × 16 k a register transpose).
+constexpr int kPW = 16 * V::kNV;  // the outputs of one micro-kernel tile
 
 // The W loaders: fp32 as stored, or 16-bit values (BF16 / F16) widened exactly to fp32 as they are loaded, so a
 // 16-bit W gives the sums of its fp32 copy. loadn: the first n values, the rest 0.
@@ -71,163 +59,115 @@ struct W16 {
   }
 };
 
-// -- the direct path (fewer than kGemmPackRows rows: decode steps, short chunks): W read once, as it is stored --
-// The last r < 16 values of k, on the parked accumulators.
-template <int MR, int NR, class WL>
-__attribute__((noinline)) void gemm_tail(const float* x, int64_t ldx, const typename WL::T* w, int64_t ldw, int k, int r, float* acc) {
-  typename V::R b[NR];
-  for (int n = 0; n < NR; ++n) b[n] = WL::loadn(w + n * ldw + k, r);
-  for (int m = 0; m < MR; ++m) {
-    const typename V::R a = V::loadn(x + m * ldx + k, r);
-    for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, V::fma(a, b[n], V::load(acc + (m * NR + n) * 16)));
+// Row-major W's outputs [o0, o0 + n) × k [k0, k0 + kn) transposed into groups of 16 outputs: group g at dst + g·kn·16,
+// its k row kk at + kk·16. Outputs past n in the last group are 0.
+template <class WL>
+void pack_w_block(const typename WL::T* W, int64_t ld, int o0, int n, int k0, int kn, float* dst) {
+  for (int g = 0; g * 16 < n; ++g) {
+    float* d = dst + static_cast<int64_t>(g) * kn * 16;
+    const int rows = imin(16, n - g * 16);
+    const typename WL::T* w = W + static_cast<int64_t>(o0 + g * 16) * ld + k0;
+    for (int k = 0; k < kn; k += 16) {
+      const int m = imin(16, kn - k);
+      typename V::R r[16];
+      for (int i = 0; i < 16; ++i) r[i] = i >= rows ? V::zero() : m == 16 ? WL::load(w + i * ld + k) : WL::loadn(w + i * ld + k, m);
+      V::transpose16(r);  // r[kk]: the 16 outputs at k + kk
+      for (int kk = 0; kk < m; ++kk) V::store(d + static_cast<int64_t>(k + kk) * 16, r[kk]);
+    }
   }
 }
 
-// MR rows × NR outputs over all of k. The W rows are streamed once, each prefetched 256 values ahead into L1 (NR
-// interleaved row streams, each a page or so long, train the hardware prefetcher poorly: measured slower without).
-template <int MR, int NR, class WL>
-void gemm_tile(const float* x, int64_t ldx, const void* wv, int64_t ldw, int in, float* acc) {
-  const typename WL::T* w = static_cast<const typename WL::T*>(wv);
-  typename V::R c[MR][NR];
-  for (int m = 0; m < MR; ++m)
-    for (int n = 0; n < NR; ++n) c[m][n] = V::zero();
-  int k = 0;
-  for (; k + 16 <= in; k += 16) {
-    typename V::R b[NR];
-    for (int n = 0; n < NR; ++n) {
-      __builtin_prefetch(w + n * ldw + k + 256, 0, 3);
-      b[n] = WL::load(w + n * ldw + k);
-    }
-    for (int m = 0; m < MR; ++m) {
-      const typename V::R a = V::load(x + m * ldx + k);
-      for (int n = 0; n < NR; ++n) c[m][n] = V::fma(a, b[n], c[m][n]);
-    }
-  }
-  for (int m = 0; m < MR; ++m)
-    for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
-  if (k < in) gemm_tail<MR, NR, WL>(x, ldx, w, ldw, k, in - k, acc);  // apart, so the main loop's registers stay put
-}
-
-using TileFn = void (*)(const float*, int64_t, const void*, int64_t, int, float*);
-
-template <int MR, int NR, class WL>
-struct TileTable {
-  static TileFn get(int mr, int nr) {
-    if (mr == MR) {
-      if (nr == NR) return &gemm_tile<MR, NR, WL>;
-      return TileTable<MR, NR - 1, WL>::get(mr, nr);
-    }
-    return TileTable<MR - 1, V::kNR, WL>::get(mr, nr);
-  }
-};
-template <int NR, class WL>
-struct TileTable<0, NR, WL> {
-  static TileFn get(int, int) { return nullptr; }
-};
+// The micro-kernel: MR rows (t …; x at their k0) × kNV groups of 16 outputs (from o; group v's k rows at
+// wp + v·gstride, of which the first ng exist: the others repeat the last, their sums never stored) over ks k steps;
+// each k step kNV group loads and MR broadcasts of x. The sums continue those parked in `park` unless `first`; on the
+// last k block they go to y (+ bias), else back to `park`.
 template <int MR, class WL>
-struct TileTable<MR, 0, WL> {
-  static TileFn get(int mr, int nr) { return TileTable<MR - 1, V::kNR, WL>::get(mr, nr); }
+__attribute__((always_inline)) inline void gemm_micro(const float* x, int64_t ldx, const typename WL::T* wp, int64_t gstride,
+                                                      int ng, int ks, float* park, bool first, bool last, const GemmArgs& a,
+                                                      int t, int o) {
+  constexpr int NV = V::kNV;
+  const typename WL::T* wg[NV];
+  for (int v = 0; v < NV; ++v) wg[v] = wp + (v < ng ? v : ng - 1) * gstride;
+  typename V::R c[MR][NV];
+  for (int m = 0; m < MR; ++m)
+    for (int v = 0; v < NV; ++v) c[m][v] = first ? V::zero() : V::load(park + (m * NV + v) * 16);
+  for (int s = 0; s < ks; ++s) {
+    typename V::R b[NV];
+    for (int v = 0; v < NV; ++v) {
+      __builtin_prefetch(wg[v] + (s + 16) * 16, 0, 3);  // each group's stream a kilobyte ahead (as read from memory)
+      b[v] = WL::load(wg[v] + s * 16);
+    }
+    for (int m = 0; m < MR; ++m) {
+      const typename V::R xa = V::bcast(x[m * ldx + s]);
+      for (int v = 0; v < NV; ++v) c[m][v] = V::fma(xa, b[v], c[m][v]);
+    }
+  }
+  if (!last) {
+    for (int m = 0; m < MR; ++m)
+      for (int v = 0; v < NV; ++v) V::store(park + (m * NV + v) * 16, c[m][v]);
+    return;
+  }
+  for (int v = 0; v < ng; ++v) {
+    const int oo = o + v * 16, n = imin(16, a.out - oo);
+    const typename V::R b = a.bias ? (n == 16 ? V::load(a.bias + oo) : V::loadn(a.bias + oo, n)) : V::zero();
+    for (int m = 0; m < MR; ++m) {
+      float* y = a.y + static_cast<int64_t>(t + m) * a.out + oo;
+      const typename V::R r = a.bias ? V::add(c[m][v], b) : c[m][v];
+      if (n == 16) V::store(y, r);
+      else V::storen(y, r, n);
+    }
+  }
+}
+
+// gemm_micro for mr ≤ kMR rows (a block's last row tile may be short).
+template <int MR, class WL>
+struct Micro {
+  __attribute__((always_inline)) static void run(int mr, const float* x, int64_t ldx, const typename WL::T* wp, int64_t gstride,
+                                                 int ng, int ks, float* park, bool first, bool last, const GemmArgs& a, int t, int o) {
+    if (mr == MR) gemm_micro<MR, WL>(x, ldx, wp, gstride, ng, ks, park, first, last, a, t, o);
+    else Micro<MR - 1, WL>::run(mr, x, ldx, wp, gstride, ng, ks, park, first, last, a, t, o);
+  }
+};
+template <class WL>
+struct Micro<0, WL> {
+  static void run(int, const float*, int64_t, const typename WL::T*, int64_t, int, int, float*, bool, bool, const GemmArgs&, int, int) {}
 };
 
-// Rows [t0, t1) × outputs [o0, o1): one row (a decode step's GEMV) in tiles of kGemvNR outputs, more rows in register
-// tiles of kMR × kNR.
+// One block: rows [t0, t1) × outputs [o0, o1), k in the fewest equal blocks of at most max_kc (multiples of 16). Per
+// k block: a row-major W's block is transposed into scratch (unless pack_w is false: scratch already holds it, one k
+// block), a panel W is read in place; then every row tile of kMR (its x rows stay in L1) against every tile of kPW
+// outputs (the block's W stays in L2). scratch: gemm_block_floats.
 template <class WL>
-void gemm_direct_w(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
+void gemm_block_w(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch) {
+  constexpr int MR = V::kMR, NV = V::kNV;
   const typename WL::T* W = static_cast<const typename WL::T*>(a.W);
   const int64_t ld = a.in;
-  int o = o0;
-  if (t1 - t0 == 1)
-    for (; o + V::kGemvNR <= o1; o += V::kGemvNR) {
-      gemm_tile<1, V::kGemvNR, WL>(a.x + t0 * ld, ld, W + o * ld, ld, a.in, acc);
-      gemm_store<1, V::kGemvNR>(acc, 1, V::kGemvNR, a, t0, o);
-    }
-  for (; o < o1; o += V::kNR) {
-    const int nr = imin(V::kNR, o1 - o);
-    for (int t = t0; t < t1; t += V::kMR) {
-      const int mr = imin(V::kMR, t1 - t);
-      TileTable<V::kMR, V::kNR, WL>::get(mr, nr)(a.x + t * ld, ld, W + o * ld, ld, a.in, acc);
-      for (int m = 0; m < mr; ++m)
-        for (int n = 0; n < nr; ++n) {
-          const float s = V::hsum(V::load(acc + (m * nr + n) * 16));
-          a.y[static_cast<int64_t>(t + m) * a.out + o + n] = a.bias ? s + a.bias[o + n] : s;
-        }
-    }
-  }
-}
-
-// -- the packed path (the GotoBLAS/BLIS scheme) --
-// A panel of R rows (x: kMR, W: kNR) over k steps [s0, s0 + ks) is ks groups of R × 16 floats, group s holding row
-// r's k = 16(s0 + s) … +15 at [16r, 16r + 16): one cache line per 16 lanes, read in order by the micro-kernel. Rows
-// past `rows` and k past `in` are 0. A 16-bit W is widened here, once per panel.
-template <class L>
-void pack_panel(const typename L::T* src, int64_t ld, int rows, int R, int in, int s0, int ks, float* dst) {
-  for (int r = 0; r < R; ++r)
-    for (int s = 0; s < ks; ++s) {
-      const int k = (s0 + s) * 16, n = r < rows ? imin(16, in - k) : 0;
-      float* d = dst + (static_cast<int64_t>(s) * R + r) * 16;
-      V::store(d, n == 16 ? L::load(src + r * ld + k) : n > 0 ? L::loadn(src + r * ld + k, n) : V::zero());
-    }
-}
-
-// The micro-kernel: MR × NR lane sums over ks steps of packed panels (continuing the parked sums unless `first`).
-template <int MR, int NR>
-__attribute__((always_inline)) inline void gemm_micro(const float* xp, const float* wp, int ks, float* acc, bool first) {
-  typename V::R c[MR][NR];
-  for (int m = 0; m < MR; ++m)
-    for (int n = 0; n < NR; ++n) c[m][n] = first ? V::zero() : V::load(acc + (m * NR + n) * 16);
-  for (int s = 0; s < ks; ++s) {
-    typename V::R b[NR];
-    for (int n = 0; n < NR; ++n) b[n] = V::load(wp + (s * NR + n) * 16);
-    for (int m = 0; m < MR; ++m) {
-      const typename V::R xa = V::load(xp + (s * MR + m) * 16);
-      for (int n = 0; n < NR; ++n) c[m][n] = V::fma(xa, b[n], c[m][n]);
-    }
-  }
-  for (int m = 0; m < MR; ++m)
-    for (int n = 0; n < NR; ++n) V::store(acc + (m * NR + n) * 16, c[m][n]);
-}
-
-// One block: rows [t0, t1) (≤ kGemmMC) × outputs [o0, o1) (≤ kGemmNC, o0 a multiple of kNR). Per k block: pack the W
-// block (kGemmNC × block, L2; one kNR panel of it stays in L1 while) and the x block, then every W panel against
-// every x panel. scratch (64-byte aligned): gemm_packed_floats(in).
-template <class WL>
-void gemm_packed_w(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
-  constexpr int MR = V::kMR, NR = V::kNR;
-  const typename WL::T* W = static_cast<const typename WL::T*>(a.W);
-  const int64_t ld = a.in;
-  const int KS = gemm_k_steps(a.in), BS = gemm_block_steps(a.in);
-  float* xp = scratch;                                    // [kGemmMC / MR][BS][MR][16]
-  float* wp = xp + static_cast<int64_t>(kGemmMC) * BS * 16;  // [kGemmNC / NR][BS][NR][16]
-  float* park = wp + static_cast<int64_t>(kGemmNC) * BS * 16;  // [kGemmNC / NR][kGemmMC / MR][MR·NR·16]
-  alignas(64) float tile[MR * NR * 16];
-  const int nq = (t1 - t0 + MR - 1) / MR, np = (o1 - o0 + NR - 1) / NR;
-  for (int s0 = 0; s0 < KS; s0 += BS) {
-    const int ks = imin(BS, KS - s0);
-    const bool first = s0 == 0, last = s0 + BS >= KS;
-    if (pack_w || !(first && last))
-      for (int p = 0; p < np; ++p)
-        pack_panel<WL>(W + (o0 + p * NR) * ld, ld, imin(NR, o1 - o0 - p * NR), NR, a.in, s0, ks, wp + static_cast<int64_t>(p) * BS * NR * 16);
-    for (int q = 0; q < nq; ++q)
-      pack_panel<WF32>(a.x + (t0 + q * MR) * ld, ld, imin(MR, t1 - t0 - q * MR), MR, a.in, s0, ks, xp + static_cast<int64_t>(q) * BS * MR * 16);
-    for (int p = 0; p < np; ++p)
-      for (int q = 0; q < nq; ++q) {
-        float* acc = first && last ? tile : park + (static_cast<int64_t>(p) * (kGemmMC / MR) + q) * MR * NR * 16;
-        gemm_micro<MR, NR>(xp + static_cast<int64_t>(q) * BS * MR * 16, wp + static_cast<int64_t>(p) * BS * NR * 16, ks, acc, first);
-        if (last) gemm_store<MR, NR>(acc, imin(MR, t1 - t0 - q * MR), imin(NR, o1 - o0 - p * NR), a, t0 + q * MR, o0 + p * NR);
+  const int kc = gemm_kc(a.in, max_kc), groups = (o1 - o0 + 15) / 16, np = (groups + NV - 1) / NV;
+  float* wt = scratch;                                      // row-major W: [groups][kc][16]
+  float* park = wt + (a.panels ? 0 : static_cast<int64_t>(groups) * 16 * kc);  // [row tiles][np][kMR·kPW]
+  for (int k0 = 0; k0 < a.in; k0 += kc) {
+    const int kn = imin(kc, a.in - k0);
+    const bool first = k0 == 0, last = k0 + kn >= a.in;
+    if (!a.panels && (pack_w || !(first && last))) pack_w_block<WL>(W, ld, o0, o1 - o0, k0, kn, wt);
+    for (int t = t0; t < t1; t += MR)
+      for (int p = 0; p < np; ++p) {
+        const int ng = imin(NV, groups - p * NV), o = o0 + p * kPW;
+        float* pk = park + (static_cast<int64_t>((t - t0) / MR) * np + p) * MR * kPW;
+        if (a.panels)
+          Micro<MR, WL>::run(imin(MR, t1 - t), a.x + t * ld + k0, ld, W + (static_cast<int64_t>(o / 16) * a.in + k0) * 16,
+                             static_cast<int64_t>(a.in) * 16, ng, kn, pk, first, last, a, t, o);
+        else
+          Micro<MR, WF32>::run(imin(MR, t1 - t), a.x + t * ld + k0, ld, wt + static_cast<int64_t>(p) * NV * kn * 16,
+                               static_cast<int64_t>(kn) * 16, ng, kn, pk, first, last, a, t, o);
       }
   }
 }
 
-// The GEMM entry points of the instruction-set files: W's loader chosen by its dtype.
-void gemm_direct(const GemmArgs& a, int t0, int t1, int o0, int o1, float* acc) {
-  if (a.wtype == 1) gemm_direct_w<W16<true>>(a, t0, t1, o0, o1, acc);
-  else if (a.wtype == 2) gemm_direct_w<W16<false>>(a, t0, t1, o0, o1, acc);
-  else gemm_direct_w<WF32>(a, t0, t1, o0, o1, acc);
-}
-void gemm_packed(const GemmArgs& a, int t0, int t1, int o0, int o1, bool pack_w, float* scratch) {
-  if (a.wtype == 1) gemm_packed_w<W16<true>>(a, t0, t1, o0, o1, pack_w, scratch);
-  else if (a.wtype == 2) gemm_packed_w<W16<false>>(a, t0, t1, o0, o1, pack_w, scratch);
-  else gemm_packed_w<WF32>(a, t0, t1, o0, o1, pack_w, scratch);
+// The GEMM entry point of the instruction-set files: W's loader chosen by its dtype.
+void gemm_block(const GemmArgs& a, int t0, int t1, int o0, int o1, int max_kc, bool pack_w, float* scratch) {
+  if (a.wtype == 1) gemm_block_w<W16<true>>(a, t0, t1, o0, o1, max_kc, pack_w, scratch);
+  else if (a.wtype == 2) gemm_block_w<W16<false>>(a, t0, t1, o0, o1, max_kc, pack_w, scratch);
+  else gemm_block_w<WF32>(a, t0, t1, o0, o1, max_kc, pack_w, scratch);
 }
 
 // ---- attention scores: 4 query rows × kFlashBK keys per register tile ----

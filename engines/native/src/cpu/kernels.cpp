@@ -130,11 +130,21 @@ float dot(const float* a, const float* b, int n) {
 }
 
 WeightRef WeightRef::of(const Tensor& t) {
-  if (!t.kept16()) return WeightRef(t.data.data());
-  return WeightRef(t.half.data(), t.dtype == "BF16" ? WeightType::BF16 : WeightType::F16);
+  if (!t.kept16()) return WeightRef(t.data.data(), WeightType::F32, t.panels16);
+  return WeightRef(t.half.data(), t.dtype == "BF16" ? WeightType::BF16 : WeightType::F16, t.panels16);
 }
 
 void WeightRef::row(int64_t o, int in, float* dst) const {
+  if (panels) {  // element (o, i) at ((o / 16)·in + i)·16 + o % 16
+    const int64_t at = (o / 16) * in * 16 + o % 16;
+    for (int i = 0; i < in; ++i) {
+      const int64_t e = at + static_cast<int64_t>(i) * 16;
+      dst[i] = type == WeightType::F32    ? static_cast<const float*>(p)[e]
+               : type == WeightType::BF16 ? bf16_to_float(static_cast<const uint16_t*>(p)[e])
+                                          : half_to_float(static_cast<const uint16_t*>(p)[e]);
+    }
+    return;
+  }
   const int64_t at = o * static_cast<int64_t>(in);
   if (type == WeightType::F32) std::memcpy(dst, static_cast<const float*>(p) + at, sizeof(float) * static_cast<size_t>(in));
   else widen_16bit(static_cast<const uint16_t*>(p) + at, type == WeightType::BF16, in, dst);

@@ -23,13 +23,16 @@ float dot(const float* a, const float* b, int n);
 // BF16 / F16 values that the kernels widen to fp32 as they read them. Widening is exact, so every kernel gives the
 // same bits for a 16-bit matrix as for its fp32 copy.
 enum class WeightType : int { F32 = 0, BF16 = 1, F16 = 2 };
+// `panels`: the storage is Tensor::panels16's layout (16 rows interleaved), which only the fast kernels read directly.
 struct WeightRef {
   const void* p = nullptr;
   WeightType type = WeightType::F32;
+  bool panels = false;
   WeightRef(const float* w) : p(w) {}  // NOLINT(google-explicit-constructor): an fp32 matrix is one
-  WeightRef(const void* w, WeightType t) : p(w), type(t) {}
-  static WeightRef of(const Tensor& t);  // the tensor's storage (data, or half with its dtype)
-  const float* f32() const { return type == WeightType::F32 ? static_cast<const float*>(p) : nullptr; }
+  WeightRef(const void* w, WeightType t, bool panels16 = false) : p(w), type(t), panels(panels16) {}
+  static WeightRef of(const Tensor& t);  // the tensor's storage (data, or half with its dtype) and layout
+  // Row-major fp32 storage, else nullptr.
+  const float* f32() const { return type == WeightType::F32 && !panels ? static_cast<const float*>(p) : nullptr; }
   void row(int64_t o, int in, float* dst) const;  // row o's `in` values as fp32
 };
 
