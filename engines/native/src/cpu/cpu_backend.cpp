@@ -19,6 +19,13 @@ constexpr int kMlpChunk = 128;  // tokens per MLP chunk: bounds the [chunk x int
 
 const float* opt_data(const Tensor& t) { return t.data.empty() ? nullptr : t.data.data(); }
 
+// x += y over rows × cols, rows over the threads (the residual adds).
+void add_rows(float* x, const float* y, int rows, int cols) {
+  cpu::parallel_for(rows, 8.0 * rows * cols, [&](int64_t b, int64_t e) {
+    for (int64_t i = b * cols; i < e * cols; ++i) x[i] += y[i];
+  });
+}
+
 // Throws bad_model when any of n values is NaN or ±Inf.
 void check_finite(const float* x, int64_t n, const std::string& where) {
   for (int64_t i = 0; i < n; ++i)
@@ -354,7 +361,7 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
 
     // o_proj + residual
     ops_.matmul(att.data(), T, H * d, cpu::WeightRef::of(W.wo), D, nullptr, xn.data());
-    for (int64_t i = 0; i < static_cast<int64_t>(T) * D; ++i) x[i] += xn[i];
+    add_rows(x.data(), xn.data(), T, D);
 
     // MLP in token chunks: x += down(silu(gate(n)) * up(n)), n = rmsnorm(x)
     gate.resize(static_cast<size_t>(C) * I);
@@ -366,9 +373,12 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       cpu::rmsnorm(xc, cn, D, W.mlp_norm.data.data(), c.rms_eps, nc);
       ops_.matmul(nc, cn, D, cpu::WeightRef::of(W.w_gate), I, nullptr, gate.data());
       ops_.matmul(nc, cn, D, cpu::WeightRef::of(W.w_up), I, nullptr, up.data());
-      for (int64_t i = 0; i < static_cast<int64_t>(cn) * I; ++i) gate[i] = cpu::silu(gate[i]) * up[i];
+      // silu(gate) · up, rows over the threads (each element on its own: the same bits for any split)
+      cpu::parallel_for(cn, 30.0 * cn * I, [&](int64_t tb, int64_t te) {
+        for (int64_t i = tb * I; i < te * I; ++i) gate[i] = cpu::silu(gate[i]) * up[i];
+      });
       ops_.matmul(gate.data(), cn, I, cpu::WeightRef::of(W.w_down), D, nullptr, nc);
-      for (int64_t i = 0; i < static_cast<int64_t>(cn) * D; ++i) xc[i] += nc[i];
+      add_rows(xc, nc, cn, D);
     }
     check_finite(x.data(), static_cast<int64_t>(T) * D, "the hidden states after layer " + std::to_string(l));
   }

@@ -145,6 +145,11 @@ bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const
   return isa() != Isa::None && matmul_with(Isa::Avx2, x, T, in, W, out, bias, y);
 }
 
+namespace {
+// The attention's score scale in base 2: 1/√d · log2 e (2^(s·log2 e) = e^s).
+float base2_scale(int d) { return static_cast<float>(1.4426950408889634 / std::sqrt(static_cast<double>(d))); }
+}  // namespace
+
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                     const std::vector<const float*>& v, int len, float* out, RowNorms* norms) {
   const Isa i = isa();
@@ -169,14 +174,12 @@ bool fast_attention(const float* q, int T, int H, int d, const std::vector<const
   // Work items: (cache head, query block) of about 64 rows; the query blocks are visited from both ends in turn
   // (0, last, 1, last-1, …) so that the contiguous split over threads gets an even share of the causal triangle.
   const int bq = std::max(1, 64 / group), nqb = (T + bq - 1) / bq;
-  simd::FlashArgs base{q, T, H, d, group, len, nullptr, nullptr, out, static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
+  simd::FlashArgs base{q, T, H, d, group, len, nullptr, nullptr, out, base2_scale(d)};
   if (norms) {
     norms->T = T;
     norms->H = H;
-    norms->max.assign(static_cast<size_t>(T) * H, 0.0f);
-    norms->sum.assign(static_cast<size_t>(T) * H, 0.0f);
-    base.row_max = norms->max.data();
-    base.row_sum = norms->sum.data();
+    norms->lse2.assign(static_cast<size_t>(T) * H, 0.0f);
+    base.row_lse2 = norms->lse2.data();
   }
   parallel_for(static_cast<int64_t>(G) * nqb, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
     std::vector<float> scratch(static_cast<size_t>(simd::flash_scratch_floats(bq * group, d)));
@@ -206,7 +209,7 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
   const int q0 = std::max(0, req.q_begin), q1 = std::min(T, req.q_end);
   DVec per(MemCat::Workspace, static_cast<size_t>(H) * K, 0.0);
   const int nkb = (K + BK - 1) / BK;
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+  const float scale = base2_scale(d);
   // Items (cache head, key block), the key blocks from both ends in turn (early keys are seen by more rows).
   parallel_for(static_cast<int64_t>(C) * nkb, 2.0 * std::max(1, q1 - q0) * static_cast<double>(N) * d * H,
                [&](int64_t b, int64_t e) {
@@ -215,7 +218,7 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
       const int c = static_cast<int>(w / nkb), z = static_cast<int>(w % nkb);
       const int kb = z % 2 == 0 ? z / 2 : nkb - 1 - z / 2;
       const simd::ProbSumArgs a{q, T, H, d, group, N, keys.head[static_cast<size_t>(c)], keys.stride,
-                                norms.max.data(), norms.sum.data(), q0, q1, K, scale, per.data()};
+                                norms.lse2.data(), q0, q1, K, scale, per.data()};
       if (i == Isa::Avx512) simd::probsum_avx512(a, c, kb * BK, scratch.data());
       else simd::probsum_avx2(a, c, kb * BK, scratch.data());
     }

@@ -47,10 +47,11 @@ bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const
 // Does nothing and returns false where the fast kernels do not run (no AVX2/AVX-512), for a matrix already in it, or
 // for one whose rows are not a multiple of 16 (it stays row-major and is transposed per block).
 bool to_panels(Tensor& t);
-// With `norms`, the attention also keeps each row's softmax max and sum (for fast_attn_stats at this layer).
+// With `norms`, the attention also keeps each row's softmax normaliser (for fast_attn_stats at this layer): log2 of
+// Σ_j 2^(score_j · log2 e) over the row's keys (its max plus log2 of the sum of 2^(s - max)).
 struct RowNorms {
   int layer = -1, T = 0, H = 0;
-  FVec max{MemCat::Workspace}, sum{MemCat::Workspace};  // [T][H]
+  FVec lse2{MemCat::Workspace};  // [T][H]
 };
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                     const std::vector<const float*>& v, int len, float* out, RowNorms* norms = nullptr);

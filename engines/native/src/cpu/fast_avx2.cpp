@@ -50,12 +50,17 @@ struct V {
     return {_mm256_round_ps(a.lo, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC),
             _mm256_round_ps(a.hi, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
   }
-  static __m256 pow2h(__m256 n) {
+  static __m256 pow2h(__m256 n) {  // 2^n for integral n in [-126, 127], from the exponent bits
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
   }
-  static R pow2(R n) { return {pow2h(n.lo), pow2h(n.hi)}; }
-  static R zero_below(R x, R lim, R y) {
-    return {_mm256_and_ps(_mm256_cmp_ps(x.lo, lim.lo, _CMP_GE_OQ), y.lo), _mm256_and_ps(_mm256_cmp_ps(x.hi, lim.hi, _CMP_GE_OQ), y.hi)};
+  static R clamp2(R x) {
+    const __m256 lo = _mm256_set1_ps(-126.0f), hi = _mm256_set1_ps(127.0f);
+    return {_mm256_max_ps(_mm256_min_ps(x.lo, hi), lo), _mm256_max_ps(_mm256_min_ps(x.hi, hi), lo)};
+  }
+  static R scale2(R p, R n, R x) {
+    const __m256 lo = _mm256_set1_ps(-126.0f);
+    return {_mm256_and_ps(_mm256_cmp_ps(x.lo, lo, _CMP_GE_OQ), _mm256_mul_ps(p.lo, pow2h(n.lo))),
+            _mm256_and_ps(_mm256_cmp_ps(x.hi, lo, _CMP_GE_OQ), _mm256_mul_ps(p.hi, pow2h(n.hi)))};
   }
   static float hsum(R a) {
     const __m256 s8 = _mm256_add_ps(a.lo, a.hi);

@@ -46,9 +46,8 @@ struct FlashArgs {
   const float* kt;  // this group's packed keys
   const float* v;   // this group's value rows [len][d]
   float* out;
-  float scale;
-  float* row_max = nullptr;  // optional [T][H]: each row's max scaled score and Σ exp(score - max)
-  float* row_sum = nullptr;
+  float scale;                // 1/√d · log2 e: the scores in base 2
+  float* row_lse2 = nullptr;  // optional [T][H]: each row's log2 Σ_j 2^(score_j) (max + log2 of the sum)
 };
 // The ProbSum statistics of one cache head's key blocks (probsum_block): per [H][K] doubles, accumulated into.
 struct ProbSumArgs {
@@ -56,15 +55,14 @@ struct ProbSumArgs {
   int T, H, d, group, len;
   const float* k;  // this cache head's key rows, row j at k + j * kstride
   int64_t kstride;
-  const float* row_max;
-  const float* row_sum;
+  const float* row_lse2;
   int q0, q1, K;
-  float scale;
+  float scale;  // 1/√d · log2 e, as the attention's
   double* per;
 };
 inline int64_t probsum_scratch_floats(int group, int d) { return static_cast<int64_t>(kFlashBK) * (d + group + 1); }
 // Scratch floats for rows = (t1 - t0) * group.
-inline int64_t flash_scratch_floats(int rows, int d) { return static_cast<int64_t>(rows) * (kFlashBK + d + 2); }
+inline int64_t flash_scratch_floats(int rows, int d) { return static_cast<int64_t>(rows) * (kFlashBK + d + 4); }
 
 // pack_w: whether scratch's packed W block is not already that of outputs [o0, o1) (it is kept between the calls of
 // one thread, as long as `in` fits one k block).

@@ -4,28 +4,29 @@
 // with baseline code by the linker), so only intrinsics (through V) and builtins.
 //
 // V provides: R (the register type), zero, load, loadn (first n lanes, rest 0), store, storen (first n lanes), bcast,
-// fma(a, b, c) = a*b + c, add, sub, mul, max, min, round (to nearest), pow2 (2^n of integral n), zero_below(x, lim, y)
-// (y, 0 where x < lim), load_bf16 / load_f16 (16 16-bit values widened exactly), hsum / hmax (a fixed tree: lanes
-// i + i+8, then i + i+4, i + i+2, i + i+1), transpose16 (16 registers as the rows of a 16 × 16 matrix → its columns);
-// kMR × kNV, the GEMM register tile (rows × groups of 16 outputs).
+// fma(a, b, c) = a*b + c, add, sub, mul, max, min, round (to nearest), clamp2 (x into the range its scale2 needs),
+// scale2(p, n, x) (p · 2^n for integral n; 0 where x < -126, -inf or NaN), load_bf16 / load_f16 (16 16-bit values
+// widened exactly), hsum / hmax (a fixed tree: lanes i + i+8, then i + i+4, i + i+2, i + i+1), transpose16 (16
+// registers as the rows of a 16 × 16 matrix → its columns); kMR × kNV, the GEMM register tile (rows × groups of 16
+// outputs).
 
-// The vectorised exp shared by both instruction sets (Cephes-style: 2^n · p(r), r = x - n ln2, degree-6 polynomial;
-// relative error ≈ 2 ulp). Lanes below -87.3 (and -inf) give exactly 0.
+// The vectorised 2^x shared by both instruction sets: 2^n · p(f), n = round(x), f = x - n ∈ [-1/2, 1/2], p a degree-6
+// polynomial (relative-error minimax on that interval: ≈ 1.6 ulp). The softmax works in base 2 (scores scaled by
+// log2 e), which saves the argument's multiply and folds a row's normaliser into the exponent. Lanes below -126 (and
+// -inf, NaN) give exactly 0.
 template <class VV>
-typename VV::R exp_poly(typename VV::R x) {
-  const typename VV::R lo = VV::bcast(-87.3f);
-  const typename VV::R xc = VV::max(VV::min(x, VV::bcast(88.3f)), lo);
-  const typename VV::R n = VV::round(VV::mul(xc, VV::bcast(1.44269504088896341f)));
-  typename VV::R r = VV::fma(n, VV::bcast(-0.693359375f), xc);
-  r = VV::fma(n, VV::bcast(2.12194440e-4f), r);
-  typename VV::R p = VV::bcast(1.9875691500e-4f);
-  p = VV::fma(p, r, VV::bcast(1.3981999507e-3f));
-  p = VV::fma(p, r, VV::bcast(8.3334519073e-3f));
-  p = VV::fma(p, r, VV::bcast(4.1665795894e-2f));
-  p = VV::fma(p, r, VV::bcast(1.6666665459e-1f));
-  p = VV::fma(p, r, VV::bcast(5.0000001201e-1f));
-  p = VV::fma(p, VV::mul(r, r), VV::add(r, VV::bcast(1.0f)));
-  return VV::zero_below(x, lo, VV::mul(p, VV::pow2(n)));
+typename VV::R exp2_poly(typename VV::R x) {
+  const typename VV::R xc = VV::clamp2(x);
+  const typename VV::R n = VV::round(xc);
+  const typename VV::R f = VV::sub(xc, n);
+  typename VV::R p = VV::bcast(1.5345810970757157e-4f);
+  p = VV::fma(p, f, VV::bcast(1.3399930903688073e-3f));
+  p = VV::fma(p, f, VV::bcast(9.618489071726799e-3f));
+  p = VV::fma(p, f, VV::bcast(5.550328642129898e-2f));
+  p = VV::fma(p, f, VV::bcast(2.4022646248340607e-1f));
+  p = VV::fma(p, f, VV::bcast(6.931471824645996e-1f));
+  p = VV::fma(p, f, VV::bcast(1.0f));
+  return VV::scale2(p, n, x);
 }
 
 inline int imin(int a, int b) { return a < b ? a : b; }
@@ -210,16 +211,19 @@ void pv_tile(float* O, int d, const float* P, const float* vb, int r0, int mr, i
 }
 
 // ---- flash attention of one KV group's query block ----
-// Rows r = (t - t0) * group + hh (query head g*group + hh). Per key block of kFlashBK keys: S = Q Kᵀ·scale (keys
-// beyond a row's causal limit → -inf), running max m and normaliser l per row (online softmax), O = O·α + P V; at the
-// end out = O / l. Only the key blocks up to the block's last visible key are visited.
+// Rows r = (t - t0) * group + hh (query head g*group + hh). Per key block of kFlashBK keys: S = Q Kᵀ·scale·log2 e (keys
+// beyond a row's causal limit → -inf), running max m and normaliser l per row (online softmax in base 2: P = 2^(S - m),
+// the same probabilities as e^(score - max)), O = O·α + P V; at the end out = O / l, and (optionally) the row's
+// log2 Σ 2^S = m + log2 l. Only the key blocks up to the block's last visible key are visited.
 void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
   constexpr int BK = kFlashBK, NV = BK / 16;
   const int d = a.d, group = a.group, rows = (t1 - t0) * group, past = a.len - a.T;
   float* S = scratch;                                  // [rows][BK]
   float* O = S + static_cast<int64_t>(rows) * BK;      // [rows][d]
-  float* M = O + static_cast<int64_t>(rows) * d;       // [rows]
-  float* L = M + rows;                                 // [rows]
+  float* M = O + static_cast<int64_t>(rows) * d;       // [rows] running max
+  float* L = M + rows;                                 // [rows] running normaliser
+  float* Mn = L + rows;                                // [rows] this block's new max
+  float* A = Mn + rows;                                // [rows] α = 2^(old max - new max)
   for (int64_t i = 0; i < static_cast<int64_t>(rows) * d; ++i) O[i] = 0.0f;
   for (int r = 0; r < rows; ++r) {
     M[r] = -__builtin_inff();
@@ -241,7 +245,8 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
       for (int m = 0; m < mr; ++m)
         for (int n = 0; n < NV; ++n) V::store(S + (r0 + m) * BK + n * 16, V::mul(c[m][n], vscale));
     }
-    // Online softmax per row; P overwrites S.
+    // Online softmax: every row's new max, then the rows' α 16 at a time (2^(-inf) = 0 on the first block; every row
+    // sees key 0, so no max stays -inf), then per row P = 2^(S - max) over S, the normaliser and O rescaled.
     for (int r = 0; r < rows; ++r) {
       float* s = S + r * BK;
       const int vis = past + t0 + r / group + 1 - j0;  // keys of this block the row sees
@@ -249,19 +254,25 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
       typename V::R mx = V::load(s);
       for (int n = 1; n < NV; ++n) mx = V::max(mx, V::load(s + n * 16));
       const float bm = V::hmax(mx);
-      const float mnew = bm > M[r] ? bm : M[r];
-      const float alpha = mnew == M[r] ? 1.0f : __builtin_expf(M[r] - mnew);  // 0 on the first block (M = -inf)
-      M[r] = mnew;
-      const typename V::R vm = V::bcast(mnew);
+      Mn[r] = bm > M[r] ? bm : M[r];
+    }
+    for (int r0 = 0; r0 < rows; r0 += 16) {
+      const int n = imin(16, rows - r0);
+      V::storen(A + r0, exp2_poly<V>(V::sub(V::loadn(M + r0, n), V::loadn(Mn + r0, n))), n);
+      V::storen(M + r0, V::loadn(Mn + r0, n), n);
+    }
+    for (int r = 0; r < rows; ++r) {
+      float* s = S + r * BK;
+      const typename V::R vm = V::bcast(M[r]);
       typename V::R sum = V::zero();
       for (int n = 0; n < NV; ++n) {
-        const typename V::R p = exp_poly<V>(V::sub(V::load(s + n * 16), vm));
+        const typename V::R p = exp2_poly<V>(V::sub(V::load(s + n * 16), vm));
         V::store(s + n * 16, p);
         sum = V::add(sum, p);
       }
-      L[r] = L[r] * alpha + V::hsum(sum);
-      if (alpha != 1.0f) {
-        const typename V::R va = V::bcast(alpha);
+      L[r] = L[r] * A[r] + V::hsum(sum);
+      if (A[r] != 1.0f) {
+        const typename V::R va = V::bcast(A[r]);
         float* o = O + static_cast<int64_t>(r) * d;
         for (int i = 0; i < d; i += 16) V::store(o + i, V::mul(V::load(o + i), va));
       }
@@ -284,11 +295,7 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
     }
   }
   for (int r = 0; r < rows; ++r) {
-    if (a.row_max) {
-      const int64_t at = static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group;
-      a.row_max[at] = M[r];
-      a.row_sum[at] = L[r];
-    }
+    if (a.row_lse2) a.row_lse2[static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group] = M[r] + __builtin_log2f(L[r]);
     const float inv = 1.0f / L[r];
     const float* o = O + static_cast<int64_t>(r) * d;
     float* dst = a.out + (static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group) * d;
@@ -309,9 +316,9 @@ float peak_fma(int64_t iters) {
 }
 
 // ---- ProbSum column sums of one key block of one cache head, from the attention's row normalisers ----
-// For keys [j0, j0 + jn) and query rows t ∈ [q0, q1) of the group's heads: per[h][j] += exp(s - max_row) / sum_row,
-// with s the attention's own score (score_tile, then ·scale). Rows are summed in float over chunks of 64 queries, the
-// chunk sums added in double in chunk order.
+// For keys [j0, j0 + jn) and query rows t ∈ [q0, q1) of the group's heads: per[h][j] += 2^(s - lse2_row) (the row's
+// softmax probability: s the attention's own base-2 score, score_tile then ·scale·log2 e, the normaliser folded into the
+// exponent). Rows are summed in float over chunks of 64 queries, the chunk sums added in double in chunk order.
 void probsum_block(const ProbSumArgs& a, int g, int j0, float* scratch) {
   constexpr int BK = kFlashBK, NV = kNV, CH = 64;
   const int d = a.d, group = a.group, past = a.len - a.T, jn = imin(BK, a.K - j0);
@@ -337,19 +344,19 @@ void probsum_block(const ProbSumArgs& a, int g, int j0, float* scratch) {
       for (int m = 0; m < mr; ++m) {
         const int r = r0 + m, t = c0 + r / group, hh = r % group;
         const int64_t at = static_cast<int64_t>(t) * a.H + g * group + hh;
-        const typename V::R vm = V::bcast(a.row_max[at]), vinv = V::bcast(1.0f / a.row_sum[at]);
+        const typename V::R vl = V::bcast(-a.row_lse2[at]);
         const int vis = past + t + 1 - j0;
         float* dst = cs + hh * BK;
         if (vis >= BK) {
           for (int n = 0; n < NV; ++n) {
-            const typename V::R p = V::mul(exp_poly<V>(V::sub(V::mul(c[m][n], vscale), vm)), vinv);
+            const typename V::R p = exp2_poly<V>(V::fma(c[m][n], vscale, vl));
             V::store(dst + n * 16, V::add(V::load(dst + n * 16), p));
           }
         } else {
-          for (int n = 0; n < NV; ++n) V::store(srow + n * 16, V::sub(V::mul(c[m][n], vscale), vm));
+          for (int n = 0; n < NV; ++n) V::store(srow + n * 16, V::fma(c[m][n], vscale, vl));
           for (int j = imax(0, vis); j < BK; ++j) srow[j] = -__builtin_inff();
           for (int n = 0; n < NV; ++n) {
-            const typename V::R p = V::mul(exp_poly<V>(V::load(srow + n * 16)), vinv);
+            const typename V::R p = exp2_poly<V>(V::load(srow + n * 16));
             V::store(dst + n * 16, V::add(V::load(dst + n * 16), p));
           }
         }

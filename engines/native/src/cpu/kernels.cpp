@@ -162,14 +162,16 @@ void matmul(const float* x, int T, int in, WeightRef W, int out, const float* bi
 }
 
 void rmsnorm(const float* x, int T, int dim, const float* w, double eps, float* y) {
-  for (int t = 0; t < T; ++t) {
-    const float* xr = x + static_cast<int64_t>(t) * dim;
-    float* yr = y + static_cast<int64_t>(t) * dim;
-    double ss = 0;
-    for (int i = 0; i < dim; ++i) ss += static_cast<double>(xr[i]) * xr[i];
-    float inv = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
-    for (int i = 0; i < dim; ++i) yr[i] = (xr[i] * inv) * w[i];
-  }
+  parallel_for(T, 4.0 * T * dim, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      const float* xr = x + t * dim;
+      float* yr = y + t * dim;
+      double ss = 0;
+      for (int i = 0; i < dim; ++i) ss += static_cast<double>(xr[i]) * xr[i];
+      float inv = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
+      for (int i = 0; i < dim; ++i) yr[i] = (xr[i] * inv) * w[i];
+    }
+  });
 }
 
 RopeFreqs rope_freqs(const ModelConfig& c, int64_t max_pos) {
@@ -209,22 +211,25 @@ RopeFreqs rope_freqs(const ModelConfig& c, int64_t max_pos) {
 
 void apply_rope(float* x, int T, int heads, int d, const int* pos, const RopeFreqs& f) {
   const int half = d / 2;
-  std::vector<float> cs(half), sn(half);
-  for (int t = 0; t < T; ++t) {
-    for (int i = 0; i < half; ++i) {
-      double a = static_cast<double>(pos[t]) * f.inv_freq[i];
-      cs[i] = static_cast<float>(std::cos(a) * f.scale);
-      sn[i] = static_cast<float>(std::sin(a) * f.scale);
-    }
-    for (int h = 0; h < heads; ++h) {
-      float* v = x + (static_cast<int64_t>(t) * heads + h) * d;
+  // (the angles' cos and sin in double cost about 40 flops each: counted so that long prompts use the threads)
+  parallel_for(T, (40.0 * half + 6.0 * heads * half) * T, [&](int64_t tb, int64_t te) {
+    std::vector<float> cs(static_cast<size_t>(half)), sn(static_cast<size_t>(half));
+    for (int64_t t = tb; t < te; ++t) {
       for (int i = 0; i < half; ++i) {
-        float x1 = v[i], x2 = v[i + half];
-        v[i] = x1 * cs[i] - x2 * sn[i];
-        v[i + half] = x2 * cs[i] + x1 * sn[i];
+        double a = static_cast<double>(pos[t]) * f.inv_freq[static_cast<size_t>(i)];
+        cs[static_cast<size_t>(i)] = static_cast<float>(std::cos(a) * f.scale);
+        sn[static_cast<size_t>(i)] = static_cast<float>(std::sin(a) * f.scale);
+      }
+      for (int h = 0; h < heads; ++h) {
+        float* v = x + (t * heads + h) * d;
+        for (int i = 0; i < half; ++i) {
+          float x1 = v[i], x2 = v[i + half];
+          v[i] = x1 * cs[static_cast<size_t>(i)] - x2 * sn[static_cast<size_t>(i)];
+          v[i + half] = x2 * cs[static_cast<size_t>(i)] + x1 * sn[static_cast<size_t>(i)];
+        }
       }
     }
-  }
+  });
 }
 
 void attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
