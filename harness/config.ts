@@ -79,6 +79,11 @@ export const RunOptions = z.strictObject({
   viewerCases: z.number().int().min(0).default(0),
   /** Extra gem-runner arguments (e.g. ["--threads", "2"]); GEMBENCH_RUNNER_ARGS adds more. */
   runnerArgs: z.array(z.string()).default([]),
+  /** A model with cells on more than one engine: every engine keeps the model loaded and the cases run one at a time,
+   *  each on every cell in turn (ours, then the peer's, request by request), so a shared machine's drift falls on both
+   *  engines alike (the peer ratios of the bench suite). Default: each engine's cells in a block, one engine's model
+   *  loaded at a time, and on GPUs several cases at once. */
+  interleaveEngines: z.boolean().default(false),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

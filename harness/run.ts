@@ -214,6 +214,10 @@ async function runWithStore(p: RunParams, cells: Cell[], portions: Map<string, C
       if (info === undefined) continue;
       const tasks = await modelTasks(loop, group, info);
       if (tasks === null) continue;
+      if (config.run.interleaveEngines && tasks.some((t) => t.cell.engine !== "native")) {
+        await runInterleaved(loop, tasks, runDir);
+        continue;
+      }
       await runTasks(loop, tasks.filter((t) => t.cell.engine === "native"));
       for (const engine of new Set(tasks.map((t) => t.cell.engine))) {
         if (engine === "native" || loop.stopped()) continue;
@@ -381,42 +385,91 @@ function builtOnce(plan: CasePlan, index: number, c: SuiteCase): CasePlan {
  * processes (one per device), closed afterwards. An export that fails is a model error (those cells get no records),
  * as a model that cannot load is.
  */
-async function runEngineTasks(loop: Loop, engine: Exclude<Cell["engine"], "native">, tasks: readonly PlannedTask[], runDir: string): Promise<void> {
+type PeerEngine = Exclude<Cell["engine"], "native">;
+
+/** A peer engine's pool for one model's tasks: the model exported for it (its spec) and the pool started; null (the
+ *  model's error logged) when the export fails. The caller closes the pool; an abort closes it at once. */
+async function openEnginePool(loop: Loop, engine: PeerEngine, tasks: readonly PlannedTask[], runDir: string): Promise<{ pool: RunPoolLike; spec: ModelSpec; detach: () => void } | null> {
   const { p } = loop;
   const setup = p.engines?.[engine];
   if (setup === undefined) throw new Error(`the config has ${engine} cells but the run was given no ${engine} engine`);
-  await loop.pool.release();
   const first = tasks[0]!.cell;
   let spec: ModelSpec;
   try {
     spec = await engineModelSpec(first, { modelDir: setup.modelDir ?? join(runDir, `${engine}-models`), runnerFactory: p.engineFactory, timeoutMs: p.config.run.loadTimeoutMs ?? FALLBACK_LOAD_TIMEOUT_MS, log: p.log });
   } catch (e) {
     modelError(loop, `model ${first.model.id}: ${toError(e).message}`);
-    return;
+    return null;
   }
   const pool = p.makePool(p.devices, setup.factory, { loadTimeoutMs: p.config.run.loadTimeoutMs, log: p.log });
   const onAbort = (): void => {
     void pool.close();
   };
   p.signal?.addEventListener("abort", onAbort, { once: true });
+  const detach = (): void => p.signal?.removeEventListener("abort", onAbort);
   try {
     await pool.start();
-    p.log(`${engine}: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? engine} (${pool.firstEngine()?.info.backend ?? "?"})`);
-    await runTasks({ ...loop, pool, cases: { ...loop.cases, pool } }, tasks.map((t) => ({ ...t, spec })));
-  } finally {
-    p.signal?.removeEventListener("abort", onAbort);
+  } catch (e) {
+    detach();
     await pool.close();
+    throw e;
+  }
+  p.log(`${engine}: ${tasks.length} case(s) of ${first.model.name} through ${pool.firstEngine()?.info.build ?? engine} (${pool.firstEngine()?.info.backend ?? "?"})`);
+  return { pool, spec, detach };
+}
+
+/** One peer engine's tasks of a model, after ours have run and released the model (one engine's model loaded at a time). */
+async function runEngineTasks(loop: Loop, engine: PeerEngine, tasks: readonly PlannedTask[], runDir: string): Promise<void> {
+  await loop.pool.release();
+  const opened = await openEnginePool(loop, engine, tasks, runDir);
+  if (opened === null) return;
+  try {
+    await runTasks({ ...loop, pool: opened.pool, cases: { ...loop.cases, pool: opened.pool } }, tasks.map((t) => ({ ...t, spec: opened.spec })));
+  } finally {
+    opened.detach();
+    await opened.pool.close();
   }
 }
+
+/** run.interleaveEngines: every engine of the model open at once and the model's tasks one at a time in their order
+ *  (case by case, each case's cells next to each other: ours, then the peer's), each on its engine's pool. */
+async function runInterleaved(loop: Loop, tasks: readonly PlannedTask[], runDir: string): Promise<void> {
+  const opened = new Map<PeerEngine, { pool: RunPoolLike; spec: ModelSpec; detach: () => void }>();
+  try {
+    for (const engine of new Set(tasks.map((t) => t.cell.engine))) {
+      if (engine === "native" || loop.stopped()) continue;
+      const o = await openEnginePool(loop, engine, tasks.filter((t) => t.cell.engine === engine), runDir);
+      if (o !== null) opened.set(engine, o);
+    }
+    if (loop.stopped()) return;
+    const mine = tasks.flatMap((t) => {
+      if (t.cell.engine === "native") return [t];
+      const o = opened.get(t.cell.engine);
+      return o === undefined ? [] : [{ ...t, spec: o.spec }];
+    });
+    loop.p.log(`interleaving ${mine.length} case(s) of ${tasks[0]!.cell.model.name} over ${opened.size + 1} engines, one request at a time (run.interleaveEngines)`);
+    await runTasks(loop, mine, (t) => {
+      const o = t.cell.engine === "native" ? undefined : opened.get(t.cell.engine);
+      return o === undefined ? loop.cases : { ...loop.cases, pool: o.pool };
+    });
+  } finally {
+    for (const o of opened.values()) {
+      o.detach();
+      await o.pool.close();
+    }
+  }
+}
+
 
 /**
  * Runs the tasks on the pool, appending each record as it comes: one more task in flight than there are devices
  * (the next case is built while the others run), each case built just before it runs and dropped after its last
  * cell's task. The first exception (a harness bug, a full disk, a case that cannot be built) stops the run: cases
  * still queued are not started and nothing is appended after it, then it is rethrown once every task has settled
- * (so no write can follow the store's close).
+ * (so no write can follow the store's close). With `contextOf` (interleaved engines) each task runs on the pool its
+ * context names, one task at a time.
  */
-async function runTasks(loop: Loop, tasks: readonly PlannedTask[]): Promise<void> {
+async function runTasks(loop: Loop, tasks: readonly PlannedTask[], contextOf?: (t: PlannedTask) => CaseContext): Promise<void> {
   const { p, summary } = loop;
   const progress = p.progress === null ? null : new Progress(tasks.length, { tty: p.progress.tty });
   const cache = new CaseCache(tasks);
@@ -429,7 +482,7 @@ async function runTasks(loop: Loop, tasks: readonly PlannedTask[]): Promise<void
       try {
         const c = cache.take(t);
         promptCheck(t.cell, c);
-        const recs = await runCase({ ...t, c }, loop.cases).finally(() => cache.done(t));
+        const recs = await runCase({ ...t, c }, contextOf?.(t) ?? loop.cases).finally(() => cache.done(t));
         if (recs === null || loop.stopped() || thrown !== null) return; // interrupted mid-case: not recorded, it reruns on resume
         summary.cases += recs.length - 1; // a context's further questions (counted as one when planned)
         for (const rec of recs) {
@@ -447,7 +500,7 @@ async function runTasks(loop: Loop, tasks: readonly PlannedTask[]): Promise<void
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(tasks.length, p.devices.length + 1) }, worker));
+  await Promise.all(Array.from({ length: contextOf === undefined ? Math.min(tasks.length, p.devices.length + 1) : Math.min(tasks.length, 1) }, worker));
   progress?.end();
   if (thrown !== null) throw (thrown as { error: unknown }).error;
 }
