@@ -89,6 +89,7 @@ int run_gemm_bench(bool quick) {
   struct Shape {
     const char* what;
     int T, in, out;
+    bool bf16 = false;  // W held as bf16 (a checkpoint kept 16-bit), widened as the kernels read it
   };
   for (const Shape& sh : std::vector<Shape>{{"square", 1024, 1024, 1024},
                                             {"small-llama q/o", P, 256, 256},
@@ -101,7 +102,9 @@ int run_gemm_bench(bool quick) {
                                             {"wide-llama down", 128, 2816, 1024},
                                             {"small-llama gate/up decode", 1, 256, 688},
                                             {"wide-llama gate/up decode", 1, 1024, 2816},
-                                            {"wide-llama down decode", 1, 2816, 1024}}) {
+                                            {"wide-llama down decode", 1, 2816, 1024},
+                                            {"wide-llama gate/up bf16", 128, 1024, 2816, true},
+                                            {"wide-llama gate/up decode bf16", 1, 1024, 2816, true}}) {
     const int T = sh.T, in = sh.in, o = sh.out;
     auto x = filled(static_cast<size_t>(T) * in, 1), W = filled(static_cast<size_t>(o) * in, 2);
     std::vector<float> y(static_cast<size_t>(T) * o);
@@ -109,7 +112,18 @@ int run_gemm_bench(bool quick) {
     // The fast kernels read W as the cpu backend holds it: re-laid in panels (fast.h to_panels).
     Tensor Wp;
     Wp.shape = {o, in};
-    Wp.data = W;
+    if (sh.bf16) {  // the top half of each value (a bf16), and the reference reads the same values widened
+      Wp.dtype = "BF16";
+      for (float& v : W) {
+        uint32_t u;
+        __builtin_memcpy(&u, &v, 4);
+        Wp.half.push_back(static_cast<uint16_t>(u >> 16));
+        u &= 0xFFFF0000u;
+        __builtin_memcpy(&v, &u, 4);
+      }
+    } else {
+      Wp.data = W;
+    }
     to_panels(Wp);
     const double fs = median_seconds(reps, [&] { fast_matmul(x.data(), T, in, WeightRef::of(Wp), o, nullptr, y.data()); });
     // (the reference kernel, 10–30 GFLOP/s, gets fewer repeats on the big shapes)
@@ -119,6 +133,7 @@ int run_gemm_bench(bool quick) {
     g.set("T", T);
     g.set("in", in);
     g.set("out", o);
+    g.set("weightDtype", sh.bf16 ? "bf16" : "f32");
     g.set("fastGflops", flops / fs / 1e9);
     g.set("fastPctPeak", 100.0 * flops / fs / 1e9 / peak);
     g.set("referenceGflops", flops / rs / 1e9);
