@@ -82,7 +82,7 @@ bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, con
     // (panels are read in place: all of k in one block, no sums parked)
     const int kc = W.panels ? in : simd::kGemmDirectKC;
     parallel_for(no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
-      float* scratch = thread_scratch(simd::gemm_block_floats(T, simd::kGemmDirectNB, in, kc));
+      float* scratch = thread_scratch(simd::gemm_block_floats(T, simd::kGemmDirectNB, in, kc, W.panels));
       for (int64_t w = b; w < e; ++w) {
         const int o0 = static_cast<int>(w) * simd::kGemmDirectNB, o1 = std::min(out, o0 + simd::kGemmDirectNB);
         block(a, 0, T, o0, o1, kc, true, scratch);
@@ -98,7 +98,7 @@ bool matmul_with(Isa i, const float* x, int T, int in, WeightRef W, int out, con
   // output is still computed whole by one item, so the bits do not change.
   const bool rows_outer = static_cast<int64_t>(T) >= 4 * static_cast<int64_t>(out);
   parallel_for(nt * no, 2.0 * T * in * out, [&](int64_t b, int64_t e) {
-    float* scratch = thread_scratch(simd::gemm_block_floats(simd::kGemmMC, simd::kGemmNC, in, simd::kGemmKC));
+    float* scratch = thread_scratch(simd::gemm_block_floats(simd::kGemmMC, simd::kGemmNC, in, simd::kGemmKC, W.panels));
     int64_t packed = -1;  // the output block whose W panels scratch holds
     for (int64_t w = b; w < e; ++w) {
       const int64_t ob = rows_outer ? w % no : w / nt, tb = rows_outer ? w / no : w % nt;

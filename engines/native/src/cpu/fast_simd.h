@@ -30,11 +30,12 @@ inline int gemm_kc(int in, int max_kc) {
   const int nkb = (in + max_kc - 1) / max_kc;
   return ((in + nkb - 1) / nkb + 15) / 16 * 16;
 }
-// Scratch floats of one gemm_block caller (64-byte aligned): the packed W block (outputs rounded up to whole panels of
-// at most 64) and, for more than one k block, the parked sums of every row tile (rows rounded up to tiles of at most 8).
-inline int64_t gemm_block_floats(int rows, int outs, int in, int max_kc) {
+// Scratch floats of one gemm_block caller (64-byte aligned): a row-major W's transposed block (outputs rounded up to
+// whole tiles of at most 64; none for panels, read in place) and, for more than one k block, the parked sums of every
+// row tile (rows rounded up to tiles of at most 8).
+inline int64_t gemm_block_floats(int rows, int outs, int in, int max_kc, bool panels) {
   const int64_t kc = gemm_kc(in, max_kc), o = (outs + 63) / 64 * 64;
-  return o * kc + (kc < in ? (rows + 8) * o : 0);
+  return (panels ? 0 : o * kc) + (kc < in ? (rows + 8) * o : 0);
 }
 
 // Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed
