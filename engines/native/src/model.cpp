@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -34,13 +35,24 @@ void widen_16bit(const uint16_t* src, bool bf16, int64_t n, float* dst) {
     for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(src[i]);
 }
 
+void panel_row_values(const float* f32, const uint16_t* h16, bool bf16, int64_t cols, int64_t r, int64_t c0, int64_t n,
+                      float* dst) {
+  const int64_t at = ((r / 16) * cols + c0) * 16 + r % 16;  // element (r, c) at ((r / 16)·cols + c)·16 + r % 16
+  if (f32)
+    for (int64_t i = 0; i < n; ++i) dst[i] = f32[at + i * 16];
+  else if (bf16)
+    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_float(h16[at + i * 16]);
+  else
+    for (int64_t i = 0; i < n; ++i) dst[i] = half_to_float(h16[at + i * 16]);
+}
+
 void Tensor::values(int64_t begin, int64_t n, float* dst) const {
-  if (panels16) {
+  if (panels16) {  // row by row
     const int64_t cols = shape[1];
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t r = (begin + i) / cols, c = (begin + i) % cols, at = ((r / 16) * cols + c) * 16 + r % 16;
-      dst[i] = !kept16() ? data[static_cast<size_t>(at)] : dtype == "BF16" ? bf16_to_float(half[static_cast<size_t>(at)])
-                                                                         : half_to_float(half[static_cast<size_t>(at)]);
+    for (int64_t done = 0; done < n;) {
+      const int64_t r = (begin + done) / cols, c = (begin + done) % cols, m = std::min(n - done, cols - c);
+      panel_row_values(kept16() ? nullptr : data.data(), half.data(), dtype == "BF16", cols, r, c, m, dst + done);
+      done += m;
     }
   } else if (kept16()) {
     widen_16bit(half.data() + begin, dtype == "BF16", n, dst);

@@ -79,6 +79,10 @@ struct Tensor {
 // (bf16 or IEEE half) into dst.
 float half_to_float(uint16_t h);
 void widen_16bit(const uint16_t* src, bool bf16, int64_t n, float* dst);
+// Row r's columns [c0, c0 + n) of a [rows][cols] matrix in Tensor::panels16's layout as fp32: the storage is `f32`
+// when it holds fp32 (non-null), else `h16` (bf16 when `bf16`, else IEEE half).
+void panel_row_values(const float* f32, const uint16_t* h16, bool bf16, int64_t cols, int64_t r, int64_t c0, int64_t n,
+                      float* dst);
 inline float bf16_to_float(uint16_t b) {
   const uint32_t bits = static_cast<uint32_t>(b) << 16;
   float out;

@@ -37,8 +37,8 @@ const char* fast_isa();
 
 // The fast kernels. Each returns false (having done nothing) when the CPU or the shape is not covered; the caller
 // then runs the reference kernel. Same contracts as cpu::matmul / cpu::attention (kernels.h).
-// W may be a 16-bit matrix (kernels.h WeightRef): its panels are widened as they are packed, and the few-row path
-// widens each 16 values as it loads them; the sums are those of its fp32 copy, bit for bit.
+// W may be a 16-bit matrix (kernels.h WeightRef), row-major (widened as each block is transposed) or in panels
+// (widened by each micro-kernel load); the sums are those of its fp32 copy, bit for bit.
 bool fast_matmul(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);
 // The same with the AVX2+FMA kernels on any CPU that has fast kernels (the tests check that AVX2 equals AVX-512).
 bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const float* bias, float* y);

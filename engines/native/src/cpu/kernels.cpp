@@ -135,14 +135,10 @@ WeightRef WeightRef::of(const Tensor& t) {
 }
 
 void WeightRef::row(int64_t o, int in, float* dst) const {
-  if (panels) {  // element (o, i) at ((o / 16)·in + i)·16 + o % 16
-    const int64_t at = (o / 16) * in * 16 + o % 16;
-    for (int i = 0; i < in; ++i) {
-      const int64_t e = at + static_cast<int64_t>(i) * 16;
-      dst[i] = type == WeightType::F32    ? static_cast<const float*>(p)[e]
-               : type == WeightType::BF16 ? bf16_to_float(static_cast<const uint16_t*>(p)[e])
-                                          : half_to_float(static_cast<const uint16_t*>(p)[e]);
-    }
+  if (panels) {
+    const bool f = type == WeightType::F32;
+    panel_row_values(f ? static_cast<const float*>(p) : nullptr, f ? nullptr : static_cast<const uint16_t*>(p),
+                     type == WeightType::BF16, in, o, 0, in, dst);
     return;
   }
   const int64_t at = o * static_cast<int64_t>(in);
