@@ -18,7 +18,8 @@ test("--device gpu0 and --device 0,1: exit 2 naming --device", (t) => {
 });
 
 test("a timeout's hint names --timeout-ms; an over-long input's names --allow-long-input", (t) => {
-  const slow = generate("--timeout-ms", "1", "--ids", "1,5,6");
+  // (2000 tokens: some milliseconds even for the tiny model, so the 1 ms limit is always passed — 32 once took 0.9 ms)
+  const slow = generate("--timeout-ms", "1", "--ids", "1,5,6", "--max-new-tokens", "2000", "--ignore-eos");
   t.is(slow.status, 1, slow.stderr);
   t.regex(slow.stderr, /hint: raise --timeout-ms/);
   t.notRegex(slow.stderr + slow.stdout, /run\.timeoutMs/);
