@@ -903,6 +903,90 @@ static void test_fast_kernels() {
   set_num_threads(2);
 }
 
+// ProbSum's column sums taken by the attention pass itself (fast.h ColumnSums, H2O's prefill): the attention output is
+// the bits of the plain pass, the sums equal the reference's at 1e-5 of the largest and are bitwise independent of the
+// thread count (several superblocks: up to 1100 rows), a request for other rows or keys is recomputed (not served
+// from the wrong sums), and a second equal request after the first took them is recomputed too.
+static void test_fast_attention_colsums() {
+  if (std::string(cpu::fast_isa()) == "none") {
+    std::printf("skip  fast attention column sums: this CPU has no fast kernels\n");
+    return;
+  }
+  Lcg g{777};
+  auto vec = [&](size_t n) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = g.next();
+    return v;
+  };
+  struct Case {
+    int T, rows, H, C, d, q0, q1, key_end;
+    StatsAgg agg;
+  };
+  for (const Case& sc : std::vector<Case>{{1100, 1100, 8, 2, 32, 0, 1100, -1, StatsAgg::KvMean},
+                                          {700, 900, 4, 1, 64, 0, 700, -1, StatsAgg::PerQueryHead},
+                                          {300, 300, 6, 3, 16, 37, 250, 180, StatsAgg::KvMax},
+                                          {90, 130, 4, 2, 128, 0, 90, -1, StatsAgg::AllSum},
+                                          {40, 40, 2, 2, 32, 0, 40, -1, StatsAgg::PerQueryHead}}) {
+    auto q = vec(static_cast<size_t>(sc.T) * sc.H * sc.d);
+    std::vector<std::vector<float>> k, v;
+    std::vector<const float*> kp, vp;
+    for (int c = 0; c < sc.C; ++c) {
+      k.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      v.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
+      kp.push_back(k.back().data());
+      vp.push_back(v.back().data());
+    }
+    const StatsRequest req{0, StatsMode::ProbSum, sc.q0, sc.q1, sc.key_end, sc.agg};
+    const cpu::KeyRows keys{kp, sc.d, sc.rows};
+    Stats ref;
+    cpu::attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, ref);
+    std::vector<float> plain(q.size()), o1(q.size()), o3(q.size());
+    cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, plain.data());
+    const int K = sc.key_end < 0 ? sc.rows : sc.key_end;
+    auto fused = [&](int threads, std::vector<float>& o, cpu::RowNorms& norms) {
+      set_num_threads(threads);
+      norms.cols.q0 = sc.q0;
+      norms.cols.q1 = sc.q1;
+      norms.cols.K = K;
+      CHECK(cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, o.data(), &norms), "fast attention runs");
+      norms.layer = 0;
+      CHECK(norms.cols.per.size() == static_cast<size_t>(sc.H) * K, "T=%d: the attention pass took the column sums (%zu)",
+            sc.T, norms.cols.per.size());
+    };
+    cpu::RowNorms n1, n3;
+    fused(1, o1, n1);
+    fused(3, o3, n3);
+    CHECK(o1 == plain && o3 == plain, "T=%d rows=%d: the attention output with column sums is the plain pass's", sc.T, sc.rows);
+    CHECK(n1.cols.per.vec() == n3.cols.per.vec(), "T=%d rows=%d: column sums with 1 and 3 threads bitwise equal", sc.T, sc.rows);
+    Stats s, again, other;
+    CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, n1, s), "fast stats run");
+    CHECK(n1.cols.per.empty(), "T=%d: the stats took the pass's column sums", sc.T);
+    double scale = 1e-12, e = 0;
+    for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
+    CHECK(s.heads == ref.heads && s.keys == ref.keys, "fused stats shape %dx%d vs %dx%d", s.heads, s.keys, ref.heads, ref.keys);
+    for (size_t i = 0; i < ref.data.size() && i < s.data.size(); ++i) e = std::max(e, std::fabs(s.data[i] - ref.data[i]));
+    CHECK(e / scale <= 1e-5, "fused stats T=%d rows=%d H=%d C=%d d=%d vs reference: rel err %.3g", sc.T, sc.rows, sc.H, sc.C,
+          sc.d, e / scale);
+    CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, n1, again), "a second request runs");
+    double e2 = 0;
+    for (size_t i = 0; i < ref.data.size() && i < again.data.size(); ++i) e2 = std::max(e2, std::fabs(again.data[i] - ref.data[i]));
+    CHECK(again.data.size() == ref.data.size() && e2 / scale <= 1e-5, "T=%d: a second equal request recomputes: rel err %.3g",
+          sc.T, e2 / scale);
+    // Other query rows than the pass summed: recomputed, equal to the reference for those rows.
+    const StatsRequest req2{0, StatsMode::ProbSum, 0, sc.T / 2, -1, sc.agg};
+    Stats ref2;
+    cpu::attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req2, ref2);
+    CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req2, n3, other), "a request for other rows runs");
+    double scale2 = 1e-12, e3 = 0;
+    for (size_t i = 0; i < ref2.data.size(); ++i) scale2 = std::max(scale2, std::fabs(ref2.data[i]));
+    for (size_t i = 0; i < ref2.data.size() && i < other.data.size(); ++i) e3 = std::max(e3, std::fabs(other.data[i] - ref2.data[i]));
+    CHECK(other.data.size() == ref2.data.size() && e3 / scale2 <= 1e-5, "T=%d: other rows are recomputed: rel err %.3g", sc.T,
+          e3 / scale2);
+    CHECK(!n3.cols.per.empty(), "T=%d: a request for other rows leaves the pass's sums", sc.T);
+  }
+  set_num_threads(2);
+}
+
 // 16-bit weights kept as they are (model.h Tensor::half, kernels.h WeightRef): every kernel widens them exactly, so
 // the reference and the fast matmul (direct and packed paths, k tails, AVX2 and AVX-512) give the bits of the widened
 // fp32 copy; a BF16 folder loaded with keep16 holds its matrices in half the bytes and generates the same logits and
@@ -1125,6 +1209,7 @@ int main() {
   test_forward_vs_naive();
   test_thread_independence();
   test_fast_kernels();
+  test_fast_attention_colsums();
   test_weights_16bit();
   test_weights_panels();
   test_methods_edges();

@@ -154,7 +154,7 @@ class CpuOps final : public BackendOps {
     cpu::attention(q, T, H, d, k, v, rows, out);
   }
   // The forward's statistics: the fast ProbSum from the attention's row normalisers where it applies, else the reference.
-  void stats(const float* q, int T, int H, int d, const cpu::KeyRows& keys, const StatsRequest& r, const cpu::RowNorms& norms,
+  void stats(const float* q, int T, int H, int d, const cpu::KeyRows& keys, const StatsRequest& r, cpu::RowNorms& norms,
              Stats& s) {
     if (fast_ && cpu::fast_attn_stats(q, T, H, d, keys, r, norms, s)) return;
     cpu::attn_stats(q, T, H, d, keys, r, s);
@@ -346,6 +346,15 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       norms.layer = -1;
       cpu::attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), &CL->len);
     } else {
+      // The first ProbSum request of this layer has the attention pass sum its probabilities too (fast.h ColumnSums).
+      norms.cols.K = 0;
+      for (const StatsRequest& r : opts.stats)
+        if (r.layer == l && r.mode == StatsMode::ProbSum) {
+          norms.cols.q0 = r.q_begin;
+          norms.cols.q1 = r.q_end;
+          norms.cols.K = r.key_end < 0 ? CL->len[0] : std::min(r.key_end, CL->len[0]);
+          break;
+        }
       ops_.attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), l, norms);
     }
     if (ragged && (opts.eviction.budget > 0 || std::any_of(opts.stats.begin(), opts.stats.end(), [&](const StatsRequest& r) { return r.layer == l; })))

@@ -9,6 +9,7 @@
 
 #include "../backend.h"
 #include "../memory.h"
+#include "../threads.h"
 #include "kernels.h"
 
 namespace gem {
@@ -150,6 +151,73 @@ namespace {
 float base2_scale(int d) { return static_cast<float>(1.4426950408889634 / std::sqrt(static_cast<double>(d))); }
 }  // namespace
 
+// The flash pass with ProbSum's column sums (RowNorms::cols): the query blocks form superblocks of about equal causal
+// work, each run by one item in block order, summing into its own [H][K] doubles; the superblocks' sums are then added
+// in order. The bits depend on the shapes only. Up to kColSuper superblocks, fewer where their sums would pass
+// kColSumBytes; below min(4, query blocks) the caller runs the plain pass (and the stats their own).
+constexpr int kColSuper = 16;
+constexpr int64_t kColSumBytes = int64_t{64} << 20;
+bool attention_with_colsums(Isa i, const simd::FlashArgs& base, const FVec& kt, const std::vector<const float*>& v, int G,
+                            int nkb, int bq, int nqb, ColumnSums& cols) {
+  constexpr int BK = simd::kFlashBK;
+  const int T = base.T, H = base.H, d = base.d, group = base.group, len = base.len, past = len - T;
+  const int K = std::min(cols.K, len), q0 = std::max(0, cols.q0), q1 = std::min(T, cols.q1);
+  if (K <= 0 || q0 >= q1) return false;
+  const int64_t per_sb = static_cast<int64_t>(H) * K;
+  const int nsb = static_cast<int>(std::min<int64_t>({kColSuper, nqb, kColSumBytes / (per_sb * 8)}));
+  if (nsb < std::min(4, nqb)) return false;
+  // Superblock of each query block: by the keys its rows visit before it (the causal triangle's area), in equal parts.
+  std::vector<int> first(static_cast<size_t>(nsb) + 1, nqb);
+  {
+    double total = 0;
+    for (int b = 0; b < nqb; ++b) total += past + std::min(T, (b + 1) * bq);
+    double before = 0;
+    int s = 0;
+    first[0] = 0;
+    for (int b = 0; b < nqb; ++b) {
+      while (s + 1 < nsb && before >= total * (s + 1) / nsb) first[static_cast<size_t>(++s)] = b;
+      before += past + std::min(T, (b + 1) * bq);
+    }
+    while (s + 1 < nsb) first[static_cast<size_t>(++s)] = nqb;
+  }
+  DVec part(MemCat::Workspace, static_cast<size_t>(nsb) * per_sb, 0.0);
+  const int rows = bq * group;
+  const int64_t items = static_cast<int64_t>(G) * nsb;
+  const int slots = static_cast<int>(std::min<int64_t>(std::max(1, num_threads()), items));
+  const int64_t pfloats = simd::colsum_floats(rows, len);
+  FVec pbuf(MemCat::Workspace, static_cast<size_t>(slots * pfloats));
+  // One slot per thread, each with its own probability store, taking items slot, slot + slots, … (equal work each).
+  parallel_for(slots, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t sb_, int64_t se_) {
+    std::vector<float> scratch(static_cast<size_t>(simd::flash_scratch_floats(rows, d)));
+    for (int64_t slot = sb_; slot < se_; ++slot)
+      for (int64_t w = slot; w < items; w += slots) {
+        const int g = static_cast<int>(w / nsb), sb = static_cast<int>(w % nsb);
+        simd::ColSums c{pbuf.data() + slot * pfloats, pbuf.data() + slot * pfloats + (pfloats / (BK + 1)) * BK, q0, q1, K,
+                        part.data() + sb * per_sb};
+        simd::FlashArgs a = base;
+        a.kt = kt.data() + static_cast<int64_t>(g) * nkb * d * BK;
+        a.v = v[static_cast<size_t>(g)];
+        for (int qb = first[static_cast<size_t>(sb)]; qb < first[static_cast<size_t>(sb) + 1]; ++qb) {
+          const int t0 = qb * bq, t1 = std::min(T, t0 + bq);
+          a.cols = t1 > q0 && t0 < q1 ? &c : nullptr;
+          if (i == Isa::Avx512) simd::flash_avx512(a, g, t0, t1, scratch.data());
+          else simd::flash_avx2(a, g, t0, t1, scratch.data());
+        }
+      }
+  });
+  cols.per.assign(static_cast<size_t>(per_sb), 0.0);
+  parallel_for(per_sb, static_cast<double>(per_sb) * nsb * 4, [&](int64_t b, int64_t e) {
+    for (int sb = 0; sb < nsb; ++sb) {
+      const double* src = part.data() + sb * per_sb;
+      for (int64_t x = b; x < e; ++x) cols.per[static_cast<size_t>(x)] += src[x];
+    }
+  });
+  cols.q0 = q0;
+  cols.q1 = q1;
+  cols.K = K;
+  return true;
+}
+
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                     const std::vector<const float*>& v, int len, float* out, RowNorms* norms) {
   const Isa i = isa();
@@ -181,6 +249,10 @@ bool fast_attention(const float* q, int T, int H, int d, const std::vector<const
     norms->lse2.assign(static_cast<size_t>(T) * H, 0.0f);
     base.row_lse2 = norms->lse2.data();
   }
+  if (norms) {
+    norms->cols.per.clear_and_free();
+    if (norms->cols.K > 0 && attention_with_colsums(i, base, kt, v, G, nkb, bq, nqb, norms->cols)) return true;
+  }
   parallel_for(static_cast<int64_t>(G) * nqb, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
     std::vector<float> scratch(static_cast<size_t>(simd::flash_scratch_floats(bq * group, d)));
     for (int64_t w = b; w < e; ++w) {
@@ -197,7 +269,7 @@ bool fast_attention(const float* q, int T, int H, int d, const std::vector<const
   return true;
 }
 bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req,
-                     const RowNorms& norms, Stats& out) {
+                     RowNorms& norms, Stats& out) {
   const Isa i = isa();
   const int C = static_cast<int>(keys.head.size());
   if (i == Isa::None || req.mode != StatsMode::ProbSum || norms.layer != req.layer || norms.T != T || norms.H != H ||
@@ -207,6 +279,14 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
   const int group = H / C, N = keys.rows;
   const int K = req.key_end < 0 ? N : std::min(req.key_end, N);
   const int q0 = std::max(0, req.q_begin), q1 = std::min(T, req.q_end);
+  out.keys = K;
+  out.layer = req.layer;
+  ColumnSums& cols = norms.cols;
+  if (!cols.per.empty() && cols.q0 == q0 && cols.q1 == q1 && cols.K == K) {
+    aggregate_heads(std::move(cols.per), H, C, K, req.agg, out);
+    cols.per.clear_and_free();
+    return true;
+  }
   DVec per(MemCat::Workspace, static_cast<size_t>(H) * K, 0.0);
   const int nkb = (K + BK - 1) / BK;
   const float scale = base2_scale(d);
@@ -223,8 +303,6 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
       else simd::probsum_avx2(a, c, kb * BK, scratch.data());
     }
   });
-  out.keys = K;
-  out.layer = req.layer;
   aggregate_heads(std::move(per), H, C, K, req.agg, out);
   return true;
 }
@@ -236,7 +314,7 @@ bool fast_attention(const float*, int, int, int, const std::vector<const float*>
                     float*, RowNorms*) {
   return false;
 }
-bool fast_attn_stats(const float*, int, int, int, const KeyRows&, const StatsRequest&, const RowNorms&, Stats&) { return false; }
+bool fast_attn_stats(const float*, int, int, int, const KeyRows&, const StatsRequest&, RowNorms&, Stats&) { return false; }
 #endif
 
 }  // namespace cpu

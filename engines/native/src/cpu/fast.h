@@ -49,17 +49,26 @@ bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const
 bool to_panels(Tensor& t);
 // With `norms`, the attention also keeps each row's softmax normaliser (for fast_attn_stats at this layer): log2 of
 // Σ_j 2^(score_j · log2 e) over the row's keys (its max plus log2 of the sum of 2^(s - max)).
+// With `cols.K > 0` (set by the caller before the call), the attention pass also sums the softmax probabilities of
+// query rows [cols.q0, cols.q1) per query head and key [0, cols.K) — ProbSum's column sums (H2O) without a second pass
+// over the scores — where the workspace allows (cols.per is then [H][K], else empty and fast_attn_stats recomputes).
+struct ColumnSums {
+  int q0 = 0, q1 = 0, K = 0;
+  DVec per{MemCat::Workspace};
+};
 struct RowNorms {
   int layer = -1, T = 0, H = 0;
   FVec lse2{MemCat::Workspace};  // [T][H]
+  ColumnSums cols;
 };
 bool fast_attention(const float* q, int T, int H, int d, const std::vector<const float*>& k,
                     const std::vector<const float*>& v, int len, float* out, RowNorms* norms = nullptr);
-// The ProbSum statistics (backend.h) from the same scores and the attention's row normalisers (layer, T and H must
-// match the request's): the column sums without a second softmax pass. Same contract and aggregation as
+// The ProbSum statistics (backend.h): the column sums the attention pass took (norms.cols, for the request's rows and
+// keys; taken, so a second equal request recomputes), else from the same scores and the attention's row normalisers
+// (layer, T and H must match the request's) without a second softmax pass. Same contract and aggregation as
 // cpu::attn_stats; thread-independent (each key owned by one thread, rows summed in a fixed order).
 bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, const StatsRequest& req,
-                     const RowNorms& norms, Stats& out);
+                     RowNorms& norms, Stats& out);
 
 // `gem-runner gemm-bench`: the machine's fp32 FMA peak (all threads, the fast set's instruction set), the GEMM and the
 // prefill attention of both kernel sets in GFLOP/s and % of that peak, the load average before and after; one JSON

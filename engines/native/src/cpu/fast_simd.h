@@ -41,6 +41,20 @@ inline int64_t gemm_block_floats(int rows, int outs, int in, int max_kc, bool pa
 // Flash attention of one KV group's query block: queries [t0, t1) × the group's query heads, against keys packed
 // transposed per key block (kt: [blocks][d][kFlashBK], zero beyond len) and the value rows of that cache head.
 constexpr int kFlashBK = 64;
+// The ProbSum column sums taken from the attention pass itself (fast.h ColumnSums): the block keeps every key block's
+// probabilities 2^(s - running max) and each row's running max after that block; once the rows' normalisers are known
+// it adds Σ_rows p · 2^(running max - lse2) per query head and key into `per` — no score or exponential computed twice.
+struct ColSums {
+  float* p;       // [key blocks][rows][kFlashBK] (this query block's rows)
+  float* m;       // [key blocks][rows]
+  int q0, q1, K;  // query rows [q0, q1) (others weigh 0), keys [0, K)
+  double* per;    // [H][K], added to (the heads of the block's group)
+};
+// ColSums::p and ::m floats for a query block of `rows` rows over `len` keys.
+inline int64_t colsum_floats(int rows, int len) {
+  const int64_t nkb = (len + kFlashBK - 1) / kFlashBK;
+  return nkb * rows * (kFlashBK + 1);
+}
 struct FlashArgs {
   const float* q;
   int T, H, d, group, len;
@@ -49,6 +63,7 @@ struct FlashArgs {
   float* out;
   float scale;                // 1/√d · log2 e: the scores in base 2
   float* row_lse2 = nullptr;  // optional [T][H]: each row's log2 Σ_j 2^(score_j) (max + log2 of the sum)
+  ColSums* cols = nullptr;         // optional: the ProbSum column sums from this pass (needs row_lse2)
 };
 // The ProbSum statistics of one cache head's key blocks (probsum_block): per [H][K] doubles, accumulated into.
 struct ProbSumArgs {

@@ -214,7 +214,9 @@ void pv_tile(float* O, int d, const float* P, const float* vb, int r0, int mr, i
 // Rows r = (t - t0) * group + hh (query head g*group + hh). Per key block of kFlashBK keys: S = Q Kᵀ·scale·log2 e (keys
 // beyond a row's causal limit → -inf), running max m and normaliser l per row (online softmax in base 2: P = 2^(S - m),
 // the same probabilities as e^(score - max)), O = O·α + P V; at the end out = O / l, and (optionally) the row's
-// log2 Σ 2^S = m + log2 l. Only the key blocks up to the block's last visible key are visited.
+// log2 Σ 2^S = m + log2 l. Only the key blocks up to the block's last visible key are visited. With a.cols, each key
+// block's P and the rows' running max stay (P in a.cols->p instead of scratch) for colsum_tail.
+void colsum_tail(const FlashArgs& a, int g, int t0, int t1, int kend);
 void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
   constexpr int BK = kFlashBK, NV = BK / 16;
   const int d = a.d, group = a.group, rows = (t1 - t0) * group, past = a.len - a.T;
@@ -235,6 +237,7 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
   for (int j0 = 0; j0 < kend; j0 += BK) {
     const float* kt = a.kt + static_cast<int64_t>(j0 / BK) * d * BK;
     const int jn = imin(BK, kend - j0);
+    if (a.cols) S = a.cols->p + static_cast<int64_t>(j0 / BK) * rows * BK;
     // S = Q Kᵀ: 4 rows × BK keys per register tile, broadcasting q[r][i] against the packed key rows.
     for (int r0 = 0; r0 < rows; r0 += 4) {
       const int mr = imin(4, rows - r0);
@@ -260,6 +263,7 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
       const int n = imin(16, rows - r0);
       V::storen(A + r0, exp2_poly<V>(V::sub(V::loadn(M + r0, n), V::loadn(Mn + r0, n))), n);
       V::storen(M + r0, V::loadn(Mn + r0, n), n);
+      if (a.cols) V::storen(a.cols->m + static_cast<int64_t>(j0 / BK) * rows + r0, V::loadn(Mn + r0, n), n);
     }
     for (int r = 0; r < rows; ++r) {
       float* s = S + r * BK;
@@ -300,6 +304,48 @@ void flash_block(const FlashArgs& a, int g, int t0, int t1, float* scratch) {
     const float* o = O + static_cast<int64_t>(r) * d;
     float* dst = a.out + (static_cast<int64_t>(t0 + r / group) * a.H + g * group + r % group) * d;
     for (int i = 0; i < d; ++i) dst[i] = o[i] * inv;
+  }
+  if (a.cols) colsum_tail(a, g, t0, t1, kend);
+}
+
+// The column sums of a flash_block with a.cols, its rows' lse2 now known: per key block J, the weights
+// w = 2^(max after J - lse2) (0 for rows outside [q0, q1)) in place of the maxes, then per query head and key
+// Σ_t w · P over the block's tokens in order (float), added to per in double.
+void colsum_tail(const FlashArgs& a, int g, int t0, int t1, int kend) {
+  constexpr int BK = kFlashBK, NV = BK / 16;
+  const ColSums& c = *a.cols;
+  const int group = a.group, rows = (t1 - t0) * group, kn = imin(kend, c.K);
+  if (kn <= 0 || t1 <= c.q0 || t0 >= c.q1) return;
+  alignas(64) float lse[16];
+  for (int r0 = 0; r0 < rows; r0 += 16) {
+    const int n = imin(16, rows - r0);
+    for (int i = 0; i < n; ++i) {
+      const int r = r0 + i, t = t0 + r / group;
+      lse[i] = t >= c.q0 && t < c.q1 ? a.row_lse2[static_cast<int64_t>(t) * a.H + g * group + r % group]
+                                     : __builtin_inff();  // 2^(m - inf) = 0: the row weighs nothing
+    }
+    const typename V::R vl = V::loadn(lse, n);
+    for (int j0 = 0; j0 < kn; j0 += BK) {
+      float* w = c.m + static_cast<int64_t>(j0 / BK) * rows + r0;
+      V::storen(w, exp2_poly<V>(V::sub(V::loadn(w, n), vl)), n);
+    }
+  }
+  alignas(64) float acc[BK];
+  for (int j0 = 0; j0 < kn; j0 += BK) {
+    const float* P = c.p + static_cast<int64_t>(j0 / BK) * rows * BK;
+    const float* w = c.m + static_cast<int64_t>(j0 / BK) * rows;
+    const int jn = imin(BK, kn - j0);
+    for (int hh = 0; hh < group; ++hh) {
+      typename V::R s[NV];
+      for (int n = 0; n < NV; ++n) s[n] = V::zero();
+      for (int r = hh; r < rows; r += group) {
+        const typename V::R vw = V::bcast(w[r]);
+        for (int n = 0; n < NV; ++n) s[n] = V::fma(vw, V::load(P + static_cast<int64_t>(r) * BK + n * 16), s[n]);
+      }
+      for (int n = 0; n < NV; ++n) V::store(acc + n * 16, s[n]);
+      double* o = c.per + static_cast<int64_t>(g * group + hh) * c.K + j0;
+      for (int j = 0; j < jn; ++j) o[j] += static_cast<double>(acc[j]);
+    }
   }
 }
 
