@@ -507,7 +507,27 @@ class _null:
         return False
 
 
+def keep_freed_heap():
+    """The native runner's allocator setting (engines/native/src/memory.h keep_freed_heap), so that a CPU comparison
+    measures both engines' kernels and not one's page faults: glibc serves blocks up to 32 MiB from its heap and keeps
+    freed memory for the next allocation (torch's CPU tensors come from malloc). Elsewhere it does nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # <malloc.h>
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 1 << 30)
+    mallopt(m_top_pad, 16 << 20)
+
+
 def serve(device):
+    keep_freed_heap()
     engine = Engine(device)
     _OUT.write(json.dumps(engine.hello()) + "\n")
     _OUT.flush()

@@ -1,5 +1,9 @@
 #include "memory.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace gem {
 
 namespace {
@@ -32,5 +36,13 @@ MemoryTracker* active_tracker() { return g_active; }
 
 ActiveTracker::ActiveTracker(MemoryTracker* t) : prev_(g_active) { g_active = t; }
 ActiveTracker::~ActiveTracker() { g_active = prev_; }
+
+void keep_freed_heap() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
 
 }  // namespace gem

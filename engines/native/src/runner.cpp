@@ -534,6 +534,7 @@ int main(int argc, char** argv) {
   }
   if (selftest) return run_selftest(backend, device);
   if (gemm_bench) return cpu::run_gemm_bench(quick);
+  keep_freed_heap();
   std::unique_ptr<Backend> be;
   try {
     be = make_backend(backend, device);
