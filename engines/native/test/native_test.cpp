@@ -801,6 +801,45 @@ static void test_json() {
 
 // The fast kernel set (cpu/fast.h): bitwise independent of the thread count and of the rows per call, AVX2 equal to
 // AVX-512 bit for bit (both where the CPU has them), and within 1e-5 (relative to max |reference|) of the reference.
+// Random attention inputs: T query rows of H heads and `rows` key/value rows of C cache heads, head size d.
+struct AttnInputs {
+  std::vector<float> q;
+  std::vector<std::vector<float>> k, v;
+  std::vector<const float*> kp, vp;
+};
+static AttnInputs attn_inputs(Lcg& g, int T, int rows, int H, int C, int d) {
+  auto vec = [&](size_t n) {
+    std::vector<float> x(n);
+    for (auto& e : x) e = g.next();
+    return x;
+  };
+  AttnInputs a;
+  a.q = vec(static_cast<size_t>(T) * H * d);
+  for (int c = 0; c < C; ++c) {
+    a.k.push_back(vec(static_cast<size_t>(rows) * d));
+    a.v.push_back(vec(static_cast<size_t>(rows) * d));
+  }
+  for (int c = 0; c < C; ++c) {
+    a.kp.push_back(a.k[static_cast<size_t>(c)].data());
+    a.vp.push_back(a.v[static_cast<size_t>(c)].data());
+  }
+  return a;
+}
+
+// A ProbSum request's case for the fast attention tests: shapes, query rows [q0, q1), keys [0, key_end), aggregation.
+struct StatsCase {
+  int T, rows, H, C, d, q0, q1, key_end;
+  StatsAgg agg;
+};
+// The largest difference of s from ref relative to ref's largest value (infinity when the shapes differ).
+static double stats_rel_err(const Stats& s, const Stats& ref) {
+  if (s.heads != ref.heads || s.keys != ref.keys || s.data.size() != ref.data.size()) return HUGE_VAL;
+  double scale = 1e-12, e = 0;
+  for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
+  for (size_t i = 0; i < ref.data.size(); ++i) e = std::max(e, std::fabs(s.data[i] - ref.data[i]));
+  return e / scale;
+}
+
 static void test_fast_kernels() {
   if (std::string(cpu::fast_isa()) == "none") {
     std::printf("skip  fast kernels: this CPU has neither AVX-512 nor AVX2+FMA (the fast set runs the reference)\n");
@@ -841,15 +880,9 @@ static void test_fast_kernels() {
   // (T, rows, H, cache heads, d)
   for (auto sh : std::vector<std::array<int, 5>>{{150, 150, 8, 2, 32}, {70, 200, 6, 2, 128}, {2, 65, 3, 3, 16}}) {
     const int T = sh[0], rows = sh[1], H = sh[2], C = sh[3], d = sh[4];
-    auto q = vec(static_cast<size_t>(T) * H * d);
-    std::vector<std::vector<float>> k, v;
-    std::vector<const float*> kp, vp;
-    for (int c = 0; c < C; ++c) {
-      k.push_back(vec(static_cast<size_t>(rows) * d));
-      v.push_back(vec(static_cast<size_t>(rows) * d));
-      kp.push_back(k.back().data());
-      vp.push_back(v.back().data());
-    }
+    const AttnInputs in = attn_inputs(g, T, rows, H, C, d);
+    const std::vector<float>& q = in.q;
+    const std::vector<const float*>&kp = in.kp, &vp = in.vp;
     std::vector<float> o1(q.size()), o3(q.size()), orf(q.size());
     set_num_threads(1);
     CHECK(cpu::fast_attention(q.data(), T, H, d, kp, vp, rows, o1.data()), "fast attention runs");
@@ -860,24 +893,14 @@ static void test_fast_kernels() {
     CHECK(rel(o1, orf) <= 1e-5, "fast attention T=%d rows=%d d=%d vs reference: rel err %.3g", T, rows, d, rel(o1, orf));
   }
   // ProbSum statistics from the attention's row normalisers vs the reference (double, per-score softmax).
-  struct StatsCase {
-    int T, rows, H, C, d, q0, q1, key_end;
-    StatsAgg agg;
-  };
   for (const StatsCase& sc : std::vector<StatsCase>{{150, 150, 8, 2, 32, 0, 150, -1, StatsAgg::KvMean},
                                                     {70, 200, 6, 2, 128, 0, 70, -1, StatsAgg::PerQueryHead},
                                                     {200, 200, 4, 4, 64, 168, 200, 168, StatsAgg::PerQueryHead},
                                                     {90, 90, 4, 1, 16, 0, 90, -1, StatsAgg::KvMax},
                                                     {90, 130, 4, 2, 48, 0, 90, -1, StatsAgg::AllSum}}) {
-    auto q = vec(static_cast<size_t>(sc.T) * sc.H * sc.d);
-    std::vector<std::vector<float>> k, v;
-    std::vector<const float*> kp, vp;
-    for (int c = 0; c < sc.C; ++c) {
-      k.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
-      v.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
-      kp.push_back(k.back().data());
-      vp.push_back(v.back().data());
-    }
+    const AttnInputs in = attn_inputs(g, sc.T, sc.rows, sc.H, sc.C, sc.d);
+    const std::vector<float>& q = in.q;
+    const std::vector<const float*>&kp = in.kp, &vp = in.vp;
     std::vector<float> o(q.size());
     cpu::RowNorms norms;
     CHECK(cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, o.data(), &norms), "fast attention with norms runs");
@@ -892,11 +915,8 @@ static void test_fast_kernels() {
     cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s3);
     CHECK(s1.heads == ref.heads && s1.keys == ref.keys, "fast stats shape %dx%d vs %dx%d", s1.heads, s1.keys, ref.heads, ref.keys);
     CHECK(s1.data.vec() == s3.data.vec(), "fast stats T=%d rows=%d: 1 and 3 threads bitwise equal", sc.T, sc.rows);
-    double scale = 1e-12, e = 0;
-    for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
-    for (size_t i = 0; i < ref.data.size() && i < s1.data.size(); ++i) e = std::max(e, std::fabs(s1.data[i] - ref.data[i]));
-    CHECK(e / scale <= 1e-5, "fast stats T=%d rows=%d H=%d C=%d d=%d agg=%d vs reference: rel err %.3g", sc.T, sc.rows, sc.H, sc.C,
-          sc.d, static_cast<int>(sc.agg), e / scale);
+    CHECK(stats_rel_err(s1, ref) <= 1e-5, "fast stats T=%d rows=%d H=%d C=%d d=%d agg=%d vs reference: rel err %.3g", sc.T,
+          sc.rows, sc.H, sc.C, sc.d, static_cast<int>(sc.agg), stats_rel_err(s1, ref));
     norms.layer = 1;
     CHECK(!cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, norms, s1), "fast stats refuse another layer's norms");
   }
@@ -913,29 +933,14 @@ static void test_fast_attention_colsums() {
     return;
   }
   Lcg g{777};
-  auto vec = [&](size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = g.next();
-    return v;
-  };
-  struct Case {
-    int T, rows, H, C, d, q0, q1, key_end;
-    StatsAgg agg;
-  };
-  for (const Case& sc : std::vector<Case>{{1100, 1100, 8, 2, 32, 0, 1100, -1, StatsAgg::KvMean},
-                                          {700, 900, 4, 1, 64, 0, 700, -1, StatsAgg::PerQueryHead},
-                                          {300, 300, 6, 3, 16, 37, 250, 180, StatsAgg::KvMax},
-                                          {90, 130, 4, 2, 128, 0, 90, -1, StatsAgg::AllSum},
-                                          {40, 40, 2, 2, 32, 0, 40, -1, StatsAgg::PerQueryHead}}) {
-    auto q = vec(static_cast<size_t>(sc.T) * sc.H * sc.d);
-    std::vector<std::vector<float>> k, v;
-    std::vector<const float*> kp, vp;
-    for (int c = 0; c < sc.C; ++c) {
-      k.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
-      v.push_back(vec(static_cast<size_t>(sc.rows) * sc.d));
-      kp.push_back(k.back().data());
-      vp.push_back(v.back().data());
-    }
+  for (const StatsCase& sc : std::vector<StatsCase>{{1100, 1100, 8, 2, 32, 0, 1100, -1, StatsAgg::KvMean},
+                                                    {700, 900, 4, 1, 64, 0, 700, -1, StatsAgg::PerQueryHead},
+                                                    {300, 300, 6, 3, 16, 37, 250, 180, StatsAgg::KvMax},
+                                                    {90, 130, 4, 2, 128, 0, 90, -1, StatsAgg::AllSum},
+                                                    {40, 40, 2, 2, 32, 0, 40, -1, StatsAgg::PerQueryHead}}) {
+    const AttnInputs in = attn_inputs(g, sc.T, sc.rows, sc.H, sc.C, sc.d);
+    const std::vector<float>& q = in.q;
+    const std::vector<const float*>&kp = in.kp, &vp = in.vp;
     const StatsRequest req{0, StatsMode::ProbSum, sc.q0, sc.q1, sc.key_end, sc.agg};
     const cpu::KeyRows keys{kp, sc.d, sc.rows};
     Stats ref;
@@ -961,27 +966,17 @@ static void test_fast_attention_colsums() {
     Stats s, again, other;
     CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, n1, s), "fast stats run");
     CHECK(n1.cols.per.empty(), "T=%d: the stats took the pass's column sums", sc.T);
-    double scale = 1e-12, e = 0;
-    for (size_t i = 0; i < ref.data.size(); ++i) scale = std::max(scale, std::fabs(ref.data[i]));
-    CHECK(s.heads == ref.heads && s.keys == ref.keys, "fused stats shape %dx%d vs %dx%d", s.heads, s.keys, ref.heads, ref.keys);
-    for (size_t i = 0; i < ref.data.size() && i < s.data.size(); ++i) e = std::max(e, std::fabs(s.data[i] - ref.data[i]));
-    CHECK(e / scale <= 1e-5, "fused stats T=%d rows=%d H=%d C=%d d=%d vs reference: rel err %.3g", sc.T, sc.rows, sc.H, sc.C,
-          sc.d, e / scale);
+    CHECK(stats_rel_err(s, ref) <= 1e-5, "fused stats T=%d rows=%d H=%d C=%d d=%d vs reference: rel err %.3g", sc.T, sc.rows,
+          sc.H, sc.C, sc.d, stats_rel_err(s, ref));
     CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req, n1, again), "a second request runs");
-    double e2 = 0;
-    for (size_t i = 0; i < ref.data.size() && i < again.data.size(); ++i) e2 = std::max(e2, std::fabs(again.data[i] - ref.data[i]));
-    CHECK(again.data.size() == ref.data.size() && e2 / scale <= 1e-5, "T=%d: a second equal request recomputes: rel err %.3g",
-          sc.T, e2 / scale);
+    CHECK(stats_rel_err(again, ref) <= 1e-5, "T=%d: a second equal request recomputes: rel err %.3g", sc.T,
+          stats_rel_err(again, ref));
     // Other query rows than the pass summed: recomputed, equal to the reference for those rows.
     const StatsRequest req2{0, StatsMode::ProbSum, 0, sc.T / 2, -1, sc.agg};
     Stats ref2;
     cpu::attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req2, ref2);
     CHECK(cpu::fast_attn_stats(q.data(), sc.T, sc.H, sc.d, keys, req2, n3, other), "a request for other rows runs");
-    double scale2 = 1e-12, e3 = 0;
-    for (size_t i = 0; i < ref2.data.size(); ++i) scale2 = std::max(scale2, std::fabs(ref2.data[i]));
-    for (size_t i = 0; i < ref2.data.size() && i < other.data.size(); ++i) e3 = std::max(e3, std::fabs(other.data[i] - ref2.data[i]));
-    CHECK(other.data.size() == ref2.data.size() && e3 / scale2 <= 1e-5, "T=%d: other rows are recomputed: rel err %.3g", sc.T,
-          e3 / scale2);
+    CHECK(stats_rel_err(other, ref2) <= 1e-5, "T=%d: other rows are recomputed: rel err %.3g", sc.T, stats_rel_err(other, ref2));
     CHECK(!n3.cols.per.empty(), "T=%d: a request for other rows leaves the pass's sums", sc.T);
   }
   set_num_threads(2);
