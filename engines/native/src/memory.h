@@ -109,7 +109,7 @@ using DVec = TrackedVec<double>;
 
 // Has the C allocator serve blocks up to 32 MiB (glibc's largest setting) from its heap and keep freed heap memory
 // for the next allocation instead of returning it to the system: a forward's buffers are then reused from call to
-// call and layer to layer, not faulted in page by page again (on the VMs we measured, those faults cost a third of a
+// call and layer to layer, not faulted in page by page again (on the VM we measured, those faults cost a third of a
 // 4K-token small-llama prefill). The tracked bytes above do not change; the process's resident size stays at its
 // high-water mark. The runner calls it once at start (glibc only; elsewhere it does nothing).
 void keep_freed_heap();

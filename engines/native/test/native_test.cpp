@@ -950,9 +950,7 @@ static void test_fast_attention_colsums() {
     const int K = sc.key_end < 0 ? sc.rows : sc.key_end;
     auto fused = [&](int threads, std::vector<float>& o, cpu::RowNorms& norms) {
       set_num_threads(threads);
-      norms.cols.q0 = sc.q0;
-      norms.cols.q1 = sc.q1;
-      norms.cols.K = K;
+      norms.cols.want = &req;
       CHECK(cpu::fast_attention(q.data(), sc.T, sc.H, sc.d, kp, vp, sc.rows, o.data(), &norms), "fast attention runs");
       norms.layer = 0;
       CHECK(norms.cols.per.size() == static_cast<size_t>(sc.H) * K, "T=%d: the attention pass took the column sums (%zu)",

@@ -347,14 +347,9 @@ std::vector<float> CpuBackend::forward(const std::vector<int>& ids, const std::v
       cpu::attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), &CL->len);
     } else {
       // The first ProbSum request of this layer has the attention pass sum its probabilities too (fast.h ColumnSums).
-      norms.cols.K = 0;
-      for (const StatsRequest& r : opts.stats)
-        if (r.layer == l && r.mode == StatsMode::ProbSum) {
-          norms.cols.q0 = r.q_begin;
-          norms.cols.q1 = r.q_end;
-          norms.cols.K = r.key_end < 0 ? CL->len[0] : std::min(r.key_end, CL->len[0]);
-          break;
-        }
+      const auto probsum = std::find_if(opts.stats.begin(), opts.stats.end(),
+                                        [&](const StatsRequest& r) { return r.layer == l && r.mode == StatsMode::ProbSum; });
+      norms.cols.want = probsum == opts.stats.end() ? nullptr : &*probsum;
       ops_.attention(q.data(), T, H, d, kp, vp, CL->len[0], att.data(), l, norms);
     }
     if (ragged && (opts.eviction.budget > 0 || std::any_of(opts.stats.begin(), opts.stats.end(), [&](const StatsRequest& r) { return r.layer == l; })))

@@ -149,19 +149,28 @@ bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const
 namespace {
 // The attention's score scale in base 2: 1/√d · log2 e (2^(s·log2 e) = e^s).
 float base2_scale(int d) { return static_cast<float>(1.4426950408889634 / std::sqrt(static_cast<double>(d))); }
+// The query rows [q0, q1) and keys [0, K) a ProbSum request sums over T query rows and `keys` key rows.
+struct ProbSumRange {
+  int q0, q1, K;
+};
+ProbSumRange probsum_range(const StatsRequest& r, int T, int keys) {
+  return {std::max(0, r.q_begin), std::min(T, r.q_end), r.key_end < 0 ? keys : std::min(r.key_end, keys)};
+}
 }  // namespace
 
 // The flash pass with ProbSum's column sums (RowNorms::cols): the query blocks form superblocks of about equal causal
 // work, each run by one item in block order, summing into its own [H][K] doubles; the superblocks' sums are then added
 // in order. The bits depend on the shapes only. Up to kColSuper superblocks, fewer where their sums would pass
-// kColSumBytes; below min(4, query blocks) the caller runs the plain pass (and the stats their own).
+// kColSumBytes; below min(4, query blocks) the caller runs the plain pass (and the stats their own). The probability
+// tiles of a slot: ColSums::p [key blocks][rows][kFlashBK], then ::m [key blocks][rows] (simd::colsum_floats).
 constexpr int kColSuper = 16;
 constexpr int64_t kColSumBytes = int64_t{64} << 20;
 bool attention_with_colsums(Isa i, const simd::FlashArgs& base, const FVec& kt, const std::vector<const float*>& v, int G,
                             int nkb, int bq, int nqb, ColumnSums& cols) {
   constexpr int BK = simd::kFlashBK;
   const int T = base.T, H = base.H, d = base.d, group = base.group, len = base.len, past = len - T;
-  const int K = std::min(cols.K, len), q0 = std::max(0, cols.q0), q1 = std::min(T, cols.q1);
+  const ProbSumRange range = probsum_range(*cols.want, T, len);
+  const int q0 = range.q0, q1 = range.q1, K = range.K;  // (named: the lambdas below capture them)
   if (K <= 0 || q0 >= q1) return false;
   const int64_t per_sb = static_cast<int64_t>(H) * K;
   const int nsb = static_cast<int>(std::min<int64_t>({kColSuper, nqb, kColSumBytes / (per_sb * 8)}));
@@ -169,16 +178,16 @@ bool attention_with_colsums(Isa i, const simd::FlashArgs& base, const FVec& kt, 
   // Superblock of each query block: by the keys its rows visit before it (the causal triangle's area), in equal parts.
   std::vector<int> first(static_cast<size_t>(nsb) + 1, nqb);
   {
+    auto keys_seen = [&](int b) { return static_cast<double>(past + std::min(T, (b + 1) * bq)); };
     double total = 0;
-    for (int b = 0; b < nqb; ++b) total += past + std::min(T, (b + 1) * bq);
+    for (int b = 0; b < nqb; ++b) total += keys_seen(b);
     double before = 0;
     int s = 0;
     first[0] = 0;
     for (int b = 0; b < nqb; ++b) {
       while (s + 1 < nsb && before >= total * (s + 1) / nsb) first[static_cast<size_t>(++s)] = b;
-      before += past + std::min(T, (b + 1) * bq);
+      before += keys_seen(b);
     }
-    while (s + 1 < nsb) first[static_cast<size_t>(++s)] = nqb;
   }
   DVec part(MemCat::Workspace, static_cast<size_t>(nsb) * per_sb, 0.0);
   const int rows = bq * group;
@@ -192,8 +201,8 @@ bool attention_with_colsums(Isa i, const simd::FlashArgs& base, const FVec& kt, 
     for (int64_t slot = sb_; slot < se_; ++slot)
       for (int64_t w = slot; w < items; w += slots) {
         const int g = static_cast<int>(w / nsb), sb = static_cast<int>(w % nsb);
-        simd::ColSums c{pbuf.data() + slot * pfloats, pbuf.data() + slot * pfloats + (pfloats / (BK + 1)) * BK, q0, q1, K,
-                        part.data() + sb * per_sb};
+        float* p = pbuf.data() + slot * pfloats;
+        simd::ColSums c{p, p + static_cast<int64_t>(nkb) * rows * BK, q0, q1, K, part.data() + sb * per_sb};
         simd::FlashArgs a = base;
         a.kt = kt.data() + static_cast<int64_t>(g) * nkb * d * BK;
         a.v = v[static_cast<size_t>(g)];
@@ -248,10 +257,8 @@ bool fast_attention(const float* q, int T, int H, int d, const std::vector<const
     norms->H = H;
     norms->lse2.assign(static_cast<size_t>(T) * H, 0.0f);
     base.row_lse2 = norms->lse2.data();
-  }
-  if (norms) {
     norms->cols.per.clear_and_free();
-    if (norms->cols.K > 0 && attention_with_colsums(i, base, kt, v, G, nkb, bq, nqb, norms->cols)) return true;
+    if (norms->cols.want && attention_with_colsums(i, base, kt, v, G, nkb, bq, nqb, norms->cols)) return true;
   }
   parallel_for(static_cast<int64_t>(G) * nqb, 4.0 * d * static_cast<double>(len) * T * H, [&](int64_t b, int64_t e) {
     std::vector<float> scratch(static_cast<size_t>(simd::flash_scratch_floats(bq * group, d)));
@@ -277,8 +284,8 @@ bool fast_attn_stats(const float* q, int T, int H, int d, const KeyRows& keys, c
     return false;
   constexpr int BK = simd::kFlashBK;
   const int group = H / C, N = keys.rows;
-  const int K = req.key_end < 0 ? N : std::min(req.key_end, N);
-  const int q0 = std::max(0, req.q_begin), q1 = std::min(T, req.q_end);
+  const ProbSumRange range = probsum_range(req, T, N);
+  const int q0 = range.q0, q1 = range.q1, K = range.K;
   out.keys = K;
   out.layer = req.layer;
   ColumnSums& cols = norms.cols;

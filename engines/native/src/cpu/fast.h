@@ -49,10 +49,12 @@ bool fast_matmul_avx2(const float* x, int T, int in, WeightRef W, int out, const
 bool to_panels(Tensor& t);
 // With `norms`, the attention also keeps each row's softmax normaliser (for fast_attn_stats at this layer): log2 of
 // Σ_j 2^(score_j · log2 e) over the row's keys (its max plus log2 of the sum of 2^(s - max)).
-// With `cols.K > 0` (set by the caller before the call), the attention pass also sums the softmax probabilities of
-// query rows [cols.q0, cols.q1) per query head and key [0, cols.K) — ProbSum's column sums (H2O) without a second pass
-// over the scores — where the workspace allows (cols.per is then [H][K], else empty and fast_attn_stats recomputes).
+// With `cols.want` (a ProbSum request of this layer, set by the caller before the call), the attention pass also sums
+// the softmax probabilities of the request's query rows per query head and key — ProbSum's column sums (H2O) without a
+// second pass over the scores — where the workspace allows (cols.per is then [H][K] over rows [q0, q1) and keys
+// [0, K), else empty and fast_attn_stats recomputes).
 struct ColumnSums {
+  const StatsRequest* want = nullptr;
   int q0 = 0, q1 = 0, K = 0;
   DVec per{MemCat::Workspace};
 };
